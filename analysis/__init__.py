@@ -1,0 +1,1 @@
+"""Pure analysis code for the needs-assessment dashboard: no Streamlit imports here."""

@@ -1,0 +1,310 @@
+"""The one declared place where the codes a file arrives with are mapped to reporting groups.
+
+Each code list maps a *code* (matched case-insensitively, ignoring surrounding spaces,
+and treating spaces, hyphens and underscores alike) to the *reporting group* the pages
+show. A code not listed here is never guessed: the loader keeps the row, sets the group
+to ``UNMAPPED`` and reports the code (see ``analysis.loaders``). A user can extend a list
+with their own local codes through a code mapping (``extra`` in :func:`map_codes`).
+
+Groups follow ``GLOSSARY.md`` and NDTMS reporting where the glossary is silent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: Group given to a code that no list or user mapping knows.
+UNMAPPED = "Unmapped code"
+#: Group given to an empty cell in a code column.
+NOT_RECORDED = "Not recorded"
+
+# ---------------------------------------------------------------- service
+YOUNG_PEOPLE = "Young people"
+ADULTS = "Adults"
+SERVICE = {
+    "young_people": YOUNG_PEOPLE,
+    "yp": YOUNG_PEOPLE,
+    "young people": YOUNG_PEOPLE,
+    "young peoples": YOUNG_PEOPLE,
+    "young people's service": YOUNG_PEOPLE,
+    "adult": ADULTS,
+    "adults": ADULTS,
+    "adult service": ADULTS,
+}
+
+# ---------------------------------------------------------------- sex
+SEX = {
+    "m": "Male",
+    "male": "Male",
+    "1": "Male",
+    "f": "Female",
+    "female": "Female",
+    "2": "Female",
+    "x": "Other / not stated",
+    "other": "Other / not stated",
+    "i": "Other / not stated",
+    "indeterminate": "Other / not stated",
+    "9": "Other / not stated",
+    "u": "Other / not stated",
+    "not stated": "Other / not stated",
+    "not known": "Other / not stated",
+}
+SEX_GROUPS = ["Male", "Female", "Other / not stated"]
+
+# ---------------------------------------------------------------- ethnicity (ONS 2011 groups)
+ETHNICITY = {
+    "white british": "White British",
+    "white irish": "White other",
+    "white other": "White other",
+    "gypsy or irish traveller": "White other",
+    "mixed": "Mixed",
+    "asian": "Asian or Asian British",
+    "asian or asian british": "Asian or Asian British",
+    "black": "Black or Black British",
+    "black or black british": "Black or Black British",
+    "other": "Other ethnic group",
+    "other ethnic group": "Other ethnic group",
+    "not stated": "Not stated",
+}
+ETHNICITY_GROUPS = [
+    "White British",
+    "White other",
+    "Mixed",
+    "Asian or Asian British",
+    "Black or Black British",
+    "Other ethnic group",
+    "Not stated",
+]
+
+# ---------------------------------------------------------------- accommodation (NDTMS housing need)
+ACCOMMODATION = {
+    "settled": "Settled",
+    "no housing problem": "Settled",
+    "temporary": "Temporary",
+    "housing problem": "Temporary",
+    "nfa": "No fixed abode",
+    "no fixed abode": "No fixed abode",
+    "urgent housing problem": "No fixed abode",
+    "not recorded": NOT_RECORDED,
+}
+ACCOMMODATION_GROUPS = ["Settled", "Temporary", "No fixed abode", NOT_RECORDED]
+
+# ---------------------------------------------------------------- in care (looked-after child)
+YES_NO = {
+    "y": "Yes",
+    "yes": "Yes",
+    "true": "Yes",
+    "1": "Yes",
+    "n": "No",
+    "no": "No",
+    "false": "No",
+    "0": "No",
+    "not known": NOT_RECORDED,
+    "u": NOT_RECORDED,
+}
+YES_NO_GROUPS = ["Yes", "No", NOT_RECORDED]
+
+# ---------------------------------------------------------------- injecting status
+INJECTING = {
+    "currently": "Currently injecting",
+    "current": "Currently injecting",
+    "previously": "Previously injected",
+    "previous": "Previously injected",
+    "never": "Never injected",
+    "declined": NOT_RECORDED,
+    "not recorded": NOT_RECORDED,
+}
+INJECTING_GROUPS = ["Currently injecting", "Previously injected", "Never injected", NOT_RECORDED]
+
+# ---------------------------------------------------------------- substances (NDTMS substance groups)
+SUBSTANCE = {
+    "heroin": "Opiates",
+    "methadone": "Opiates",
+    "buprenorphine": "Opiates",
+    "other opiates": "Opiates",
+    "opiates": "Opiates",
+    "crack": "Crack cocaine",
+    "crack cocaine": "Crack cocaine",
+    "cocaine": "Powder cocaine",
+    "powder cocaine": "Powder cocaine",
+    "cannabis": "Cannabis",
+    "alcohol": "Alcohol",
+    "amphetamine": "Amphetamines",
+    "amphetamines": "Amphetamines",
+    "ecstasy": "Ecstasy",
+    "mdma": "Ecstasy",
+    "benzodiazepine": "Benzodiazepines",
+    "benzodiazepines": "Benzodiazepines",
+    "nps": "New psychoactive substances",
+    "new psychoactive substances": "New psychoactive substances",
+    "solvents": "Solvents",
+    "ketamine": "Other",
+    "nicotine": "Other",
+    "other": "Other",
+}
+SUBSTANCE_GROUPS = [
+    "Alcohol",
+    "Cannabis",
+    "Opiates",
+    "Crack cocaine",
+    "Powder cocaine",
+    "Amphetamines",
+    "Ecstasy",
+    "Benzodiazepines",
+    "New psychoactive substances",
+    "Solvents",
+    "Other",
+]
+#: Substance groups that national prevalence estimates of opiate and/or crack use (OCU) cover.
+OPIATE_CRACK_GROUPS = ("Opiates", "Crack cocaine")
+
+# ---------------------------------------------------------------- referral sources
+REFERRAL_SOURCE = {
+    "self": "Self, family or friends",
+    "family": "Self, family or friends",
+    "gp": "GP",
+    "hospital": "A&E / hospital",
+    "a&e": "A&E / hospital",
+    "children and family services": "Children and family services",
+    "childrens social care": "Children and family services",
+    "social care": "Children and family services",
+    "education": "Education",
+    "school": "Education",
+    "youth justice": "Youth offending / criminal justice",
+    "youth offending": "Youth offending / criminal justice",
+    "criminal justice": "Youth offending / criminal justice",
+    "probation": "Youth offending / criminal justice",
+    "prison": "Youth offending / criminal justice",
+    "camhs": "Mental health (incl. CAMHS)",
+    "mental health": "Mental health (incl. CAMHS)",
+    "other": "Other",
+}
+REFERRAL_SOURCE_GROUPS = [
+    "Self, family or friends",
+    "GP",
+    "A&E / hospital",
+    "Children and family services",
+    "Education",
+    "Youth offending / criminal justice",
+    "Mental health (incl. CAMHS)",
+    "Other",
+]
+#: Default group of key referring agencies whose share a partnership may set a target for.
+DEFAULT_KEY_REFERRAL_GROUPS = ("Children and family services",)
+
+# ---------------------------------------------------------------- discharge reasons (NDTMS)
+PLANNED = "Planned"
+UNPLANNED = "Unplanned"
+TRANSFERRED = "Transferred"
+DISCHARGE_REASON = {
+    # Planned: treatment completed (GLOSSARY "Planned exit")
+    "completed drug free": PLANNED,
+    "completed alcohol free": PLANNED,
+    "completed occasional user": PLANNED,
+    # Transferred: neither planned nor unplanned for completion rates
+    "transferred not in custody": TRANSFERRED,
+    "transferred in custody": TRANSFERRED,
+    # Unplanned: dropped out, left, declined, withdrawn, prison, died
+    "dropped out": UNPLANNED,
+    "treatment withdrawn": UNPLANNED,
+    "retained in custody": UNPLANNED,
+    "declined": UNPLANNED,
+    "onward referral refused": UNPLANNED,
+    "died": UNPLANNED,
+}
+EXIT_GROUPS = [PLANNED, UNPLANNED, TRANSFERRED]
+
+# ---------------------------------------------------------------- interventions
+INTERVENTION = {
+    "psychosocial": "Psychosocial",
+    "pharmacological": "Pharmacological",
+    "harm reduction": "Harm reduction",
+    "family work": "Family work",
+    "recovery support": "Recovery support",
+    "residential": "Residential / inpatient",
+    "inpatient detox": "Residential / inpatient",
+}
+INTERVENTION_GROUPS = [
+    "Psychosocial",
+    "Pharmacological",
+    "Harm reduction",
+    "Family work",
+    "Recovery support",
+    "Residential / inpatient",
+]
+
+#: Code list per (table column), and the order its groups are shown in.
+CODE_LISTS: dict[str, dict[str, str]] = {
+    "service": SERVICE,
+    "sex": SEX,
+    "ethnicity": ETHNICITY,
+    "accommodation_status": ACCOMMODATION,
+    "in_care": YES_NO,
+    "injecting_status": INJECTING,
+    "substance": SUBSTANCE,
+    "referral_source": REFERRAL_SOURCE,
+    "discharge_reason": DISCHARGE_REASON,
+    "intervention": INTERVENTION,
+}
+GROUP_ORDER: dict[str, list[str]] = {
+    "service": [YOUNG_PEOPLE, ADULTS],
+    "sex": SEX_GROUPS,
+    "ethnicity": ETHNICITY_GROUPS,
+    "accommodation_status": ACCOMMODATION_GROUPS,
+    "in_care": YES_NO_GROUPS,
+    "injecting_status": INJECTING_GROUPS,
+    "substance": SUBSTANCE_GROUPS,
+    "referral_source": REFERRAL_SOURCE_GROUPS,
+    "discharge_reason": EXIT_GROUPS,
+    "intervention": INTERVENTION_GROUPS,
+}
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def normalise_code(value: object) -> str:
+    """Return the matching key of a code: lower case, trimmed, runs of space/_/- as one space."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return _SEPARATORS.sub(" ", str(value).strip().lower()).strip()
+
+
+def map_codes(
+    codes: pd.Series, column: str, extra: Mapping[str, str] | None = None
+) -> pd.Series:
+    """Map a column of codes to its reporting groups.
+
+    Empty cells become ``NOT_RECORDED``; codes in neither the declared list nor ``extra``
+    (a user's mapping of local codes to codes or groups of the declared list) become
+    ``UNMAPPED``. Returns a categorical with the groups in their display order.
+    """
+    known = {normalise_code(k): v for k, v in CODE_LISTS[column].items()}
+    groups = set(GROUP_ORDER[column])
+    for group in groups:  # a group's own name is always an accepted code
+        known.setdefault(normalise_code(group), group)
+    if extra:
+        for local, target in extra.items():
+            key = normalise_code(target)
+            known[normalise_code(local)] = target if target in groups else known.get(key, UNMAPPED)
+    # Map each distinct value once: files hold few distinct codes but many rows.
+    as_category = codes.astype("string").astype("category")
+    lookup = {
+        value: (known.get(normalise_code(value), UNMAPPED) if normalise_code(value) else NOT_RECORDED)
+        for value in as_category.cat.categories
+    }
+    mapped = as_category.map(lookup).astype(object).where(as_category.notna(), NOT_RECORDED)
+    categories = list(dict.fromkeys([*GROUP_ORDER[column], NOT_RECORDED, UNMAPPED]))
+    return pd.Series(
+        pd.Categorical(mapped, categories=categories), index=codes.index, name=f"{column}_group"
+    )
+
+
+def unmapped_codes(codes: pd.Series, column: str, extra: Mapping[str, str] | None = None) -> pd.Series:
+    """Count the distinct codes in ``codes`` that map to no group (largest first)."""
+    groups = map_codes(codes, column, extra)
+    bad = codes[groups == UNMAPPED].astype("string").str.strip()
+    return bad.value_counts().rename("rows")
