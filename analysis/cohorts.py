@@ -1,0 +1,235 @@
+"""Who is counted: people in treatment, the 31 March snapshot, new presentations, exits, retention.
+
+Every function follows ``GLOSSARY.md`` and counts **people, not episodes**: a person's
+attributes (age band, sex, district, ...) are those of their latest episode (latest triage
+date, then episode id) among the episodes that put them in the measure's cohort.
+Functions take the prepared episodes table (``prepare_episodes``) and return one row per
+person, so every breakdown of a cohort uses the same people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.codes import ADULTS, OPIATE_CRACK_GROUPS, PLANNED, UNPLANNED
+from analysis.filters import NOT_KNOWN, Filters, select_people, select_service
+from analysis.periods import FinancialYear, age_band
+
+#: 12 weeks, in days (GLOSSARY "12-week retention", "Effective treatment").
+TWELVE_WEEKS_DAYS = 84
+#: Look-back for new presentations: no episode open in the 12 months before triage.
+NEW_PRESENTATION_LOOKBACK = pd.DateOffset(months=12)
+#: A date after any real discharge, standing for "still open".
+_OPEN = pd.Timestamp("2262-01-01")
+
+_SORT = ["client_id", "triage_date", "episode_id"]
+
+
+def prepare_episodes(episodes: pd.DataFrame, district_codes: list[str] | None = None) -> pd.DataFrame:
+    """Sort episodes by person and triage date and add the columns every measure uses.
+
+    Adds ``age_band`` (from age at triage), ``district`` (the district code, or
+    ``NOT_KNOWN`` when missing or not one of ``district_codes``) and ``episode_end``
+    (discharge date, or a far-future date while open). Done once per data load.
+    """
+    frame = episodes.sort_values(_SORT, kind="stable").reset_index(drop=True)
+    frame["age_band"] = age_band(frame["age_at_triage"])
+    district = frame["district_code"].astype("string").str.strip()
+    unknown = district.isna() | (district == "")
+    if district_codes is not None:
+        unknown |= ~district.isin(district_codes)
+    frame["district"] = district.where(~unknown, NOT_KNOWN).astype("category")
+    frame["episode_end"] = frame["discharge_date"].fillna(_OPEN)
+    frame.attrs["prepared"] = True
+    return frame
+
+
+def _prepared(episodes: pd.DataFrame) -> pd.DataFrame:
+    return episodes if episodes.attrs.get("prepared") else prepare_episodes(episodes)
+
+
+def _one_row_per_person(episodes: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Keep each person's latest episode (input sorted by person then triage), then filter people."""
+    latest = episodes.drop_duplicates("client_id", keep="last")
+    return select_people(latest, filters)
+
+
+def active_episodes(episodes: pd.DataFrame, fy: FinancialYear) -> pd.DataFrame:
+    """Episodes in treatment at some point in the year: triage on or before 31 March and
+    discharge empty or on or after 1 April (GLOSSARY "In treatment during the year")."""
+    episodes = _prepared(episodes)
+    mask = (episodes["triage_date"] <= fy.end) & (episodes["episode_end"] >= fy.start)
+    return episodes[mask]
+
+
+def in_treatment(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People in treatment during the financial year (one row per person)."""
+    return _one_row_per_person(select_service(active_episodes(episodes, fy), filters), filters)
+
+
+def snapshot(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People in treatment on 31 March: an episode triaged on or before 31 March and not
+    discharged by then (discharge empty or after 31 March; a discharge on 31 March has ended)."""
+    episodes = _prepared(episodes)
+    mask = (episodes["triage_date"] <= fy.end) & (episodes["episode_end"] > fy.end)
+    return _one_row_per_person(select_service(episodes[mask], filters), filters)
+
+
+def _previous_cover_end(episodes: pd.DataFrame) -> pd.Series:
+    """For each episode, the latest end of the same person's earlier episodes (NaT if none)."""
+    cover = episodes.groupby("client_id", sort=False, observed=True)["episode_end"].cummax()
+    previous = cover.groupby(episodes["client_id"], sort=False, observed=True).shift(1)
+    return previous
+
+
+def _triaged_in_year(episodes: pd.DataFrame, fy: FinancialYear) -> pd.Series:
+    return (episodes["triage_date"] >= fy.start) & (episodes["triage_date"] <= fy.end)
+
+
+def new_presentations(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """People triaged in the year with no episode (of any service) open in the 12 months
+    before that triage. A person's first triage in the year decides; their attributes are
+    those of that episode."""
+    episodes = _prepared(episodes)
+    in_year = episodes[_triaged_in_year(episodes, fy)]
+    first = in_year.drop_duplicates("client_id", keep="first")
+    previous_end = _previous_cover_end(episodes).loc[first.index]
+    is_new = previous_end.isna() | (previous_end < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)
+    chosen = select_service(first[is_new], filters)
+    return select_people(chosen, filters)
+
+
+def re_presentations(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """People triaged in the year who had an earlier episode already discharged before that
+    triage (look-back: all records held). One row per person, from their first such triage."""
+    episodes = _prepared(episodes)
+    in_year = _triaged_in_year(episodes, fy)
+    had_earlier = _earliest_prior_discharge(episodes) < episodes["triage_date"]
+    chosen = select_service(episodes[in_year & had_earlier], filters)
+    first = chosen.drop_duplicates("client_id", keep="first")
+    return select_people(first, filters)
+
+
+def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
+    """Earliest discharge date among each episode's earlier episodes of the same person."""
+    discharge = episodes["discharge_date"].fillna(_OPEN)
+    running_min = discharge.groupby(episodes["client_id"], sort=False, observed=True).cummin()
+    return running_min.groupby(episodes["client_id"], sort=False, observed=True).shift(1).fillna(_OPEN)
+
+
+def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People discharged in the year, one row each from their last discharge in the year,
+    with ``exit_group`` planned / unplanned / transferred (GLOSSARY "Exits")."""
+    episodes = _prepared(episodes)
+    d = episodes["discharge_date"]
+    discharged = episodes[(d >= fy.start) & (d <= fy.end)]
+    discharged = select_service(discharged, filters)
+    last = discharged.sort_values(["client_id", "discharge_date", "episode_id"]).drop_duplicates(
+        "client_id", keep="last"
+    )
+    people = select_people(last, filters).copy()
+    people["exit_group"] = people["discharge_reason_group"]
+    return people
+
+
+def successful_completions(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> tuple[int, int]:
+    """Successful completion rate parts: (planned exits, all exits excluding transfers).
+
+    Exits whose reason is not recorded or unmapped are in the denominator only if their
+    group is planned or unplanned, so they are left out of both and reported by data quality."""
+    people = exits(episodes, fy, filters)
+    planned = int((people["exit_group"] == PLANNED).sum())
+    unplanned = int((people["exit_group"] == UNPLANNED).sum())
+    return planned, planned + unplanned
+
+
+def time_in_treatment(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Weeks in treatment for each person in treatment in the year (their latest episode):
+    triage to discharge for those discharged by 31 March, triage to 31 March for those still
+    open (``status`` "Discharged" or "Open")."""
+    people = in_treatment(episodes, fy, filters).copy()
+    end = people["episode_end"].where(people["episode_end"] <= fy.end, fy.end)
+    people["weeks"] = (end - people["triage_date"]).dt.days / 7.0
+    people["status"] = np.where(people["episode_end"] <= fy.end, "Discharged", "Open")
+    return people
+
+
+def summarise_time_in_treatment(people: pd.DataFrame) -> pd.DataFrame:
+    """Mean and median weeks in treatment by status (Discharged, Open) and for all people."""
+    rows = []
+    for status, part in [("Discharged", people[people["status"] == "Discharged"]),
+                         ("Open", people[people["status"] == "Open"]), ("All", people)]:
+        rows.append({
+            "status": status,
+            "people": int(len(part)),
+            "mean_weeks": float(part["weeks"].mean()) if len(part) else np.nan,
+            "median_weeks": float(part["weeks"].median()) if len(part) else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def retention_12_weeks(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> tuple[int, int]:
+    """12-week retention parts: (people retained 12 weeks or more, people started).
+
+    Cohort: people with an episode triaged in the year at least 12 weeks (84 days) before
+    31 March (their first such episode). Retained: that episode lasted 84 days or more, i.e.
+    still open on 31 March or discharged 84 or more days after triage (exactly 12 weeks counts)."""
+    episodes = _prepared(episodes)
+    latest_start = fy.end - pd.Timedelta(days=TWELVE_WEEKS_DAYS)
+    started = episodes[(episodes["triage_date"] >= fy.start) & (episodes["triage_date"] <= latest_start)]
+    started = select_service(started, filters).drop_duplicates("client_id", keep="first")
+    started = select_people(started, filters)
+    days = (started["episode_end"].where(started["episode_end"] <= fy.end, fy.end)
+            - started["triage_date"]).dt.days
+    retained = (days >= TWELVE_WEEKS_DAYS) | (started["episode_end"] > fy.end)
+    return int(retained.sum()), int(len(started))
+
+
+def effective_treatment(
+    episodes: pd.DataFrame,
+    substances: pd.DataFrame,
+    fy: FinancialYear,
+    filters: Filters = Filters(),
+) -> tuple[int, int]:
+    """Effective treatment parts (NI 40): (people effectively treated, adult opiate and/or crack
+    users in treatment in the year). Effective: the latest episode was retained 12 weeks or more
+    (to discharge, or to 31 March if still open) or was discharged as completed (planned) within
+    12 weeks. Adults only; OCU means opiates or crack recorded at any rank for the episode."""
+    adult = Filters(ADULTS, filters.age_band, filters.sex, filters.district)
+    people = in_treatment(episodes, fy, adult)
+    ocu_episodes = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS), "episode_id"]
+    people = people[people["episode_id"].isin(set(ocu_episodes))]
+    end = people["episode_end"].where(people["episode_end"] <= fy.end, fy.end)
+    days = (end - people["triage_date"]).dt.days
+    effective = (days >= TWELVE_WEEKS_DAYS) | (
+        (people["episode_end"] <= fy.end) & (people["discharge_reason_group"] == PLANNED)
+    )
+    return int(effective.sum()), int(len(people))
+
+
+__all__ = [
+    "TWELVE_WEEKS_DAYS",
+    "active_episodes",
+    "effective_treatment",
+    "exits",
+    "in_treatment",
+    "new_presentations",
+    "prepare_episodes",
+    "re_presentations",
+    "retention_12_weeks",
+    "snapshot",
+    "successful_completions",
+    "summarise_time_in_treatment",
+    "time_in_treatment",
+]

@@ -1,0 +1,123 @@
+"""The loaded data set: every table of the contract, prepared once per load, with where it came from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.cohorts import prepare_episodes
+from analysis.periods import FinancialYear, financial_years_between
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DEMO_DIR = DATA_DIR / "demo"
+GEO_DIR = DATA_DIR / "geo"
+DEMO_BOUNDARIES = GEO_DIR / "oxfordshire_districts.geojson"
+DEMO_WARDS = GEO_DIR / "oxfordshire_wards_2013.geojson"
+
+#: Shown wherever the demo data are shown (issue 2).
+SYNTHETIC_NOTICE = "Synthetic demo data: not real people, not real Oxfordshire treatment figures."
+#: Shown wherever the demo population is used as a denominator.
+APPROXIMATE_POPULATION_NOTICE = (
+    "Population denominators are approximate: built from rounded Census 2021 district totals and "
+    "a stated England age-sex structure, not the ONS mid-year estimates. Load the ONS file as the "
+    "population table to replace them."
+)
+BOUNDARY_ATTRIBUTION = (
+    "Boundary data: Martin Chorley, UK-GeoJSON (github.com/martinjc/UK-GeoJSON), CC BY 4.0. "
+    "Contains Ordnance Survey data © Crown copyright and database right 2014. "
+    "Contains National Statistics data © Crown copyright and database right 2014."
+)
+
+TABLE_FILES = ("episodes", "referrals", "substances", "interventions", "districts", "population", "prevalence")
+
+
+@dataclass
+class Dataset:
+    """All tables of one data set, typed by the loaders, with provenance for the app to show."""
+
+    episodes: pd.DataFrame
+    substances: pd.DataFrame
+    referrals: pd.DataFrame
+    districts: pd.DataFrame
+    population: pd.DataFrame
+    interventions: pd.DataFrame | None = None
+    prevalence: pd.DataFrame | None = None
+    label: str = ""
+    is_demo: bool = False
+    population_is_approximate: bool = False
+    loaded_at: pd.Timestamp = field(default_factory=pd.Timestamp.now)
+    version: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def district_names(self) -> dict[str, str]:
+        """District code to name, for the partnership's districts."""
+        return dict(zip(self.districts["district_code"], self.districts["district_name"], strict=False))
+
+    @property
+    def years(self) -> list[FinancialYear]:
+        """Financial years from the earliest triage to the latest triage or discharge."""
+        ep = self.episodes
+        if ep.empty:
+            return []
+        last = max(ep["triage_date"].max(), ep["discharge_date"].max() if ep["discharge_date"].notna().any()
+                   else ep["triage_date"].max())
+        return financial_years_between(ep["triage_date"].min(), last)
+
+    @property
+    def complete_years(self) -> list[FinancialYear]:
+        """Years that have episodes and referrals in them (the ones a user can select)."""
+        return self.years
+
+
+def from_tables(tables: dict[str, pd.DataFrame], **provenance: object) -> Dataset:
+    """Build a Dataset from loaded tables (``analysis.loaders.load_table(...).data``)."""
+    districts = tables["districts"]
+    episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
+    return Dataset(
+        episodes=episodes,
+        substances=tables["substances"],
+        referrals=tables["referrals"],
+        districts=districts,
+        population=tables["population"],
+        interventions=tables.get("interventions"),
+        prevalence=tables.get("prevalence"),
+        **provenance,  # type: ignore[arg-type]
+    )
+
+
+def load_folder(folder: Path, *, label: str, is_demo: bool = False) -> Dataset:
+    """Load every table file (``<table>.parquet``/``.csv``/``.xlsx``) in ``folder`` through the loaders."""
+    from analysis.loaders import load_table  # loaders import contract/codes only
+
+    tables: dict[str, pd.DataFrame] = {}
+    warnings: list[str] = []
+    for name in TABLE_FILES:
+        path = next((folder / f"{name}{ext}" for ext in (".parquet", ".csv", ".xlsx")
+                     if (folder / f"{name}{ext}").exists()), None)
+        if path is None:
+            continue
+        result = load_table(path, name)
+        tables[name] = result.data
+        warnings += [f"{name}: {w}" for w in result.warnings]
+        if len(result.rejected):
+            warnings.append(f"{name}: {len(result.rejected)} rows rejected on load")
+    metadata_path = folder / "metadata.json"
+    metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    return from_tables(
+        tables,
+        label=label,
+        is_demo=is_demo,
+        population_is_approximate=bool(metadata.get("population_approximate", is_demo)),
+        warnings=warnings,
+        version=str(metadata.get("version", "")),
+    )
+
+
+def load_demo() -> Dataset:
+    """The bundled synthetic demo data set."""
+    return load_folder(DEMO_DIR, label=SYNTHETIC_NOTICE, is_demo=True)

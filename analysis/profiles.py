@@ -1,0 +1,309 @@
+"""Profiles of a cohort: who is in treatment, which substances, who refers, which interventions.
+
+Every function returns a *measure* (see ``analysis.yoy``): key columns with ``count`` and
+``denominator``, so the year-on-year comparison, intervals and suppression are applied in
+one place. Percentages are of people (or referrals) in the stated cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analysis import cohorts
+from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, PLANNED, UNPLANNED
+from analysis.dataset import Dataset
+from analysis.filters import ALL, Filters, select_people
+from analysis.periods import AGE_BAND_LABELS, FinancialYear
+from analysis.yoy import COUNT, PROPORTION, measure
+
+#: The person attributes a profile can be broken down by, with the order of their categories.
+ATTRIBUTES: dict[str, tuple[str, list[str]]] = {
+    "sex": ("sex_group", GROUP_ORDER["sex"]),
+    "age_band": ("age_band", AGE_BAND_LABELS),
+    "ethnicity": ("ethnicity_group", GROUP_ORDER["ethnicity"]),
+    "accommodation_status": ("accommodation_status_group", GROUP_ORDER["accommodation_status"]),
+    "in_care": ("in_care_group", GROUP_ORDER["in_care"]),
+    "injecting_status": ("injecting_status_group", GROUP_ORDER["injecting_status"]),
+}
+
+
+def _counts(values: pd.Series, categories: Sequence[str], name: str) -> pd.DataFrame:
+    """Count of each category, in display order, keeping zero rows and any extra category seen."""
+    counts = values.astype("object").value_counts()
+    order = list(categories) + [c for c in counts.index if c not in categories]
+    out = pd.DataFrame({name: order})
+    out["count"] = [int(counts.get(c, 0)) for c in order]
+    return out
+
+
+def breakdown(people: pd.DataFrame, column: str, categories: Sequence[str], name: str) -> pd.DataFrame:
+    """People by category of ``column``: count and denominator (all people in the frame).
+    Categories with no people in either year are dropped by the caller, not here."""
+    out = _counts(people[column], categories, name)
+    out["denominator"] = len(people)
+    return measure(out, PROPORTION, label=f"People in treatment by {name.replace('_', ' ')}")
+
+
+def _drop_empty_extras(frame: pd.DataFrame, name: str, categories: Sequence[str]) -> pd.DataFrame:
+    keep = frame[name].isin(categories) | (frame["count"] > 0)
+    return frame[keep].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ headline counts
+def people_in_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Number of people in treatment during the year (GLOSSARY)."""
+    count = len(cohorts.in_treatment(data.episodes, fy, filters))
+    return measure(pd.DataFrame({"count": [count]}), COUNT, label="People in treatment")
+
+
+def new_presentations(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Number of people newly presenting in the year (no episode open in the previous 12 months)."""
+    count = len(cohorts.new_presentations(data.episodes, fy, filters))
+    return measure(pd.DataFrame({"count": [count]}), COUNT, label="New presentations")
+
+
+def re_presentations(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Number of people triaged in the year after an earlier, discharged episode."""
+    count = len(cohorts.re_presentations(data.episodes, fy, filters))
+    return measure(pd.DataFrame({"count": [count]}), COUNT, label="Re-presentations")
+
+
+def in_treatment_on_31_march(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Number of people in treatment on 31 March (snapshot)."""
+    count = len(cohorts.snapshot(data.episodes, fy, filters))
+    return measure(pd.DataFrame({"count": [count]}), COUNT, label="In treatment on 31 March")
+
+
+def successful_completion_rate(
+    data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Planned exits as a percentage of all exits excluding transfers (people, last exit in year)."""
+    planned, denominator = cohorts.successful_completions(data.episodes, fy, filters)
+    frame = pd.DataFrame({"count": [planned], "denominator": [denominator]})
+    return measure(frame, PROPORTION, label="Successful completion rate")
+
+
+def retention_12_weeks(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People retained 12 weeks or more as a percentage of people starting treatment."""
+    retained, started = cohorts.retention_12_weeks(data.episodes, fy, filters)
+    frame = pd.DataFrame({"count": [retained], "denominator": [started]})
+    return measure(frame, PROPORTION, label="12-week retention")
+
+
+def effective_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Adult opiate and/or crack users in effective treatment, as a percentage of those in treatment."""
+    effective, total = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    frame = pd.DataFrame({"count": [effective], "denominator": [total]})
+    return measure(frame, PROPORTION, label="Effective treatment (adult OCU)")
+
+
+# ------------------------------------------------------------------ people
+def people_by(
+    data: Dataset, attribute: str, *, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """People in treatment during the year by one attribute (see ``ATTRIBUTES``), as counts
+    and percentages of all people in treatment in the selection."""
+    column, categories = ATTRIBUTES[attribute]
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    return breakdown(people, column, categories, attribute)
+
+
+def people_by_age_and_sex(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People in treatment by age band and sex (for the age-sex pyramid); % of all people."""
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    index = pd.MultiIndex.from_product([AGE_BAND_LABELS, GROUP_ORDER["sex"]], names=["age_band", "sex"])
+    counts = people.groupby(["age_band", "sex_group"], observed=False).size()
+    counts.index.names = ["age_band", "sex"]
+    out = counts.reindex(index, fill_value=0).rename("count").reset_index()
+    out["age_band"] = out["age_band"].astype(str)
+    out["denominator"] = len(people)
+    return measure(out, PROPORTION, label="People in treatment by age band and sex")
+
+
+# ------------------------------------------------------------------ substances
+ANY_MENTION, PRIMARY = "any mention", "primary"
+
+
+def _cohort_substances(data: Dataset, people: pd.DataFrame, view: str) -> pd.DataFrame:
+    """Substance groups of each person's episode (the one giving their attributes): one row per
+    person and substance group; ``primary`` keeps rank 1 only."""
+    subs = data.substances
+    if view == PRIMARY:
+        subs = subs[subs["rank"] == 1]
+    subs = subs[subs["episode_id"].isin(people["episode_id"])][["episode_id", "substance_group"]]
+    joined = subs.merge(people[["episode_id", "client_id", "sex_group", "age_band"]], on="episode_id")
+    return joined.drop_duplicates(["client_id", "substance_group"])
+
+
+def substances(
+    data: Dataset, *, fy: FinancialYear, filters: Filters = Filters(), view: str = ANY_MENTION, by: str | None = None
+) -> pd.DataFrame:
+    """People in treatment with each problem substance group, as a % of people in treatment
+    (in the same sex or age band when ``by`` is "sex" or "age_band").
+
+    ``any mention``: a person counts once for every substance group recorded at any rank, so
+    percentages can sum past 100%. ``primary``: the rank-1 substance only, each person once."""
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    rows = _cohort_substances(data, people, view)
+    categories = GROUP_ORDER["substance"]
+    if by is None:
+        out = _counts(rows["substance_group"], categories, "substance")
+        out["denominator"] = len(people)
+        out = _drop_empty_extras(out, "substance", categories)
+    else:
+        column, groups = ATTRIBUTES[by]
+        parts = []
+        for group in groups:
+            in_group = people[column] == group
+            part = _counts(rows.loc[rows[column] == group, "substance_group"], categories, "substance")
+            part.insert(0, by, group)
+            part["denominator"] = int(in_group.sum())
+            parts.append(part)
+        out = pd.concat(parts, ignore_index=True)
+    return measure(out, PROPORTION, label=f"Problem substances ({view})")
+
+
+# ------------------------------------------------------------------ referrals
+def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Referrals received in the year, with the person's attributes from the episode the referral
+    led to (or, failing that, the person's latest episode triaged on or before the referral).
+    With every filter at "All" all referrals count, matched or not; otherwise only matched ones."""
+    ref = data.referrals
+    ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
+    episodes = data.episodes
+    attributes = ["episode_id", "client_id", "service_group", "sex_group", "age_band", "district"]
+    latest = episodes[attributes].drop_duplicates("client_id", keep="last")
+    if "episode_id" in ref and ref["episode_id"].notna().any():
+        linked = ref.merge(episodes[attributes].drop(columns="client_id"), on="episode_id", how="left")
+    else:
+        linked = ref.assign(service_group=pd.NA, sex_group=pd.NA, age_band=pd.NA, district=pd.NA)
+    missing = linked["service_group"].isna()
+    if missing.any():
+        fallback = linked.loc[missing, ["client_id"]].merge(
+            latest.drop(columns="episode_id"), on="client_id", how="left"
+        )
+        for column in ["service_group", "sex_group", "age_band", "district"]:
+            linked.loc[missing, column] = fallback[column].to_numpy()
+    if filters == Filters():
+        return linked
+    if filters.service != ALL:
+        linked = linked[linked["service_group"] == filters.service]
+    return select_people(linked, filters)
+
+
+def referrals(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Number of referrals received in the year (referrals, not people)."""
+    return measure(pd.DataFrame({"count": [len(referrals_in_year(data, fy, filters))]}), COUNT, label="Referrals")
+
+
+def referrals_by_source(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Referrals received in the year by source group, as % of all referrals in the selection."""
+    ref = referrals_in_year(data, fy, filters)
+    categories = GROUP_ORDER["referral_source"]
+    out = _drop_empty_extras(_counts(ref["referral_source_group"], categories, "referral_source"),
+                             "referral_source", categories)
+    out["denominator"] = len(ref)
+    return measure(out, PROPORTION, label="Referrals by source")
+
+
+def key_referral_share(
+    data: Dataset,
+    *,
+    fy: FinancialYear,
+    filters: Filters = Filters(),
+    groups: Sequence[str] = DEFAULT_KEY_REFERRAL_GROUPS,
+) -> pd.DataFrame:
+    """Referrals from the key referring agencies (``groups``) as % of all referrals in the year."""
+    ref = referrals_in_year(data, fy, filters)
+    count = int(ref["referral_source_group"].isin(list(groups)).sum())
+    frame = pd.DataFrame({"count": [count], "denominator": [len(ref)]})
+    return measure(frame, PROPORTION, label="Share of referrals from key referring agencies")
+
+
+def monthly_referrals(data: Dataset, *, end: pd.Timestamp, months: int = 24, filters: Filters = Filters()) -> pd.DataFrame:
+    """Referrals received per calendar month over the ``months`` months ending with ``end``'s month."""
+    last = pd.Period(end, "M")
+    periods = pd.period_range(last - (months - 1), last, freq="M")
+    fy_span = FinancialYear.containing(periods[0].start_time)
+    ref = pd.concat(
+        [referrals_in_year(data, FinancialYear(y), filters)
+         for y in range(fy_span.start_year, FinancialYear.containing(end).start_year + 1)],
+        ignore_index=True,
+    )
+    month = ref["referral_date"].dt.to_period("M")
+    counts = month.value_counts()
+    out = pd.DataFrame({"month": [p.start_time for p in periods],
+                        "count": [int(counts.get(p, 0)) for p in periods]})
+    return measure(out, COUNT, label="Referrals per month")
+
+
+# ------------------------------------------------------------------ exits and interventions
+def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People discharged in the year by exit group (planned / unplanned / transferred and any
+    not recorded), as % of all people discharged."""
+    people = cohorts.exits(data.episodes, fy, filters)
+    categories = GROUP_ORDER["discharge_reason"]
+    out = _drop_empty_extras(_counts(people["exit_group"], categories, "exit_group"), "exit_group", categories)
+    out["denominator"] = len(people)
+    return measure(out, PROPORTION, label="Exits by group")
+
+
+def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People discharged in the year by recorded discharge reason, with its exit group."""
+    people = cohorts.exits(data.episodes, fy, filters)
+    reason = people["discharge_reason"].astype("string").str.strip().str.lower().str.replace(r"[\s_\-]+", " ", regex=True)
+    out = _counts(reason.fillna("not recorded"), [], "discharge_reason")
+    out["denominator"] = len(people)
+    return measure(out, PROPORTION, label="Exits by discharge reason")
+
+
+def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People in treatment receiving each intervention group during the year (an intervention
+    started on or before 31 March and not ended before 1 April), by sex, as % of people in
+    treatment of that sex."""
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    categories = GROUP_ORDER["intervention"]
+    iv = data.interventions if data.interventions is not None else pd.DataFrame(
+        columns=["episode_id", "intervention_group", "start_date", "end_date"])
+    active = iv[(iv["start_date"] <= fy.end) & (iv["end_date"].isna() | (iv["end_date"] >= fy.start))]
+    cohort_episodes = cohorts.active_episodes(data.episodes, fy)[["episode_id", "client_id"]]
+    rows = active[["episode_id", "intervention_group"]].merge(cohort_episodes, on="episode_id")
+    rows = rows[rows["client_id"].isin(people["client_id"])]
+    rows = rows.merge(people[["client_id", "sex_group"]], on="client_id").drop_duplicates(
+        ["client_id", "intervention_group"])
+    parts = []
+    for sex in GROUP_ORDER["sex"]:
+        part = _counts(rows.loc[rows["sex_group"] == sex, "intervention_group"], categories, "intervention")
+        part.insert(0, "sex", sex)
+        part["denominator"] = int((people["sex_group"] == sex).sum())
+        parts.append(part)
+    return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Interventions by sex")
+
+
+__all__ = [
+    "ANY_MENTION",
+    "ATTRIBUTES",
+    "PLANNED",
+    "PRIMARY",
+    "UNPLANNED",
+    "breakdown",
+    "effective_treatment",
+    "exits_by_discharge_reason",
+    "exits_by_reason",
+    "in_treatment_on_31_march",
+    "interventions_by_sex",
+    "key_referral_share",
+    "monthly_referrals",
+    "new_presentations",
+    "people_by",
+    "people_by_age_and_sex",
+    "people_in_treatment",
+    "re_presentations",
+    "referrals",
+    "referrals_by_source",
+    "retention_12_weeks",
+    "substances",
+    "successful_completion_rate",
+]

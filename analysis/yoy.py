@@ -1,0 +1,155 @@
+"""Year-on-year comparison: the one place where a figure meets its previous-year value.
+
+A *measure* is a frame with key columns plus ``count`` and ``denominator`` and, in its
+``attrs``, ``kind`` (``"count"``, ``"rate"`` or ``"proportion"``) and ``per`` (1,000 for rates,
+100 for percentages). :func:`with_intervals` turns counts into values with 95% intervals;
+:func:`year_on_year` puts two years side by side with the change and its significance.
+Every page gets its comparisons from here; none computes its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import stats
+from analysis.periods import FinancialYear
+
+COUNT, RATE, PROPORTION = "count", "rate", "proportion"
+#: Words used for the direction of a significant change.
+HIGHER, LOWER, NO_CHANGE = "Significantly higher", "Significantly lower", "Not significantly different"
+
+VALUE_COLUMNS = ["count", "denominator", "value", "lower", "upper"]
+
+
+def measure(
+    frame: pd.DataFrame, kind: str, per: float | None = None, label: str = ""
+) -> pd.DataFrame:
+    """Declare ``frame`` (keys + ``count`` + ``denominator``) a measure of ``kind`` per ``per``."""
+    if kind not in (COUNT, RATE, PROPORTION):
+        raise ValueError(f"kind must be count, rate or proportion, not {kind!r}")
+    out = frame.copy()
+    if "denominator" not in out:
+        out["denominator"] = np.nan
+    out.attrs.update(kind=kind, per=per or {COUNT: 1, RATE: 1000, PROPORTION: 100}[kind], label=label)
+    return out
+
+
+def keys_of(frame: pd.DataFrame) -> list[str]:
+    """The key columns of a measure frame (everything that is not a value column)."""
+    return [c for c in frame.columns if c not in VALUE_COLUMNS and not c.startswith("previous_")]
+
+
+def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``value``, ``lower`` and ``upper`` (95%) to a measure frame.
+
+    Counts: the count with exact Poisson / Byar limits; rates: count / denominator x per with
+    the same limits (PHE ``phe_rate``); proportions: Wilson score interval (PHE ``phe_proportion``).
+    Rows without a usable denominator (missing, or zero) get missing values."""
+    kind, per = frame.attrs["kind"], frame.attrs["per"]
+    out = frame.copy()
+    count = out["count"].astype("float64")
+    if kind == COUNT:
+        ci = stats.count_ci(count)
+    else:
+        denominator = out["denominator"].astype("float64")
+        usable = denominator.notna() & (denominator > 0)
+        safe_den = denominator.where(usable)
+        safe_count = count.where(usable)
+        if kind == RATE:
+            ci = stats.rate_ci(safe_count, safe_den, per=per)
+        else:
+            ci = stats.proportion_ci(safe_count, safe_den, per=per)
+    ci.index = out.index
+    out["value"], out["lower"], out["upper"] = ci["value"], ci["lower"], ci["upper"]
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Join a measure for the selected year with the same measure for the comparison year.
+
+    Returns the keys, the current ``count``/``denominator``/``value``/``lower``/``upper``, the
+    same with a ``previous_`` prefix, ``change`` (value difference), ``percent_change``
+    (change / previous value x 100), ``significant`` (bool), ``direction`` and ``test``:
+    counts and rates use the exact conditional (binomial) test of the ratio of the two
+    Poisson rates; proportions use Newcombe's hybrid score interval for the difference
+    (method 10). The change is significant when that 95% interval excludes no change."""
+    kind = current.attrs["kind"]
+    keys = keys_of(current)
+    cur = with_intervals(current)
+    if previous.attrs.get("kind") != kind:
+        previous = measure(previous, kind, current.attrs["per"])
+    prev = with_intervals(previous)
+    prev = prev[keys + VALUE_COLUMNS].rename(columns={c: f"previous_{c}" for c in VALUE_COLUMNS})
+    if keys:
+        merged = cur.merge(prev, on=keys, how="outer", sort=False)
+        for column in ("count", "previous_count"):
+            merged[column] = merged[column].fillna(0)
+    else:
+        merged = pd.concat([cur.reset_index(drop=True), prev.reset_index(drop=True)], axis=1)
+    merged["change"] = merged["value"] - merged["previous_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        merged["percent_change"] = np.where(
+            merged["previous_value"] > 0, merged["change"] / merged["previous_value"] * 100, np.nan
+        )
+    test = _significance(merged, kind)
+    merged["significant"] = test["significant"].fillna(False).astype(bool).to_numpy()
+    merged["test"] = test["method"].to_numpy()
+    merged["direction"] = np.select(
+        [merged["significant"] & (merged["change"] > 0), merged["significant"] & (merged["change"] < 0)],
+        [HIGHER, LOWER],
+        default=NO_CHANGE,
+    )
+    merged.attrs.update(current.attrs)
+    return merged
+
+
+def _significance(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Two-period test per row; rows whose inputs are missing are not significant."""
+    if kind == PROPORTION:
+        result = stats.compare_proportions(
+            frame["count"], frame["denominator"], frame["previous_count"], frame["previous_denominator"]
+        )
+    else:
+        if kind == COUNT:
+            pop_now = pd.Series(1.0, index=frame.index)
+            pop_before = pop_now
+        else:
+            pop_now, pop_before = frame["denominator"], frame["previous_denominator"]
+        result = stats.compare_rates(frame["count"], pop_now, frame["previous_count"], pop_before)
+    result.index = frame.index
+    return result
+
+
+def compare_years(
+    measure_function: Callable[..., pd.DataFrame],
+    fy: FinancialYear,
+    comparison_fy: FinancialYear,
+    *args: Any,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Run ``measure_function(*args, fy=..., **kwargs)`` for both years and compare them."""
+    current = measure_function(*args, fy=fy, **kwargs)
+    previous = measure_function(*args, fy=comparison_fy, **kwargs)
+    return year_on_year(current, previous)
+
+
+def trend(
+    measure_function: Callable[..., pd.DataFrame],
+    years: Sequence[FinancialYear],
+    *args: Any,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """The measure for every year in ``years``, with intervals, and a ``year`` label column."""
+    frames = []
+    for fy in years:
+        result = with_intervals(measure_function(*args, fy=fy, **kwargs))
+        frames.append(result.assign(year=fy.label))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if frames:
+        out.attrs.update(frames[0].attrs)
+    return out
