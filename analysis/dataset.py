@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,8 +115,14 @@ def load_folder(folder: Path, *, label: str, is_demo: bool = False) -> Dataset:
         is_demo=is_demo,
         population_is_approximate=bool(metadata.get("population_approximate", is_demo)),
         warnings=warnings,
-        version=str(metadata.get("version", "")),
+        version=str(metadata.get("version") or _fingerprint(folder)),
     )
+
+
+def _fingerprint(folder: Path) -> str:
+    """A version stamp from the names, sizes and modification times of the folder's files."""
+    parts = sorted(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in folder.iterdir() if p.is_file())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def load_demo() -> Dataset:

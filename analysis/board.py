@@ -1,0 +1,108 @@
+"""Board-safe figures: every measure a page shows passes through here for small-number suppression.
+
+``suppress_comparison`` takes a year-on-year frame (``analysis.yoy.year_on_year``) and hides,
+with ``analysis.suppression.apply_suppression``: counts 1 to 4 in either year and the cells
+needed to protect them (secondary suppression within each group), every rate, percentage and
+interval built on a hidden count, and the change, % change and significance wherever either
+year is hidden. A denominator of 1 to 4 people is hidden too. ``display_table`` then turns the
+frame into the strings a table or download shows, with ``*`` for every hidden value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, apply_suppression
+from analysis.yoy import COUNT, RATE
+
+CURRENT_DEPENDENTS = ["value", "lower", "upper"]
+PREVIOUS_DEPENDENTS = ["previous_value", "previous_lower", "previous_upper"]
+CHANGE_COLUMNS = ["change", "percent_change"]
+
+
+def _small(values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
+
+
+def suppress_measure(frame: pd.DataFrame, group_cols: Sequence[str] = ()) -> pd.DataFrame:
+    """A measure with intervals (one year) with hidden values set to NaN and a ``suppressed`` flag."""
+    out = apply_suppression(
+        frame, "count", [c for c in CURRENT_DEPENDENTS if c in frame], group_cols=list(group_cols),
+        placeholder=float("nan"),
+    )
+    if "denominator" in out:
+        hide = _small(frame["denominator"]) & (frame.attrs.get("kind") != RATE)
+        out["denominator"] = out["denominator"].astype("float64").mask(hide)
+        out["denominator_suppressed"] = hide
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def suppress_comparison(frame: pd.DataFrame, group_cols: Sequence[str] = ()) -> pd.DataFrame:
+    """A year-on-year frame with hidden values set to NaN and flags ``suppressed`` (this year),
+    ``previous_suppressed`` and ``change_suppressed``; significance is blanked where the change is."""
+    group_cols = list(group_cols)
+    out = apply_suppression(
+        frame, "count", CURRENT_DEPENDENTS, group_cols=group_cols,
+        linked_count_cols={"previous_count": PREVIOUS_DEPENDENTS}, joint_cols=CHANGE_COLUMNS,
+        placeholder=float("nan"),
+    )
+    out = out.rename(columns={"previous_count_suppressed": "previous_suppressed"})
+    out["change_suppressed"] = out["suppressed"] | out["previous_suppressed"]
+    for column in ("denominator", "previous_denominator"):
+        hide = _small(frame[column]) & (frame.attrs.get("kind") != RATE)
+        out[column] = out[column].astype("float64").mask(hide)
+        out[f"{column}_suppressed"] = hide
+    out["significant"] = out["significant"].astype(object).where(~out["change_suppressed"], None)
+    out["direction"] = out["direction"].astype(object).where(~out["change_suppressed"], SUPPRESSED)
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def _format_number(value: object, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return SUPPRESSED
+    return f"{float(value):,.{decimals}f}"
+
+
+def display_table(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str]], *, year_label: str = "", comparison_label: str = ""
+) -> pd.DataFrame:
+    """The table shown under a chart (and downloaded): selected ``(column, heading)`` pairs, numbers
+    formatted for the measure's kind, and ``*`` for hidden values. Headings may contain ``{year}``
+    and ``{comparison}``. Missing values that are not suppressed (no denominator) show as blank."""
+    kind = frame.attrs.get("kind", COUNT)
+    decimals = 0 if kind == COUNT else 1
+    out = pd.DataFrame(index=frame.index)
+    for column, heading in columns:
+        name = heading.format(year=year_label, comparison=comparison_label)
+        values = frame[column]
+        hidden = _hidden_flags(frame, column)
+        if column in ("count", "previous_count", "denominator", "previous_denominator"):
+            text = values.map(lambda v: _format_number(v, 0))
+        elif column == "significant":
+            text = values.map(lambda v: SUPPRESSED if v is None else ("Yes" if v else "No"))
+        elif pd.api.types.is_numeric_dtype(values):
+            text = values.map(lambda v: _format_number(v, decimals))
+        else:
+            text = values.astype(object).where(values.notna(), "").astype(str)
+        unavailable = values.isna() & ~hidden
+        out[name] = text.where(~unavailable, "")
+    return out.reset_index(drop=True)
+
+
+def _hidden_flags(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Whether ``column``'s missing values are missing because they were suppressed."""
+    if column.startswith("previous_") and "previous_suppressed" in frame:
+        return frame["previous_suppressed"]
+    if column in CHANGE_COLUMNS + ["significant", "direction"] and "change_suppressed" in frame:
+        return frame["change_suppressed"]
+    if column in ("denominator", "previous_denominator"):
+        return frame.get(f"{column}_suppressed", pd.Series(False, index=frame.index))
+    if "suppressed" in frame:
+        return frame["suppressed"]
+    return pd.Series(False, index=frame.index)

@@ -1,0 +1,158 @@
+"""Chart builders: suppressed measure frames in, plotly figures out (pages only draw them).
+
+Colours come from the Okabe-Ito palette (safe for the common colour-vision deficiencies), and a
+category has the same colour on every page (``colour_for``). Every builder takes a frame that
+has been through ``analysis.board.suppress_comparison`` (or ``suppress_measure``), so a
+suppressed value is missing and its hover says ``*``; every builder returns ``None`` for an
+empty frame so the page shows a sentence instead of a blank chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.codes import GROUP_ORDER, NOT_RECORDED, UNMAPPED
+from analysis.filters import NOT_KNOWN
+from analysis.periods import AGE_BAND_LABELS
+from analysis.suppression import SUPPRESSED
+from analysis.yoy import COUNT, PROPORTION, RATE
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: Colours of the selected year and the comparison year on every chart.
+CURRENT_COLOUR, PREVIOUS_COLOUR = "#0072B2", "#9E9E9E"
+MISSING_COLOUR = "#BDBDBD"
+_EXTRA = ["#882255", "#44AA99", "#332288", "#DDCC77", "#117733", "#AA4499", "#88CCEE"]
+
+
+def _category_colours() -> dict[str, str]:
+    colours: dict[str, str] = {NOT_RECORDED: MISSING_COLOUR, UNMAPPED: "#757575", NOT_KNOWN: MISSING_COLOUR}
+    for column, groups in [*GROUP_ORDER.items(), ("age_band", AGE_BAND_LABELS)]:
+        palette = OKABE_ITO + _EXTRA
+        for i, group in enumerate(g for g in groups if g not in colours):
+            colours.setdefault(group, palette[i % len(palette)])
+    colours.update({"Male": "#0072B2", "Female": "#E69F00", "Other / not stated": "#009E73"})
+    return colours
+
+
+CATEGORY_COLOURS = _category_colours()
+
+
+def colour_for(category: str) -> str:
+    """The colour of a category (the same on every page)."""
+    return CATEGORY_COLOURS.get(str(category), "#0072B2")
+
+
+def axis_title(kind: str, per: float) -> str:
+    """Axis label of a measure's value."""
+    return {COUNT: "Number", RATE: f"Rate per {per:,.0f} population", PROPORTION: "Percentage (%)"}[kind]
+
+
+def _fmt(value: float, kind: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return SUPPRESSED
+    return f"{value:,.0f}" if kind == COUNT else f"{value:,.1f}"
+
+
+def hover_text(frame: pd.DataFrame, prefix: str = "") -> list[str]:
+    """Hover lines: count, denominator, value and 95% interval, or * where suppressed."""
+    kind = frame.attrs.get("kind", PROPORTION)
+    lines = []
+    for _, row in frame.iterrows():
+        if row.get(f"{prefix}suppressed", False):
+            lines.append(f"Count: {SUPPRESSED}<br>Value: {SUPPRESSED}")
+            continue
+        text = f"Count: {_fmt(row[f'{prefix}count'], COUNT)}"
+        denominator = row.get(f"{prefix}denominator")
+        if kind != COUNT and denominator is not None and not pd.isna(denominator):
+            text += f"<br>Denominator: {_fmt(denominator, COUNT)}"
+        if kind != COUNT:
+            text += f"<br>Value: {_fmt(row[f'{prefix}value'], kind)}"
+        if not pd.isna(row.get(f"{prefix}lower", np.nan)):
+            text += f"<br>95% CI: {_fmt(row[f'{prefix}lower'], kind)} to {_fmt(row[f'{prefix}upper'], kind)}"
+        lines.append(text)
+    return lines
+
+
+def _error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
+    value = frame[f"{prefix}value"].astype("float64")
+    return dict(
+        type="data",
+        symmetric=False,
+        array=(frame[f"{prefix}upper"].astype("float64") - value).clip(lower=0),
+        arrayminus=(value - frame[f"{prefix}lower"].astype("float64")).clip(lower=0),
+        color="#444444",
+        thickness=1,
+        width=3,
+    )
+
+
+def _layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
+    figure.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=60, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        font=dict(size=13),
+    )
+    return figure
+
+
+def comparison_bars(
+    frame: pd.DataFrame, category: str, title: str, year_label: str, comparison_label: str,
+    *, horizontal: bool = True,
+) -> go.Figure | None:
+    """Bars of the selected year beside the comparison year for each category, with 95% intervals.
+    ``frame`` is a suppressed year-on-year frame (``analysis.board.suppress_comparison``)."""
+    if frame.empty:
+        return None
+    kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
+    use_value = "value" if kind != COUNT else "count"
+    figure = go.Figure()
+    for prefix, label, colour in [("previous_", comparison_label, PREVIOUS_COLOUR), ("", year_label, CURRENT_COLOUR)]:
+        values = frame[f"{prefix}{use_value}"].astype("float64")
+        text = [SUPPRESSED if s else "" for s in frame[f"{prefix}suppressed"]]
+        bar_args = dict(
+            name=label, marker_color=colour, hovertext=hover_text(frame, prefix), hoverinfo="text+name",
+            text=text, textposition="outside", error_x=_error_bars(frame, prefix) if horizontal else None,
+            error_y=None if horizontal else _error_bars(frame, prefix),
+        )
+        if horizontal:
+            figure.add_bar(y=frame[category].astype(str), x=values, orientation="h", **bar_args)
+        else:
+            figure.add_bar(x=frame[category].astype(str), y=values, **bar_args)
+    figure.update_layout(barmode="group")
+    if horizontal:
+        figure.update_yaxes(autorange="reversed")
+        figure.update_xaxes(title=axis_title(kind, per), rangemode="tozero")
+    else:
+        figure.update_yaxes(title=axis_title(kind, per), rangemode="tozero")
+    return _layout(figure, title, height=max(320, 60 + 45 * len(frame)) if horizontal else 420)
+
+
+def trend_line(frame: pd.DataFrame, title: str, *, highlight: Sequence[str] = ()) -> go.Figure | None:
+    """A measure over financial years (``year`` column) with its 95% interval as a band."""
+    if frame.empty:
+        return None
+    kind, per = frame.attrs.get("kind", COUNT), frame.attrs.get("per", 1)
+    value = frame["value"].astype("float64")
+    figure = go.Figure()
+    if kind != COUNT:
+        figure.add_scatter(x=frame["year"], y=frame["upper"], mode="lines", line=dict(width=0),
+                           showlegend=False, hoverinfo="skip")
+        figure.add_scatter(x=frame["year"], y=frame["lower"], mode="lines", line=dict(width=0),
+                           fill="tonexty", fillcolor="rgba(0,114,178,0.15)", name="95% interval",
+                           hoverinfo="skip")
+    figure.add_scatter(x=frame["year"], y=value, mode="lines+markers", name=frame.attrs.get("label", ""),
+                       line=dict(color=CURRENT_COLOUR), hovertext=hover_text(frame), hoverinfo="text+x")
+    marked = frame[frame["year"].isin(list(highlight))]
+    if len(marked):
+        figure.add_scatter(x=marked["year"], y=marked["value"], mode="markers", showlegend=False,
+                           marker=dict(size=12, color=CURRENT_COLOUR, line=dict(width=2, color="#000")),
+                           hoverinfo="skip")
+    figure.update_yaxes(title=axis_title(kind, per), rangemode="tozero")
+    figure.update_xaxes(title="Financial year", type="category")
+    return _layout(figure, title, height=320)

@@ -1,0 +1,42 @@
+"""Figures of the Overview page: headline indicators against the comparison year, and trends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis import board, indicators, profiles, yoy
+from analysis.dataset import Dataset
+from analysis.filters import Filters
+from analysis.periods import FinancialYear
+from analysis.summaries import change_sentence, most_common_sentence
+
+
+@dataclass
+class OverviewFigures:
+    """Suppressed year-on-year rows per indicator id, the most-common-substance sentence, and
+    one suppressed trend frame per indicator id."""
+
+    headlines: dict[str, pd.DataFrame]
+    most_common_substance: str
+    trends: dict[str, pd.DataFrame]
+    summaries: dict[str, str]
+
+
+def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> OverviewFigures:
+    """Every figure of the Overview page for the selection (all suppressed for a board)."""
+    headlines, trends, summaries = {}, {}, {}
+    for indicator in indicators.INDICATORS:
+        row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
+        headlines[indicator.id] = row
+        trends[indicator.id] = board.suppress_measure(yoy.trend(indicator.compute, data.years, data, filters=filters))
+        summaries[indicator.id] = change_sentence(
+            indicator.label, row.iloc[0], row.attrs["kind"], fy, comparison,
+            suppressed=bool(row["change_suppressed"].iloc[0]),
+        )
+    primary = board.suppress_comparison(
+        yoy.compare_years(profiles.substances, fy, comparison, data, filters=filters, view=profiles.PRIMARY)
+    )
+    sentence = most_common_sentence(primary, "substance", "Most common primary substance", fy, comparison)
+    return OverviewFigures(headlines, sentence, trends, summaries)

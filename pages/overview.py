@@ -1,0 +1,31 @@
+"""Overview: the headline figures of the selected year beside the comparison year, and their trends."""
+
+import streamlit as st
+
+from analysis import board, charts, indicators
+from analysis.views.overview import overview
+from ui import render, state
+
+data = state.current_dataset()
+selection: state.Selection = st.session_state["selection"]
+fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
+figures = state.compute(overview, data, fy, comparison, filters)
+
+st.title("Overview")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}")
+columns = st.columns(4)
+for position, indicator in enumerate(indicators.INDICATORS):
+    row = figures.headlines[indicator.id]
+    with columns[position % 4]:
+        render.headline(indicator.label, row.iloc[0], row.attrs["kind"], comparison.label, indicator.definition)
+st.markdown(figures.most_common_substance)
+
+st.subheader("Trends over every year in the data")
+labels = {i.label: i for i in indicators.INDICATORS}
+indicator = labels[st.selectbox("Indicator", list(labels), key="trend_indicator")]
+trend = figures.trends[indicator.id]
+figure = charts.trend_line(trend, f"{indicator.label}: {filters.describe()}", highlight=[fy.label, comparison.label])
+table = board.display_table(trend, [("year", "Financial year"), ("count", "Count"), ("denominator", "Denominator"),
+                                    ("value", "Value"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")])
+render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",
+                    filename=f"trend_{indicator.id}")

@@ -1,0 +1,93 @@
+"""Rendering blocks every page shares: provenance banner, headline tiles, chart + summary + table + download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis import board
+from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, Dataset
+from analysis.errors import DashboardError
+from analysis.export import to_csv_bytes, to_excel_bytes
+from analysis.summaries import format_value
+from analysis.yoy import COUNT
+
+SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
+
+
+def provenance_banner(data: Dataset) -> None:
+    """Say which data are shown, when they were loaded, and the notices that go with them."""
+    loaded = data.loaded_at.strftime("%d %b %Y %H:%M")
+    if data.is_demo:
+        st.warning(f"**{data.label}** Loaded {loaded}.", icon="🧪")
+    else:
+        st.info(f"Showing **{data.label}**, loaded {loaded}.", icon="💾")
+    if data.population_is_approximate:
+        st.caption(APPROXIMATE_POPULATION_NOTICE)
+
+
+def attribution() -> None:
+    """The boundary attribution, shown under every map."""
+    st.caption(BOUNDARY_ATTRIBUTION)
+
+
+def headline(label: str, row: pd.Series, kind: str, comparison_label: str, definition: str) -> None:
+    """One st.metric tile: this year's value, the change since the comparison year, significance."""
+    if row["suppressed"] or row["previous_suppressed"]:
+        value = "*" if row["suppressed"] else format_value(row["value"], kind)
+        st.metric(label, value, help=f"{definition} {SUPPRESSION_NOTE}")
+        return
+    change = row["change"]
+    unit = "" if kind == COUNT else (" pts" if kind == "proportion" else " per 1,000")
+    delta = None if pd.isna(change) else f"{change:+,.1f}{unit}" if kind != COUNT else f"{change:+,.0f}"
+    verdict = "significant" if row["significant"] else "not significant"
+    previous = format_value(row["previous_value"], kind)
+    percent = "" if pd.isna(row["percent_change"]) else f" ({row['percent_change']:+.1f}%)"
+    interval = (f" 95% CI {format_value(row['lower'], kind)} to {format_value(row['upper'], kind)}."
+                if kind != COUNT and not pd.isna(row["lower"]) else "")
+    st.metric(
+        label,
+        format_value(row["value"], kind),
+        delta=delta,
+        delta_color="off",
+        help=f"{definition}{interval}",
+        delta_description=f"vs {previous} in {comparison_label}{percent}, {verdict}",
+    )
+
+
+def figure_block(
+    figure: go.Figure | None,
+    table: pd.DataFrame,
+    summary: str,
+    *,
+    key: str,
+    filename: str,
+    empty_message: str = "No people match the selected filters for this chart.",
+) -> None:
+    """Draw a chart, its one-line summary, and an expander with the table shown and its downloads.
+    ``table`` is already suppressed (``analysis.board.display_table``); downloads are exactly it."""
+    if figure is None or table.empty:
+        st.info(empty_message)
+        return
+    st.plotly_chart(figure, key=key, width="stretch")
+    st.caption(summary)
+    with st.expander("Table and download"):
+        st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
+        st.caption(SUPPRESSION_NOTE)
+        left, right = st.columns(2)
+        left.download_button("Download CSV", to_csv_bytes(table), f"{filename}.csv", "text/csv",
+                             key=f"{key}_csv", on_click="ignore")
+        right.download_button(
+            "Download Excel", to_excel_bytes(table, notes=[summary, SUPPRESSION_NOTE]), f"{filename}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+            on_click="ignore",
+        )
+
+
+def problem(error: DashboardError) -> None:
+    """Show an error the user can act on (the one boundary where product errors are caught)."""
+    st.warning(str(error), icon="⚠️")
+
+
+__all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner"]
