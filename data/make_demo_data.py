@@ -715,6 +715,8 @@ def write_demo(out_dir: Path = DEMO_DIR, seed: int = SEED) -> dict[str, Path]:
         "seed": seed,
         "extract_date": str(EXTRACT_DATE),
         "financial_years": f"{FIRST_FY}/{(FIRST_FY + 1) % 100:02d} to {LAST_FY}/{(LAST_FY + 1) % 100:02d}",
+        # Earlier years hold only the long episodes still open in 2018: not complete years to report.
+        "complete_years": [f"{fy}/{(fy + 1) % 100:02d}" for fy in range(FIRST_FY, LAST_FY + 1)],
         "area": "Oxfordshire (five districts)",
         "population": ("APPROXIMATE: approximate Census 2021 district totals x a stated, approximate England "
                        "age-sex structure, +0.6% a year; not ONS mid-year estimates. Replace with the ONS "

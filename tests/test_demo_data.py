@@ -111,6 +111,7 @@ def test_metadata_labels_the_data_synthetic_and_population_approximate():
     assert "not real people" in metadata["description"]
     assert "APPROXIMATE" in metadata["population"]
     assert metadata["population_approximate"] is True and metadata["synthetic"] is True
+    assert metadata["complete_years"] == ["2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
     assert any("Martin Chorley" in line for line in metadata["boundaries_attribution"])
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     assert "APPROXIMATE" in readme and "ONS mid-year estimates" in readme
@@ -328,8 +329,11 @@ def test_samples_use_contract_columns_and_iso_dates():
 
 
 @pytest.mark.parametrize("table", list(TABLES))
-def test_demo_loads_through_the_loaders_with_no_rejected_rows(table):
+def test_demo_and_samples_load_through_the_loaders_with_no_rejected_rows(table):
     loaders = pytest.importorskip("analysis.loaders", reason="analysis/loaders.py not written yet")
     result = loaders.load_table(DEMO / f"{table}.parquet", table)
     assert len(result.rejected) == 0
     assert len(result.data) == pq.read_metadata(DEMO / f"{table}.parquet").num_rows
+    assert not result.warnings
+    sample = loaders.load_table(SAMPLES / f"{table}.csv", table)
+    assert len(sample.rejected) == 0 and len(sample.data) == len(pd.read_csv(SAMPLES / f"{table}.csv"))
