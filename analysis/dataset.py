@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.cohorts import prepare_episodes
-from analysis.periods import FinancialYear, financial_years_between
+from analysis.periods import FinancialYear, financial_year_start, financial_years_between
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -61,18 +61,27 @@ class Dataset:
 
     @property
     def years(self) -> list[FinancialYear]:
-        """Financial years from the earliest triage to the latest triage or discharge."""
+        """The financial years a user can report on: from the first year holding a full year of
+        new episodes (at least three quarters of the median number of triages a year, so a few long episodes
+        that started before the data collection began do not make a year selectable) to the year
+        of the latest date in the data (the extract date)."""
         ep = self.episodes
         if ep.empty:
             return []
-        last = max(ep["triage_date"].max(), ep["discharge_date"].max() if ep["discharge_date"].notna().any()
-                   else ep["triage_date"].max())
-        return financial_years_between(ep["triage_date"].min(), last)
+        dates = [ep["triage_date"].max(), ep["discharge_date"].max()]
+        if len(self.referrals):
+            dates.append(self.referrals["referral_date"].max())
+        last = max(d for d in dates if pd.notna(d))
+        every = financial_years_between(ep["triage_date"].min(), last)
+        triages = financial_year_start(ep["triage_date"]).value_counts()
+        counts = [int(triages.get(fy.start_year, 0)) for fy in every]
+        threshold = MINIMUM_SHARE_OF_TYPICAL_YEAR * float(pd.Series(counts).median())
+        first = next(i for i, n in enumerate(counts) if n >= threshold)
+        return every[first:]
 
-    @property
-    def complete_years(self) -> list[FinancialYear]:
-        """Years that have episodes and referrals in them (the ones a user can select)."""
-        return self.years
+
+#: A year is offered when its triages reach this share of the median year's (see ``Dataset.years``).
+MINIMUM_SHARE_OF_TYPICAL_YEAR = 0.75
 
 
 def from_tables(tables: dict[str, pd.DataFrame], **provenance: object) -> Dataset:

@@ -1,6 +1,51 @@
-"""Placeholder: filled by the next issue."""
+"""Definitions and sources: every indicator's definition, the statistical methods, and attributions."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("about")
-st.info("This page is being built.")
+from analysis import indicators, stats
+from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, SYNTHETIC_NOTICE
+from analysis.filters import SERVICE_AGE_RANGE
+from analysis.suppression import MIN_SHOWN_COUNT
+from ui import state
+
+data = state.current_dataset()
+st.title("Definitions and sources")
+
+st.subheader("Indicators")
+st.dataframe(
+    pd.DataFrame([{"Indicator": i.label, "Definition": i.definition, "Numerator": i.numerator,
+                   "Denominator": i.denominator or "none (a count)", "Unit": i.unit, "Polarity": i.polarity,
+                   "Source": i.source} for i in indicators.INDICATORS]),
+    hide_index=True, key="about_indicators",
+)
+
+st.subheader("Methods")
+ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())
+st.markdown(f"""
+- **Financial year**: 1 April to 31 March. People are counted once per measure; a person's age band, sex
+  and district are those of their latest episode in the measure's cohort.
+- **Rate per 1,000**: people in treatment of the denominator ages ({ranges}) / population of the same ages
+  and sex × 1,000, using the mid-year estimate of the year's first calendar year.
+- **Intervals**: 95% confidence intervals. Counts and rates: {stats.METHOD_EXACT_POISSON} limits below
+  {stats.BYAR_MINIMUM_COUNT}, {stats.METHOD_BYAR} approximation from {stats.BYAR_MINIMUM_COUNT}. Proportions:
+  {stats.METHOD_WILSON}. As in England's public-health profiles (PHEindicatormethods).
+- **Change since the comparison year**: counts and rates, {stats.METHOD_RATE_RATIO}; proportions,
+  {stats.METHOD_NEWCOMBE}. A change is called significant when the 95% interval of the ratio excludes 1 (or
+  of the difference excludes 0).
+- **Funnel plots**: 95% and 99.8% control limits around the partnership value (PHE method).
+- **Small numbers**: counts from 1 to {MIN_SHOWN_COUNT - 1} are shown as `*`, with secondary suppression so a
+  hidden count cannot be worked out from totals, and every rate, percentage or change built on one.
+""")
+
+st.subheader("Data shown now")
+st.markdown(f"**{data.label}** (version `{data.version}`, loaded {data.loaded_at:%d %b %Y %H:%M}).")
+if data.is_demo:
+    st.warning(SYNTHETIC_NOTICE)
+if data.population_is_approximate:
+    st.caption(APPROXIMATE_POPULATION_NOTICE)
+for warning in data.warnings:
+    st.caption(warning)
+
+st.subheader("Attribution")
+st.markdown(BOUNDARY_ATTRIBUTION)
