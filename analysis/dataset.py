@@ -53,6 +53,8 @@ class Dataset:
     loaded_at: pd.Timestamp = field(default_factory=pd.Timestamp.now)
     version: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: Years the data's provider declares complete (e.g. the demo's metadata); overrides the rule.
+    declared_years: list[str] | None = None
 
     @property
     def district_names(self) -> dict[str, str]:
@@ -65,6 +67,8 @@ class Dataset:
         new episodes (at least three quarters of the median number of triages a year, so a few long episodes
         that started before the data collection began do not make a year selectable) to the year
         of the latest date in the data (the extract date)."""
+        if self.declared_years:
+            return [FinancialYear.from_label(label) for label in self.declared_years]
         ep = self.episodes
         if ep.empty:
             return []
@@ -125,6 +129,7 @@ def load_folder(folder: Path, *, label: str, is_demo: bool = False) -> Dataset:
         population_is_approximate=bool(metadata.get("population_approximate", is_demo)),
         warnings=warnings,
         version=str(metadata.get("version") or _fingerprint(folder)),
+        declared_years=metadata.get("complete_years"),
     )
 
 
