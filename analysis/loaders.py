@@ -1,0 +1,955 @@
+"""Read a user's CSV, Excel or Parquet file into a typed contract table, reporting the rows rejected."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.codes import CODE_LISTS, UNMAPPED, map_codes
+from analysis.contract import CODE, DATE, ID, INTEGER, NUMBER, TABLES, TEXT, Table, normalise_header
+from analysis.errors import FileProblem, MissingColumnError
+
+if TYPE_CHECKING:
+    import geopandas
+
+# ---------------------------------------------------------------- limits and settings
+BYTES_PER_MB = 1024 * 1024
+#: Largest file accepted, in bytes (200 MB): beyond this a browser upload and pandas parse get slow.
+DEFAULT_MAX_BYTES = 200 * BYTES_PER_MB
+#: How many rows from the top of a sheet are searched for the header (title rows above it are common).
+HEADER_SEARCH_ROWS = 10
+#: Bytes read from the start of a CSV to choose the encoding and the separator.
+SNIFF_BYTES = 64 * 1024
+#: Separators a CSV may use, in order of preference when the evidence ties.
+DELIMITERS = (",", ";", "\t")
+#: How many row numbers are listed per unknown code in a warning.
+ROWS_LISTED = 5
+#: Line number of the header when no title rows are skipped (a spreadsheet's row 1).
+HEADER_LINE = 1
+
+#: Date formats accepted, tried in this order: ISO, then UK day-first; never US month-first.
+#: The forms with a time are what Excel and Parquet dates become when read as text.
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+)
+#: A value shaped like an accepted date; if it still fails to parse, the day or month is impossible.
+_DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+#: A number written with thousands separators, e.g. 1,234 or 12,345.67.
+_THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+ID_DTYPE = "string"
+TEXT_DTYPE = "string"
+DATE_DTYPE = "datetime64[ns]"
+INTEGER_DTYPE = "Int64"
+NUMBER_DTYPE = "float64"
+GROUP_SUFFIX = "_group"
+
+#: Required columns whose empty cell is meaningful and kept ("district not known").
+EMPTY_ALLOWED = {("episodes", "district_code")}
+#: Code columns whose unknown codes make a row unusable (rejected, not kept as unmapped).
+MUST_MAP = {("episodes", "service"), ("substances", "substance")}
+#: Pairs of dates (earlier, later) that must be in order within a row.
+DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "episodes": (("triage_date", "discharge_date", "discharge date before triage date"),),
+    "interventions": (("start_date", "end_date", "end date before start date"),),
+}
+
+#: Headers often seen in service exports, by normalised header, and the contract column they mean.
+SYNONYMS: dict[str, str] = {
+    "clientid": "client_id",
+    "personid": "client_id",
+    "clientref": "client_id",
+    "clientreference": "client_id",
+    "episodeid": "episode_id",
+    "journeyid": "episode_id",
+    "gender": "sex",
+    "age": "age_at_triage",
+    "ageattriage": "age_at_triage",
+    "ageatstart": "age_at_triage",
+    "ethnicgroup": "ethnicity",
+    "referralsource": "referral_source",
+    "sourceofreferral": "referral_source",
+    "startdate": "triage_date",
+    "triage": "triage_date",
+    "triagedate": "triage_date",
+    "treatmentstartdate": "triage_date",
+    "enddate": "discharge_date",
+    "discharge": "discharge_date",
+    "dischargedate": "discharge_date",
+    "treatmentenddate": "discharge_date",
+    "exitreason": "discharge_reason",
+    "lacode": "district_code",
+    "ladcode": "district_code",
+    "lad22cd": "district_code",
+    "lad23cd": "district_code",
+    "lad24cd": "district_code",
+    "districtcode": "district_code",
+    "ladname": "district_name",
+    "lad22nm": "district_name",
+    "lad23nm": "district_name",
+    "lad24nm": "district_name",
+    "postcodedistrict": "postcode_district",
+    "outcode": "postcode_district",
+    "accommodation": "accommodation_status",
+    "housing": "accommodation_status",
+    "lookedafter": "in_care",
+    "injecting": "injecting_status",
+    "drug": "substance",
+}
+
+#: Property of a boundary file holding the district code.
+BOUNDARY_CODE = "district_code"
+#: Shapefile (dBase) field names hold at most 10 characters, so district_code arrives as district_c.
+SHAPEFILE_NAME_LENGTH = 10
+
+REPORT_COLUMNS = ["row_number", "column", "value", "reason"]
+_REASON_SEP = "; "
+
+
+# ---------------------------------------------------------------- errors
+class UnknownTableError(FileProblem):
+    """The table name is not one of the data contract's tables."""
+
+
+class UnreadableFileError(FileProblem):
+    """The file is not a readable CSV, .xlsx or Parquet file (or the sheet does not exist)."""
+
+
+class EmptyFileError(FileProblem):
+    """The file has no data rows."""
+
+
+class FileTooLargeError(FileProblem):
+    """The file is larger than the size limit."""
+
+
+# ---------------------------------------------------------------- result
+@dataclass
+class LoadResult:
+    """A loaded table: valid typed rows, the rejected rows with reasons, and warnings.
+
+    ``len(data) + rejected["row_number"].nunique() == rows_read`` always holds.
+    """
+
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    table: str = ""
+    source_name: str = ""
+
+
+@dataclass
+class _Raw:
+    """The cells below the header, as read, with where they sit in the file."""
+
+    body: pd.DataFrame  # columns are the file's headers (made unique); index 0.. is position below the header
+    first_row_number: int  # line/row number (1-based) of the first row below the header
+    name: str
+    warnings: list[str]
+    unnamed_with_data: list[str] = field(default_factory=list)  # letters of data columns without a header
+
+
+# ---------------------------------------------------------------- public API
+def load_table(
+    source: Any,
+    table: str,
+    *,
+    sheet: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    code_map: Mapping[str, Mapping[str, str]] | None = None,
+    filename: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> LoadResult:
+    """Read ``source`` as contract table ``table``: typed valid rows, rejected rows with reasons, warnings.
+
+    Method: the file is read as text cells (CSV in UTF-8, UTF-8 with BOM or Windows-1252; comma,
+    semicolon or tab separated; .xlsx; Parquet); the header is the first of the top
+    ``HEADER_SEARCH_ROWS`` rows holding every required column (headers matched with
+    :func:`analysis.contract.normalise_header`, ``column_map`` first). Each column is parsed by its
+    contract kind with vectorised pandas (dates as yyyy-mm-dd or dd/mm/yyyy only), then required
+    values and ranges are checked with a pandera schema (lazy validation). A row with any problem is
+    rejected once, with every reason; code columns gain a ``<column>_group`` from
+    :func:`analysis.codes.map_codes`, and unknown codes are kept as ``Unmapped code`` and reported.
+    """
+    spec = _table_spec(table)
+    raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
+    mapping = _resolve_columns(list(raw.body.columns), spec, column_map, raw.warnings)
+    _check_required(raw, spec, mapping)
+    body = _drop_blank_rows(raw.body)
+    if body.empty:
+        raise EmptyFileError(f"{raw.name} has a header but no data rows. Check that you chose the right file.")
+    return _build(body, raw, spec, mapping, code_map or {})
+
+
+def read_raw(
+    source: Any,
+    table: str | None = None,
+    *,
+    sheet: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    filename: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    nrows: int | None = None,
+) -> pd.DataFrame:
+    """Return the file's cells as text below its detected header, for preview and column mapping.
+
+    The header is found as in :func:`load_table` when ``table`` is given, else it is the first
+    non-empty row. Blank rows are dropped; empty cells are ``<NA>``. The index is the position
+    below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``;
+    ``attrs`` also holds ``warnings`` and ``source_name``.
+    """
+    spec = _table_spec(table) if table is not None else None
+    raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
+    body = _drop_blank_rows(raw.body)
+    if nrows is not None:
+        body = body.head(nrows)
+    text = pd.DataFrame({c: _as_text(body[c]) for c in body.columns}, index=body.index)
+    text.attrs = {"first_row_number": raw.first_row_number, "warnings": list(raw.warnings), "source_name": raw.name}
+    return text
+
+
+def suggest_column_map(headers: Iterable[object], table: str) -> dict[str, str]:
+    """Suggest which file header is which contract column: ``{file header: contract column}``.
+
+    A header matches a column when their normalised names are equal (case, spaces, underscores
+    and hyphens ignored), else when it is a common synonym (``SYNONYMS``: "Gender" for sex,
+    "Start date" for triage_date, "LA code" for district_code...). Each contract column is
+    suggested for one header at most, exact matches first.
+    """
+    spec = _table_spec(table)
+    by_key = {normalise_header(n): n for n in spec.names}
+    headers = [str(h) for h in headers]
+    suggestion: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:  # exact (normalised) matches first so a synonym never steals them
+        name = by_key.get(normalise_header(header))
+        if name and name not in taken:
+            suggestion[header] = name
+            taken.add(name)
+    for header in headers:
+        if header in suggestion:
+            continue
+        name = SYNONYMS.get(normalise_header(header))
+        if name in spec.names and name not in taken:
+            suggestion[header] = name
+            taken.add(name)
+    return suggestion
+
+
+def sheet_names(source: Any, *, filename: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
+    """List the sheets of an .xlsx file (empty list for CSV and Parquet)."""
+    data, name = _read_bytes(source, filename, max_bytes)
+    if _detect_format(data, name) != "xlsx":
+        return []
+    return list(_open_workbook(data, name).sheetnames)
+
+
+def load_boundaries(
+    source: Any, *, filename: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> geopandas.GeoDataFrame:
+    """Read district boundaries (GeoJSON or a zipped shapefile) as a GeoDataFrame in EPSG:4326.
+
+    The file must have a ``district_code`` property (matched like contract headers, e.g.
+    ``DISTRICT_CODE``; in a shapefile, whose field names stop at 10 characters, ``district_c``),
+    which is renamed to ``district_code`` and kept as text. Geometries are reprojected to WGS84
+    longitude/latitude (EPSG:4326), which web maps use. A file without a coordinate reference
+    system is taken as EPSG:4326 only if its coordinates are longitudes and latitudes.
+    """
+    import geopandas as gpd  # imported here: geopandas is slow to import and only maps need it
+
+    data, name = _read_bytes(source, filename, max_bytes)
+    try:
+        frame = gpd.read_file(io.BytesIO(data))
+    except Exception as error:  # pyogrio raises several unrelated types for unreadable input
+        raise UnreadableFileError(
+            f"{name} could not be read as boundaries ({error}). Upload GeoJSON or a .zip holding "
+            "a shapefile (.shp, .shx, .dbf and .prj)."
+        ) from error
+    accepted = {normalise_header(BOUNDARY_CODE), normalise_header(BOUNDARY_CODE[:SHAPEFILE_NAME_LENGTH])}
+    matches = [c for c in frame.columns if c != frame.geometry.name and normalise_header(c) in accepted]
+    if not matches:
+        found = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name) or "none"
+        raise MissingColumnError(
+            f"{name}: the boundaries need a 'district_code' property, which is not in the file. "
+            f"Properties found: {found}. Rename the property to district_code (ONS codes such as E07000178)."
+            + "".join(
+                f" ('{c}' looks like it: ONS boundary files name the code column like this.)"
+                for c in frame.columns
+                if SYNONYMS.get(normalise_header(c)) == "district_code"
+            )
+        )
+    frame = frame.rename(columns={matches[0]: BOUNDARY_CODE})
+    frame[BOUNDARY_CODE] = _as_text(frame[BOUNDARY_CODE])
+    if frame.crs is None:
+        minx, miny, maxx, maxy = frame.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise UnreadableFileError(
+                f"{name} has no coordinate reference system and its coordinates are not longitude and "
+                "latitude. Include the .prj file in the zip."
+            )
+        frame = frame.set_crs(epsg=4326)
+    return frame.to_crs(epsg=4326)
+
+
+# ---------------------------------------------------------------- reading
+def _table_spec(table: str) -> Table:
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise UnknownTableError(
+            f"There is no table called '{table}'. The tables are: {', '.join(TABLES)}."
+        ) from None
+
+
+def _read_bytes(source: Any, filename: str | None, max_bytes: int) -> tuple[bytes, str]:
+    """Return the bytes of a path or file object, refusing files over ``max_bytes``."""
+    limit = f"{max_bytes / BYTES_PER_MB:g} MB"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = filename or path.name
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise FileTooLargeError(_too_large(name, size, limit))
+            return path.read_bytes(), name
+        except OSError as error:
+            raise UnreadableFileError(f"{name} could not be opened ({error.strerror or error}).") from error
+    if not hasattr(source, "read"):
+        raise UnreadableFileError(f"Cannot read {type(source).__name__}: give a file path or an uploaded file.")
+    name = filename or os.path.basename(str(getattr(source, "name", "") or "")) or "the uploaded file"
+    size = getattr(source, "size", None)
+    if isinstance(size, int) and size > max_bytes:
+        raise FileTooLargeError(_too_large(name, size, limit))
+    if hasattr(source, "seek"):
+        source.seek(0)
+    data = source.read(max_bytes + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > max_bytes:
+        raise FileTooLargeError(_too_large(name, None, limit))
+    return data, name
+
+
+def _too_large(name: str, size: int | None, limit: str) -> str:
+    actual = f" ({size / BYTES_PER_MB:.1f} MB)" if size is not None else ""
+    return (
+        f"{name}{actual} is larger than the {limit} limit. Split it (for example by year) "
+        "or save it as Parquet, which is much smaller."
+    )
+
+
+def _detect_format(data: bytes, name: str) -> str:
+    """Return "csv", "xlsx" or "parquet", from the extension, else from the first bytes."""
+    ext = Path(name).suffix.lower()
+    if ext in {".csv", ".txt", ".tsv"}:
+        return "csv"
+    if ext in {".xlsx", ".xlsm"}:
+        return "xlsx"
+    if ext in {".parquet", ".pq"}:
+        return "parquet"
+    if ext == ".xls":
+        raise UnreadableFileError(
+            f"{name} is in the old Excel 97-2003 (.xls) format. Open it in Excel and save it as .xlsx or CSV."
+        )
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.startswith(b"PAR1"):
+        return "parquet"
+    if b"\x00" not in data[:SNIFF_BYTES]:
+        return "csv"
+    raise UnreadableFileError(f"{name} is not a CSV, .xlsx or Parquet file. Save it as one of these and upload again.")
+
+
+def _read(
+    source: Any,
+    spec: Table | None,
+    *,
+    sheet: str | None,
+    column_map: Mapping[str, str] | None,
+    filename: str | None,
+    max_bytes: int,
+) -> _Raw:
+    data, name = _read_bytes(source, filename, max_bytes)
+    if not data.strip():
+        raise EmptyFileError(f"{name} is empty. Check that you chose the right file.")
+    fmt = _detect_format(data, name)
+    if fmt == "parquet":
+        return _read_parquet(data, name)
+    if fmt == "xlsx":
+        return _read_xlsx(data, name, sheet, spec, column_map)
+    return _read_csv(data, name, spec, column_map)
+
+
+def _read_parquet(data: bytes, name: str) -> _Raw:
+    try:
+        body = pd.read_parquet(io.BytesIO(data))
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise UnreadableFileError(f"{name} could not be read as Parquet ({error}).") from error
+    body.columns = _unique_headers(list(body.columns))
+    return _Raw(body.reset_index(drop=True), HEADER_LINE + 1, name, [])
+
+
+def _open_workbook(data: bytes, name: str) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # zipfile, KeyError and openpyxl errors for a damaged file
+        raise UnreadableFileError(f"{name} could not be read as an Excel .xlsx file ({error}).") from error
+
+
+def _read_xlsx(
+    data: bytes, name: str, sheet: str | None, spec: Table | None, column_map: Mapping[str, str] | None
+) -> _Raw:
+    book = _open_workbook(data, name)
+    try:
+        if sheet is None:
+            worksheet = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            worksheet = book[sheet]
+        else:
+            raise UnreadableFileError(
+                f"{name} has no sheet called '{sheet}'. Its sheets are: {', '.join(book.sheetnames)}."
+            )
+        # read-only mode yields every row from row 1, blank ones included, so positions are row numbers
+        rows = list(worksheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not any(v is not None and str(v).strip() for row in rows for v in row):
+        raise EmptyFileError(f"{name} (sheet '{worksheet.title}') is empty. Check that you chose the right sheet.")
+    width = max(len(r) for r in rows)
+    grid = pd.DataFrame.from_records(rows, columns=range(width))
+    top = [[_cell_text(v) for v in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    header_index = _find_header(top, spec, column_map)
+    headers = top[header_index] + [""] * (width - len(top[header_index]))
+    body = grid.iloc[header_index + 1 :].reset_index(drop=True)
+    return _finish_raw(body, headers, header_index, name, [], top)
+
+
+def _read_csv(data: bytes, name: str, spec: Table | None, column_map: Mapping[str, str] | None) -> _Raw:
+    warnings: list[str] = []
+    encoding = "utf-8-sig"
+    try:
+        sample = codecs.getincrementaldecoder("utf-8-sig")().decode(data[:SNIFF_BYTES], final=False)
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+    if encoding == "cp1252":
+        sample = data[:SNIFF_BYTES].decode("cp1252", errors="replace")
+    lines = sample.splitlines()[: HEADER_SEARCH_ROWS * 2]
+    delimiter = _sniff_delimiter(lines, spec, column_map)
+    top = [list(r) for r in csv.reader(io.StringIO("\n".join(lines[:HEADER_SEARCH_ROWS])), delimiter=delimiter)]
+    header_index = _find_header(top, spec, column_map) if top else 0
+
+    def parse(enc: str) -> pd.DataFrame:
+        return pd.read_csv(
+            io.BytesIO(data),
+            sep=delimiter,
+            encoding=enc,
+            skiprows=header_index,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,  # blank lines keep their place so row numbers match the file
+            engine="c",
+        )
+
+    try:
+        try:
+            grid = parse(encoding)
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+            grid = parse(encoding)
+    except UnicodeDecodeError as error:
+        raise UnreadableFileError(
+            f"{name} is neither UTF-8 nor Windows-1252 text. Save it from Excel as 'CSV UTF-8'."
+        ) from error
+    except pd.errors.ParserError as error:
+        raise UnreadableFileError(
+            f"{name} could not be read as CSV ({str(error).strip()}). A row probably has more cells than the header: "
+            "check for an unquoted separator in a value."
+        ) from error
+    except pd.errors.EmptyDataError as error:
+        raise EmptyFileError(f"{name} is empty. Check that you chose the right file.") from error
+    if encoding == "cp1252":
+        warnings.append(
+            f"{name} is not UTF-8, so it was read as Windows-1252 (Excel's 'CSV' encoding). "
+            "Check that characters such as £ and é look right; saving as 'CSV UTF-8' avoids this."
+        )
+    grid = grid.fillna("")
+    headers = [str(h) for h in grid.iloc[0]] if len(grid) else []
+    body = grid.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    return _finish_raw(body, headers, header_index, name, warnings, top)
+
+
+def _finish_raw(
+    body: pd.DataFrame, headers: list[str], header_index: int, name: str, warnings: list[str], top: list[list[str]]
+) -> _Raw:
+    """Name the body's columns from the header and report skipped title rows and unnamed columns."""
+    skipped = sum(1 for row in top[:header_index] if any(c.strip() for c in row))
+    if skipped:
+        warnings.append(
+            f"{name}: skipped {skipped} row{'s' if skipped != 1 else ''} above the header "
+            f"(titles or notes); the header is on row {header_index + 1}."
+        )
+    unnamed = [i for i, h in enumerate(headers) if not str(h).strip()]
+    keep = [i for i in range(body.shape[1]) if i not in unnamed]
+    with_data = [i for i in unnamed if i < body.shape[1] and not _blank(body[i]).all()]
+    if with_data:
+        letters = ", ".join(_column_letter(i) for i in with_data)
+        warnings.append(
+            f"{name}: column{'s' if len(with_data) != 1 else ''} {letters} hold data but have no header "
+            "(often a merged header cell); their values were ignored. Unmerge the header cells and give "
+            "each column its own name."
+        )
+    body = body[keep]
+    body.columns = _unique_headers([headers[i] for i in keep])
+    return _Raw(body, header_index + HEADER_LINE + 1, name, warnings, [_column_letter(i) for i in with_data])
+
+
+def _sniff_delimiter(lines: list[str], spec: Table | None, column_map: Mapping[str, str] | None) -> str:
+    """Choose the separator: the one whose split finds most contract columns, then the most cells per line."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        counts = Counter(line.count(delimiter) for line in lines if line.strip())
+        typical = max(counts, key=lambda k: (counts[k], k)) if counts else 0
+        matched = 0
+        if spec is not None:
+            rows = list(csv.reader(io.StringIO("\n".join(lines[:HEADER_SEARCH_ROWS])), delimiter=delimiter))
+            matched = max((len(_matched_columns(r, spec, column_map)) for r in rows), default=0)
+        return matched, typical
+
+    scores = {d: score(d) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (scores[d], -DELIMITERS.index(d)))
+
+
+def _matched_columns(row: list[str], spec: Table, column_map: Mapping[str, str] | None) -> set[str]:
+    mapped = _user_map(column_map, spec)
+    by_key = {normalise_header(n): n for n in spec.names}
+    found = set()
+    for cell in row:
+        key = normalise_header(cell)
+        if key in mapped:
+            found.add(mapped[key])
+        elif key in by_key:
+            found.add(by_key[key])
+    return found
+
+
+def _find_header(top: list[list[str]], spec: Table | None, column_map: Mapping[str, str] | None) -> int:
+    """Index of the header among the top rows: the first holding every required column.
+
+    Without a table, or when no row holds them all, the row matching most contract columns; when
+    none matches any, the first non-empty row.
+    """
+    first_filled = next((i for i, row in enumerate(top) if any(c.strip() for c in row)), 0)
+    if spec is None:
+        return first_filled
+    required = set(spec.required)
+    best, best_count = first_filled, 0
+    for i, row in enumerate(top):
+        matched = _matched_columns(row, spec, column_map)
+        if required <= matched:
+            return i
+        if len(matched) > best_count:
+            best, best_count = i, len(matched)
+    return best
+
+
+def _user_map(column_map: Mapping[str, str] | None, spec: Table) -> dict[str, str]:
+    """The user's mapping keyed by normalised file header, keeping only targets in the table."""
+    names = {normalise_header(n): n for n in spec.names}
+    return {
+        normalise_header(k): names[normalise_header(v)]
+        for k, v in (column_map or {}).items()
+        if normalise_header(v) in names
+    }
+
+
+def _resolve_columns(
+    headers: list[str], spec: Table, column_map: Mapping[str, str] | None, warnings: list[str]
+) -> dict[str, str]:
+    """Map contract column -> file header: the user's mapping first, then normalised names."""
+    names = {normalise_header(n): n for n in spec.names}
+    bad_targets = [v for v in (column_map or {}).values() if normalise_header(v) not in names]
+    if bad_targets:
+        warnings.append(
+            f"Column mapping ignored for {', '.join(map(repr, bad_targets))}: not a column of the {spec.name} table."
+        )
+    user = _user_map(column_map, spec)
+    mapping: dict[str, str] = {}
+    for header in headers:  # user mapping takes precedence over a header's own name
+        target = user.get(normalise_header(header))
+        if target and target not in mapping:
+            mapping[target] = header
+    duplicates = []
+    for header in headers:
+        if header in mapping.values() or normalise_header(header) in user:
+            continue
+        target = names.get(normalise_header(header))
+        if target is None:
+            continue
+        if target in mapping:
+            duplicates.append(f"'{header}' (used '{mapping[target]}' for {target})")
+        else:
+            mapping[target] = header
+    if duplicates:
+        warnings.append(f"Columns ignored because another column already supplies them: {', '.join(duplicates)}.")
+    extra = [h for h in headers if h not in mapping.values()]
+    if extra:
+        warnings.append(f"Columns not in the {spec.name} table were ignored: {', '.join(extra)}.")
+    absent = [c for c in spec.names if c not in mapping and c not in spec.required]
+    if absent:
+        warnings.append(f"Optional columns not in the file, treated as not recorded: {', '.join(absent)}.")
+    return mapping
+
+
+def _check_required(raw: _Raw, spec: Table, mapping: dict[str, str]) -> None:
+    missing = [c for c in spec.required if c not in mapping]
+    if not missing:
+        return
+    headers = list(raw.body.columns)
+    hints = [
+        f"'{h}' looks like {c}"
+        for h, c in suggest_column_map([h for h in headers if h not in mapping.values()], spec.name).items()
+        if c in missing
+    ]
+    message = (
+        f"{raw.name}: the {spec.name} table needs the column{'s' if len(missing) != 1 else ''} "
+        f"{', '.join(missing)}, which {'are' if len(missing) != 1 else 'is'} not in the file. "
+        f"Columns found: {', '.join(headers) or 'none'}. Rename the column or map it on the Data page."
+    )
+    if hints:
+        message += f" ({'; '.join(hints)}.)"
+    if raw.unnamed_with_data:
+        message += (
+            f" Column{'s' if len(raw.unnamed_with_data) != 1 else ''} {', '.join(raw.unnamed_with_data)} "
+            "hold data but have no header, perhaps from merged cells: unmerge them and name each column."
+        )
+    raise MissingColumnError(message)
+
+
+# ---------------------------------------------------------------- typing and checking
+def _build(
+    body: pd.DataFrame, raw: _Raw, spec: Table, mapping: dict[str, str], code_map: Mapping[str, Mapping[str, str]]
+) -> LoadResult:
+    rows_read = len(body)
+    row_numbers = pd.Series(body.index.to_numpy() + raw.first_row_number, index=body.index)
+    problems: list[pd.DataFrame] = []
+    typed: dict[str, pd.Series] = {}
+    texts: dict[str, pd.Series] = {}
+    for order, column in enumerate(spec.columns):
+        header = mapping.get(column.name)
+        original = body[header] if header is not None else pd.Series(pd.NA, index=body.index, dtype="object")
+        text = _as_text(original)
+        texts[column.name] = text
+        values, failed, reason = _parse(original, text, column.kind, column.name)
+        typed[column.name] = values
+        if failed is not None and failed.any():
+            problems.append(_problem(failed, column.name, reason, order))
+    frame = pd.DataFrame(typed, index=body.index)
+    problems.extend(_schema_problems(frame, spec, problems))
+    for earlier, later, reason in DATE_ORDER.get(spec.name, ()):
+        failed = frame[later] < frame[earlier]
+        problems.append(_problem(failed.fillna(False), later, reason, len(spec.columns)))
+    problems.extend(_duplicate_problems(frame, spec, row_numbers))
+    for order, column in enumerate(spec.columns):
+        if column.kind != CODE:
+            continue
+        groups = map_codes(frame[column.name], column.name, extra=(code_map or {}).get(column.name))
+        frame[column.name + GROUP_SUFFIX] = groups
+        if (spec.name, column.name) in MUST_MAP:
+            failed = (groups == UNMAPPED) & frame[column.name].notna()
+            reason = f"unknown {column.name} code: cannot assign a {column.name} group (map it on the Data page)"
+            problems.append(_problem(failed, column.name, reason, order))
+
+    report = _report(problems, texts, body, row_numbers)
+    rejected_index = report.index
+    kept = frame.drop(index=rejected_index)
+    warnings = list(raw.warnings)
+    warnings.extend(_unknown_code_warnings(kept, spec, row_numbers))
+    ordered = []
+    for column in spec.columns:
+        ordered.append(column.name)
+        if column.kind == CODE:
+            ordered.append(column.name + GROUP_SUFFIX)
+    data = kept[ordered].reset_index(drop=True)
+    rejected = report.reset_index(drop=True)
+    return LoadResult(data, rejected, warnings, rows_read, spec.name, raw.name)
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Cells as trimmed text (pandas ``string``); empty cells become ``<NA>``.
+
+    Whole-number floats (as Parquet stores integer columns holding gaps) are written without ``.0``.
+    """
+    if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
+        series = series.astype("Int64")
+    text = series.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _parse(
+    original: pd.Series, text: pd.Series, kind: str, name: str
+) -> tuple[pd.Series, pd.Series | None, pd.Series | str | None]:
+    """Type one column by its contract kind: (values, cells that failed to parse, reason per failed cell)."""
+    if kind in (ID, TEXT, CODE):
+        return text.astype(ID_DTYPE if kind == ID else TEXT_DTYPE), None, None
+    if kind == DATE:
+        return _parse_dates(original, text, name)
+    if kind in (INTEGER, NUMBER):
+        return _parse_numbers(original, text, kind, name)
+    raise ValueError(f"column {name} has unknown kind {kind!r} in the contract")
+
+
+def _parse_dates(original: pd.Series, text: pd.Series, name: str) -> tuple[pd.Series, pd.Series, pd.Series | str]:
+    """Dates as yyyy-mm-dd or dd/mm/yyyy (or already date-typed); the time of day is dropped."""
+    if pd.api.types.is_datetime64_any_dtype(original):
+        values = original.dt.tz_localize(None) if getattr(original.dt, "tz", None) is not None else original
+        values = values.dt.normalize().astype(DATE_DTYPE)
+        return values, pd.Series(False, index=original.index), ""
+    values = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
+    todo = text.notna()
+    for fmt in DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        values.loc[ok[ok].index] = parsed[ok].astype(DATE_DTYPE)
+        todo.loc[ok[ok].index] = False
+    values = values.dt.normalize()
+    failed = todo
+    bad = text[failed]  # reasons are built for failing cells only: they are few, the column may be long
+    shaped = bad.str.match(_DATE_SHAPE).fillna(False).astype(bool)
+    reason = pd.Series(
+        np.where(
+            shaped,
+            f"{name} is not a real date (dates are read as day/month/year or year-month-day)",
+            f"{name} is not a date in the form dd/mm/yyyy or yyyy-mm-dd",
+        ),
+        index=bad.index,
+        dtype=object,
+    )
+    return values, failed, reason
+
+
+def _parse_numbers(
+    original: pd.Series, text: pd.Series, kind: str, name: str
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Numbers from text (thousands separators allowed); integers must be whole."""
+    if pd.api.types.is_numeric_dtype(original) and not pd.api.types.is_bool_dtype(original):
+        numbers = original.astype("float64")
+    else:
+        cleaned = text.where(~text.str.match(_THOUSANDS).fillna(False).astype(bool), text.str.replace(",", ""))
+        numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    not_number = text.notna() & ~np.isfinite(numbers.fillna(np.inf))
+    not_whole = pd.Series(False, index=text.index)
+    if kind == INTEGER:
+        not_whole = ~not_number & numbers.notna() & (numbers % 1 != 0)
+    failed = not_number | not_whole
+    reason = pd.Series(
+        np.where(not_number[failed], f"{name} is not a number", f"{name} is not a whole number"),
+        index=failed[failed].index,
+        dtype=object,
+    )
+    numbers = numbers.mask(failed)
+    values = numbers.round().astype(INTEGER_DTYPE) if kind == INTEGER else numbers.astype(NUMBER_DTYPE)
+    return values, failed, reason
+
+
+def _problem(failed: pd.Series, column: str, reason: pd.Series | str, order: int) -> pd.DataFrame:
+    """One problem per failing cell: index (row position), column, reason, and an order for sorting.
+
+    ``reason`` is one text for every failing cell, or a Series holding at least the failing cells.
+    """
+    index = failed.index[failed.to_numpy(dtype=bool)]
+    reasons = reason if isinstance(reason, str) else reason.loc[index].astype(object).to_numpy()
+    return pd.DataFrame({"column": column, "reason": reasons, "order": order}, index=index, dtype=object).astype(
+        {"order": "int64"}
+    )
+
+
+def _schema(spec: Table) -> pa.DataFrameSchema:
+    """The pandera schema of a typed table: required values present, numbers in the contract's range."""
+    columns = {}
+    for column in spec.columns:
+        checks = []
+        low, high = column.minimum, column.maximum
+        if low is not None and high is not None:
+            checks.append(pa.Check.in_range(low, high, error=f"{column.name} outside {low:g} to {high:g}"))
+        elif low is not None:
+            checks.append(pa.Check.ge(low, error=f"{column.name} below the minimum of {low:g}"))
+        elif high is not None:
+            checks.append(pa.Check.le(high, error=f"{column.name} above the maximum of {high:g}"))
+        nullable = not column.required or (spec.name, column.name) in EMPTY_ALLOWED
+        columns[column.name] = pa.Column(None, checks=checks, nullable=nullable, required=False)
+    return pa.DataFrameSchema(columns)
+
+
+def _schema_problems(frame: pd.DataFrame, spec: Table, parse_problems: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Run the pandera schema lazily and turn its failure cases into problems.
+
+    A cell that already failed to parse is empty in ``frame``; its "missing" failure is dropped
+    so the reason given is the parse failure.
+    """
+    try:
+        _schema(spec).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    cases = cases[cases["index"].notna() & cases["column"].isin(spec.names)]
+    if cases.empty:
+        return []
+    order = {name: i for i, name in enumerate(spec.names)}
+    reason = cases["check"].where(cases["check"] != "not_nullable", cases["column"] + " is missing")
+    found = pd.DataFrame(
+        {
+            "column": cases["column"].to_numpy(),
+            "reason": reason.to_numpy(),
+            "order": cases["column"].map(order).to_numpy(),
+        },
+        index=pd.Index(cases["index"].astype("int64").to_numpy()),
+    )
+    if parse_problems:
+        parsed = pd.concat(parse_problems)
+        already = pd.MultiIndex.from_arrays([parsed.index, parsed["column"]])
+        mine = pd.MultiIndex.from_arrays([found.index, found["column"]])
+        found = found[~mine.isin(already)]
+    return [found]
+
+
+def _duplicate_problems(frame: pd.DataFrame, spec: Table, row_numbers: pd.Series) -> list[pd.DataFrame]:
+    """Later rows repeating a key (all key columns filled) are rejected, naming the first row."""
+    if not spec.key:
+        return []
+    keys = frame[list(spec.key)]
+    complete = keys.notna().all(axis=1)
+    keys = keys[complete]
+    later = keys.duplicated(keep="first")
+    if not later.any():
+        return []
+    first_row = row_numbers[complete].groupby([keys[k] for k in spec.key], dropna=False).transform("min")
+    label = " and ".join(spec.key)
+    reason = ("duplicate " + label + ": same as row " + first_row[later].astype(str)).astype(object)
+    failed = pd.Series(False, index=frame.index)
+    failed.loc[later[later].index] = True
+    return [_problem(failed, spec.key[0], reason, len(spec.columns) + 1)]
+
+
+def _report(
+    problems: list[pd.DataFrame], texts: dict[str, pd.Series], body: pd.DataFrame, row_numbers: pd.Series
+) -> pd.DataFrame:
+    """One row per rejected input row: row_number, column(s), value(s), reason(s), then the original cells."""
+    originals = body.astype("string")
+    originals.columns = [c if c not in REPORT_COLUMNS else f"{c} (file)" for c in originals.columns]
+    problems = [p for p in problems if not p.empty]
+    if not problems:
+        empty = pd.DataFrame({c: pd.Series(dtype="string") for c in REPORT_COLUMNS})
+        empty["row_number"] = empty["row_number"].astype("int64")
+        return pd.concat([empty, originals.iloc[:0]], axis=1)
+    found = pd.concat(problems)
+    found["position"] = found.index
+    found = found.sort_values(["position", "order"], kind="stable")
+    found["value"] = _cell_values(found, texts)
+    # Join each row's problems without a Python call per row: lay the k-th problem of every row
+    # in column k, then concatenate the columns (a row has few problems, so there are few columns).
+    found["k"] = found.groupby("position", sort=False).cumcount().to_numpy()
+    joined = pd.DataFrame(index=pd.Index(pd.unique(found["position"])))
+    for field_name in ("column", "value", "reason"):
+        wide = found.pivot(index="position", columns="k", values=field_name).reindex(joined.index).astype(object)
+        text = wide[0]
+        for k in wide.columns[1:]:
+            part = wide[k]
+            text = text.where(part.isna(), text + _REASON_SEP + part)
+        joined[field_name] = text.astype(str)
+    joined.insert(0, "row_number", row_numbers.loc[joined.index].astype("int64").to_numpy())
+    joined.index.name = None
+    return pd.concat([joined, originals.loc[joined.index]], axis=1)
+
+
+def _cell_values(found: pd.DataFrame, texts: dict[str, pd.Series]) -> np.ndarray:
+    """The cell text each problem is about, one column at a time (vectorised per column)."""
+    values = np.full(len(found), "", dtype=object)
+    columns = found["column"].to_numpy()
+    for column in pd.unique(columns):
+        mask = columns == column
+        values[mask] = texts[column].reindex(found.index[mask]).fillna("").astype(str).to_numpy()
+    return values
+
+
+def _unknown_code_warnings(kept: pd.DataFrame, spec: Table, row_numbers: pd.Series) -> list[str]:
+    """One warning per code column listing each unknown code with its row count and first rows."""
+    warnings = []
+    for column in spec.columns:
+        if column.kind != CODE or (spec.name, column.name) in MUST_MAP or column.name not in CODE_LISTS:
+            continue
+        unknown = kept[column.name + GROUP_SUFFIX] == UNMAPPED
+        if not unknown.any():
+            continue
+        bad = pd.DataFrame({"code": kept.loc[unknown, column.name], "row": row_numbers.loc[unknown[unknown].index]})
+        listed = []
+        for code, rows in bad.groupby("code", sort=False)["row"]:
+            first = ", ".join(str(r) for r in rows.head(ROWS_LISTED))
+            more = ", ..." if len(rows) > ROWS_LISTED else ""
+            listed.append(f"'{code}' ({len(rows)} row{'s' if len(rows) != 1 else ''}: {first}{more})")
+        warnings.append(
+            f"{column.name}: {len(listed)} unknown code{'s' if len(listed) != 1 else ''} kept as "
+            f"'{UNMAPPED}' (codes are never guessed): {', '.join(listed)}. Map them on the Data page."
+        )
+    return warnings
+
+
+# ---------------------------------------------------------------- small helpers
+def _drop_blank_rows(body: pd.DataFrame) -> pd.DataFrame:
+    if body.shape[1] == 0:
+        return body.iloc[:0]
+    blank = pd.concat([_blank(body[c]) for c in body.columns], axis=1).all(axis=1)
+    return body[~blank.to_numpy()]
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    return _as_text(series).isna()
+
+
+def _cell_text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _unique_headers(headers: list[object]) -> list[str]:
+    """Headers as text, made unique ("Name", "Name (2)") so each names one column."""
+    seen: Counter[str] = Counter()
+    unique = []
+    for header in headers:
+        text = str(header).strip()
+        seen[text] += 1
+        unique.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
+    return unique
+
+
+def _column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -1,0 +1,542 @@
+"""Tests of analysis.loaders: real files written to tmp_path and read through the real loader."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal, assert_series_equal
+
+from analysis.codes import UNMAPPED
+from analysis.errors import FileProblem, MissingColumnError
+from analysis.loaders import (
+    DEFAULT_MAX_BYTES,
+    EmptyFileError,
+    FileTooLargeError,
+    LoadResult,
+    UnknownTableError,
+    UnreadableFileError,
+    load_boundaries,
+    load_table,
+    read_raw,
+    suggest_column_map,
+)
+
+HEADER = [
+    "client_id", "episode_id", "sex", "age_at_triage", "district_code", "service", "triage_date", "discharge_date"
+]
+# Three valid episodes; the expected typed values below are written out by hand.
+ROWS = [
+    ["C001", "E1", "M", "34", "E07000178", "adult", "05/01/2024", "2024-03-01"],
+    ["C002", "E2", "F", "16", "", "young_people", "2024-02-10", ""],
+    ["007", "E3", "X", "0", "E07000179", "adult", "31/12/2023", "01/04/2024"],
+]
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+def write_csv(path: Path, rows: list[list[str]], sep: str = ",", encoding: str = "utf-8") -> Path:
+    path.write_text("\n".join(sep.join(r) for r in rows) + "\n", encoding=encoding)
+    return path
+
+
+def assert_invariant(result: LoadResult) -> None:
+    assert len(result.data) + result.rejected["row_number"].nunique() == result.rows_read
+
+
+def assert_good_episodes(result: LoadResult) -> None:
+    assert result.rejected.empty
+    assert result.rows_read == 3
+    data = result.data
+    assert data["client_id"].tolist() == ["C001", "C002", "007"]  # leading zeros kept
+    assert str(data["client_id"].dtype) == "string"
+    assert data["age_at_triage"].tolist() == [34, 16, 0]
+    assert str(data["age_at_triage"].dtype) == "Int64"
+    assert data["triage_date"].tolist() == [ts("2024-01-05"), ts("2024-02-10"), ts("2023-12-31")]
+    assert data["triage_date"].dtype == "datetime64[ns]"
+    assert data["discharge_date"].iloc[0] == ts("2024-03-01")
+    assert pd.isna(data["discharge_date"].iloc[1])  # open episode kept
+    assert data["discharge_date"].iloc[2] == ts("2024-04-01")
+    assert pd.isna(data["district_code"].iloc[1])  # district not known: kept
+    assert data["sex_group"].astype(str).tolist() == ["Male", "Female", "Other / not stated"]
+    assert data["service_group"].astype(str).tolist() == ["Adults", "Young people", "Adults"]
+    assert data["service"].tolist() == ["adult", "young_people", "adult"]
+    assert_invariant(result)
+
+
+# ---------------------------------------------------------------- formats
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_csv_with_any_separator(tmp_path: Path, sep: str) -> None:
+    path = write_csv(tmp_path / "episodes.csv", [HEADER, *ROWS], sep=sep)
+    result = load_table(path, "episodes")
+    assert_good_episodes(result)
+    assert result.table == "episodes"
+    assert result.source_name == "episodes.csv"
+
+
+def test_csv_with_byte_order_mark(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "bom.csv", [HEADER, *ROWS], encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert_good_episodes(load_table(path, "episodes"))
+
+
+def test_windows_1252_csv_is_read_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "districts.csv"
+    path.write_bytes("district_code,district_name\nE1,Café £ town\nE2,Oxford\n".encode("cp1252"))
+    result = load_table(path, "districts")
+    assert result.data["district_name"].tolist() == ["Café £ town", "Oxford"]
+    assert any("Windows-1252" in w for w in result.warnings)
+
+
+def test_utf8_csv_gives_no_encoding_warning(tmp_path: Path) -> None:
+    path = tmp_path / "districts.csv"
+    path.write_text("district_code,district_name\nE1,Café £ town\n", encoding="utf-8")
+    result = load_table(path, "districts")
+    assert result.data["district_name"].tolist() == ["Café £ town"]
+    assert not any("Windows-1252" in w for w in result.warnings)
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def typed_rows() -> list[list[object]]:
+    """ROWS as Excel would hold them: numbers as numbers, some dates as real dates."""
+    return [
+        ["C001", "E1", "M", 34, "E07000178", "adult", pd.Timestamp("2024-01-05").to_pydatetime(), "2024-03-01"],
+        ["C002", "E2", "F", 16, None, "young_people", "2024-02-10", None],
+        ["007", "E3", "X", 0, "E07000179", "adult", "31/12/2023", pd.Timestamp("2024-04-01").to_pydatetime()],
+    ]
+
+
+def test_xlsx_first_sheet(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "episodes.xlsx", {"Episodes": [HEADER, *typed_rows()], "Other": [["x"]]})
+    assert_good_episodes(load_table(path, "episodes"))
+
+
+def test_xlsx_named_sheet(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "book.xlsx", {"Notes": [["nothing here"]], "Episodes": [HEADER, *typed_rows()]})
+    assert_good_episodes(load_table(path, "episodes", sheet="Episodes"))
+
+
+def test_xlsx_missing_sheet_names_the_sheets(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "book.xlsx", {"Episodes": [HEADER, *typed_rows()]})
+    with pytest.raises(UnreadableFileError, match="no sheet called 'Data'.*Episodes"):
+        load_table(path, "episodes", sheet="Data")
+
+
+def test_parquet_with_typed_columns(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "client_id": ["C001", "C002", "007"],
+            "episode_id": ["E1", "E2", "E3"],
+            "sex": ["M", "F", "X"],
+            "age_at_triage": [34, 16, 0],
+            "district_code": ["E07000178", None, "E07000179"],
+            "service": ["adult", "young_people", "adult"],
+            "triage_date": pd.to_datetime(["2024-01-05", "2024-02-10", "2023-12-31"]),
+            "discharge_date": pd.to_datetime(["2024-03-01", None, "2024-04-01"]),
+        }
+    )
+    path = tmp_path / "episodes.parquet"
+    frame.to_parquet(path)
+    assert_good_episodes(load_table(path, "episodes"))
+
+
+def test_format_sniffed_from_content_when_extension_is_missing(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"district_code": ["E1"], "district_name": ["Oxford"]})
+    parquet = tmp_path / "upload_parquet"
+    frame.to_parquet(parquet)
+    excel = write_xlsx(tmp_path / "upload_excel", {"S": [["district_code", "district_name"], ["E1", "Oxford"]]})
+    for path in (parquet, excel):
+        assert load_table(path, "districts").data["district_name"].tolist() == ["Oxford"]
+
+
+def test_file_object_with_name(tmp_path: Path) -> None:
+    text = "\n".join(",".join(r) for r in [HEADER, *ROWS]).encode("utf-8")
+    upload = io.BytesIO(text)
+    upload.name = "uploaded.csv"
+    result = load_table(upload, "episodes")
+    assert_good_episodes(result)
+    assert result.source_name == "uploaded.csv"
+
+
+def test_filename_names_an_unnamed_file_object() -> None:
+    upload = io.BytesIO(b"district_code,district_name\nE1,Oxford\n")
+    result = load_table(upload, "districts", filename="mine.csv")
+    assert result.source_name == "mine.csv"
+    assert result.data["district_code"].tolist() == ["E1"]
+
+
+def test_uk_and_iso_dates_give_the_same_day(tmp_path: Path) -> None:
+    rows = [
+        ["episode_id", "intervention", "start_date", "end_date"],
+        ["E1", "psychosocial", "2024-03-07", "07/03/2024"],
+        ["E2", "psychosocial", "7/3/2024", "2024-3-7"],
+    ]
+    result = load_table(write_csv(tmp_path / "i.csv", rows), "interventions")
+    expected = pd.Series([ts("2024-03-07")] * 2, name="start_date", dtype="datetime64[ns]")
+    assert_series_equal(result.data["start_date"], expected)
+    assert_series_equal(result.data["end_date"], expected.rename("end_date"))
+
+
+def test_us_month_first_date_is_rejected_not_guessed(tmp_path: Path) -> None:
+    rows = [["episode_id", "intervention", "start_date"], ["E1", "psychosocial", "12/25/2024"]]
+    result = load_table(write_csv(tmp_path / "i.csv", rows), "interventions")
+    assert result.data.empty
+    assert result.rejected.loc[0, "column"] == "start_date"
+    assert "not a real date" in result.rejected.loc[0, "reason"]
+
+
+# ---------------------------------------------------------------- whole-file problems
+def test_missing_required_column_names_column_and_file(tmp_path: Path) -> None:
+    header = [h for h in HEADER if h != "service"]
+    rows = [[v for h, v in zip(HEADER, r) if h != "service"] for r in ROWS]
+    path = write_csv(tmp_path / "episodes_2024.csv", [header, *rows])
+    with pytest.raises(MissingColumnError) as info:
+        load_table(path, "episodes")
+    message = str(info.value)
+    assert "service" in message
+    assert "episodes_2024.csv" in message
+    assert "client_id" in message  # the columns found are listed
+    assert "map it on the Data page" in message
+
+
+def test_missing_column_message_suggests_a_synonym(tmp_path: Path) -> None:
+    header = ["Gender" if h == "sex" else h for h in HEADER]
+    path = write_csv(tmp_path / "e.csv", [header, *ROWS])
+    with pytest.raises(MissingColumnError, match="'Gender' looks like sex"):
+        load_table(path, "episodes")
+
+
+def test_column_map_supplies_and_overrides_columns(tmp_path: Path) -> None:
+    header = ["Gender" if h == "sex" else h for h in HEADER] + ["sex"]
+    rows = [r + ["not used"] for r in ROWS]
+    path = write_csv(tmp_path / "e.csv", [header, *rows])
+    result = load_table(path, "episodes", column_map={"Gender": "sex"})
+    assert_good_episodes(result)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(EmptyFileError, match="empty.csv is empty"):
+        load_table(path, "episodes")
+
+
+def test_header_only_file_has_no_data_rows(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "header.csv", [HEADER, [""] * 0])
+    with pytest.raises(EmptyFileError, match="no data rows"):
+        load_table(path, "episodes")
+
+
+def test_oversize_file_states_the_limit_in_mb(tmp_path: Path) -> None:
+    one_mb = 1024 * 1024
+    # 30,000 copies of a 38-byte row: 1,140,000 bytes, which is 1.09 MB of 1,048,576 bytes
+    path = write_csv(tmp_path / "big.csv", [HEADER] + [ROWS[0]] * 30_000)
+    size = path.stat().st_size
+    assert one_mb < size < 2 * one_mb
+    with pytest.raises(FileTooLargeError, match=r"big\.csv \(1\.\d MB\) is larger than the 1 MB limit"):
+        load_table(path, "episodes", max_bytes=one_mb)
+    upload = io.BytesIO(path.read_bytes())
+    upload.name = "big.csv"
+    with pytest.raises(FileTooLargeError, match="1 MB limit"):
+        load_table(upload, "episodes", max_bytes=one_mb)
+    assert DEFAULT_MAX_BYTES == 200 * 1024 * 1024
+
+
+def test_unknown_table() -> None:
+    with pytest.raises(UnknownTableError, match="no table called 'clients'.*episodes"):
+        load_table(io.BytesIO(b"a\n1\n"), "clients")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0", "97-2003"),
+        ("blob.bin", b"\x00\x01\x02garbage", "not a CSV, .xlsx or Parquet"),
+        ("broken.xlsx", b"not a zip at all", "could not be read as an Excel"),
+        ("broken.parquet", b"PAR1xxxx", "could not be read as Parquet"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, name: str, content: bytes, match: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFileError, match=match):
+        load_table(path, "episodes")
+    assert issubclass(UnreadableFileError, FileProblem)
+
+
+# ---------------------------------------------------------------- headers
+def test_row_with_too_many_cells_names_its_line(tmp_path: Path) -> None:
+    rows = [["Export"], ["district_code", "district_name"], ["E1", "Oxford"], ["E2", "Cherwell", "extra"]]
+    with pytest.raises(UnreadableFileError, match="line 4"):
+        load_table(write_csv(tmp_path / "d.csv", rows), "districts")
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
+    rows = [["Episodes export"], ["Run on 01/04/2024"], [""], HEADER, ROWS[0], ["", "E9", "M", "abc"]]
+    path = write_csv(tmp_path / "titled.csv", rows)
+    result = load_table(path, "episodes")
+    assert any("skipped 2 rows above the header" in w and "row 4" in w for w in result.warnings)
+    assert result.data["episode_id"].tolist() == ["E1"]
+    # header on line 4, so the first data row is line 5 and the bad row line 6
+    assert result.rejected["row_number"].tolist() == [6]
+    assert_invariant(result)
+
+
+def test_xlsx_title_rows_and_merged_group_header(tmp_path: Path) -> None:
+    path = tmp_path / "titled.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Treatment episodes 2024/25"])
+    sheet.append(["Person", None, "Episode"])  # a group header row, merged over two columns each
+    sheet.merge_cells("A2:B2")
+    sheet.append(HEADER)
+    for row in typed_rows():
+        sheet.append(row)
+    book.save(path)
+    result = load_table(path, "episodes")
+    assert_good_episodes(result)
+    assert any("skipped 2 rows" in w and "row 3" in w for w in result.warnings)
+
+
+def test_unnamed_column_with_data_is_reported(tmp_path: Path) -> None:
+    rows = [["district_code", "district_name", ""], ["E1", "Oxford", "stray"]]
+    result = load_table(write_csv(tmp_path / "d.csv", rows), "districts")
+    assert any("column C" in w and "merged" in w for w in result.warnings)
+    assert list(result.data.columns) == ["district_code", "district_name"]
+
+
+def test_merged_required_header_explains_itself(tmp_path: Path) -> None:
+    rows = [["district_code", ""], ["E1", "Oxford"]]
+    with pytest.raises(MissingColumnError, match="district_name.*Column B hold data but have no header"):
+        load_table(write_csv(tmp_path / "d.csv", rows), "districts")
+
+
+def test_headers_matched_ignoring_case_spaces_and_hyphens(tmp_path: Path) -> None:
+    rows = [["District Code", "DISTRICT-NAME"], ["E1", "Oxford"]]
+    result = load_table(write_csv(tmp_path / "d.csv", rows), "districts")
+    assert result.data["district_name"].tolist() == ["Oxford"]
+
+
+# ---------------------------------------------------------------- row-level rules
+def test_bad_rows_rejected_with_line_numbers_and_valid_rows_kept(tmp_path: Path) -> None:
+    rows = [
+        HEADER,
+        ROWS[0],  # line 2: valid
+        ["C010", "E10", "M", "30", "E1", "adult", "31/02/2024", ""],  # line 3: impossible date
+        ["C011", "E11", "Q", "30", "E1", "adult", "2024-01-01", ""],  # line 4: unknown sex, kept
+        ["C012", "E12", "M", "30", "E1", "adult", "2024-01-01", "soon"],  # line 5: not a date
+        ["C013", "E13", "M", "30", "E1", "adult", "2024-02-01", "2024-01-01"],  # line 6: out of order
+        ["C014", "E14", "M", "30", "E1", "rehab", "2024-01-01", ""],  # line 7: unknown service
+        ["", "E15", "", "30", "E1", "adult", "2024-01-01", ""],  # line 8: two required values missing
+        ["C016", "E16", "Q", "30", "E1", "adult", "2024-01-01", ""],  # line 9: unknown sex, kept
+    ]
+    result = load_table(write_csv(tmp_path / "bad.csv", rows), "episodes")
+    assert result.rows_read == 8
+    assert result.data["episode_id"].tolist() == ["E1", "E11", "E16"]
+    assert result.data["sex_group"].astype(str).tolist() == ["Male", UNMAPPED, UNMAPPED]
+    assert result.data["sex"].tolist() == ["M", "Q", "Q"]
+    rejected = result.rejected.set_index("row_number")
+    assert rejected.index.tolist() == [3, 5, 6, 7, 8]
+    assert rejected.loc[3, "column"] == "triage_date"
+    assert rejected.loc[3, "value"] == "31/02/2024"
+    assert "triage_date is not a real date" in rejected.loc[3, "reason"]
+    assert rejected.loc[5, "column"] == "discharge_date"
+    assert "discharge_date is not a date in the form dd/mm/yyyy or yyyy-mm-dd" == rejected.loc[5, "reason"]
+    assert rejected.loc[6, "reason"] == "discharge date before triage date"
+    assert rejected.loc[7, "column"] == "service"
+    assert rejected.loc[7, "value"] == "rehab"
+    assert "unknown service code" in rejected.loc[7, "reason"]
+    assert rejected.loc[8, "column"] == "client_id; sex"
+    assert rejected.loc[8, "reason"] == "client_id is missing; sex is missing"
+    # the original cells come back under the file's headers, for download and re-upload
+    assert rejected.loc[3, "triage_date"] == "31/02/2024"
+    assert rejected.loc[7, "client_id"] == "C014"
+    warning = next(w for w in result.warnings if w.startswith("sex:"))
+    assert "'Q' (2 rows: 4, 9)" in warning
+    assert_invariant(result)
+
+
+def test_duplicate_ids_keep_the_first(tmp_path: Path) -> None:
+    rows = [HEADER, ROWS[0], ROWS[1], ["C003", "E1", "F", "20", "E1", "adult", "2024-01-01", ""]]
+    result = load_table(write_csv(tmp_path / "dup.csv", rows), "episodes")
+    assert result.data["client_id"].tolist() == ["C001", "C002"]
+    assert result.rejected["row_number"].tolist() == [4]
+    assert result.rejected.loc[0, "column"] == "episode_id"
+    assert result.rejected.loc[0, "reason"] == "duplicate episode_id: same as row 2"
+    assert_invariant(result)
+
+
+def test_duplicate_compound_key(tmp_path: Path) -> None:
+    rows = [["episode_id", "rank", "substance"], ["E1", "1", "heroin"], ["E1", "2", "crack"], ["E1", "1", "alcohol"]]
+    result = load_table(write_csv(tmp_path / "s.csv", rows), "substances")
+    assert result.data["substance_group"].astype(str).tolist() == ["Opiates", "Crack cocaine"]
+    assert result.rejected.loc[0, "reason"] == "duplicate episode_id and rank: same as row 2"
+
+
+def test_unknown_substance_rejected(tmp_path: Path) -> None:
+    rows = [["episode_id", "rank", "substance"], ["E1", "1", "heroin"], ["E2", "1", "glue?"]]
+    result = load_table(write_csv(tmp_path / "s.csv", rows), "substances")
+    assert result.data["episode_id"].tolist() == ["E1"]
+    assert result.rejected.loc[0, "row_number"] == 3
+    assert "unknown substance code" in result.rejected.loc[0, "reason"]
+
+
+def test_code_map_maps_a_local_code(tmp_path: Path) -> None:
+    rows = [["episode_id", "rank", "substance"], ["E2", "1", "spice"]]
+    result = load_table(write_csv(tmp_path / "s.csv", rows), "substances", code_map={"substance": {"spice": "nps"}})
+    assert result.data["substance_group"].astype(str).tolist() == ["New psychoactive substances"]
+    assert result.rejected.empty
+
+
+def test_text_in_number_columns(tmp_path: Path) -> None:
+    rows = [
+        ["substance_group", "year", "age_band", "estimate", "lower", "upper"],
+        ["OCU", "2022", "15-64", '"1,234.5"', "1000", "1500"],  # thousands separator accepted
+        ["OCU", "2022", "15-24", "lots", "1000", "1500"],
+        ["OCU", "20.5", "25-34", "100", "90", "110"],
+    ]
+    result = load_table(write_csv(tmp_path / "p.csv", rows), "prevalence")
+    assert result.data["estimate"].tolist() == [1234.5]
+    assert result.data["estimate"].dtype == "float64"
+    assert result.data["year"].tolist() == [2022]
+    rejected = result.rejected.set_index("row_number")
+    assert rejected.loc[3, "reason"] == "estimate is not a number"
+    assert rejected.loc[4, "reason"] == "year is not a whole number"
+    assert_invariant(result)
+
+
+@pytest.mark.parametrize(("age", "kept"), [("-3", False), ("150", False), ("111", False), ("0", True), ("110", True)])
+def test_age_outside_contract_range(tmp_path: Path, age: str, kept: bool) -> None:
+    row = ["C1", "E1", "M", age, "E1", "adult", "2024-01-01", ""]
+    result = load_table(write_csv(tmp_path / "a.csv", [HEADER, row]), "episodes")
+    assert len(result.data) == int(kept)
+    if not kept:
+        assert result.rejected.loc[0, "value"] == age  # a negative number is read as a number, not text
+        assert result.rejected.loc[0, "reason"] == "age_at_triage outside 0 to 110"
+    assert_invariant(result)
+
+
+def test_formula_like_text_is_kept_as_data(tmp_path: Path) -> None:
+    header = [*HEADER, "ward_code"]
+    row = [*ROWS[0], "=HYPERLINK(1)"]
+    result = load_table(write_csv(tmp_path / "f.csv", [header, row]), "episodes")
+    assert result.data["ward_code"].tolist() == ["=HYPERLINK(1)"]
+
+
+def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
+    rows = [HEADER, ROWS[0], [""], ["C9", "E9", "M", "x", "E1", "adult", "2024-01-01", ""], [""]]
+    result = load_table(write_csv(tmp_path / "b.csv", rows), "episodes")
+    assert result.rows_read == 2
+    assert result.rejected["row_number"].tolist() == [4]
+
+
+def test_rejected_report_is_empty_but_shaped_when_all_rows_valid(tmp_path: Path) -> None:
+    result = load_table(write_csv(tmp_path / "ok.csv", [HEADER, *ROWS]), "episodes")
+    assert list(result.rejected.columns[:4]) == ["row_number", "column", "value", "reason"]
+    assert len(result.rejected) == 0
+
+
+# ---------------------------------------------------------------- preview and suggestions
+def test_read_raw_returns_text_below_detected_header(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [["Export"], HEADER, *ROWS])
+    raw = read_raw(path, "episodes")
+    assert list(raw.columns) == HEADER
+    assert raw["age_at_triage"].tolist() == ["34", "16", "0"]
+    assert pd.isna(raw.loc[1, "district_code"])
+    assert raw.attrs["first_row_number"] == 3
+
+
+def test_suggest_column_map() -> None:
+    headers = ["Client ID", "person_id", "Gender", "Referral Source", "Start date", "LA code", "Notes"]
+    expected = {
+        "Client ID": "client_id",
+        "Gender": "sex",
+        "Start date": "triage_date",
+        "LA code": "district_code",
+    }
+    assert suggest_column_map(headers, "episodes") == expected
+    assert suggest_column_map(["person_id", "Referral Source", "Triage"], "referrals") == {
+        "person_id": "client_id",
+        "Referral Source": "referral_source",
+    }
+    assert suggest_column_map(["End date", "Discharge"], "episodes") == {"End date": "discharge_date"}
+
+
+# ---------------------------------------------------------------- boundaries
+def boundaries(code_column: str = "District_Code"):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    # two 1 km squares in British National Grid near Oxford
+    return gpd.GeoDataFrame(
+        {code_column: ["E07000178", "E07000179"]},
+        geometry=[box(450000, 205000, 451000, 206000), box(451000, 205000, 452000, 206000)],
+        crs=27700,
+    )
+
+
+def test_load_boundaries_geojson(tmp_path: Path) -> None:
+    path = tmp_path / "d.geojson"
+    boundaries().to_crs(4326).to_file(path, driver="GeoJSON")
+    frame = load_boundaries(path)
+    assert frame.crs.to_epsg() == 4326
+    assert frame["district_code"].tolist() == ["E07000178", "E07000179"]
+
+
+@pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning")
+@pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
+def test_load_boundaries_zipped_shapefile_is_reprojected(tmp_path: Path) -> None:
+    """A shapefile cuts District_Code to its 10-character limit, District_C, which is accepted."""
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    boundaries().to_file(folder / "d.shp")
+    archive = tmp_path / "d.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in folder.iterdir():
+            zipped.write(part, part.name)
+    frame = load_boundaries(archive)
+    assert frame.crs.to_epsg() == 4326
+    assert frame["district_code"].tolist() == ["E07000178", "E07000179"]
+    # Oxford is about 1.2 degrees west and 51.7 degrees north
+    minx, miny, maxx, maxy = frame.total_bounds
+    assert -1.5 < minx < maxx < -1.0
+    assert 51.5 < miny < maxy < 52.0
+
+
+def test_load_boundaries_without_district_code(tmp_path: Path) -> None:
+    path = tmp_path / "d.geojson"
+    boundaries("name").to_crs(4326).to_file(path, driver="GeoJSON")
+    with pytest.raises(MissingColumnError, match="d.geojson.*district_code.*Properties found: name"):
+        load_boundaries(path)
+
+
+def test_load_boundaries_points_to_an_ons_code_column(tmp_path: Path) -> None:
+    path = tmp_path / "ons.geojson"
+    boundaries("LAD24CD").to_crs(4326).to_file(path, driver="GeoJSON")
+    with pytest.raises(MissingColumnError, match="'LAD24CD' looks like it"):
+        load_boundaries(path)
+
+
+def test_result_frames_are_independent_of_the_file(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", [["district_code", "district_name"], ["E1", "Oxford"]])
+    result = load_table(path, "districts")
+    expected = pd.DataFrame(
+        {"district_code": pd.array(["E1"], dtype="string"), "district_name": pd.array(["Oxford"], dtype="string")}
+    )
+    assert_frame_equal(result.data, expected)
