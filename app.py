@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import render, state
 
+state.require_navigation()
 st.set_page_config(page_title="Drug and alcohol needs assessment", page_icon="📊", layout="wide")
 
 PAGES = [
@@ -13,15 +14,15 @@ PAGES = [
     st.Page("pages/people.py", title="People in treatment", url_path="people"),
     st.Page("pages/substances.py", title="Substances", url_path="substances"),
     st.Page("pages/referrals.py", title="Referrals", url_path="referrals"),
-    st.Page("pages/treatment_exits.py", title="Treatment and exits", url_path="treatment-and-exits"),
-    st.Page("pages/districts_map.py", title="Districts and map", url_path="districts"),
+    st.Page("pages/treatment_exits.py", title="Treatment and exits", url_path="treatment_exits"),
+    st.Page("pages/districts_map.py", title="Districts and map", url_path="districts_map"),
     st.Page("pages/data.py", title="Data", url_path="data"),
-    st.Page("pages/data_quality.py", title="Data quality", url_path="data-quality"),
+    st.Page("pages/data_quality.py", title="Data quality", url_path="data_quality"),
     st.Page("pages/about.py", title="Definitions and sources", url_path="about"),
 ]
 
 navigation = st.navigation(PAGES)
 data = state.current_dataset()
-st.session_state["selection"] = state.sidebar_filters(data)
+st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
 render.provenance_banner(data)
 navigation.run()

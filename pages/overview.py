@@ -7,7 +7,7 @@ from analysis.views.overview import overview
 from ui import render, state
 
 data = state.current_dataset()
-selection: state.Selection = st.session_state["selection"]
+selection = state.selection()
 fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
 figures = state.compute(overview, data, fy, comparison, filters)
 

@@ -16,6 +16,8 @@ from analysis.periods import AGE_BAND_LABELS, FinancialYear
 
 SEX_OPTIONS = [ALL, "Male", "Female"]
 SERVICE_OPTIONS = [ALL, YOUNG_PEOPLE, ADULTS]
+#: Session key of the current Selection (set by app.py before the page runs).
+SELECTION_KEY = "selection"
 #: Session key of the data source: "demo" or "saved".
 SOURCE_KEY = "data_source"
 
@@ -34,8 +36,29 @@ def _demo() -> ds.Dataset:
     return ds.load_demo()
 
 
+def require_navigation() -> None:
+    """Make sure app.py's ``st.navigation`` routes this run.
+
+    Streamlit (1.67) treats a folder named ``pages/`` beside the entry point as an old-style
+    multipage app until ``st.navigation`` has been called once in the process, so the very first
+    run after a server start (or every AppTest run) may execute a page script directly, without
+    app.py's filters. This switches that mode off and reruns through app.py; a no-op otherwise."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def selection() -> Selection:
+    """The sidebar's current selection (drawn by app.py before every page)."""
+    require_navigation()
+    return st.session_state[SELECTION_KEY]
+
+
 def current_dataset() -> ds.Dataset:
     """The data set the app shows now (the demo unless saved data were chosen on the Data page)."""
+    require_navigation()
     loader: Callable[[], ds.Dataset] | None = st.session_state.get("_dataset_loader")
     return loader() if loader is not None else _demo()
 
