@@ -37,17 +37,16 @@ class Filters:
     sex: str = ALL
     district: str = ALL
 
-    def describe(self) -> str:
-        """A short phrase naming the selection, e.g. 'young people, female, Oxford'."""
-        parts = [
-            "all services" if self.service == ALL else self.service.lower(),
-        ]
+    def describe(self, district_names: dict[str, str] | None = None) -> str:
+        """A short phrase naming the selection, e.g. 'young people, aged 15-17, female, Oxford'."""
+        parts = ["all services" if self.service == ALL else self.service.lower()]
         if self.age_band != ALL:
-            parts.append(f"aged {self.age_band}")
+            parts.append(f"aged {self.age_band.lower()}")
         if self.sex != ALL:
             parts.append(self.sex.lower())
         if self.district != ALL:
-            parts.append(f"district {self.district}")
+            name = (district_names or {}).get(self.district, self.district)
+            parts.append("district not known" if self.district == NOT_KNOWN else name)
         return ", ".join(parts)
 
 

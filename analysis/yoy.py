@@ -110,17 +110,24 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
 
 def _significance(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Two-period test per row; rows whose inputs are missing are not significant."""
+    def usable(denominator: pd.Series) -> pd.Series:
+        """Zero or missing denominators give no test (a missing result), not an error."""
+        values = denominator.astype("float64")
+        return values.where(values > 0)
+
     if kind == PROPORTION:
+        now, before = usable(frame["denominator"]), usable(frame["previous_denominator"])
         result = stats.compare_proportions(
-            frame["count"], frame["denominator"], frame["previous_count"], frame["previous_denominator"]
+            frame["count"].where(now.notna()), now, frame["previous_count"].where(before.notna()), before
         )
     else:
         if kind == COUNT:
             pop_now = pd.Series(1.0, index=frame.index)
             pop_before = pop_now
         else:
-            pop_now, pop_before = frame["denominator"], frame["previous_denominator"]
-        result = stats.compare_rates(frame["count"], pop_now, frame["previous_count"], pop_before)
+            pop_now, pop_before = usable(frame["denominator"]), usable(frame["previous_denominator"])
+        result = stats.compare_rates(frame["count"].where(pop_now.notna()), pop_now,
+                                     frame["previous_count"].where(pop_before.notna()), pop_before)
     result.index = frame.index
     return result
 

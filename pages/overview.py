@@ -12,7 +12,7 @@ fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filte
 figures = state.compute(overview, data, fy, comparison, filters)
 
 st.title("Overview")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)}")
 columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):
     row = figures.headlines[indicator.id]
@@ -24,7 +24,7 @@ st.subheader("Trends over every year in the data")
 labels = {i.label: i for i in indicators.INDICATORS}
 indicator = labels[st.selectbox("Indicator", list(labels), key="trend_indicator")]
 trend = figures.trends[indicator.id]
-figure = charts.trend_line(trend, f"{indicator.label}: {filters.describe()}", highlight=[fy.label, comparison.label])
+figure = charts.trend_line(trend, f"{indicator.label}: {filters.describe(data.district_names)}", highlight=[fy.label, comparison.label])
 table = board.display_table(trend, [("year", "Financial year"), ("count", "Count"), ("denominator", "Denominator"),
                                     ("value", "Value"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")])
 render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",

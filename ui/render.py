@@ -40,10 +40,10 @@ def headline(label: str, row: pd.Series, kind: str, comparison_label: str, defin
         return
     change = row["change"]
     unit = "" if kind == COUNT else (" pts" if kind == "proportion" else " per 1,000")
-    delta = None if pd.isna(change) else f"{change:+,.1f}{unit}" if kind != COUNT else f"{change:+,.0f}"
+    percent = "" if pd.isna(row["percent_change"]) else f" ({row['percent_change']:+.1f}%)"
+    delta = None if pd.isna(change) else (f"{change:+,.0f}" if kind == COUNT else f"{change:+,.1f}{unit}") + percent
     verdict = "significant" if row["significant"] else "not significant"
     previous = format_value(row["previous_value"], kind)
-    percent = "" if pd.isna(row["percent_change"]) else f" ({row['percent_change']:+.1f}%)"
     interval = (f" 95% CI {format_value(row['lower'], kind)} to {format_value(row['upper'], kind)}."
                 if kind != COUNT and not pd.isna(row["lower"]) else "")
     st.metric(
@@ -51,8 +51,8 @@ def headline(label: str, row: pd.Series, kind: str, comparison_label: str, defin
         format_value(row["value"], kind),
         delta=delta,
         delta_color="off",
-        help=f"{definition}{interval}",
-        delta_description=f"vs {previous} in {comparison_label}{percent}, {verdict}",
+        help=f"{definition}{interval} Change tested by: {row['test']}.",
+        delta_description=f"{comparison_label}: {previous}, {verdict}",
     )
 
 

@@ -30,7 +30,8 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
     for indicator in indicators.INDICATORS:
         row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
         headlines[indicator.id] = row
-        trends[indicator.id] = board.suppress_measure(yoy.trend(indicator.compute, data.years, data, filters=filters))
+        trends[indicator.id] = board.suppress_measure(
+            yoy.trend(indicator.compute, data.years, data, filters=filters), group_cols=["year"])
         summaries[indicator.id] = change_sentence(
             indicator.label, row.iloc[0], row.attrs["kind"], fy, comparison,
             suppressed=bool(row["change_suppressed"].iloc[0]),
