@@ -1,0 +1,87 @@
+"""District rates per 1,000: numerator and denominator of the same ages and sex, hand-computed."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import dataset as ds
+from analysis import districts
+from analysis.codes import map_codes
+from analysis.filters import NOT_KNOWN, Filters
+from analysis.periods import FinancialYear
+from analysis.yoy import with_intervals
+from tests.factories import episodes, substances
+
+FY = FinancialYear(2024)
+
+
+def population(years=(2024,)) -> pd.DataFrame:
+    rows = []
+    for year in years:
+        for code in ("A", "B"):
+            for sex in ("M", "F"):
+                for age in range(0, 91):
+                    rows.append({"district_code": code, "year": year, "sex": sex, "age": age, "population": 100})
+    frame = pd.DataFrame(rows)
+    frame["sex_group"] = map_codes(frame["sex"], "sex")
+    return frame
+
+
+def make_data(pop: pd.DataFrame) -> ds.Dataset:
+    eps = episodes([
+        {"client_id": "1", "episode_id": "1", "triage_date": "2024-05-01", "district_code": "A", "age_at_triage": 30},
+        {"client_id": "2", "episode_id": "2", "triage_date": "2024-05-01", "district_code": "A", "age_at_triage": 70},
+        {"client_id": "3", "episode_id": "3", "triage_date": "2024-05-01", "district_code": "B", "age_at_triage": 40,
+         "sex": "F"},
+        {"client_id": "4", "episode_id": "4", "triage_date": "2024-05-01", "district_code": "", "age_at_triage": 25},
+        {"client_id": "5", "episode_id": "5", "triage_date": "2024-05-01", "district_code": "ZZ", "age_at_triage": 25},
+    ])
+    tables = {"episodes": eps, "substances": substances([]), "referrals": pd.DataFrame(),
+              "districts": pd.DataFrame({"district_code": ["A", "B"], "district_name": ["Alpha", "Beta"]}),
+              "population": pop}
+    return ds.from_tables(tables, label="test", version="t")
+
+
+def test_rates_by_district_match_hand_computation():
+    data = make_data(population())
+    result = districts.people_by_district(data, fy=FY, filters=Filters(service="Adults")).set_index("district_code")
+    # adults' denominator ages 18-64: 47 ages x 2 sexes x 100 = 9,400 per district
+    assert result.loc["A", "count"] == 1  # the 70-year-old is outside 18-64
+    assert result.loc["A", "denominator"] == 9400
+    assert result.loc["B", "count"] == 1
+    # an empty district and a code outside the partnership are both "not known"
+    assert result.loc[NOT_KNOWN, "count"] == 2
+    assert np.isnan(result.loc[NOT_KNOWN, "denominator"])
+    rates = with_intervals(districts.people_by_district(data, fy=FY, filters=Filters(service="Adults")))
+    assert rates.loc[0, "value"] == pytest.approx(1 / 9400 * 1000)
+
+
+def test_partnership_rate_counts_not_known_and_matches_sex():
+    data = make_data(population())
+    total = districts.partnership_rate(data, fy=FY, filters=Filters(service="Adults"))
+    assert total.loc[0, "count"] == 4  # 30, 40, 25, 25 year olds (the 70-year-old is outside 18-64)
+    assert total.loc[0, "denominator"] == 2 * 9400
+    female = districts.partnership_rate(data, fy=FY, filters=Filters(service="Adults", sex="Female"))
+    assert (female.loc[0, "count"], female.loc[0, "denominator"]) == (1, 9400)
+    banded = districts.partnership_rate(data, fy=FY, filters=Filters(service="Adults", age_band="25-34"))
+    assert (banded.loc[0, "count"], banded.loc[0, "denominator"]) == (3, 2 * 2 * 10 * 100)
+
+
+def test_missing_population_year_uses_latest_earlier_with_warning():
+    data = make_data(population(years=(2021, 2022)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        total = districts.partnership_rate(data, fy=FY, filters=Filters(service="Adults"))
+    assert total.loc[0, "denominator"] == 2 * 9400
+    assert any("2022 estimate" in str(w.message) for w in caught)
+    assert districts.population_year(data.population, FY) == (
+        2022, "No mid-year population estimate for 2024; rates for 2024/25 use the 2022 estimate instead.")
+
+
+def test_age_band_outside_service_range_gives_no_rate():
+    data = make_data(population())
+    assert districts.age_range(Filters(service="Young people", age_band="55-64")) is None
+    result = districts.partnership_rate(data, fy=FY, filters=Filters(service="Young people", age_band="55-64"))
+    assert result.loc[0, "count"] == 0 and np.isnan(result.loc[0, "denominator"])

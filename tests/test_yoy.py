@@ -1,0 +1,58 @@
+"""Year-on-year comparison: values, change, % change and significance, hand-checked."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import yoy
+
+
+def test_counts_change_and_significance():
+    now = yoy.measure(pd.DataFrame({"group": ["a", "b"], "count": [200, 100]}), yoy.COUNT)
+    before = yoy.measure(pd.DataFrame({"group": ["a", "b"], "count": [100, 98]}), yoy.COUNT)
+    result = yoy.year_on_year(now, before).set_index("group")
+    assert result.loc["a", "change"] == 100 and result.loc["a", "percent_change"] == pytest.approx(100.0)
+    assert result.loc["b", "percent_change"] == pytest.approx(2 / 98 * 100)
+    # 200 vs 100: conditional binomial p << 0.001; 100 vs 98: p ~ 0.94
+    assert result.loc["a", "significant"] and result.loc["a", "direction"] == yoy.HIGHER
+    assert not result.loc["b", "significant"] and result.loc["b", "direction"] == yoy.NO_CHANGE
+    assert "binomial" in result.loc["a", "test"]
+
+
+def test_proportions_use_newcombe_published_example():
+    # Newcombe (1998) Table II: 56/70 vs 48/80, difference 0.2000 with 95% CI 0.0524 to 0.3339
+    now = yoy.measure(pd.DataFrame({"count": [56], "denominator": [70]}), yoy.PROPORTION)
+    before = yoy.measure(pd.DataFrame({"count": [48], "denominator": [80]}), yoy.PROPORTION)
+    row = yoy.year_on_year(now, before).iloc[0]
+    assert row["value"] == pytest.approx(80.0) and row["previous_value"] == pytest.approx(60.0)
+    assert row["change"] == pytest.approx(20.0)
+    assert row["significant"] and row["direction"] == yoy.HIGHER
+    assert "Newcombe" in row["test"]
+
+
+def test_rates_use_denominators():
+    now = yoy.measure(pd.DataFrame({"count": [50], "denominator": [10_000]}), yoy.RATE)
+    before = yoy.measure(pd.DataFrame({"count": [50], "denominator": [20_000]}), yoy.RATE)
+    row = yoy.year_on_year(now, before).iloc[0]
+    assert row["value"] == pytest.approx(5.0) and row["previous_value"] == pytest.approx(2.5)
+    assert row["significant"]
+
+
+def test_categories_missing_in_one_year_count_as_zero_and_empty_selection_is_not_an_error():
+    now = yoy.measure(pd.DataFrame({"group": ["a"], "count": [0], "denominator": [0]}), yoy.PROPORTION)
+    before = yoy.measure(pd.DataFrame({"group": ["a", "b"], "count": [3, 2], "denominator": [5, 5]}), yoy.PROPORTION)
+    result = yoy.year_on_year(now, before).set_index("group")
+    assert result.loc["b", "count"] == 0
+    assert np.isnan(result.loc["a", "value"])
+    assert not result["significant"].any()
+
+
+def test_trend_labels_years():
+    def measure(*, fy):
+        return yoy.measure(pd.DataFrame({"count": [fy.start_year - 2000]}), yoy.COUNT)
+
+    from analysis.periods import FinancialYear
+
+    result = yoy.trend(measure, [FinancialYear(2022), FinancialYear(2023)])
+    assert result["year"].tolist() == ["2022/23", "2023/24"]
+    assert result["value"].tolist() == [22, 23]
