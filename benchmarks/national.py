@@ -1,0 +1,346 @@
+"""Benchmark of the product's own code paths from partnership (demo) to national scale.
+
+Run from the repository root (one command; ``--help`` for options)::
+
+    python -m benchmarks.national                       # demo, 10%, 30% and 100% national, 5 runs each
+    python -m benchmarks.national --scales demo,0.01 --repeats 1     # quick
+
+For each size, a child process (so peak memory is per size) does, with the product's code:
+
+1. data: the national-scale synthetic data (``benchmarks.national_data``) -- or the demo files --
+   read through ``analysis.loaders.load_table`` and saved through ``analysis.store.Store`` (a
+   separate process, so generating does not count towards memory); reused when already saved;
+2. cold start: ``analysis.store.load_dataset`` (read the store, prepare once) to the Overview's
+   figures (``analysis.views.overview.overview``) ready;
+3. every page's model (``analysis/views/*.py``, the one function each page calls through
+   ``ui.state.compute``) after a filter change of year, district and sex: *cold* (the page cache
+   ``st.cache_data`` cleared, so computed) and *warm* (the same call again through
+   ``ui.state.compute``: a cache hit, which unpickles the stored figures, as the app does);
+4. the choropleth of every district (``analysis.maps.load_boundaries`` once, then ``district_map``);
+5. the core aggregation -- people in treatment by district and sex for one year with the rate per
+   1,000 -- by ``analysis.districts.people_by_district`` against one DuckDB SQL query over the same
+   in-memory data (the lower bound; results are checked equal);
+6. peak resident memory of the process (``resource.getrusage``);
+7. for the demo only: each page's full server-side run in Streamlit's ``AppTest``.
+
+Every timing is the median of ``--repeats`` runs. Prints a table and one JSON line (``BENCHMARK {...}``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_SCALES = "demo,0.1,0.3,1"
+DEFAULT_WORKDIR = Path(os.environ.get("TMPDIR", "/tmp")) / "daat-benchmark"
+JSON_PREFIX = "BENCHMARK "
+#: Targets of issue 6 (seconds, bytes, ratio).
+TARGET_WARM_S, TARGET_COLD_START_S, TARGET_RSS_BYTES, TARGET_DUCKDB_RATIO = 0.3, 5.0, 2 * 1024**3, 2.0
+TARGET_APPTEST_S = 0.15
+PAGES = ("overview", "people", "substances", "referrals", "treatment_exits", "districts_map")
+APP_PAGES = ("overview", "people", "substances", "referrals", "treatment_exits", "districts_map", "data",
+             "data_quality", "about")
+GEOGRAPHY = ROOT / "data" / "geo" / "england_lad_2013.geojson"
+DEMO_GEOGRAPHY = ROOT / "data" / "geo" / "oxfordshire_districts.geojson"
+
+
+def _median_time(function: Callable[[], Any], repeats: int, before: Callable[[], None] | None = None) -> float:
+    """Median wall time (seconds) of ``function`` over ``repeats`` runs (``before`` untimed each run)."""
+    times = []
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- data through the store
+def prepare_store(scale: str, workdir: Path) -> Path:
+    """The store folder holding the data of ``scale`` (generated and saved once, then reused)."""
+    from analysis.loaders import load_table
+    from analysis.store import REPLACE, Store, Upload
+
+    root = workdir / f"store-{scale}"
+    if Store.open(root).current() is not None:
+        return root
+    if scale == "demo":
+        folder = ROOT / "data" / "demo"
+    else:
+        from benchmarks.national_data import write_national
+
+        folder = workdir / f"raw-{scale}"
+        write_national(folder, float(scale))
+    uploads = []
+    for name in ("episodes", "substances", "referrals", "interventions", "districts", "population", "prevalence"):
+        path = folder / f"{name}.parquet"
+        if path.exists():
+            uploads.append(Upload(load_table(path, name, max_bytes=2**40), mode=REPLACE))
+    Store.open(root).save(uploads, saved_by="benchmark")
+    return root
+
+
+# ---------------------------------------------------------------- measurements
+def _views() -> dict[str, Callable[..., Any]]:
+    import importlib
+
+    return {page: getattr(importlib.import_module(f"analysis.views.{page}"), page) for page in PAGES}
+
+
+def _duckdb_core(episodes: Any, population: Any, fy: Any, sexes: tuple[str, ...], ages: tuple[int, int]) -> Any:
+    """A DuckDB connection and query computing people in treatment by district and sex in ``fy``
+    (latest episode among the year's episodes; ages ``ages`` at triage) with the rate per 1,000."""
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    con.execute(f"SET threads={os.cpu_count() or 1}")
+    ep = pa.table({
+        "client_id": pa.array(episodes["client_id"].astype(str).to_numpy()),
+        "episode_id": pa.array(episodes["episode_id"].astype(str).to_numpy()),
+        "triage_date": pa.array(episodes["triage_date"].to_numpy()),
+        "episode_end": pa.array(episodes["episode_end"].to_numpy()),
+        "district": pa.array(episodes["district"].astype(str).to_numpy()),
+        "sex_group": pa.array(episodes["sex_group"].astype(str).to_numpy()),
+        "age": pa.array(episodes["age_at_triage"].to_numpy(dtype="float64", na_value=-1)),
+    })
+    pop = pa.table({
+        "district_code": pa.array(population["district_code"].astype(str).to_numpy()),
+        "year": pa.array(population["year"].to_numpy(dtype="int64")),
+        "sex_group": pa.array(population["sex_group"].astype(str).to_numpy()),
+        "age": pa.array(population["age"].to_numpy(dtype="int64")),
+        "population": pa.array(population["population"].to_numpy(dtype="float64")),
+    })
+    con.register("ep", ep)
+    con.register("pop", pop)
+    sex_list = ", ".join(f"'{s}'" for s in sexes)
+    query = f"""
+        WITH latest AS (
+            SELECT district, sex_group, age FROM ep
+            WHERE triage_date <= DATE '{fy.end:%Y-%m-%d}' AND episode_end >= DATE '{fy.start:%Y-%m-%d}'
+            QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY triage_date DESC, episode_id DESC) = 1
+        ), counted AS (
+            SELECT district, sex_group, count(*) AS people FROM latest
+            WHERE sex_group IN ({sex_list}) AND age BETWEEN {ages[0]} AND {ages[1]}
+            GROUP BY ALL
+        ), denominators AS (
+            SELECT district_code, sex_group, sum(population) AS population FROM pop
+            WHERE year = {fy.start_year} AND age BETWEEN {ages[0]} AND {ages[1]} AND sex_group IN ({sex_list})
+            GROUP BY ALL
+        )
+        SELECT c.district, c.sex_group, c.people, d.population, c.people / d.population * 1000 AS rate
+        FROM counted c LEFT JOIN denominators d ON c.district = d.district_code AND c.sex_group = d.sex_group
+    """
+    return con, query
+
+
+def measure_scale(scale: str, workdir: Path, repeats: int, apptest: bool) -> dict[str, Any]:
+    """Every measurement for one size, in this process (see the module docstring)."""
+    warnings.simplefilter("ignore")
+    root = prepare_store(scale, workdir)  # already saved by the parent's separate process
+    import streamlit as st  # noqa: F401  (ui.state caches with st.cache_data, outside a server here)
+
+    from analysis import districts, maps
+    from analysis.filters import Filters
+    from analysis.store import Store, load_dataset
+    from analysis.views.overview import overview
+    from ui import state
+
+    result: dict[str, Any] = {"scale": scale}
+    store = Store.open(root)
+
+    def cold_start() -> None:
+        data = load_dataset(store)
+        overview(data, data.years[-1], data.years[-2], Filters())
+
+    result["cold_start_s"] = _median_time(cold_start, repeats)
+    data = load_dataset(store)
+    result["episodes"] = int(len(data.episodes))
+    result["people"] = int(data.episodes["client_id"].nunique())
+    result["districts"] = int(len(data.districts))
+    years = data.years
+    fy, comparison = years[-1], years[-2]
+    codes = data.episodes["district"].astype(str)
+    busiest = codes[codes.isin(list(data.district_names))].value_counts().index[0]
+    changes = {
+        "year": (years[-2], years[-3], Filters()),
+        "district": (fy, comparison, Filters(district=busiest)),
+        "sex": (fy, comparison, Filters(sex="Female")),
+    }
+    pages: dict[str, dict[str, float]] = {}
+    for page, view in _views().items():
+        row = {}
+        for change, (year, compared, filters) in changes.items():
+            row[f"{change}_cold_s"] = _median_time(lambda v=view, y=year, c=compared, f=filters:
+                                                   state.compute(v, data, y, c, f), repeats,
+                                                   before=state._cached.clear)
+            state.compute(view, data, year, compared, filters)
+            row[f"{change}_warm_s"] = _median_time(lambda v=view, y=year, c=compared, f=filters:
+                                                   state.compute(v, data, y, c, f), repeats)
+        pages[page] = row
+    result["pages"] = pages
+
+    geography = DEMO_GEOGRAPHY if scale == "demo" else GEOGRAPHY
+    start = time.perf_counter()
+    maps.load_boundaries.cache_clear()
+    geojson = maps.load_boundaries(geography)
+    result["boundaries_load_s"] = time.perf_counter() - start
+    frame = state.compute(_views()["districts_map"], data, fy, comparison, Filters()).districts
+    result["choropleth_s"] = _median_time(lambda: maps.district_map(frame, geojson, title="rate"), repeats)
+    result["choropleth_areas"] = int(len(geojson["features"]))
+
+    sexes = ("Male", "Female")
+    ages = districts.age_range(Filters())
+
+    def ours() -> list[Any]:
+        return [districts.people_by_district(data, fy=fy, filters=Filters(sex=s)) for s in sexes]
+
+    con, query = _duckdb_core(data.episodes, data.population, fy, sexes, ages)
+    result["core_ours_s"] = _median_time(ours, repeats)
+    result["core_duckdb_s"] = _median_time(lambda: con.execute(query).fetchall(), repeats)
+    result["core_ratio"] = result["core_ours_s"] / result["core_duckdb_s"]
+    duck = {(d, s): n for d, s, n, _, _ in con.execute(query).fetchall()}
+    mine = {(d, s): int(n) for s, f in zip(sexes, ours(), strict=True)
+            for d, n in zip(f["district_code"], f["count"], strict=True) if n}
+    result["core_results_equal"] = duck == mine
+    if apptest:
+        result["apptest"] = measure_apptest(repeats)
+    result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return result
+
+
+def measure_apptest(repeats: int) -> dict[str, dict[str, float]]:
+    """Each page's full server-side run (AppTest from app.py) on the demo data: a rerun with the
+    same selection (warm cache) and the first run after a year change (page figures computed)."""
+    from streamlit.testing.v1 import AppTest
+
+    from analysis import dataset as ds
+
+    years = [fy.label for fy in ds.load_demo().years]
+    out: dict[str, dict[str, float]] = {}
+    for page in APP_PAGES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["year"], at.session_state["compare"] = years[-1], years[-2]
+        at.switch_page(f"pages/{page}.py").run()
+        if at.exception:
+            out[page] = {"error": str(at.exception[0].message)[:200]}
+            continue
+        warm = _median_time(at.run, repeats)
+        cold = []
+        for i in range(repeats):
+            pair = (years[-2 - i % (len(years) - 2)], years[-3 - i % (len(years) - 2)])
+            from ui import state
+            state._cached.clear()
+            at.session_state["year"], at.session_state["compare"] = pair
+            start = time.perf_counter()
+            at.run()
+            cold.append(time.perf_counter() - start)
+        out[page] = {"warm_s": warm, "after_change_cold_s": statistics.median(cold)}
+    return out
+
+
+# ---------------------------------------------------------------- driver
+def _table(results: list[dict[str, Any]]) -> str:
+    lines = []
+    head = f"{'size':>7} {'episodes':>10} {'cold start':>10} {'core/duckdb':>11} {'choropleth':>10} {'peak RSS':>9}"
+    lines.append(head)
+    for r in results:
+        lines.append(f"{r['scale']:>7} {r['episodes']:>10,} {r['cold_start_s']:>9.2f}s "
+                     f"{r['core_ratio']:>10.2f}x {r['choropleth_s'] * 1000:>8.0f}ms {r['peak_rss_bytes'] / 2**20:>7.0f}MB")
+    lines.append("")
+    lines.append("page figures after a filter change, median ms (cold = computed, warm = st.cache_data hit)")
+    lines.append(f"{'size':>7} {'page':<16}" + "".join(f"{c + ' ' + k:>15}" for c in ("year", "district", "sex")
+                                                       for k in ("cold", "warm")))
+    for r in results:
+        for page, row in r["pages"].items():
+            lines.append(f"{r['scale']:>7} {page:<16}" + "".join(
+                f"{row[f'{c}_{k}_s'] * 1000:>15.0f}" for c in ("year", "district", "sex") for k in ("cold", "warm")))
+    for r in results:
+        if "apptest" in r:
+            lines.append("")
+            lines.append(f"AppTest full server-side run ({r['scale']}), median ms: page, rerun (warm), after year change (cold)")
+            for page, row in r["apptest"].items():
+                if "error" in row:
+                    lines.append(f"  {page:<16} error: {row['error']}")
+                else:
+                    lines.append(f"  {page:<16} {row['warm_s'] * 1000:>8.0f} {row['after_change_cold_s'] * 1000:>8.0f}")
+    return "\n".join(lines)
+
+
+def _targets(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether the largest size and the demo meet issue 6's targets, and the growth exponent."""
+    import math
+
+    out: dict[str, Any] = {}
+    national = [r for r in results if r["scale"] != "demo"]
+    if national:
+        big = max(national, key=lambda r: r["episodes"])
+        worst_warm = max(v for row in big["pages"].values() for k, v in row.items() if k.endswith("warm_s"))
+        out.update(largest_scale=big["scale"], worst_warm_s=worst_warm, warm_ok=worst_warm <= TARGET_WARM_S,
+                   cold_start_ok=big["cold_start_s"] <= TARGET_COLD_START_S,
+                   memory_ok=big["peak_rss_bytes"] <= TARGET_RSS_BYTES,
+                   duckdb_ok=big["core_ratio"] <= TARGET_DUCKDB_RATIO)
+    if len(national) >= 2:
+        small, big = min(national, key=lambda r: r["episodes"]), max(national, key=lambda r: r["episodes"])
+        ratio = math.log(big["episodes"] / small["episodes"])
+        out["growth_exponent_cold_start"] = math.log(big["cold_start_s"] / small["cold_start_s"]) / ratio
+    demo = [r for r in results if "apptest" in r]
+    if demo:
+        runs = [v for row in demo[0]["apptest"].values() for k, v in row.items() if k == "warm_s"]
+        out["apptest_worst_warm_s"] = max(runs) if runs else None
+        out["apptest_ok"] = bool(runs) and max(runs) <= TARGET_APPTEST_S
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the dashboard from partnership to national scale.")
+    parser.add_argument("--scales", default=DEFAULT_SCALES,
+                        help="comma-separated sizes: 'demo' and/or fractions of national (1 = ~3 million episodes)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per timing (median reported)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where stores are kept between runs")
+    parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest runs on the demo")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.prepare:
+        prepare_store(args.prepare, args.workdir)
+        return 0
+    if args.one:
+        print(JSON_PREFIX + json.dumps(measure_scale(args.one, args.workdir, args.repeats, not args.no_apptest)))
+        return 0
+    results = []
+    for scale in args.scales.split(","):
+        scale = scale.strip()
+        base = [sys.executable, "-m", "benchmarks.national", "--workdir", str(args.workdir)]
+        subprocess.run([*base, "--prepare", scale], check=True, cwd=ROOT)
+        child = subprocess.run([*base, "--repeats", str(args.repeats), "--one", scale,
+                                *(["--no-apptest"] if args.no_apptest or scale != "demo" else [])],
+                               check=True, cwd=ROOT, capture_output=True, text=True)
+        line = next(ln for ln in child.stdout.splitlines() if ln.startswith(JSON_PREFIX))
+        results.append(json.loads(line[len(JSON_PREFIX):]))
+        print(f"measured {scale}: {results[-1]['episodes']:,} episodes", file=sys.stderr, flush=True)
+    print(_table(results))
+    summary = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "repeats": args.repeats,
+               "targets": _targets(results), "results": results}
+    print(JSON_PREFIX + json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

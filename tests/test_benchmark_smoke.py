@@ -1,0 +1,40 @@
+"""Smoke run of the national benchmark (benchmarks/national.py) at a tiny size: it runs end to end
+through the store and the page models and prints its table and one JSON line with every figure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE_KEYS = {f"{change}_{cache}_s" for change in ("year", "district", "sex") for cache in ("cold", "warm")}
+RESULT_KEYS = {"scale", "cold_start_s", "episodes", "people", "districts", "pages", "boundaries_load_s",
+               "choropleth_s", "choropleth_areas", "core_ours_s", "core_duckdb_s", "core_ratio",
+               "core_results_equal", "peak_rss_bytes"}
+
+
+def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.national", "--scales", "0.002", "--repeats", "1", "--no-apptest",
+         "--workdir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = [line for line in run.stdout.splitlines() if line.startswith("BENCHMARK ")]
+    assert len(lines) == 1
+    summary = json.loads(lines[0].removeprefix("BENCHMARK "))
+    assert {"machine", "repeats", "targets", "results"} <= set(summary)
+    (result,) = summary["results"]
+    assert RESULT_KEYS <= set(result)
+    assert set(result["pages"]) == {"overview", "people", "substances", "referrals", "treatment_exits", "districts_map"}
+    for row in result["pages"].values():
+        assert set(row) == PAGE_KEYS
+        assert all(value > 0 for value in row.values())
+    # Every English district of the boundary file is in the data and drawn on the map.
+    assert result["districts"] == 326
+    assert result["choropleth_areas"] == 326
+    # The DuckDB query is a true lower bound for the same figures: the counts agree.
+    assert result["core_results_equal"] is True
+    assert "page figures after a filter change" in run.stdout
