@@ -1,0 +1,337 @@
+"""Measures and cross-figure disclosure checks for the Referrals and Treatment and exits pages.
+
+The measures build on ``analysis.cohorts`` and ``analysis.profiles``. The checks cover what
+``analysis.board`` cannot see from one frame alone: counts that another figure on the same page
+(or a total published elsewhere) would let a reader work out by subtraction. Each check returns
+which rows to hide; :func:`hide_rows` hides them the way ``board.suppress_comparison`` does,
+so hiding only ever adds to the board's suppression (hiding more never reveals more).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import cohorts, stats, yoy
+from analysis.codes import GROUP_ORDER, PLANNED, UNPLANNED
+from analysis.dataset import Dataset
+from analysis.filters import Filters
+from analysis.periods import FinancialYear
+from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, suppress_counts, total_suppressed
+from analysis.yoy import COUNT, PROPORTION, measure
+
+#: Time-in-treatment bins (label, from weeks inclusive, to weeks exclusive). 12 weeks is an
+#: edge because it is the retention threshold; 26, 52 and 104 weeks are half, one and two years.
+TIME_BINS: tuple[tuple[str, float, float], ...] = (
+    ("Under 4 weeks", 0.0, 4.0),
+    ("4 to under 12 weeks", 4.0, 12.0),
+    ("12 to under 26 weeks", 12.0, 26.0),
+    ("26 to under 52 weeks", 26.0, 52.0),
+    ("52 to under 104 weeks", 52.0, 104.0),
+    ("104 weeks or more", 104.0, math.inf),
+)
+TIME_BIN_LABELS = [label for label, _, _ in TIME_BINS]
+#: Statuses of ``cohorts.summarise_time_in_treatment``: the two parts, then their total.
+TIME_PARTS, TIME_TOTAL = ("Discharged", "Open"), "All"
+#: Label of discharge reasons left empty.
+REASON_NOT_RECORDED = "not recorded"
+
+
+def _small(values: pd.Series) -> pd.Series:
+    """True where a count is from 1 to 4 (a count a board may not see)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
+
+
+# ------------------------------------------------------------------ hiding rows of a year-on-year frame
+def hide_rows(
+    frame: pd.DataFrame,
+    current: pd.Series | np.ndarray,
+    previous: pd.Series | np.ndarray,
+    *,
+    denominators: bool = False,
+) -> pd.DataFrame:
+    """A suppressed year-on-year frame (``board.suppress_comparison``) with more rows hidden:
+    where ``current`` is True the selected year's count, value and interval; where ``previous``
+    is True the comparison year's; and the change and significance wherever either is hidden.
+    With ``denominators`` the hidden year's denominator is hidden as well."""
+    out = frame.copy()
+    now = pd.Series(np.asarray(current, dtype=bool), index=out.index)
+    before = pd.Series(np.asarray(previous, dtype=bool), index=out.index)
+    for mask, prefix, flag in [(now, "", "suppressed"), (before, "previous_", "previous_suppressed")]:
+        columns = [f"{prefix}{c}" for c in ("count", "value", "lower", "upper")]
+        if denominators:
+            columns.append(f"{prefix}denominator")
+            out[f"{prefix}denominator_suppressed"] = out[f"{prefix}denominator_suppressed"] | mask
+        for column in columns:
+            out[column] = out[column].astype("float64").mask(mask)
+        out[flag] = out[flag] | mask
+    change = out["suppressed"] | out["previous_suppressed"]
+    out["change_suppressed"] = change
+    for column in ("change", "percent_change"):
+        out[column] = out[column].astype("float64").mask(change)
+    out["significant"] = out["significant"].astype(object).where(~change, None)
+    out["direction"] = out["direction"].astype(object).where(~change, SUPPRESSED)
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def small_complement(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Rows (this year, comparison year) of an *unsuppressed* proportion frame where
+    denominator - count is from 1 to 4: showing the count and the denominator would give away
+    that small number (e.g. 2 people not retained), so the count must be hidden."""
+    return (_small(frame["denominator"] - frame["count"]),
+            _small(frame["previous_denominator"] - frame["previous_count"]))
+
+
+def year_on_year_union(
+    current: pd.DataFrame, previous: pd.DataFrame, key: str | Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give two years of a category measure the same categories (the union of ``key`` values,
+    this year's order first), with a zero count and that year's denominator for a category a
+    year lacks, so every row of the year-on-year frame has both years' percentages."""
+    keys = [key] if isinstance(key, str) else list(key)
+    order = pd.MultiIndex.from_frame(pd.concat([current[keys], previous[keys]], ignore_index=True)
+                                     .drop_duplicates().astype(object))
+    out = []
+    for frame in (current, previous):
+        denominator = frame["denominator"].iloc[0] if len(frame) else 0
+        indexed = frame.astype({k: object for k in keys}).set_index(keys)
+        indexed.index = pd.MultiIndex.from_tuples([i if isinstance(i, tuple) else (i,) for i in indexed.index],
+                                                  names=keys)
+        full = indexed.reindex(order).reset_index()
+        full["count"] = full["count"].fillna(0).astype("int64")
+        full["denominator"] = full["denominator"].fillna(denominator)
+        full.attrs.update(frame.attrs)
+        out.append(full)
+    return out[0], out[1]
+
+
+def compare(
+    measure_function: Callable[..., pd.DataFrame],
+    data: Dataset,
+    fy: FinancialYear,
+    comparison: FinancialYear,
+    *,
+    key: str | Sequence[str] | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """``yoy.year_on_year`` of ``measure_function(data, fy=..., **kwargs)`` for the two years.
+
+    With ``key`` the two years get the same categories (``year_on_year_union``). A denominator
+    of 0 (nobody in the group) becomes missing, so the row has no percentage and is not
+    significant instead of failing the interval and the test."""
+    current = measure_function(data, fy=fy, **kwargs)
+    previous = measure_function(data, fy=comparison, **kwargs)
+    if key is not None:
+        current, previous = year_on_year_union(current, previous, key)
+    frames = []
+    for frame in (current, previous):
+        usable = frame.assign(denominator=frame["denominator"].where(frame["denominator"] > 0))
+        usable.attrs.update(frame.attrs)
+        frames.append(usable)
+    out = yoy.year_on_year(frames[0], frames[1])
+    if key is not None:  # the outer join sorts its keys; put the categories back in display order
+        keys = [key] if isinstance(key, str) else list(key)
+        position = {tuple(row): i for i, row in enumerate(frames[0][keys].itertuples(index=False))}
+        rank = [position.get(tuple(row), len(position)) for row in out[keys].itertuples(index=False)]
+        out = out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+        out.attrs.update(frames[0].attrs)
+    return out
+
+
+# ------------------------------------------------------------------ referrals
+def split_hidden_sources(by_source: pd.DataFrame, groups: Sequence[str]) -> tuple[bool, bool]:
+    """Whether the key-agency count would give away a hidden source (this year, comparison year).
+
+    ``by_source`` is the suppressed referrals-by-source frame. The key-agency count is the sum of
+    the chosen groups; if the chosen groups hold some but not all of a year's hidden sources,
+    that sum minus the shown chosen sources is a new figure for a part of the hidden cells and can
+    reveal one exactly, so the share must be hidden. (All or none of them reveals nothing new.)"""
+    chosen = by_source["referral_source"].isin(list(groups))
+    result = []
+    for flag in ("suppressed", "previous_suppressed"):
+        hidden = by_source[flag].astype(bool)
+        inside = int((hidden & chosen).sum())
+        result.append(0 < inside < int(hidden.sum()))
+    return result[0], result[1]
+
+
+def target_status(row: pd.Series, target: float) -> dict[str, object]:
+    """A share against a target (both percentages): whether the value meets it (value >= target)
+    and whether the 95% interval lies above it, below it, or includes it (PHE "compared with
+    benchmark", ``stats.compare_with_baseline``). ``None`` values when the share is hidden."""
+    value, lower, upper = row.get("value"), row.get("lower"), row.get("upper")
+    if value is None or pd.isna(value):
+        return {"met": None, "against_target": None}
+    verdict = stats.compare_with_baseline(float(lower), float(upper), float(target)).iloc[0]
+    return {"met": bool(value >= target), "against_target": verdict}
+
+
+# ------------------------------------------------------------------ time in treatment
+def time_in_treatment_bins(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People in treatment during the year by weeks in treatment (``TIME_BINS``), as % of all of
+    them. Weeks: triage to discharge, or to 31 March for people still open (GLOSSARY "Time in
+    treatment"; ``cohorts.time_in_treatment``, each person's latest episode)."""
+    people = cohorts.time_in_treatment(data.episodes, fy, filters)
+    edges = [lo for _, lo, _ in TIME_BINS] + [TIME_BINS[-1][2]]
+    bins = pd.cut(people["weeks"], bins=edges, right=False, labels=TIME_BIN_LABELS)
+    counts = bins.value_counts()
+    out = pd.DataFrame({"weeks": TIME_BIN_LABELS, "count": [int(counts.get(b, 0)) for b in TIME_BIN_LABELS]})
+    out["denominator"] = len(people)
+    return measure(out, PROPORTION, label="People in treatment by time in treatment")
+
+
+def _suppress_time_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """One year's ``summarise_time_in_treatment`` with people counts 1-4 (and the counts that
+    would give them away: Discharged + Open = All) hidden, and the mean and median of every
+    hidden group of people hidden with them (a mean over fewer than 5 people is not shown)."""
+    out = summary.set_index("status")
+    parts = out.loc[list(TIME_PARTS), "people"].astype("int64")
+    hidden = suppress_counts(parts, total_published=True).reindex(out.index, fill_value=False)
+    hidden[TIME_TOTAL] = total_suppressed(parts)
+    out["suppressed"] = hidden.astype(bool)
+    for column in ("people", "mean_weeks", "median_weeks"):
+        out[column] = out[column].astype("float64").mask(out["suppressed"])
+    return out.reset_index()
+
+
+def time_in_treatment_summary(
+    data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Mean and median weeks in treatment for people discharged by 31 March, people still open,
+    and all, in the selected and comparison years (``cohorts.summarise_time_in_treatment``), with
+    groups of 1-4 people hidden. Columns: status, people, mean_weeks, median_weeks, suppressed and
+    the same with a ``previous_`` prefix. Descriptive only: no significance test is applied."""
+    now = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, fy, filters)))
+    before = _suppress_time_summary(
+        cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, comparison, filters)))
+    before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "status"})
+    return now.merge(before, on="status")
+
+
+# ------------------------------------------------------------------ exits
+def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People discharged in the year by recorded discharge reason, with its exit group, as % of
+    all people discharged (each person once, by their last discharge in the year; the same
+    people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
+    spaces for underscores; ordered by exit group, then reason."""
+    people = cohorts.exits(data.episodes, fy, filters)
+    reason = (people["discharge_reason"].astype("string").str.strip().str.lower()
+              .str.replace(r"[\s_\-]+", " ", regex=True).fillna(REASON_NOT_RECORDED))
+    frame = pd.DataFrame({"exit_group": people["exit_group"].astype(str).to_numpy(), "discharge_reason": reason.to_numpy()})
+    out = frame.value_counts().rename("count").reset_index()
+    order = {group: position for position, group in enumerate(GROUP_ORDER["discharge_reason"])}
+    out["_order"] = out["exit_group"].map(order).fillna(len(order))
+    out = out.sort_values(["_order", "discharge_reason"]).drop(columns="_order").reset_index(drop=True)
+    out["count"] = out["count"].astype("int64")
+    out["denominator"] = len(people)
+    return measure(out, PROPORTION, label="Exits by discharge reason")
+
+
+def hidden_reasons_of_hidden_groups(
+    reasons: pd.DataFrame, groups: pd.DataFrame, flag: str, count: str
+) -> pd.Series:
+    """Reasons to hide so that a hidden exit group cannot be worked out by adding up its reasons.
+
+    ``reasons`` is suppressed within each exit group (its group total taken as published);
+    ``groups`` is the suppressed exits-by-group frame. For a group hidden there (as a secondary
+    cell) whose reasons are all shown, the smallest non-zero reason is hidden too, so the group's
+    total is no longer the sum of shown figures. ``flag``/``count`` name the year's columns."""
+    extra = pd.Series(False, index=reasons.index)
+    hidden_groups = set(groups.loc[groups[flag].astype(bool), "exit_group"])
+    for group in hidden_groups:
+        rows = reasons["exit_group"] == group
+        if reasons.loc[rows, flag].astype(bool).any():
+            continue
+        candidates = reasons.loc[rows & (reasons[count] > 0), count]
+        if len(candidates):
+            extra[candidates.astype("float64").idxmin()] = True
+    return extra
+
+
+def completion_hidden_by_groups(groups: pd.DataFrame) -> tuple[bool, bool]:
+    """Whether the successful completion rate must be hidden (this year, comparison year):
+    it shows planned exits and planned + unplanned exits, so it would give away a planned or an
+    unplanned count that the exits-by-group figure hides."""
+    parts = groups["exit_group"].isin([PLANNED, UNPLANNED])
+    return (bool(groups.loc[parts, "suppressed"].astype(bool).any()),
+            bool(groups.loc[parts, "previous_suppressed"].astype(bool).any()))
+
+
+# ------------------------------------------------------------------ interventions
+def hidden_group_denominators(frame: pd.DataFrame, group: str) -> tuple[pd.Series, pd.Series]:
+    """Rows whose group denominator must be hidden (this year, comparison year).
+
+    The denominators of ``group`` (e.g. people of each sex) add up to a total published on
+    other pages (people in treatment), so they are suppressed as one column of counts with a
+    published total (``suppression.suppress_counts``): 1-4 and the cells protecting them."""
+    result = []
+    for column in ("denominator", "previous_denominator"):
+        per_group = frame.groupby(group, sort=False)[column].first().fillna(0).astype("int64")
+        hidden = suppress_counts(per_group, total_published=True)
+        result.append(frame[group].map(hidden).fillna(False).astype(bool))
+    return result[0], result[1]
+
+
+# ------------------------------------------------------------------ tables shown under the charts
+def comparison_columns(keys: Sequence[tuple[str, str]], kind: str) -> list[tuple[str, str]]:
+    """The ``(column, heading)`` pairs of a year-on-year table for ``board.display_table``: the
+    keys, then each year's count, denominator (proportions), value and 95% interval, then the
+    change and whether it is significant. Headings use ``{year}`` and ``{comparison}``."""
+    columns = list(keys)
+    for prefix, year in [("", "{year}"), ("previous_", "{comparison}")]:
+        columns.append((f"{prefix}count", f"Count {year}"))
+        if kind != COUNT:
+            columns += [(f"{prefix}denominator", f"Denominator {year}"), (f"{prefix}value", f"% {year}")]
+        columns += [(f"{prefix}lower", f"Lower 95% CI {year}"), (f"{prefix}upper", f"Upper 95% CI {year}")]
+    change = [("change", "Change"), ("percent_change", "% change")] if kind == COUNT else [
+        ("change", "Change (% points)")]
+    return columns + change + [("significant", "Significant change")]
+
+
+def time_summary_table(summary: pd.DataFrame, year_label: str, comparison_label: str) -> pd.DataFrame:
+    """The time-in-treatment summary as shown and downloaded: people as whole numbers, weeks to
+    one decimal, ``*`` for a hidden group and blank where there is nobody."""
+    def text(value: object, hidden: bool, decimals: int) -> str:
+        if hidden:
+            return SUPPRESSED
+        return "" if value is None or pd.isna(value) else f"{float(value):,.{decimals}f}"
+
+    rows = []
+    for _, row in summary.iterrows():
+        shown = {"Status": row["status"]}
+        for prefix, label in [("", year_label), ("previous_", comparison_label)]:
+            hidden = bool(row[f"{prefix}suppressed"])
+            shown[f"People {label}"] = text(row[f"{prefix}people"], hidden, 0)
+            shown[f"Mean weeks {label}"] = text(row[f"{prefix}mean_weeks"], hidden, 1)
+            shown[f"Median weeks {label}"] = text(row[f"{prefix}median_weeks"], hidden, 1)
+        rows.append(shown)
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "REASON_NOT_RECORDED",
+    "TIME_BINS",
+    "TIME_BIN_LABELS",
+    "TIME_PARTS",
+    "TIME_TOTAL",
+    "compare",
+    "comparison_columns",
+    "completion_hidden_by_groups",
+    "exits_by_discharge_reason",
+    "hidden_group_denominators",
+    "hidden_reasons_of_hidden_groups",
+    "hide_rows",
+    "small_complement",
+    "split_hidden_sources",
+    "target_status",
+    "time_in_treatment_bins",
+    "time_in_treatment_summary",
+    "time_summary_table",
+    "year_on_year_union",
+]

@@ -1,0 +1,130 @@
+"""One-line summaries for the Referrals and Treatment and exits pages, built from suppressed figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.periods import FinancialYear
+from analysis.summaries import format_value
+from analysis.yoy import COUNT, PROPORTION
+
+
+def _shown(value: object) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def largest_sentence(
+    frame: pd.DataFrame, category: str, subject: str, of_what: str, fy: FinancialYear, comparison: FinancialYear
+) -> str:
+    """e.g. "Largest referral source: **GP** (31% of referrals) in 2024/25; GP in 2023/24."
+    Only rows whose count is shown are named (a hidden row is never called the largest)."""
+    def top(count: str, flag: str) -> pd.Series | None:
+        shown = frame[~frame[flag].astype(bool) & (frame[count].fillna(0) > 0)]
+        return None if shown.empty else shown.loc[shown[count].astype("float64").idxmax()]
+
+    now, before = top("count", "suppressed"), top("previous_count", "previous_suppressed")
+    if now is None:
+        return f"{subject}: no figure can be shown for {fy.label} (no records, or fewer than 5)."
+    share = "" if not _shown(now.get("value")) else f" ({now['value']:.0f}% of {of_what})"
+    before_text = (f"{before[category]} in {comparison.label}" if before is not None
+                   else f"not available for {comparison.label}")
+    return f"{subject}: **{now[category]}**{share} in {fy.label}; {before_text}."
+
+
+def target_sentence(
+    row: pd.Series, status: dict[str, object], target: float, agencies: str, fy: FinancialYear,
+    comparison: FinancialYear,
+) -> str:
+    """e.g. "23% (95% CI 21% to 25%) of referrals came from Education in 2024/25 (19% in
+    2023/24); target 20%: met, and the interval lies above the target." ``status`` is
+    ``analysis.activity.target_status``."""
+    if status["met"] is None:
+        return (f"Share of referrals from {agencies} in {fy.label}: not shown (it rests on, or would "
+                f"reveal, fewer than 5 referrals); target {target:g}%.")
+    now = format_value(row["value"], PROPORTION)
+    interval = f"95% CI {format_value(row['lower'], PROPORTION)} to {format_value(row['upper'], PROPORTION)}"
+    before = (f"{format_value(row['previous_value'], PROPORTION)} in {comparison.label}"
+              if _shown(row.get("previous_value")) else f"{comparison.label} not shown")
+    met = "met" if status["met"] else "not met"
+    where = {"Significantly higher": "the interval lies above the target",
+             "Significantly lower": "the interval lies below the target"}.get(
+        str(status["against_target"]), "the interval includes the target, so the difference may be chance")
+    return (f"{now} ({interval}) of referrals came from {agencies} in {fy.label} ({before}); "
+            f"target {target:g}%: {met}, and {where}.")
+
+
+def monthly_sentence(frame: pd.DataFrame) -> str:
+    """e.g. "Referrals per month, Apr 2023 to Mar 2025: most in Jan 2025 (140), fewest in
+    Aug 2023 (98); 2 months with 1-4 referrals (or that would reveal them) shown as *."""
+    if frame.empty:
+        return "No referrals in the 24 months shown."
+    first, last = frame["month"].min(), frame["month"].max()
+    span = f"{first:%b %Y} to {last:%b %Y}"
+    shown = frame[~frame["suppressed"].astype(bool)]
+    hidden = int(frame["suppressed"].sum())
+    note = f"; {hidden} month(s) shown as * (1-4 referrals, or would reveal such a month)" if hidden else ""
+    if shown.empty:
+        return f"Referrals per month, {span}: every month is shown as *{note}."
+    high = shown.loc[shown["count"].astype("float64").idxmax()]
+    low = shown.loc[shown["count"].astype("float64").idxmin()]
+    return (f"Referrals per month, {span}: most in {high['month']:%b %Y} ({high['count']:,.0f}), "
+            f"fewest in {low['month']:%b %Y} ({low['count']:,.0f}){note}.")
+
+
+def time_sentence(summary: pd.DataFrame, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """e.g. "Median time in treatment of people discharged: 20 weeks in 2024/25 (22 in 2023/24);
+    of people still in treatment on 31 March: 40 weeks (38)." Hidden groups say so."""
+    parts = []
+    for status, words in [("Discharged", "people discharged"), ("Open", "people still in treatment on 31 March")]:
+        row = summary.loc[summary["status"] == status].iloc[0]
+        if row["suppressed"] or not _shown(row["median_weeks"]):
+            parts.append(f"{words}: not shown for {fy.label} (fewer than 5 people, or none)")
+            continue
+        before = (f"{row['previous_median_weeks']:.0f} in {comparison.label}"
+                  if not row["previous_suppressed"] and _shown(row["previous_median_weeks"])
+                  else f"{comparison.label} not shown")
+        parts.append(f"{words}: {row['median_weeks']:.0f} weeks in {fy.label} ({before})")
+    return "Median time in treatment of " + "; of ".join(parts) + "."
+
+
+def interventions_sentence(frame: pd.DataFrame, fy: FinancialYear) -> str:
+    """e.g. "Most common intervention in 2024/25 (% of people of each sex): Male: Psychosocial (80%);
+    Female: Psychosocial (78%)." Only shown rows are named."""
+    parts = []
+    for sex, rows in frame.groupby("sex", sort=False):
+        shown = rows[~rows["suppressed"].astype(bool) & rows["value"].notna() & (rows["count"] > 0)]
+        if shown.empty:
+            continue
+        top = shown.loc[shown["value"].astype("float64").idxmax()]
+        parts.append(f"{sex}: {top['intervention']} ({top['value']:.0f}%)")
+    if not parts:
+        return f"Interventions in {fy.label}: no figure can be shown (no records, or fewer than 5 people)."
+    return f"Most common intervention in {fy.label} (% of people of each sex): " + "; ".join(parts) + "."
+
+
+def counts_sentence(frame: pd.DataFrame, category: str, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """One clause per row of a suppressed count frame: "New presentations 1,020 in 2024/25 (980 in
+    2023/24, not a significant change)"."""
+    parts = []
+    for _, row in frame.iterrows():
+        if row["suppressed"]:
+            parts.append(f"{row[category]} not shown for {fy.label} (fewer than 5)")
+            continue
+        now = format_value(row["count"], COUNT)
+        if row["previous_suppressed"]:
+            parts.append(f"{row[category]} {now} in {fy.label} ({comparison.label} not shown)")
+            continue
+        verdict = "a significant change" if row["significant"] else "not a significant change"
+        parts.append(f"{row[category]} {now} in {fy.label} ({format_value(row['previous_count'], COUNT)} in "
+                     f"{comparison.label}, {verdict})")
+    return "; ".join(parts) + "."
+
+
+__all__ = [
+    "counts_sentence",
+    "interventions_sentence",
+    "largest_sentence",
+    "monthly_sentence",
+    "target_sentence",
+    "time_sentence",
+]

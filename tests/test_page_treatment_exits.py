@@ -1,0 +1,89 @@
+"""The Treatment and exits page, run from app.py on the demo data: values against hand counts, no small counts shown."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import cohorts, dataset
+from analysis.filters import Filters
+from analysis.periods import FinancialYear
+from analysis.suppression import is_disclosive
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNT_HEADINGS = ("Count", "Denominator", "People")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return dataset.load_demo()
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/treatment_exits.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table_with(at: AppTest, heading: str):
+    return next(df.value for df in at.dataframe if heading in df.value.columns)
+
+
+def last_exits(data, fy):
+    ep = data.episodes
+    out = ep[(ep["discharge_date"] >= fy.start) & (ep["discharge_date"] <= fy.end)]
+    return out.sort_values(["client_id", "discharge_date", "episode_id"]).drop_duplicates("client_id", keep="last")
+
+
+def test_page_values_match_hand_counts(data):
+    at = open_page()
+    assert at.title[0].value == "Treatment and exits"
+    fy, previous = FinancialYear(2024), FinancialYear(2023)
+    groups = last_exits(data, fy)["discharge_reason_group"].astype(str).value_counts()
+    before = last_exits(data, previous)["discharge_reason_group"].astype(str).value_counts()
+    exits = table_with(at, "Exit group").set_index("Exit group")
+    assert exits.loc["Planned", "Count 2024/25"] == f"{groups['Planned']:,}"
+    assert exits.loc["Unplanned", "Count 2023/24"] == f"{before['Unplanned']:,}"
+    outcomes = table_with(at, "Indicator").set_index("Indicator")
+    rate = groups["Planned"] / (groups["Planned"] + groups["Unplanned"]) * 100
+    assert outcomes.loc["Successful completion rate", "% 2024/25"] == f"{rate:.1f}"
+    assert outcomes.loc["Successful completion rate", "Significant change"] in ("Yes", "No")
+    presentations = table_with(at, "Presentation").set_index("Presentation")
+    new = len(cohorts.new_presentations(data.episodes, fy))
+    assert presentations.loc["New presentations", "Count 2024/25"] == f"{new:,}"
+    assert any("look-back: all records held" in c.value for c in at.caption)
+    time = table_with(at, "Mean weeks 2024/25").set_index("Status")
+    people = cohorts.time_in_treatment(data.episodes, fy)
+    assert time.loc["All", "People 2024/25"] == f"{len(people):,}"
+    assert time.loc["Open", "Median weeks 2024/25"] == f"{people.loc[people['status'] == 'Open', 'weeks'].median():.1f}"
+
+
+def test_year_and_comparison_follow_the_sidebar(data):
+    at = open_page()
+    at.selectbox(key="year").set_value("2022/23").run()
+    at.selectbox(key="compare").set_value("2021/22").run()
+    assert not at.exception, at.exception
+    presentations = table_with(at, "Presentation").set_index("Presentation")
+    assert "Count 2021/22" in presentations.columns
+    re = len(cohorts.re_presentations(data.episodes, FinancialYear(2021)))
+    assert presentations.loc["Re-presentations", "Count 2021/22"] == f"{re:,}"
+
+
+def test_small_selection_shows_no_count_from_one_to_four(data):
+    at = open_page()
+    at.selectbox(key="district").set_value("E07000181").run()
+    at.selectbox(key="service").set_value("Young people").run()
+    at.selectbox(key="sex").set_value("Female").run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) >= 7
+    for frame in (df.value for df in at.dataframe):
+        counts = [c for c in frame.columns if str(c).startswith(COUNT_HEADINGS)]
+        assert counts and not is_disclosive(frame, counts), frame
+    # the completion rate is hidden when the exits figure hides planned or unplanned exits
+    small = Filters("Young people", "All", "Female", "E07000181")
+    exits = cohorts.exits(data.episodes, FinancialYear(2024), small)["exit_group"].astype(str).value_counts()
+    outcomes = table_with(at, "Indicator").set_index("Indicator")
+    if 0 < exits.get("Unplanned", 0) < 5:
+        assert outcomes.loc["Successful completion rate", "Count 2024/25"] == "*"

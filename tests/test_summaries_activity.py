@@ -1,0 +1,76 @@
+"""Summary sentences of analysis.summaries_activity, from hand-built suppressed frames."""
+
+import numpy as np
+import pandas as pd
+
+from analysis.periods import FinancialYear
+from analysis.summaries_activity import (
+    counts_sentence,
+    interventions_sentence,
+    largest_sentence,
+    monthly_sentence,
+    target_sentence,
+    time_sentence,
+)
+
+FY, PREVIOUS = FinancialYear(2024), FinancialYear(2023)
+
+
+def test_largest_sentence_never_names_a_hidden_row():
+    frame = pd.DataFrame({"source": ["GP", "Self", "School"], "count": [np.nan, 40.0, 20.0],
+                          "value": [np.nan, 40.0, 20.0], "suppressed": [True, False, False],
+                          "previous_count": [50.0, 30.0, 10.0], "previous_suppressed": [False, False, False]})
+    text = largest_sentence(frame, "source", "Largest source", "referrals", FY, PREVIOUS)
+    assert text == "Largest source: **Self** (40% of referrals) in 2024/25; GP in 2023/24."
+    frame["suppressed"] = True
+    assert "no figure can be shown for 2024/25" in largest_sentence(frame, "source", "Largest source", "referrals",
+                                                                    FY, PREVIOUS)
+
+
+def test_target_sentence_met_and_above():
+    row = pd.Series({"value": 25.2, "lower": 21.4, "upper": 29.0, "previous_value": 18.9})
+    text = target_sentence(row, {"met": True, "against_target": "Significantly higher"}, 20.0, "Education",
+                           FY, PREVIOUS)
+    assert text == ("25% (95% CI 21% to 29%) of referrals came from Education in 2024/25 (19% in 2023/24); "
+                    "target 20%: met, and the interval lies above the target.")
+
+
+def test_target_sentence_not_met_but_not_significantly_below_and_hidden():
+    row = pd.Series({"value": 18.0, "lower": 14.0, "upper": 22.0, "previous_value": np.nan})
+    text = target_sentence(row, {"met": False, "against_target": "Not significantly different"}, 20.0, "GP",
+                           FY, PREVIOUS)
+    assert "target 20%: not met, and the interval includes the target" in text and "2023/24 not shown" in text
+    hidden = target_sentence(row, {"met": None, "against_target": None}, 20.0, "GP", FY, PREVIOUS)
+    assert "not shown" in hidden and "%" not in hidden.split("target")[0]
+
+
+def test_monthly_sentence():
+    frame = pd.DataFrame({"month": pd.date_range("2023-04-01", periods=3, freq="MS"),
+                          "count": [12.0, np.nan, 30.0], "suppressed": [False, True, False]})
+    assert monthly_sentence(frame) == ("Referrals per month, Apr 2023 to Jun 2023: most in Jun 2023 (30), fewest in "
+                                       "Apr 2023 (12); 1 month(s) shown as * (1-4 referrals, or would reveal such a "
+                                       "month).")
+
+
+def test_time_sentence_with_a_hidden_group():
+    summary = pd.DataFrame({"status": ["Discharged", "Open", "All"], "median_weeks": [20.4, np.nan, 25.0],
+                            "suppressed": [False, True, False], "previous_median_weeks": [22.0, 30.0, 26.0],
+                            "previous_suppressed": [False, False, False]})
+    assert time_sentence(summary, FY, PREVIOUS) == (
+        "Median time in treatment of people discharged: 20 weeks in 2024/25 (22 in 2023/24); of people still in "
+        "treatment on 31 March: not shown for 2024/25 (fewer than 5 people, or none).")
+
+
+def test_interventions_sentence_skips_hidden_rows():
+    frame = pd.DataFrame({"sex": ["Male", "Male", "Female"], "intervention": ["Psychosocial", "Family work", "Psychosocial"],
+                          "count": [80.0, 90.0, np.nan], "value": [80.0, np.nan, np.nan],
+                          "suppressed": [False, True, True]})
+    assert interventions_sentence(frame, FY) == ("Most common intervention in 2024/25 (% of people of each sex): "
+                                                 "Male: Psychosocial (80%).")
+
+
+def test_counts_sentence():
+    frame = pd.DataFrame({"what": ["New", "Re"], "count": [120.0, np.nan], "previous_count": [100.0, 9.0],
+                          "suppressed": [False, True], "previous_suppressed": [False, False], "significant": [True, None]})
+    assert counts_sentence(frame, "what", FY, PREVIOUS) == (
+        "New 120 in 2024/25 (100 in 2023/24, a significant change); Re not shown for 2024/25 (fewer than 5).")
