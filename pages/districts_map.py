@@ -1,6 +1,74 @@
-"""Placeholder: filled by the next issue."""
+"""Districts and map: rates per 1,000 by district on a map and a funnel plot, and people by ward and postcode district."""
 
 import streamlit as st
 
-st.title("districts_map")
-st.info("This page is being built.")
+from analysis import charts, maps
+from analysis.export import to_csv_bytes, to_excel_bytes
+from analysis.views.districts_map import districts_map
+from ui import render, state
+
+data = state.current_dataset()
+selection = state.selection()
+fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
+figures = state.compute(districts_map, data, fy, comparison, filters)
+labels = dict(year_label=fy.label, comparison_label=comparison.label)
+
+
+def choose_district() -> None:
+    """A district clicked on the map becomes the sidebar's district filter (runs before the rerun)."""
+    points = st.session_state["districts_map"]["selection"]["points"]
+    codes = [p.get("location") for p in points if p.get("location") in data.district_names]
+    if codes:
+        st.session_state["district"] = codes[0]
+
+
+st.title("Districts and map")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)} · "
+            f"people in treatment per 1,000 population {figures.ages}")
+st.caption("Every district is shown so they can be compared. Click a district on the map to filter every page by it.")
+
+view = st.radio("Colour the map by", [maps.RATE_VIEW, maps.CHANGE_VIEW], horizontal=True, key="districts_map_view")
+title = (f"People in treatment per 1,000 population {figures.ages}, {fy.label}" if view == maps.RATE_VIEW
+         else f"Change in the rate per 1,000 population {figures.ages}, {comparison.label} to {fy.label}")
+figure = maps.district_map(figures.districts, figures.district_geojson, view=view, title=title,
+                           selected=filters.district, **labels)
+if figure is None:
+    st.info("No district boundaries match the data set's districts.")
+else:
+    st.plotly_chart(figure, key="districts_map", on_select=choose_district, selection_mode="points", width="stretch")
+    render.attribution()
+    st.caption(figures.rate_summary if view == maps.RATE_VIEW else figures.change_summary)
+    st.caption(f"Grey districts: figures rest on fewer than 5 people (shown as *). {render.SUPPRESSION_NOTE}")
+
+st.subheader("Rates by district")
+st.dataframe(figures.district_table, hide_index=True, key="districts_map_rates", width="stretch")
+st.markdown(figures.not_known)
+st.caption(render.SUPPRESSION_NOTE)
+left, right = st.columns(2)
+left.download_button("Download CSV", to_csv_bytes(figures.district_table), "district_rates.csv", "text/csv",
+                     key="districts_map_csv", on_click="ignore")
+right.download_button("Download Excel", to_excel_bytes(figures.district_table, notes=[figures.rate_summary,
+                      figures.not_known, render.SUPPRESSION_NOTE]), "district_rates.xlsx",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="districts_map_xlsx",
+                      on_click="ignore")
+
+st.subheader("Districts against the partnership rate")
+funnel = maps.funnel_plot(figures.districts, figures.funnel_limits, float(figures.partnership["value"].iloc[0]),
+                          title=f"Funnel plot: rate per 1,000 population {figures.ages} by population, {fy.label}",
+                          year_label=fy.label)
+render.figure_block(funnel, figures.funnel_table, figures.funnel_summary, key="districts_map_funnel",
+                    filename="district_funnel", empty_message=figures.funnel_summary)
+
+st.subheader("Finer areas")
+wards, postcodes = st.tabs(["Wards", "Postcode districts"])
+with wards:
+    ward_map = maps.area_count_map(figures.wards, figures.ward_geojson, code_property="ward_code",
+                                   title=f"People in treatment by ward (2013 wards), {fy.label}", year_label=fy.label)
+    render.figure_block(ward_map, figures.ward_table, figures.ward_summary, key="districts_map_wards",
+                        filename="people_by_ward", empty_message=figures.ward_summary)
+    render.attribution()
+with postcodes:
+    bars = charts.comparison_bars(figures.postcodes, "name", f"Share of people in treatment by postcode district, "
+                                  f"{fy.label}", fy.label, comparison.label)
+    render.figure_block(bars, figures.postcode_table, figures.postcode_summary, key="districts_map_postcodes",
+                        filename="people_by_postcode_district", empty_message=figures.postcode_summary)

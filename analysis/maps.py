@@ -1,0 +1,235 @@
+"""Map and funnel-plot builders: boundaries loaded once, suppressed frames in, plotly figures out.
+
+Maps use plotly's ``go.Choropleth`` on a blank geo canvas fitted to the areas drawn
+(``fitbounds="locations"``), so no tile server is needed. Colour scales are ColorBrewer
+sequential "Blues" for rates and counts and diverging "PuOr" for changes, both safe for the
+common colour-vision deficiencies. Every builder takes frames that have been through
+``analysis.board.suppress_comparison``: a suppressed area is drawn in neutral grey with ``*``
+in its tooltip, and every builder returns ``None`` for an empty frame.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+
+from analysis.charts import CURRENT_COLOUR, MISSING_COLOUR
+from analysis.stats import NOT_SIGNIFICANTLY_DIFFERENT, SIGNIFICANTLY_HIGHER, SIGNIFICANTLY_LOWER
+from analysis.suppression import SUPPRESSED
+
+#: Boundaries are simplified once on load to this tolerance (degrees, about 35-55 m in
+#: Oxfordshire): invisible at district and ward scale, and it shrinks the files sent to the
+#: browser by about two thirds.
+SIMPLIFY_TOLERANCE_DEGREES = 0.0005
+#: Coordinates are rounded to this grid (degrees, about 1 m) after simplifying.
+COORDINATE_PRECISION_DEGREES = 1e-5
+#: The two things the district map can show.
+RATE_VIEW, CHANGE_VIEW = "Rate per 1,000", "Change since the comparison year"
+#: ColorBrewer scales (colour-blind safe): sequential for rates/counts, diverging for changes.
+SEQUENTIAL_SCALE, DIVERGING_SCALE = "Blues", "PuOr_r"
+#: Outline of areas, and of the district selected in the sidebar.
+OUTLINE_COLOUR, SELECTED_OUTLINE_WIDTH, OUTLINE_WIDTH = "#333333", 4, 0.8
+#: Funnel plot: marker per judgement (shape as well as colour, so it reads in greyscale).
+FUNNEL_MARKERS = {
+    SIGNIFICANTLY_HIGHER: ("triangle-up", "#D55E00"),
+    SIGNIFICANTLY_LOWER: ("triangle-down", "#009E73"),
+    NOT_SIGNIFICANTLY_DIFFERENT: ("circle", CURRENT_COLOUR),
+}
+MAP_HEIGHT, FUNNEL_HEIGHT = 520, 480
+
+
+@functools.lru_cache(maxsize=8)
+def load_boundaries(path: str | Path, tolerance: float = SIMPLIFY_TOLERANCE_DEGREES) -> dict[str, Any]:
+    """A boundary file (GeoJSON in WGS84) as a GeoJSON dict ready for plotly, read once per path.
+
+    Method: read with geopandas (reprojected to EPSG:4326 if needed), simplify each geometry
+    with topology preserved (Douglas-Peucker, ``tolerance`` degrees), wind exterior rings
+    clockwise as d3-geo (which draws plotly's geo maps) expects -- a ring wound the other way
+    fills the whole globe instead of the area -- and round coordinates to about a metre.
+    Feature properties are kept. The returned dict is shared between callers: do not change it.
+    """
+    frame = gpd.read_file(path)
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    geometry = frame.geometry.simplify(tolerance, preserve_topology=True).to_numpy()
+    geometry = shapely.set_precision(shapely.orient_polygons(geometry, exterior_cw=True), COORDINATE_PRECISION_DEGREES)
+    return frame.set_geometry(gpd.GeoSeries(geometry, index=frame.index, crs=frame.crs)).to_geo_dict(drop_id=True)
+
+
+def boundary_names(geojson: dict[str, Any], code_property: str, name_property: str) -> dict[str, str]:
+    """Code to name of each feature of a GeoJSON dict (e.g. ward_code to ward_name)."""
+    return {f["properties"][code_property]: f["properties"][name_property] for f in geojson["features"]}
+
+
+def _number(value: Any, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return SUPPRESSED
+    return f"{float(value):,.{decimals}f}"
+
+
+def _text(value: Any) -> str:
+    return SUPPRESSED if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def district_hover(frame: pd.DataFrame, year_label: str, comparison_label: str) -> list[str]:
+    """Tooltip per district: name, people, population, rate with 95% CI, the comparison year's
+    rate, the change and whether it is significant, and the comparison with the partnership.
+    Hidden values (suppressed counts and everything built on them) show as ``*``."""
+    lines = []
+    for _, row in frame.iterrows():
+        hidden = bool(row["suppressed"])
+        rate = SUPPRESSED if hidden else (
+            f"{_number(row['value'], 1)} per 1,000 (95% CI {_number(row['lower'], 1)} to {_number(row['upper'], 1)})"
+        )
+        change = SUPPRESSED if row["change_suppressed"] else f"{row['change']:+,.1f} per 1,000"
+        significance = SUPPRESSED if row["change_suppressed"] else _text(row["direction"])
+        lines.append(
+            f"<b>{row['district']}</b><br>People in {year_label}: {_number(row['count'], 0)}"
+            f"<br>Population: {_number(row['denominator'], 0)}<br>Rate: {rate}"
+            f"<br>Rate in {comparison_label}: {_number(row['previous_value'], 1)} per 1,000"
+            f"<br>Change: {change} ({significance})"
+            f"<br>Against the partnership: {_text(row.get('compared_with_partnership'))}"
+        )
+    return lines
+
+
+def _geo_layout(figure: go.Figure, title: str) -> go.Figure:
+    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    figure.update_layout(title=title, height=MAP_HEIGHT, margin=dict(l=0, r=0, t=60, b=0),
+                         font=dict(size=13), clickmode="event+select", dragmode=False)
+    return figure
+
+
+def _grey_layer(figure: go.Figure, geojson: dict, locations: pd.Series, key: str, hover: list[str],
+                name: str) -> None:
+    """Suppressed areas: one flat neutral grey, no colour scale, ``*`` in the tooltip."""
+    if len(locations) == 0:
+        return
+    figure.add_trace(go.Choropleth(
+        geojson=geojson, featureidkey=f"properties.{key}", locations=locations, z=np.zeros(len(locations)),
+        colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False, name=name,
+        marker_line=dict(color=OUTLINE_COLOUR, width=OUTLINE_WIDTH), hovertext=hover, hoverinfo="text",
+        customdata=np.asarray(locations)[:, None],
+    ))
+
+
+def district_map(
+    frame: pd.DataFrame, geojson: dict[str, Any], *, view: str = RATE_VIEW, title: str = "",
+    year_label: str = "", comparison_label: str = "", selected: str | None = None,
+) -> go.Figure | None:
+    """Choropleth of districts coloured by rate per 1,000 (``view=RATE_VIEW``) or by the change
+    in that rate since the comparison year (``CHANGE_VIEW``, diverging scale centred on 0).
+
+    ``frame`` is a suppressed year-on-year frame of ``analysis.districts.people_by_district``
+    (rows without a boundary, such as "Not known", are left out). Districts whose shown value is
+    hidden are grey. ``selected`` (a district code) is outlined. ``customdata`` carries the code."""
+    if view not in (RATE_VIEW, CHANGE_VIEW):
+        raise ValueError(f"view must be {RATE_VIEW!r} or {CHANGE_VIEW!r}, not {view!r}")
+    codes = {f["properties"]["district_code"] for f in geojson["features"]}
+    shown = frame[frame["district_code"].isin(codes)].reset_index(drop=True)
+    if shown.empty:
+        return None
+    column = "value" if view == RATE_VIEW else "change"
+    values = shown[column].astype("float64")
+    hover = district_hover(shown, year_label, comparison_label)
+    coloured = values.notna().to_numpy()
+    figure = go.Figure()
+    _grey_layer(figure, geojson, shown.loc[~coloured, "district_code"], "district_code",
+                [h for h, c in zip(hover, coloured, strict=True) if not c], "Not shown (*)")
+    if coloured.any():
+        scale = dict(colorscale=SEQUENTIAL_SCALE) if view == RATE_VIEW else dict(
+            colorscale=DIVERGING_SCALE, zmid=0)
+        widths = [SELECTED_OUTLINE_WIDTH if c == selected else OUTLINE_WIDTH for c in shown.loc[coloured, "district_code"]]
+        figure.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.district_code", locations=shown.loc[coloured, "district_code"],
+            z=values[coloured], name=view, marker_line=dict(color=OUTLINE_COLOUR, width=widths),
+            colorbar=dict(title="per 1,000" if view == RATE_VIEW else "change<br>per 1,000"),
+            hovertext=[h for h, c in zip(hover, coloured, strict=True) if c], hoverinfo="text",
+            customdata=shown.loc[coloured, "district_code"].to_numpy()[:, None], **scale,
+        ))
+    return _geo_layout(figure, title)
+
+
+def area_count_map(
+    frame: pd.DataFrame, geojson: dict[str, Any], *, code_property: str, title: str = "", year_label: str = "",
+) -> go.Figure | None:
+    """Choropleth of people in treatment by a small area (e.g. ward), as counts: no population is
+    held at that level, so no rate. ``frame`` is a suppressed year-on-year frame with ``area``
+    (the code), ``name``, ``count``, ``value`` (% of people in treatment); hidden counts are grey."""
+    codes = {f["properties"][code_property] for f in geojson["features"]}
+    shown = frame[frame["area"].isin(codes)].reset_index(drop=True)
+    if shown.empty:
+        return None
+    hidden = shown["suppressed"].astype(bool).to_numpy()
+    hover = [
+        f"<b>{row['name']}</b><br>People in {year_label}: {_number(row['count'], 0)}"
+        f"<br>Share of people in treatment: {_number(row['value'], 1)}%"
+        for _, row in shown.iterrows()
+    ]
+    figure = go.Figure()
+    _grey_layer(figure, geojson, shown.loc[hidden, "area"], code_property,
+                [h for h, x in zip(hover, hidden, strict=True) if x], "Not shown (*)")
+    if (~hidden).any():
+        figure.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey=f"properties.{code_property}", locations=shown.loc[~hidden, "area"],
+            z=shown.loc[~hidden, "count"].astype("float64"), colorscale=SEQUENTIAL_SCALE, zmin=0,
+            zmax=max(float(shown.loc[~hidden, "count"].max()), 1.0),
+            marker_line=dict(color=OUTLINE_COLOUR, width=OUTLINE_WIDTH / 2), colorbar=dict(title="people"),
+            hovertext=[h for h, x in zip(hover, hidden, strict=True) if not x], hoverinfo="text", name="People",
+        ))
+    return _geo_layout(figure, title)
+
+
+def funnel_plot(
+    frame: pd.DataFrame, limits: pd.DataFrame, baseline: float, *, title: str = "", year_label: str = "",
+) -> go.Figure | None:
+    """Funnel plot: each district's rate per 1,000 against its population, with the partnership
+    rate and its 95% and 99.8% control limits (``analysis.stats.funnel_limits_rate`` over a range of
+    populations, columns ``population``, ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``).
+
+    ``frame``: suppressed district rows with ``compared_with_partnership`` (judged at 95%) and
+    ``outside_998`` (judged at 99.8%). Districts whose rate is hidden are not plotted; markers are
+    labelled with the district's name, and their shape and colour give the judgement."""
+    plotted = frame[frame["value"].notna() & frame["denominator"].notna()]
+    if plotted.empty or limits.empty or baseline is None or math.isnan(baseline):
+        return None
+    figure = go.Figure()
+    population = limits["population"]
+    for level, dash in (("998", "dot"), ("95", "dash")):
+        label = "99.8% limits" if level == "998" else "95% limits"
+        for side in ("lower", "upper"):
+            figure.add_scatter(x=population, y=limits[f"{side}_{level}"], mode="lines", name=label,
+                               line=dict(color="#555555", dash=dash, width=1), legendgroup=label,
+                               showlegend=side == "upper", hoverinfo="skip")
+    figure.add_scatter(x=population, y=np.full(len(population), baseline), mode="lines",
+                       name=f"Partnership: {baseline:,.1f}", line=dict(color="#000000", width=1.5), hoverinfo="skip")
+    for judgement, (symbol, colour) in FUNNEL_MARKERS.items():
+        rows = plotted[plotted["compared_with_partnership"] == judgement]
+        if rows.empty:
+            continue
+        outer = rows["outside_998"] != NOT_SIGNIFICANTLY_DIFFERENT
+        hover = [
+            f"<b>{r['district']}</b><br>People: {_number(r['count'], 0)}<br>Population: {_number(r['denominator'], 0)}"
+            f"<br>Rate: {_number(r['value'], 1)} per 1,000 (95% CI {_number(r['lower'], 1)} to {_number(r['upper'], 1)})"
+            f"<br>{judgement} than the partnership" + (" (beyond the 99.8% limit)" if o else "")
+            for (_, r), o in zip(rows.iterrows(), outer, strict=True)
+        ]
+        figure.add_scatter(
+            x=rows["denominator"], y=rows["value"], mode="markers+text", text=rows["district"],
+            textposition="top center", name=judgement, hovertext=hover, hoverinfo="text",
+            marker=dict(symbol=symbol, color=colour, size=[16 if o else 12 for o in outer],
+                        line=dict(color="#000000", width=[2 if o else 0.5 for o in outer])),
+        )
+    figure.update_xaxes(title=f"Population ({year_label})", rangemode="tozero")
+    figure.update_yaxes(title="Rate per 1,000 population", rangemode="tozero")
+    figure.update_layout(title=title, height=FUNNEL_HEIGHT, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=13),
+                         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    return figure

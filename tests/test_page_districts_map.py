@@ -1,0 +1,90 @@
+"""The Districts and map page from app.py: values equal the analysis functions on the demo data,
+no count 1-4 shows for a small selection, and a district chosen here filters the other pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import board, districts, profiles, yoy
+from analysis.dataset import BOUNDARY_ATTRIBUTION, load_demo
+from analysis.filters import Filters
+from analysis.periods import FinancialYear
+from analysis.suppression import is_disclosive
+
+ROOT = Path(__file__).resolve().parent.parent
+FY, COMPARISON = FinancialYear(2024), FinancialYear(2023)
+OXFORD = "E07000178"
+
+
+def open_page(**filters: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in filters.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/districts_map.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def rates_table(at: AppTest):
+    """The district table (AppTest does not expose a dataframe's key): the one with the change column."""
+    return next(d.value for d in at.dataframe if "Change in rate" in d.value.columns)
+
+
+def test_district_table_equals_people_by_district():
+    at = open_page()
+    assert at.title[0].value == "Districts and map"
+    shown = rates_table(at)
+    expected = yoy.with_intervals(districts.people_by_district(load_demo(), fy=FY, filters=Filters()))
+    for _, row in expected.iterrows():
+        line = shown[shown["District"] == row["district"]].iloc[0]
+        assert line["People 2024/25"] == f"{row['count']:,.0f}"
+        if row["denominator"] == row["denominator"]:
+            assert line["Rate per 1,000 2024/25"] == f"{row['value']:,.1f}"
+    partnership = districts.partnership_rate(load_demo(), fy=FY, filters=Filters())
+    assert shown[shown["District"] == "Partnership"].iloc[0]["People 2024/25"] == f"{partnership['count'].iloc[0]:,}"
+
+
+def test_attribution_under_both_maps_and_summary_follows_the_switch():
+    at = open_page()
+    captions = [c.value for c in at.caption]
+    assert captions.count(BOUNDARY_ATTRIBUTION) == 2
+    assert any("had the highest rate in 2024/25" in c for c in captions)
+    at.radio(key="districts_map_view").set_value("Change since the comparison year").run()
+    assert not at.exception
+    assert any(c.startswith(("Between 2023/24 and 2024/25", "No district's rate changed")) for c in
+               [c.value for c in at.caption])
+
+
+def test_small_selection_shows_no_count_from_1_to_4():
+    at = open_page(service="Young people", sex="Female", district="E07000181")
+    assert at.dataframe
+    for frame in at.dataframe:
+        people = [c for c in frame.value.columns if c.startswith("People")]
+        assert not is_disclosive(frame.value, people), list(frame.value.columns)
+    data = load_demo()
+    suppressed = board.suppress_comparison(yoy.compare_years(
+        districts.people_by_district, FY, COMPARISON, data, filters=Filters(service="Young people", sex="Female")))
+    assert suppressed["suppressed"].any()  # the selection is small enough to need hiding
+    assert "*" in rates_table(at).to_string()
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/districts_map.py"])
+def test_a_district_chosen_on_the_map_filters_the_other_pages(page):
+    """What the map's on_select callback does (set session_state["district"]) filters every page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/districts_map.py").run()
+    at.session_state["district"] = OXFORD
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="district").value == OXFORD
+    if page == "pages/overview.py":
+        expected = profiles.people_in_treatment(load_demo(), fy=FY, filters=Filters(district=OXFORD))
+        tile = next(m for m in at.metric if m.label == "People in treatment")
+        assert tile.value == f"{expected['count'].iloc[0]:,}"
+    else:
+        assert "Oxford" in at.markdown[0].value or any("Oxford" in m.value for m in at.markdown)
