@@ -1,6 +1,46 @@
-"""Placeholder: filled by the next issue."""
+"""People in treatment: age and sex, ethnicity, accommodation, in care and injecting, against the comparison year."""
 
 import streamlit as st
 
-st.title("people")
-st.info("This page is being built.")
+from analysis import charts, charts_profiles
+from analysis.views.people import BREAKDOWNS, people
+from ui import render, state
+
+data = state.current_dataset()
+selection = state.selection()
+fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
+figures = state.compute(people, data, fy, comparison, filters)
+years = dict(year_label=fy.label, comparison_label=comparison.label)
+
+st.title("People in treatment")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}. "
+            "People in treatment during the year, each counted once, with 95% intervals (Wilson).")
+
+st.subheader("Age and sex")
+scales = {"% of people": charts_profiles.SCALE_PERCENT, "Number of people": charts_profiles.SCALE_COUNT}
+scale = scales[st.radio("Show", list(scales), horizontal=True, key="people_pyramid_scale")]
+pyramid = figures.pyramid
+render.figure_block(
+    charts_profiles.age_sex_pyramid(pyramid, f"Age and sex, {fy.label} (outline: {comparison.label})",
+                                    fy.label, comparison.label, scale=scale),
+    charts_profiles.comparison_table(pyramid, [("age_band", "Age band"), ("sex", "Sex")], **years),
+    figures.summaries["pyramid"], key="people_pyramid", filename="people_age_sex",
+)
+
+for attribute, words in BREAKDOWNS.items():
+    st.subheader(words)
+    if attribute in figures.notes:
+        st.caption(figures.notes[attribute])
+    if attribute == "accommodation_status":
+        row = figures.accommodation_recorded
+        render.headline("Accommodation status recorded", row.iloc[0], row.attrs["kind"], comparison.label,
+                        "People whose accommodation status is recorded (settled, temporary or no fixed abode), "
+                        "as % of people in treatment.")
+        st.caption(figures.summaries["accommodation_recorded"])
+    frame = figures.breakdowns[attribute]
+    render.figure_block(
+        charts.comparison_bars(frame, attribute, f"{words}, % of people", fy.label, comparison.label),
+        charts_profiles.comparison_table(frame, [(attribute, words)], **years),
+        figures.summaries[attribute], key=f"people_{attribute}", filename=f"people_{attribute}",
+        empty_message=figures.notes.get(attribute, "No people match the selected filters for this chart."),
+    )

@@ -1,6 +1,60 @@
-"""Placeholder: filled by the next issue."""
+"""Substances: problem substances (any mention and primary), by sex and age band, and change since the comparison year."""
 
 import streamlit as st
 
-st.title("substances")
-st.info("This page is being built.")
+from analysis import charts, charts_profiles
+from analysis.codes import SEX_GROUPS
+from analysis.views.substances import VIEW_LABELS, VIEWS, substances
+from ui import render, state
+
+data = state.current_dataset()
+selection = state.selection()
+fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
+figures = state.compute(substances, data, fy, comparison, filters)
+years = dict(year_label=fy.label, comparison_label=comparison.label)
+keys = [("substance", "Substance group")]
+
+st.title("Substances")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}. "
+            "Percentages of people in treatment during the year. **Any mention** counts a person for every "
+            "substance recorded (so shares can sum past 100%); **primary** counts the main substance only.")
+
+columns = st.columns(2)
+for column, view in zip(columns, VIEWS, strict=True):
+    with column:
+        frame = figures.overall[view]
+        render.figure_block(
+            charts.comparison_bars(frame, "substance", VIEW_LABELS[view], fy.label, comparison.label),
+            charts_profiles.comparison_table(frame, keys, **years), figures.summaries[f"overall:{view}"],
+            key=f"substances_overall_{view.replace(' ', '_')}", filename=f"substances_{view.replace(' ', '_')}",
+        )
+
+labels = {VIEW_LABELS[v]: v for v in VIEWS}
+view = labels[st.radio("Breakdowns below use", list(labels), horizontal=True, key="substances_view")]
+name = view.replace(" ", "_")
+
+st.subheader("By sex")
+frame = figures.by_sex[view]
+render.figure_block(
+    charts_profiles.grouped_comparison_bars(frame, "substance", "sex", f"{VIEW_LABELS[view]}: % of people of each sex",
+                                            fy.label, comparison.label, groups=SEX_GROUPS),
+    charts_profiles.comparison_table(frame, [("sex", "Sex"), *keys], **years),
+    figures.summaries[f"by_sex:{view}"], key="substances_by_sex", filename=f"substances_by_sex_{name}",
+)
+
+st.subheader("By age band")
+frame = figures.by_age[view]
+render.figure_block(
+    charts_profiles.share_heatmap(frame, "age_band", "substance",
+                                  f"{VIEW_LABELS[view]}: % of people in each age band, {fy.label}"),
+    charts_profiles.comparison_table(frame, [("age_band", "Age band"), *keys], **years),
+    figures.summaries[f"by_age:{view}"], key="substances_by_age", filename=f"substances_by_age_{name}",
+)
+
+st.subheader(f"Change since {comparison.label}")
+frame = figures.change[view]
+render.figure_block(
+    charts_profiles.change_dots(frame, "substance", f"{VIEW_LABELS[view]}: change in share", comparison.label),
+    charts_profiles.comparison_table(frame, keys, **years),
+    figures.summaries[f"change:{view}"], key="substances_change", filename=f"substances_change_{name}",
+)

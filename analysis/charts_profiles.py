@@ -1,0 +1,258 @@
+"""Chart builders of the People and Substances pages: suppressed year-on-year frames in, plotly figures out.
+
+Every builder takes a frame that has been through ``analysis.board.suppress_comparison``; a hidden
+value is missing there and is drawn as ``*`` (text on the chart and in the hover), never as a
+number. The comparison year is drawn as an unfilled outline over the selected year's filled bar,
+so the two years share one slot. Every builder returns ``None`` for an empty frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import board
+from analysis.charts import (
+    CURRENT_COLOUR, MISSING_COLOUR, PREVIOUS_COLOUR, _error_bars, _layout, axis_title, colour_for, hover_text,
+)
+from analysis.periods import AGE_BAND_LABELS
+from analysis.suppression import SUPPRESSED
+from analysis.yoy import COUNT, PROPORTION
+
+#: Scales of the age-sex pyramid: counts of people or % of all people in the selection.
+SCALE_PERCENT, SCALE_COUNT = "percent", "count"
+#: The two sides of the pyramid (other / not stated sex is in the table, too few to draw as a side).
+PYRAMID_SIDES = ("Male", "Female")
+#: Outline width of the comparison year's unfilled bars.
+OUTLINE_WIDTH = 2
+#: A see-through fill, so a comparison bar is an outline only.
+NO_FILL = "rgba(0,0,0,0)"
+#: Number of tick steps each side of the pyramid's axis, and the "nice" step multipliers tried.
+PYRAMID_TICKS = 4
+NICE_STEPS = (1, 2, 2.5, 5, 10)
+#: Sequential colour scale of the heat map (light = low share, dark = high), colour-blind safe.
+HEATMAP_SCALE = "Blues"
+#: Row heights (pixels) used to size the horizontal charts.
+ROW_HEIGHT, BASE_HEIGHT, MIN_HEIGHT = 34, 120, 320
+
+#: Columns of the table under a comparison chart: (column, heading); headings name the years.
+COMPARISON_COLUMNS: list[tuple[str, str]] = [
+    ("count", "People {year}"),
+    ("denominator", "Of people {year}"),
+    ("value", "% {year}"),
+    ("lower", "Lower 95% CI {year}"),
+    ("upper", "Upper 95% CI {year}"),
+    ("previous_count", "People {comparison}"),
+    ("previous_denominator", "Of people {comparison}"),
+    ("previous_value", "% {comparison}"),
+    ("previous_lower", "Lower 95% CI {comparison}"),
+    ("previous_upper", "Upper 95% CI {comparison}"),
+    ("change", "Change (percentage points)"),
+    ("significant", "Significant change"),
+]
+CHANGE_INTERVAL_COLUMNS: list[tuple[str, str]] = [
+    ("change_lower", "Change lower 95% CI"),
+    ("change_upper", "Change upper 95% CI"),
+]
+
+
+def comparison_table(
+    frame: pd.DataFrame, keys: Sequence[tuple[str, str]], year_label: str, comparison_label: str
+) -> pd.DataFrame:
+    """The table (and download) under a chart: key columns, both years' counts, percentages and
+    95% intervals, the change and its significance (and its interval when the frame has one),
+    with ``*`` for every hidden value (``analysis.board.display_table``)."""
+    columns = [*keys, *COMPARISON_COLUMNS]
+    extra = [c for c in CHANGE_INTERVAL_COLUMNS if c[0] in frame]
+    table = board.display_table(frame, [*columns, *extra], year_label=year_label, comparison_label=comparison_label)
+    hidden = frame["change_suppressed"].astype(bool).to_numpy() if "change_suppressed" in frame else None
+    for _, heading in extra:  # the change's interval is hidden wherever the change is
+        if hidden is not None:
+            table.loc[hidden, heading] = SUPPRESSED
+    return table
+
+
+def _nice_step(largest: float) -> float:
+    """A round tick step so that about ``PYRAMID_TICKS`` steps cover ``largest``."""
+    if not largest or math.isnan(largest) or largest <= 0:
+        return 1.0
+    raw = largest / PYRAMID_TICKS
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in NICE_STEPS if m * magnitude >= raw)
+
+
+def age_sex_pyramid(
+    frame: pd.DataFrame, title: str, year_label: str, comparison_label: str, *, scale: str = SCALE_PERCENT
+) -> go.Figure | None:
+    """Age-sex pyramid: people by age band, males to the left and females to the right, as counts
+    or % of all people in the selection (``scale``); the selected year as filled bars with 95%
+    intervals (percentages), the comparison year as unfilled outlines. Hidden cells show ``*``.
+    ``frame`` is the suppressed frame of ``analysis.profiles.people_by_age_and_sex`` compared by year."""
+    if frame.empty:
+        return None
+    column = "value" if scale == SCALE_PERCENT else "count"
+    sides = frame[frame["sex"].isin(PYRAMID_SIDES)]
+    # Age bands with nobody of either sex in either year (e.g. adult bands of a young people's service) are left out.
+    shown = (sides["count"].fillna(0) > 0) | (sides["previous_count"].fillna(0) > 0) | sides["suppressed"] \
+        | sides["previous_suppressed"]
+    bands = [b for b in AGE_BAND_LABELS if b in set(sides.loc[shown, "age_band"])]
+    if not bands:
+        return None
+    rank = {band: i for i, band in enumerate(bands)}
+    sides = sides[sides["age_band"].isin(bands)]
+    sides = sides.iloc[np.argsort(sides["age_band"].map(rank).to_numpy(), kind="stable")]
+    figure = go.Figure()
+    largest = 0.0
+    for sex in PYRAMID_SIDES:
+        part = sides[sides["sex"] == sex]
+        sign = -1 if sex == "Male" else 1
+        for prefix, label in [("", year_label), ("previous_", comparison_label)]:
+            values = part[f"{prefix}{column}"].astype("float64")
+            largest = max(largest, float(np.nanmax(values.to_numpy(), initial=0)))
+            hidden = part[f"{prefix}suppressed"].astype(bool)
+            bar = dict(
+                y=part["age_band"], x=sign * values.fillna(0), orientation="h", name=f"{sex}, {label}",
+                hovertext=hover_text(part, prefix), hoverinfo="text+name",
+                text=[SUPPRESSED if h else "" for h in hidden], textposition="outside",
+            )
+            if prefix:
+                figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color=PREVIOUS_COLOUR if sex == "Male"
+                                                                          else "#616161", width=OUTLINE_WIDTH)))
+            else:
+                errors = None
+                if scale == SCALE_PERCENT:
+                    errors = _error_bars(part, prefix)
+                    if sign < 0:  # mirrored: the upper limit lies further left
+                        errors["array"], errors["arrayminus"] = errors["arrayminus"], errors["array"]
+                figure.add_bar(**bar, marker=dict(color=colour_for(sex)), error_x=errors)
+    step = _nice_step(largest)
+    ticks = np.arange(-PYRAMID_TICKS - 1, PYRAMID_TICKS + 2) * step
+    unit = "%" if scale == SCALE_PERCENT else ""
+    figure.update_xaxes(
+        tickvals=ticks, ticktext=[f"{abs(t):,.{0 if step >= 1 else 1}f}{unit}" for t in ticks],
+        range=[-(largest * 1.15 or 1), largest * 1.15 or 1],
+        title=("% of people in the selection" if scale == SCALE_PERCENT else "Number of people")
+        + " (males left, females right)",
+        zeroline=True,
+    )
+    figure.update_yaxes(categoryorder="array", categoryarray=bands, title="Age band")
+    figure.update_layout(barmode="overlay", bargap=0.15)
+    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(bands)))
+
+
+def grouped_comparison_bars(
+    frame: pd.DataFrame, category: str, group: str, title: str, year_label: str, comparison_label: str,
+    *, groups: Sequence[str] | None = None,
+) -> go.Figure | None:
+    """Horizontal bars of each ``category`` (e.g. substance) for each ``group`` (e.g. sex), side by
+    side: the selected year filled with its 95% interval, the comparison year as an unfilled outline
+    in the same slot. ``frame`` is a suppressed year-on-year frame with ``group`` and ``category``."""
+    if frame.empty:
+        return None
+    kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
+    column = "count" if kind == COUNT else "value"
+    present = list(dict.fromkeys(frame[group]))
+    order = [g for g in (groups or present) if g in present]
+    figure = go.Figure()
+    for name in order:
+        part = frame[frame[group] == name]
+        for prefix, label in [("", year_label), ("previous_", comparison_label)]:
+            hidden = part[f"{prefix}suppressed"].astype(bool)
+            bar = dict(
+                y=part[category].astype(str), x=part[f"{prefix}{column}"].astype("float64").fillna(0),
+                orientation="h", name=f"{name}, {label}", offsetgroup=str(name), legendgroup=str(name),
+                hovertext=hover_text(part, prefix), hoverinfo="text+name",
+                text=[SUPPRESSED if h else "" for h in hidden], textposition="outside",
+            )
+            if prefix:
+                figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color="#424242", width=OUTLINE_WIDTH)))
+            else:
+                figure.add_bar(**bar, marker=dict(color=colour_for(name)), error_x=_error_bars(part, prefix))
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(title=axis_title(kind, per), rangemode="tozero")
+    rows = frame[category].nunique() * max(1, len(order))
+    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT // 2 * rows))
+
+
+def share_heatmap(frame: pd.DataFrame, row: str, column: str, title: str) -> go.Figure | None:
+    """Heat map of the selected year's percentage for each ``row`` (e.g. age band) and ``column``
+    (e.g. substance), labelled in each cell; hidden cells show ``*`` on a neutral grey.
+    ``frame`` is a suppressed year-on-year frame (its current-year columns are used)."""
+    if frame.empty:
+        return None
+    rows = list(dict.fromkeys(frame[row]))
+    columns = list(dict.fromkeys(frame[column]))
+    index = {(r, c): i for i, (r, c) in enumerate(zip(frame[row], frame[column], strict=True))}
+    hovers = hover_text(frame)
+    z, text, hover = [], [], []
+    for r in rows:
+        z_row, text_row, hover_row = [], [], []
+        for c in columns:
+            i = index.get((r, c))
+            value = np.nan if i is None else float(frame["value"].iloc[i])
+            hidden = i is not None and bool(frame["suppressed"].iloc[i])
+            z_row.append(None if hidden or math.isnan(value) else value)
+            text_row.append(SUPPRESSED if hidden else ("" if math.isnan(value) else f"{value:.0f}%"))
+            hover_row.append("" if i is None else f"{r} · {c}<br>{hovers[i]}")
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    figure = go.Figure(go.Heatmap(
+        z=z, x=columns, y=rows, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
+        colorscale=HEATMAP_SCALE, zmin=0, colorbar=dict(title="%"), xgap=2, ygap=2, textfont=dict(size=14),
+    ))
+    figure.update_yaxes(autorange="reversed", title=row.replace("_", " ").capitalize(), type="category", showgrid=False)
+    figure.update_xaxes(type="category", tickangle=-30, showgrid=False)
+    # Hidden cells are gaps in the heat map: the grey plot background shows through them.
+    figure.update_layout(plot_bgcolor=MISSING_COLOUR)
+    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + 2 * ROW_HEIGHT * len(rows)))
+
+
+def change_dots(frame: pd.DataFrame, category: str, title: str, comparison_label: str) -> go.Figure | None:
+    """The change in percentage points since the comparison year for each ``category``, as a dot
+    with its 95% interval (``change_lower`` / ``change_upper``, Newcombe); significant changes
+    filled in the selected year's colour, others grey and open; hidden changes show ``*`` at 0."""
+    if frame.empty:
+        return None
+    figure = go.Figure()
+    hidden = frame["change_suppressed"].astype(bool)
+    significant = frame["significant"].fillna(False).astype(bool) & ~hidden
+    for chosen, name, colour, symbol in [
+        (significant, "Significant change", CURRENT_COLOUR, "circle"),
+        (~significant & ~hidden, "Not significant", PREVIOUS_COLOUR, "circle-open"),
+    ]:
+        part = frame[chosen]
+        if part.empty:
+            continue
+        change = part["change"].astype("float64")
+        hover = [
+            f"Change: {c:+.1f} points<br>95% CI {lo:+.1f} to {hi:+.1f}<br>{v:.1f}% vs {p:.1f}%"
+            for c, lo, hi, v, p in zip(change, part["change_lower"], part["change_upper"], part["value"],
+                                       part["previous_value"], strict=True)
+        ]
+        figure.add_scatter(
+            x=change, y=part[category].astype(str), mode="markers", name=name, hovertext=hover,
+            hoverinfo="text+y", marker=dict(color=colour, symbol=symbol, size=11, line=dict(width=2, color=colour)),
+            error_x=dict(type="data", symmetric=False, array=(part["change_upper"] - change).clip(lower=0),
+                         arrayminus=(change - part["change_lower"]).clip(lower=0), color=colour, thickness=1.5),
+        )
+    if hidden.any():
+        part = frame[hidden]
+        figure.add_scatter(x=[0] * len(part), y=part[category].astype(str), mode="text", text=[SUPPRESSED] * len(part),
+                           name="Not shown (fewer than 5 people)", hovertext=[f"Change: {SUPPRESSED}"] * len(part),
+                           hoverinfo="text+y", textfont=dict(size=16))
+    figure.add_vline(x=0, line_color="#424242", line_width=1)
+    figure.update_yaxes(categoryorder="array", categoryarray=list(frame[category].astype(str)), autorange="reversed")
+    figure.update_xaxes(title=f"Change since {comparison_label} (percentage points, 95% CI)", zeroline=False)
+    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(frame)))
+
+
+__all__ = [
+    "CHANGE_INTERVAL_COLUMNS", "COMPARISON_COLUMNS", "SCALE_COUNT", "SCALE_PERCENT", "age_sex_pyramid",
+    "change_dots", "comparison_table", "grouped_comparison_bars", "share_heatmap",
+]

@@ -1,0 +1,165 @@
+"""The People page model on the demo data: figures equal hand counts on the demo parquet files and
+the profiles functions, every frame is suppressed, and empty selections give sentences."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import dataset as ds
+from analysis import profiles
+from analysis.codes import ETHNICITY_GROUPS, map_codes
+from analysis.filters import Filters
+from analysis.periods import FinancialYear
+from analysis.suppression import is_disclosive
+from analysis.charts_profiles import comparison_table
+from analysis.views import people as view
+
+ROOT = Path(__file__).resolve().parent.parent
+FY, COMPARISON = FinancialYear(2024), FinancialYear(2023)
+SMALL = Filters(service="Young people", sex="Female", district="E07000181")
+Z95 = 1.959963984540054  # normal quantile for a 95% two-sided interval
+
+
+def wilson(count: float, n: float) -> tuple[float, float]:
+    """Wilson score interval in %, from the published formula (Wilson 1927)."""
+    p = count / n
+    centre = p + Z95**2 / (2 * n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2))
+    denominator = 1 + Z95**2 / n
+    return (centre - half) / denominator * 100, (centre + half) / denominator * 100
+
+
+def people_by_hand(fy: FinancialYear) -> pd.DataFrame:
+    """People in treatment during ``fy`` straight from the parquet: an episode triaged by 31 March and
+    not discharged before 1 April; each person's latest episode (triage date, then episode id)."""
+    episodes = pd.read_parquet(ROOT / "data/demo/episodes.parquet")
+    triage, discharge = pd.to_datetime(episodes["triage_date"]), pd.to_datetime(episodes["discharge_date"])
+    active = episodes[(triage <= fy.end) & (discharge.isna() | (discharge >= fy.start))].copy()
+    active["triage"] = pd.to_datetime(active["triage_date"])
+    latest = active.sort_values(["client_id", "triage", "episode_id"]).drop_duplicates("client_id", keep="last")
+    return latest
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ds.load_demo()
+
+
+@pytest.fixture(scope="module")
+def figures(data):
+    return view.people(data, FY, COMPARISON, Filters())
+
+
+def test_pyramid_cell_equals_hand_count_with_wilson_interval(figures):
+    people = people_by_hand(FY)
+    males_35_44 = int(((people["sex"] == "M") & people["age_at_triage"].between(35, 44)).sum())
+    row = figures.pyramid[(figures.pyramid["age_band"] == "35-44") & (figures.pyramid["sex"] == "Male")].iloc[0]
+    assert row["count"] == males_35_44
+    assert row["denominator"] == len(people)
+    assert row["value"] == pytest.approx(males_35_44 / len(people) * 100)
+    lower, upper = wilson(males_35_44, len(people))
+    assert row["lower"] == pytest.approx(lower)
+    assert row["upper"] == pytest.approx(upper)
+    previous = people_by_hand(COMPARISON)
+    assert row["previous_count"] == int(((previous["sex"] == "M") & previous["age_at_triage"].between(35, 44)).sum())
+
+
+def test_pyramid_rows_are_in_age_then_sex_order(figures):
+    assert list(figures.pyramid["age_band"].drop_duplicates()) == ["Under 15", "15-17", "18-24", "25-34", "35-44",
+                                                                   "45-54", "55-64", "65 and over"]
+    assert list(figures.pyramid["sex"].iloc[:3]) == ["Male", "Female", "Other / not stated"]
+
+
+def test_ethnicity_matches_profiles_in_display_order(data, figures):
+    frame = figures.breakdowns["ethnicity"]
+    expected = profiles.people_by(data, "ethnicity", fy=FY, filters=Filters()).set_index("ethnicity")["count"]
+    assert list(frame["ethnicity"].iloc[: len(ETHNICITY_GROUPS)]) == ETHNICITY_GROUPS
+    shown = frame[~frame["suppressed"]].set_index("ethnicity")["count"]
+    assert (shown == expected.reindex(shown.index)).all()
+
+
+def test_accommodation_recorded_is_hand_count(figures):
+    people = people_by_hand(FY)
+    groups = map_codes(people["accommodation_status"], "accommodation_status")
+    recorded = int(groups.isin(["Settled", "Temporary", "No fixed abode"]).sum())
+    row = figures.accommodation_recorded.iloc[0]
+    assert (row["count"], row["denominator"]) == (recorded, len(people))
+    assert row["value"] == pytest.approx(recorded / len(people) * 100)
+    assert "Accommodation status recorded" in figures.summaries["accommodation_recorded"]
+    assert f"{recorded / len(people) * 100:.0f}%" in figures.summaries["accommodation_recorded"]
+
+
+def test_in_care_is_of_young_people_service(data, figures):
+    expected = profiles.people_by(data, "in_care", fy=FY, filters=Filters(service="Young people"))
+    frame = figures.breakdowns["in_care"]
+    yes = frame[frame["in_care"] == "Yes"].iloc[0]
+    assert yes["count"] == expected.loc[expected["in_care"] == "Yes", "count"].iloc[0]
+    assert yes["denominator"] == expected["denominator"].iloc[0]
+    assert "young people" in figures.summaries["in_care"]
+
+
+def test_in_care_not_shown_for_adults(data):
+    figures = view.people(data, FY, COMPARISON, Filters(service="Adults"))
+    assert figures.breakdowns["in_care"].empty
+    assert figures.notes["in_care"] == view.IN_CARE_ADULTS_NOTE
+
+
+def test_small_selection_is_suppressed_everywhere(data):
+    figures = view.people(data, FY, COMPARISON, SMALL)
+    frames = [figures.pyramid, figures.accommodation_recorded, *figures.breakdowns.values()]
+    hidden_somewhere = False
+    for frame in frames:
+        for prefix in ("", "previous_"):
+            counts = frame[f"{prefix}count"]
+            assert not ((counts > 0) & (counts < 5)).any()
+            hidden = frame[f"{prefix}suppressed"]
+            hidden_somewhere |= bool(hidden.any())
+            assert frame.loc[hidden, f"{prefix}value"].isna().all()
+        table = comparison_table(frame, [(frame.columns[0], "Key")], FY.label, COMPARISON.label)
+        count_columns = [c for c in table.columns if c.startswith("People") or c.startswith("Of people")]
+        assert not is_disclosive(table, count_columns)
+    assert hidden_somewhere  # the selection is small enough that something is hidden
+
+
+def test_empty_selection_gives_sentences_not_frames(data):
+    figures = view.people(data, FY, COMPARISON, Filters(service="Adults", age_band="Under 15"))
+    assert figures.pyramid.empty
+    assert all(frame.empty for frame in figures.breakdowns.values())
+    assert figures.summaries["pyramid"] == "No adults match the selected filters."
+    assert figures.summaries["ethnicity"] == "No adults match the selected filters."
+
+
+def test_in_order_sorts_by_declared_order_with_unknown_last():
+    frame = pd.DataFrame({"g": ["b", "zz", "a"], "count": [1, 2, 3]})
+    assert list(view.in_order(frame, {"g": ["a", "b"]})["g"]) == ["a", "b", "zz"]
+
+
+def _row(category, count, previous, value, previous_value, significant, suppressed=False):
+    return {"cat": category, "count": count, "previous_count": previous, "value": value,
+            "previous_value": previous_value, "change": value - previous_value, "significant": significant,
+            "suppressed": suppressed, "change_suppressed": suppressed}
+
+
+def test_largest_group_sentence_names_largest_and_significant_changes():
+    frame = pd.DataFrame([_row("Settled", 70, 60, 70.0, 60.0, True), _row("Temporary", 30, 40, 30.0, 40.0, True)])
+    sentence = view.largest_group_sentence(frame, "cat", "people", FY, COMPARISON)
+    assert sentence == ("Largest group, Settled: 70% in 2024/25, up from 60% in 2023/24 (a significant change). "
+                        "Significant changes since 2023/24: Settled (up 10.0 points), Temporary (down 10.0 points).")
+
+
+def test_largest_group_sentence_never_names_a_suppressed_group():
+    frame = pd.DataFrame([_row("Settled", np.nan, np.nan, np.nan, np.nan, None, suppressed=True),
+                          _row("Temporary", 8, 8, 20.0, 20.0, False)])
+    sentence = view.largest_group_sentence(frame, "cat", "people", FY, COMPARISON)
+    assert sentence.startswith("Largest group, Temporary: 20% in 2024/25, the same as in 2023/24")
+    assert "Settled" not in sentence
+
+
+@pytest.mark.parametrize("service, noun", [("Young people", "young people"), ("Adults", "adults"), ("All", "people")])
+def test_cohort_noun(service, noun):
+    assert view.cohort_noun(Filters(service=service)) == noun
