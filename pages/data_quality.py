@@ -1,6 +1,41 @@
-"""Placeholder: filled by the next issue."""
+"""Data quality: completeness of each field against the comparison year, and checks listing records to correct."""
+
+import datetime
 
 import streamlit as st
 
-st.title("data_quality")
-st.info("This page is being built.")
+from analysis import board
+from analysis.views.data_quality import completeness_chart, data_quality
+from ui import render, state
+
+data = state.current_dataset()
+selection = state.selection()
+fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
+rejected = {} if data.is_demo else state.saved_store().rejected()
+figures = state.compute(data_quality, data, fy, comparison, filters, rejected=rejected,
+                        today=datetime.date.today().isoformat())
+
+st.title("Data quality")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.service.lower()} "
+            "(only the service filter applies: these are counts of records, not people).")
+st.subheader("Completeness")
+for finding in figures.findings:
+    st.markdown(f"- {finding}")
+render.figure_block(completeness_chart(figures, fy, comparison), figures.completeness_table,
+                    " ".join(figures.findings), key="quality_completeness", filename="completeness",
+                    empty_message="No records match the selected service in this year.")
+with st.expander("Completeness by financial year (%)"):
+    st.dataframe(figures.completeness_by_year, hide_index=True, key="quality_by_year")
+    st.caption(render.SUPPRESSION_NOTE)
+
+show_records = st.toggle("Show the records to correct (record-level identifiers: for the data owner, "
+                         "not for a board)", key="quality_show_records")
+for check in figures.checks:
+    st.subheader(check.title)
+    st.markdown(check.sentence)
+    if not check.table.empty:
+        st.dataframe(check.table, hide_index=True, key=f"quality_{check.id}_table")
+    if show_records and len(check.records):
+        st.dataframe(check.records, hide_index=True, key=f"quality_{check.id}_records")
+st.caption(f"{render.SUPPRESSION_NOTE} Checks of whole data (duplicates, dates) ignore the year. "
+           f"Counts below {board.MIN_SHOWN_COUNT} are not given in sentences.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis import dataset as ds
+from analysis import store
 from analysis.codes import ADULTS, YOUNG_PEOPLE
+from analysis.errors import DashboardError
 from analysis.filters import ALL, NOT_KNOWN, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 
@@ -56,9 +59,57 @@ def selection() -> Selection:
     return st.session_state[SELECTION_KEY]
 
 
+#: Session key where a problem with the saved data is kept for the Data page to show.
+SAVED_PROBLEM_KEY = "_saved_data_problem"
+
+
+@st.cache_resource(show_spinner="Loading the saved data…", max_entries=4)
+def _saved(root: str, version: int) -> ds.Dataset:
+    # a version never changes once written, so (store folder, version number) identifies the data
+    return store.load_dataset(store.Store.open(root), version)
+
+
+def saved_store() -> store.Store:
+    """The local store of saved data (its folder is the ``DAAT_DASHBOARD_STORE`` setting)."""
+    return store.Store.open()
+
+
+def data_source() -> str:
+    """The data the app shows: the choice made this session, else the one remembered in the store."""
+    chosen = st.session_state.get(SOURCE_KEY)
+    if chosen in (store.DEMO, store.SAVED):
+        return chosen
+    try:
+        return saved_store().preferred_source()
+    except (OSError, ValueError):  # unreadable settings: show the demo rather than fail to start
+        return store.DEMO
+
+
+def use_source(source: str) -> None:
+    """Show the demo or the saved data from now on (this session, and on the next start)."""
+    st.session_state[SOURCE_KEY] = source
+    st.session_state.pop(SAVED_PROBLEM_KEY, None)
+    with contextlib.suppress(OSError, store.StoreError):
+        saved_store().set_preferred_source(source)
+
+
 def current_dataset() -> ds.Dataset:
-    """The data set the app shows now (the demo unless saved data were chosen on the Data page)."""
+    """The data set the app shows now: the current saved version when the saved data were chosen
+    (on the Data page; the choice is remembered in the store), else the demo. If the saved data
+    cannot be shown (nothing saved, a table missing) the demo is shown, which the banner says, and
+    the reason is kept for the Data page."""
     require_navigation()
+    if data_source() == store.SAVED:
+        try:
+            saved = saved_store()
+            version = saved.current()
+            if version is None:
+                raise store.NoSavedDataError("Nothing has been saved yet, so the demo data are shown.")
+            data = _saved(str(saved.root), version.number)
+            st.session_state.pop(SAVED_PROBLEM_KEY, None)
+            return data
+        except (DashboardError, OSError) as error:
+            st.session_state[SAVED_PROBLEM_KEY] = str(error)
     loader: Callable[[], ds.Dataset] | None = st.session_state.get("_dataset_loader")
     return loader() if loader is not None else _demo()
 

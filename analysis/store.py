@@ -1,0 +1,673 @@
+"""A local, versioned store of the user's validated tables: every save is a new version, switched to atomically.
+
+Layout of the store folder (its location is a setting: ``DAAT_DASHBOARD_STORE``, else
+:func:`default_location`, never inside the code)::
+
+    CURRENT                    the current version's folder name, e.g. "v000003" (one line)
+    versions/v000001/          one folder per version, never changed after it is written
+        manifest.json          when, by whom, from which file, rows, rejected rows, merge mode
+        episodes.parquet ...   every table of the version (unchanged tables are hard links)
+        rejected/<table>.parquet   rows the loader rejected, kept with the file and row they came from
+        boundaries.geojson     the user's district boundaries, if they uploaded any
+    versions/.tmp-*/           a save in progress (or one killed half-way): ignored, removed by the next save
+    mappings.json              column and code mappings, reused for the next upload of the same table
+    settings.json              which data the app shows on start (demo or saved)
+
+A save writes the new version into a temporary folder beside the versions, fsyncs every file,
+renames the folder into place, then replaces ``CURRENT`` (temporary file + fsync + ``os.replace``).
+A process killed at any point leaves the previous version current and complete; a restore only
+rewrites ``CURRENT``. Versions are never deleted.
+
+Merge modes (per table, per save):
+
+* ``add`` (default): every saved row is kept as it is; rows whose identifier (the contract's
+  ``Table.key``, e.g. ``episode_id``) is new are added; rows whose identifier is already saved are
+  skipped and counted (and how many of those differ from the saved row is reported, e.g. a
+  discharge recorded since). Adding a new financial year never changes earlier rows. Tables without
+  an identifier (interventions, prevalence) skip only rows identical to a saved row.
+* ``update``: rows whose identifier is already saved are replaced by the file's row, new rows are
+  added, saved rows absent from the file are kept (for a re-extract that corrects earlier records).
+  Tables without an identifier behave as ``add``.
+* ``replace``: the saved table is replaced wholly by the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import dataset as ds
+from analysis.contract import TABLES
+from analysis.errors import DashboardError
+from analysis.loaders import LoadResult
+
+#: Environment variable holding the store folder (tests set it to a temporary folder).
+STORE_ENV = "DAAT_DASHBOARD_STORE"
+#: Folder name under the user's data directory.
+APP_DIR_NAME = "daat-dashboard"
+#: Test hook: "<checkpoint>=<signal file>" makes a save write the signal file and wait at that
+#: checkpoint, so a test can kill the process there. Checkpoints: see ``CHECKPOINTS``.
+PAUSE_ENV = "DAAT_DASHBOARD_STORE_TEST_PAUSE"
+#: Where a save can be paused by ``PAUSE_ENV``: after the first table file is written into the
+#: temporary folder, and after the version folder is in place but before ``CURRENT`` moves.
+CHECKPOINTS = ("after-first-table", "before-switch")
+#: How long a paused save waits (seconds) before carrying on, if nobody kills it.
+PAUSE_SECONDS = 600
+
+VERSIONS_DIR = "versions"
+CURRENT_FILE = "CURRENT"
+MAPPINGS_FILE = "mappings.json"
+SETTINGS_FILE = "settings.json"
+MANIFEST_FILE = "manifest.json"
+REJECTED_DIR = "rejected"
+BOUNDARIES_FILE = "boundaries.geojson"
+LOCK_FILE = ".lock"
+TMP_PREFIX = ".tmp-"
+VERSION_PATTERN = re.compile(r"^v(\d{6})$")
+
+ADD, UPDATE, REPLACE = "add", "update", "replace"
+#: The merge modes, with the sentence the Data page shows for each.
+MODES: dict[str, str] = {
+    ADD: "Add: keep every saved row; add rows whose identifier is new (earlier years are never changed).",
+    UPDATE: "Update: add new rows and replace saved rows that have the same identifier with the file's row.",
+    REPLACE: "Replace: the file replaces the saved table completely.",
+}
+#: Tables the app needs before it can show saved data (``analysis.dataset.from_tables``).
+REQUIRED_TABLES = ("episodes", "substances", "referrals", "districts", "population")
+#: Data sources the app can show.
+DEMO, SAVED = "demo", "saved"
+#: Marks a missing value when rows are compared across files (never a real cell value).
+_NA_MARK = "\x00<NA>"
+
+
+class StoreError(DashboardError):
+    """The store cannot do what was asked; what was saved before is unchanged."""
+
+
+class NoSavedDataError(StoreError):
+    """Nothing has been saved yet."""
+
+
+class IncompleteStoreError(StoreError):
+    """The saved data lack a table the pages need."""
+
+
+# ---------------------------------------------------------------- location
+def default_location() -> Path:
+    """The store folder when ``DAAT_DASHBOARD_STORE`` is not set: the user's data directory.
+
+    Linux: ``$XDG_DATA_HOME/daat-dashboard`` (default ``~/.local/share/daat-dashboard``);
+    macOS: ``~/Library/Application Support/daat-dashboard``; Windows: ``%LOCALAPPDATA%\\daat-dashboard``.
+    """
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / APP_DIR_NAME
+
+
+def store_location() -> Path:
+    """The store folder: ``DAAT_DASHBOARD_STORE`` if set, else :func:`default_location`."""
+    configured = os.environ.get(STORE_ENV, "").strip()
+    return Path(configured).expanduser() if configured else default_location()
+
+
+# ---------------------------------------------------------------- records
+@dataclass(frozen=True)
+class Upload:
+    """One validated file to save as one table, how to merge it, and the mappings used to read it."""
+
+    result: LoadResult
+    mode: str = ADD
+    column_map: Mapping[str, str] | None = None
+    code_map: Mapping[str, Mapping[str, str]] | None = None
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """What one save did to one table."""
+
+    table: str
+    source: str
+    mode: str
+    rows_read: int
+    rejected: int
+    rows_before: int
+    rows_after: int
+    added: int
+    replaced: int
+    skipped: int
+    skipped_different: int
+
+    @property
+    def sentence(self) -> str:
+        """e.g. "episodes from extract.csv (add): 120 rows added, 30 skipped as already saved"."""
+        parts = [f"{self.added:,} row{'s' if self.added != 1 else ''} added"]
+        if self.mode == REPLACE:
+            parts = [f"saved table of {self.rows_before:,} rows replaced by {self.rows_after:,} rows"]
+        if self.replaced:
+            parts.append(f"{self.replaced:,} saved rows updated")
+        if self.skipped:
+            parts.append(f"{self.skipped:,} skipped as already saved")
+            if self.skipped_different:
+                parts.append(
+                    f"{self.skipped_different:,} of those differ from the saved row (save again with "
+                    "'update' to take the file's values)"
+                )
+        if self.rejected:
+            parts.append(f"{self.rejected:,} rejected rows not saved")
+        return f"{self.table} from {self.source} ({self.mode}): {', '.join(parts)}; {self.rows_after:,} rows saved in all."
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved version: its number, when and by whom it was saved, and its manifest."""
+
+    number: int
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def saved_at(self) -> pd.Timestamp:
+        return pd.Timestamp(self.manifest["saved_at"])
+
+    @property
+    def tables(self) -> dict[str, dict[str, Any]]:
+        return dict(self.manifest.get("tables", {}))
+
+    @property
+    def label(self) -> str:
+        """The name the app shows, e.g. "Saved data (version 3, saved 02 May 2025 14:05)"."""
+        return f"Saved data (version {self.number}, saved {self.saved_at:%d %b %Y %H:%M})"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The version a save created and what it did to each table."""
+
+    version: Version
+    changes: list[TableChange] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- merging (pure)
+def _row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.MultiIndex:
+    """Rows as exact tuples of text (missing values marked), for matching rows across files."""
+    text = pd.DataFrame(
+        {c: frame[c].astype("string").fillna(_NA_MARK).astype(object) for c in columns}, index=frame.index
+    )
+    if not len(columns):
+        return pd.MultiIndex.from_arrays([[]])
+    return pd.MultiIndex.from_frame(text)
+
+
+def merge_table(
+    saved: pd.DataFrame | None, incoming: pd.DataFrame, table: str, mode: str
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Merge a validated file into a saved table by ``mode`` (``add``, ``update``, ``replace``).
+
+    Rows are matched on the contract's identifier (``Table.key``) compared exactly as text; a
+    table without one matches whole rows. Returns the merged table (saved rows first, in their
+    order, then the file's rows in theirs) and the counts ``added``, ``replaced``, ``skipped``,
+    ``skipped_different`` (skipped rows whose other values differ from the saved row).
+    """
+    if mode not in MODES:
+        raise StoreError(f"'{mode}' is not a way of saving; choose one of: {', '.join(MODES)}.")
+    counts = {"added": 0, "replaced": 0, "skipped": 0, "skipped_different": 0}
+    if saved is None or mode == REPLACE:
+        counts["added"] = len(incoming)
+        return incoming.reset_index(drop=True), counts
+    columns = [c for c in incoming.columns if c in saved.columns]
+    key = list(TABLES[table].key) or columns
+    effective = mode if TABLES[table].key else ADD
+    saved_keys = _row_keys(saved, key)
+    incoming_keys = _row_keys(incoming, key)
+    already = incoming_keys.isin(saved_keys)
+    if effective == ADD:
+        skipped = incoming[already]
+        counts["skipped"] = len(skipped)
+        if len(skipped) and TABLES[table].key:
+            same = _row_keys(skipped, columns).isin(_row_keys(saved, columns))
+            counts["skipped_different"] = int((~same).sum())
+        new = incoming[~already]
+        counts["added"] = len(new)
+        merged = pd.concat([saved, new], ignore_index=True) if len(new) else saved.reset_index(drop=True)
+    else:  # update: the file's row wins for identifiers in both
+        kept = saved[~saved_keys.isin(incoming_keys)]
+        counts["replaced"] = int(already.sum())
+        counts["added"] = int((~already).sum())
+        merged = pd.concat([kept, incoming], ignore_index=True)
+    return _restore_dtypes(merged, saved), counts
+
+
+def _restore_dtypes(merged: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """Keep the saved column types after a concat (categories with the same groups stay categories)."""
+    out = merged.copy()
+    for column in out.columns:
+        if column in like and out[column].dtype != like[column].dtype:
+            with contextlib.suppress(TypeError, ValueError):
+                dtype = like[column].dtype
+                if isinstance(dtype, pd.CategoricalDtype):
+                    categories = list(dict.fromkeys([*dtype.categories, *out[column].dropna().unique()]))
+                    dtype = pd.CategoricalDtype(categories)
+                out[column] = out[column].astype(dtype)
+    return out
+
+
+# ---------------------------------------------------------------- file helpers
+def _fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename) to disk; not possible on Windows, where it is skipped."""
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write bytes and flush them to disk before returning."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically: a temporary file beside it, fsync, ``os.replace``."""
+    temporary = path.with_name(f"{TMP_PREFIX}{path.name}.{uuid.uuid4().hex}")
+    try:
+        _write_file(temporary, data)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    _fsync_dir(path.parent)
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _checkpoint(name: str) -> None:
+    """Test hook (``PAUSE_ENV``): at the named checkpoint, signal and wait to be killed."""
+    setting = os.environ.get(PAUSE_ENV, "")
+    point, _, signal_file = setting.partition("=")
+    if point != name:
+        return
+    if signal_file:
+        Path(signal_file).write_text(name)
+    time.sleep(PAUSE_SECONDS)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, indent=2, sort_keys=True, default=str).encode("utf-8")
+
+
+# ---------------------------------------------------------------- the store
+@dataclass(frozen=True)
+class Store:
+    """A store folder (see the module docstring). Reading never changes it; saving adds a version."""
+
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path | str | None = None) -> Store:
+        """The store at ``root``, else at :func:`store_location`. Nothing is created until a save."""
+        return cls(Path(root) if root is not None else store_location())
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.root / VERSIONS_DIR
+
+    # ------------------------------------------------ reading
+    def versions(self) -> list[Version]:
+        """Every complete version, oldest first (half-written temporary folders are ignored)."""
+        if not self.versions_dir.is_dir():
+            return []
+        found = []
+        for path in self.versions_dir.iterdir():
+            match = VERSION_PATTERN.match(path.name)
+            if match and (path / MANIFEST_FILE).is_file():
+                found.append(self._version(int(match.group(1)), path))
+        return sorted(found, key=lambda v: v.number)
+
+    def _version(self, number: int, path: Path) -> Version:
+        return Version(number, path, json.loads((path / MANIFEST_FILE).read_text("utf-8")))
+
+    def version(self, number: int) -> Version:
+        """Saved version ``number`` (raises :class:`StoreError` if there is none)."""
+        path = self.versions_dir / f"v{number:06d}"
+        if not (path / MANIFEST_FILE).is_file():
+            raise StoreError(f"There is no saved version {number} in {self.root}.")
+        return self._version(number, path)
+
+    def current(self) -> Version | None:
+        """The current version (the one ``CURRENT`` names), or None when nothing is saved."""
+        pointer = self.root / CURRENT_FILE
+        if not pointer.is_file():
+            return None
+        match = VERSION_PATTERN.match(pointer.read_text("utf-8").strip())
+        if not match:
+            return None
+        return self.version(int(match.group(1)))
+
+    def _resolve(self, version: Version | int | None) -> Version | None:
+        if isinstance(version, Version):
+            return version
+        return self.version(version) if version is not None else self.current()
+
+    def table(self, name: str, version: Version | int | None = None) -> pd.DataFrame | None:
+        """A saved table of a version (default: current), typed as the loader typed it; None if absent."""
+        chosen = self._resolve(version)
+        if chosen is None or name not in chosen.tables:
+            return None
+        return pd.read_parquet(chosen.path / chosen.tables[name]["file"])
+
+    def tables(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
+        """Every saved table of a version (default: current)."""
+        chosen = self._resolve(version)
+        if chosen is None:
+            return {}
+        return {name: pd.read_parquet(chosen.path / entry["file"]) for name, entry in chosen.tables.items()}
+
+    def rejected(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
+        """The loader's rejected rows behind each saved table (with the file and row they came from)."""
+        chosen = self._resolve(version)
+        if chosen is None:
+            return {}
+        folder = chosen.path / REJECTED_DIR
+        return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))} if folder.is_dir() else {}
+
+    def missing_tables(self, version: Version | int | None = None) -> list[str]:
+        """Tables the pages need that the version (default: current) does not hold."""
+        chosen = self._resolve(version)
+        held = set(chosen.tables) if chosen is not None else set()
+        return [t for t in REQUIRED_TABLES if t not in held]
+
+    def boundaries_path(self, version: Version | int | None = None) -> Path | None:
+        """The district boundaries to draw: the user's saved file, else the bundled Oxfordshire
+        districts when every saved district code is one of them, else None (no map)."""
+        chosen = self._resolve(version)
+        if chosen is None:
+            return None
+        if chosen.manifest.get("boundaries"):
+            return chosen.path / BOUNDARIES_FILE
+        districts = self.table("districts", chosen)
+        if districts is None:
+            return None
+        bundled = json.loads(ds.DEMO_BOUNDARIES.read_text("utf-8"))
+        codes = {str(f["properties"].get("district_code")) for f in bundled.get("features", [])}
+        return ds.DEMO_BOUNDARIES if set(districts["district_code"].astype(str)) <= codes else None
+
+    # ------------------------------------------------ mappings and settings
+    def _read_json(self, name: str) -> dict[str, Any]:
+        path = self.root / name
+        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+    def column_map(self, table: str) -> dict[str, str]:
+        """The column mapping last saved for ``table``: ``{file header: contract column}``."""
+        return dict(self._read_json(MAPPINGS_FILE).get("columns", {}).get(table, {}))
+
+    def code_maps(self) -> dict[str, dict[str, str]]:
+        """The saved code mappings: ``{contract column: {local code: reporting group}}``."""
+        return {k: dict(v) for k, v in self._read_json(MAPPINGS_FILE).get("codes", {}).items()}
+
+    def remember_mappings(
+        self, table: str, column_map: Mapping[str, str] | None, code_map: Mapping[str, Mapping[str, str]] | None
+    ) -> None:
+        """Save a table's column mapping and add the code mappings (atomically) for the next upload."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        mappings = self._read_json(MAPPINGS_FILE)
+        if column_map:
+            mappings.setdefault("columns", {})[table] = dict(column_map)
+        for column, codes in (code_map or {}).items():
+            mappings.setdefault("codes", {}).setdefault(column, {}).update(dict(codes))
+        _atomic_write(self.root / MAPPINGS_FILE, _json_bytes(mappings))
+
+    def preferred_source(self) -> str:
+        """The data the app shows on start: "saved" once the user chose it, else "demo"."""
+        return SAVED if self._read_json(SETTINGS_FILE).get("source") == SAVED else DEMO
+
+    def set_preferred_source(self, source: str) -> None:
+        """Remember which data the app shows on start ("demo" or "saved")."""
+        if source not in (DEMO, SAVED):
+            raise StoreError(f"The data source is 'demo' or 'saved', not '{source}'.")
+        self.root.mkdir(parents=True, exist_ok=True)
+        settings = self._read_json(SETTINGS_FILE) | {"source": source}
+        _atomic_write(self.root / SETTINGS_FILE, _json_bytes(settings))
+
+    # ------------------------------------------------ writing
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time (an advisory lock, released by the system if the process dies)."""
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as handle:
+            try:
+                import fcntl
+            except ImportError:  # Windows: single-user desktop use; no advisory lock
+                yield
+                return
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _clean_temporary(self) -> None:
+        """Remove folders left by saves that were killed (only called while holding the lock)."""
+        for path in self.versions_dir.glob(f"{TMP_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def save(self, uploads: Sequence[Upload], *, saved_by: str | None = None) -> SaveResult:
+        """Save validated files as a new version and make it current (atomically).
+
+        Each upload is merged into the current version's table by its mode (see the module
+        docstring); other tables are carried over unchanged. Rejected rows are kept beside the
+        table. The column and code mappings are remembered for the next upload. A failure at any
+        point leaves the current version as it was.
+        """
+        if not uploads:
+            raise StoreError("There is nothing to save: upload and check a file first.")
+        for upload in uploads:
+            if upload.result.table not in TABLES:
+                raise StoreError(f"'{upload.result.table}' is not a table of the data contract.")
+            if upload.mode not in MODES:
+                raise StoreError(f"'{upload.mode}' is not a way of saving; choose one of: {', '.join(MODES)}.")
+        with self._locked():
+            self._clean_temporary()
+            base = self.current()
+            changes = []
+            tables = {name: self.table(name, base) for name in (base.tables if base else {})}
+            rejected = self.rejected(base) if base else {}
+            new_number = self._next_number()
+            for upload in uploads:
+                result = upload.result
+                before = tables.get(result.table)
+                merged, counts = merge_table(before, result.data, result.table, upload.mode)
+                tables[result.table] = merged
+                change = TableChange(
+                    result.table, result.source_name, upload.mode, result.rows_read, len(result.rejected),
+                    0 if before is None else len(before), len(merged), **counts,
+                )
+                changes.append(change)
+                report = result.rejected.assign(source=result.source_name, saved_in_version=new_number)
+                report = report.astype({c: "string" for c in report.columns if c not in ("row_number", "saved_in_version")})
+                earlier = rejected.get(result.table)
+                keep_earlier = earlier is not None and upload.mode != REPLACE
+                rejected[result.table] = pd.concat([earlier, report], ignore_index=True) if keep_earlier else report
+            manifest = self._manifest(base, uploads, changes, tables, saved_by, action="save")
+            version = self._write_version(new_number, base, tables, rejected, manifest, {u.result.table for u in uploads})
+            for upload in uploads:
+                self.remember_mappings(upload.result.table, upload.column_map, upload.code_map)
+        return SaveResult(version, changes)
+
+    def save_boundaries(self, geojson: bytes | str, source: str, *, saved_by: str | None = None) -> Version:
+        """Save district boundaries (GeoJSON text, e.g. ``load_boundaries(...).to_json()``) as a new version."""
+        data = geojson.encode("utf-8") if isinstance(geojson, str) else geojson
+        with self._locked():
+            self._clean_temporary()
+            base = self.current()
+            tables = {name: self.table(name, base) for name in (base.tables if base else {})}
+            manifest = self._manifest(base, [], [], tables, saved_by, action="boundaries")
+            manifest["boundaries"] = {"source": source, "sha256": hashlib.sha256(data).hexdigest()}
+            return self._write_version(
+                self._next_number(), base, tables, self.rejected(base) if base else {}, manifest, set(), data
+            )
+
+    def restore(self, number: int) -> Version:
+        """Make an earlier version current again (atomic: only ``CURRENT`` changes; nothing is deleted)."""
+        with self._locked():
+            version = self.version(number)
+            _atomic_write(self.root / CURRENT_FILE, f"{version.path.name}\n".encode())
+        return version
+
+    def _next_number(self) -> int:
+        numbers = [v.number for v in self.versions()]
+        taken = [int(m.group(1)) for p in self.versions_dir.iterdir() if (m := VERSION_PATTERN.match(p.name))]
+        return max([0, *numbers, *taken]) + 1
+
+    def _manifest(
+        self, base: Version | None, uploads: Sequence[Upload], changes: list[TableChange],
+        tables: Mapping[str, pd.DataFrame], saved_by: str | None, *, action: str,
+    ) -> dict[str, Any]:
+        try:
+            who = saved_by or getpass.getuser()
+        except (KeyError, OSError):  # no user name in some containers
+            who = "unknown"
+        entries = {name: dict(entry) for name, entry in (base.tables if base else {}).items()}
+        for upload, change in zip(uploads, changes, strict=True):
+            earlier = entries.get(change.table, {})
+            sources = [] if change.mode == REPLACE else list(earlier.get("sources", []))
+            entries[change.table] = {
+                "source": change.source,
+                "sources": [*sources, change.source],
+                "mode": change.mode,
+                "rows_read": change.rows_read,
+                "rejected": change.rejected,
+                "column_map": dict(upload.column_map or {}),
+                "code_map": {k: dict(v) for k, v in (upload.code_map or {}).items()},
+            }
+        for name, frame in tables.items():
+            entries.setdefault(name, {}).update(file=f"{name}.parquet", rows=len(frame))
+        return {
+            "saved_at": pd.Timestamp.now().isoformat(timespec="seconds"),
+            "saved_by": who,
+            "action": action,
+            "based_on": base.number if base else None,
+            "changes": [asdict(c) for c in changes],
+            "tables": entries,
+            "boundaries": dict(base.manifest.get("boundaries") or {}) if base else {},
+        }
+
+    def _write_version(
+        self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],
+        rejected: Mapping[str, pd.DataFrame], manifest: dict[str, Any], changed: set[str],
+        boundaries: bytes | None = None,
+    ) -> Version:
+        """Write a complete version in a temporary folder, rename it into place, then switch CURRENT."""
+        final = self.versions_dir / f"v{number:06d}"
+        temporary = self.versions_dir / f"{TMP_PREFIX}{final.name}-{uuid.uuid4().hex}"
+        temporary.mkdir(parents=True)
+        try:
+            first = True
+            for name, frame in tables.items():
+                target = temporary / f"{name}.parquet"
+                if name not in changed and base is not None and (base.path / target.name).is_file():
+                    _link_or_copy(base.path / target.name, target)
+                else:
+                    _write_file(target, _parquet_bytes(frame))
+                manifest["tables"][name]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+                if name in changed:
+                    manifest["tables"][name]["changed_in_version"] = number
+                if first:
+                    _checkpoint(CHECKPOINTS[0])
+                    first = False
+            if rejected:
+                (temporary / REJECTED_DIR).mkdir()
+                for name, frame in rejected.items():
+                    _write_file(temporary / REJECTED_DIR / f"{name}.parquet", _parquet_bytes(frame))
+                _fsync_dir(temporary / REJECTED_DIR)
+            if boundaries is not None:
+                _write_file(temporary / BOUNDARIES_FILE, boundaries)
+            elif base is not None and (base.path / BOUNDARIES_FILE).is_file():
+                _link_or_copy(base.path / BOUNDARIES_FILE, temporary / BOUNDARIES_FILE)
+            _write_file(temporary / MANIFEST_FILE, _json_bytes(manifest))  # last: marks the folder complete
+            _fsync_dir(temporary)
+            os.rename(temporary, final)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        _fsync_dir(self.versions_dir)
+        _checkpoint(CHECKPOINTS[1])
+        _atomic_write(self.root / CURRENT_FILE, f"{final.name}\n".encode())
+        return self.version(number)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to an unchanged file of the previous version (files are never modified), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+        with open(target, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+
+# ---------------------------------------------------------------- loading for the app
+def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
+    """The saved data as the app's Dataset (``analysis.dataset.from_tables``), labelled
+    "Saved data (version N, saved <when>)". Raises :class:`NoSavedDataError` when nothing is saved
+    and :class:`IncompleteStoreError` when a table the pages need has not been saved."""
+    chosen = store._resolve(version)
+    if chosen is None:
+        raise NoSavedDataError(
+            f"Nothing has been saved in {store.root} yet. Upload your tables on the Data page and save them."
+        )
+    missing = store.missing_tables(chosen)
+    if missing:
+        raise IncompleteStoreError(
+            f"The saved data (version {chosen.number}) have no {', '.join(missing)} table"
+            f"{'s' if len(missing) != 1 else ''}. Upload {'them' if len(missing) != 1 else 'it'} on the Data page "
+            "before showing the saved data."
+        )
+    warnings = [
+        f"{name}: {entry['rejected']} rows of {entry.get('source', 'the file')} were rejected and not saved"
+        for name, entry in chosen.tables.items()
+        if entry.get("rejected")
+    ]
+    stamp = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:8]
+    return ds.from_tables(
+        store.tables(chosen),
+        label=chosen.label,
+        is_demo=False,
+        population_is_approximate=False,
+        version=f"saved:{stamp}:v{chosen.number}",
+        warnings=warnings,
+    )
+
+
+__all__ = [
+    "ADD", "DEMO", "MODES", "REPLACE", "SAVED", "STORE_ENV", "UPDATE", "IncompleteStoreError",
+    "NoSavedDataError", "SaveResult", "Store", "StoreError", "TableChange", "Upload", "Version",
+    "default_location", "load_dataset", "merge_table", "store_location",
+]
