@@ -4,7 +4,8 @@
 with ``analysis.suppression.apply_suppression``: counts 1 to 4 in either year and the cells
 needed to protect them (secondary suppression within each group), every rate, percentage and
 interval built on a hidden count, and the change, % change and significance wherever either
-year is hidden. A denominator of 1 to 4 people is hidden too. ``display_table`` then turns the
+year is hidden. A denominator of 1 to 4 people is hidden too, and so is a single proportion
+whose complement (denominator - count) is 1 to 4. ``display_table`` then turns the
 frame into the strings a table or download shows, with ``*`` for every hidden value.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, apply_suppression
-from analysis.yoy import COUNT, RATE
+from analysis.yoy import COUNT, PROPORTION, RATE, keys_of
 
 CURRENT_DEPENDENTS = ["value", "lower", "upper"]
 PREVIOUS_DEPENDENTS = ["previous_value", "previous_lower", "previous_upper"]
@@ -57,6 +58,17 @@ def suppress_comparison(frame: pd.DataFrame, group_cols: Sequence[str] = ()) -> 
         hide = _small(frame[column]) & (frame.attrs.get("kind") != RATE)
         out[column] = out[column].astype("float64").mask(hide)
         out[f"{column}_suppressed"] = hide
+    if frame.attrs.get("kind") == PROPORTION and not keys_of(frame):
+        # A single proportion (e.g. the completion rate) shows its count and denominator: the
+        # people outside the count (denominator - count) must not be 1 to 4 either.
+        for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
+            hide = _small(frame[f"{prefix}denominator"] - frame[f"{prefix}count"])
+            for column in [f"{prefix}count", *(f"{prefix}{c}" for c in CURRENT_DEPENDENTS)]:
+                out[column] = out[column].astype("float64").mask(hide)
+            out[flag] = out[flag] | hide
+        out["change_suppressed"] = out["suppressed"] | out["previous_suppressed"]
+        for column in CHANGE_COLUMNS:
+            out[column] = out[column].mask(out["change_suppressed"])
     out["significant"] = out["significant"].astype(object).where(~out["change_suppressed"], None)
     out["direction"] = out["direction"].astype(object).where(~out["change_suppressed"], SUPPRESSED)
     out.attrs.update(frame.attrs)

@@ -79,7 +79,7 @@ def hover_text(frame: pd.DataFrame, prefix: str = "") -> list[str]:
     return lines
 
 
-def _error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
+def error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
     value = frame[f"{prefix}value"].astype("float64")
     return dict(
         type="data",
@@ -92,7 +92,7 @@ def _error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
     )
 
 
-def _layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
+def layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
     figure.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=60, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
@@ -117,8 +117,8 @@ def comparison_bars(
         text = [SUPPRESSED if s else "" for s in frame[f"{prefix}suppressed"]]
         bar_args = dict(
             name=label, marker_color=colour, hovertext=hover_text(frame, prefix), hoverinfo="text+name",
-            text=text, textposition="outside", error_x=_error_bars(frame, prefix) if horizontal else None,
-            error_y=None if horizontal else _error_bars(frame, prefix),
+            text=text, textposition="outside", error_x=error_bars(frame, prefix) if horizontal else None,
+            error_y=None if horizontal else error_bars(frame, prefix),
         )
         if horizontal:
             figure.add_bar(y=frame[category].astype(str), x=values, orientation="h", **bar_args)
@@ -130,7 +130,7 @@ def comparison_bars(
         figure.update_xaxes(title=axis_title(kind, per), rangemode="tozero")
     else:
         figure.update_yaxes(title=axis_title(kind, per), rangemode="tozero")
-    return _layout(figure, title, height=max(320, 60 + 45 * len(frame)) if horizontal else 420)
+    return layout(figure, title, height=max(320, 60 + 45 * len(frame)) if horizontal else 420)
 
 
 def trend_line(frame: pd.DataFrame, title: str, *, highlight: Sequence[str] = ()) -> go.Figure | None:
@@ -155,4 +155,8 @@ def trend_line(frame: pd.DataFrame, title: str, *, highlight: Sequence[str] = ()
                            hoverinfo="skip")
     figure.update_yaxes(title=axis_title(kind, per), rangemode="tozero")
     figure.update_xaxes(title="Financial year", type="category")
-    return _layout(figure, title, height=320)
+    return layout(figure, title, height=320)
+
+
+# Earlier private names, kept for modules written against them.
+_error_bars, _layout = error_bars, layout

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.charts import CURRENT_COLOUR, PREVIOUS_COLOUR, _error_bars, _layout, axis_title, hover_text
+from analysis.charts import CURRENT_COLOUR, PREVIOUS_COLOUR, axis_title, error_bars, hover_text, layout
 from analysis.suppression import SUPPRESSED
 from analysis.yoy import COUNT, PROPORTION
 
@@ -41,14 +41,14 @@ def share_against_target(
         hidden = bool(part[f"{prefix}suppressed"].iloc[0])
         figure.add_bar(
             x=[label], y=part[f"{prefix}value"].astype("float64"), name=label, marker_color=colour,
-            error_y=_error_bars(part, prefix), hovertext=hover_text(part, prefix), hoverinfo="text+name",
+            error_y=error_bars(part, prefix), hovertext=hover_text(part, prefix), hoverinfo="text+name",
             text=[SUPPRESSED if hidden else ""], textposition="outside",
         )
     figure.add_hline(y=target, line_color=TARGET_COLOUR, line_dash=TARGET_DASH,
                      annotation_text=f"Target {target:g}%", annotation_position="top left")
     figure.update_yaxes(title=axis_title(PROPORTION, 100), rangemode="tozero")
     figure.update_xaxes(type="category")
-    return _layout(figure, title, height=360)
+    return layout(figure, title, height=360)
 
 
 def monthly_bars(frame: pd.DataFrame, title: str) -> go.Figure | None:
@@ -64,12 +64,12 @@ def monthly_bars(frame: pd.DataFrame, title: str) -> go.Figure | None:
         part = frame[frame["financial_year"] == year]
         figure.add_bar(
             x=part["month"], y=part["count"].astype("float64"), name=year, marker_color=colours[year],
-            error_y=_error_bars(part), hovertext=hover_text(part), hoverinfo="text+x+name",
+            error_y=error_bars(part), hovertext=hover_text(part), hoverinfo="text+x+name",
             text=[SUPPRESSED if s else "" for s in part["suppressed"]], textposition="outside",
         )
     figure.update_xaxes(title="Month", dtick="M1", tickformat="%b<br>%Y")
     figure.update_yaxes(title=axis_title(COUNT, 1), rangemode="tozero")
-    return _layout(figure, title, height=380)
+    return layout(figure, title, height=380)
 
 
 def time_summary_bars(frame: pd.DataFrame, title: str, year_label: str, comparison_label: str) -> go.Figure | None:
@@ -95,7 +95,7 @@ def time_summary_bars(frame: pd.DataFrame, title: str, year_label: str, comparis
     figure.update_layout(barmode="group")
     figure.update_yaxes(title="Weeks in treatment", rangemode="tozero")
     figure.update_xaxes(title="", type="category")
-    return _layout(figure, title, height=400)
+    return layout(figure, title, height=400)
 
 
 def faceted_comparison_bars(
@@ -122,7 +122,7 @@ def faceted_comparison_bars(
             figure.add_bar(
                 y=part[category].astype(str), x=part[f"{prefix}value"].astype("float64"), orientation="h",
                 name=label, legendgroup=label, showlegend=position == 1, marker_color=colour,
-                error_x=_error_bars(part, prefix), hovertext=hover_text(part, prefix), hoverinfo="text+name",
+                error_x=error_bars(part, prefix), hovertext=hover_text(part, prefix), hoverinfo="text+name",
                 text=[SUPPRESSED if s else "" for s in part[f"{prefix}suppressed"]], textposition="outside",
                 row=1, col=position,
             )
@@ -130,7 +130,7 @@ def faceted_comparison_bars(
     figure.update_layout(barmode="group")
     figure.update_yaxes(autorange="reversed")
     rows = frame[category].nunique()
-    return _layout(figure, title, height=max(360, 80 + 45 * rows))
+    return layout(figure, title, height=max(360, 80 + 45 * rows))
 
 
 __all__ = ["faceted_comparison_bars", "monthly_bars", "share_against_target", "time_summary_bars"]

@@ -23,6 +23,8 @@ COUNT, RATE, PROPORTION = "count", "rate", "proportion"
 HIGHER, LOWER, NO_CHANGE = "Significantly higher", "Significantly lower", "Not significantly different"
 
 VALUE_COLUMNS = ["count", "denominator", "value", "lower", "upper"]
+#: Columns ``year_on_year`` adds besides the previous year's values.
+COMPARISON_COLUMNS = ["change", "percent_change", "significant", "test", "direction"]
 
 
 def measure(
@@ -40,7 +42,8 @@ def measure(
 
 def keys_of(frame: pd.DataFrame) -> list[str]:
     """The key columns of a measure frame (everything that is not a value column)."""
-    return [c for c in frame.columns if c not in VALUE_COLUMNS and not c.startswith("previous_")]
+    return [c for c in frame.columns if c not in VALUE_COLUMNS + COMPARISON_COLUMNS
+            and not c.startswith("previous_") and not c.endswith("suppressed")]
 
 
 def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -69,28 +72,39 @@ def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _on_keys(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` with one row per key in ``order``: a category it lacks gets count 0 and, when the
+    frame has one denominator for every row, that denominator."""
+    out = order.merge(frame[keys + ["count", "denominator"]], on=keys, how="left", indicator="_found")
+    added = (out.pop("_found") == "left_only").to_numpy()
+    out.loc[added, "count"] = 0
+    shared = frame["denominator"].dropna().unique()
+    if len(shared) == 1:
+        out.loc[added, "denominator"] = shared[0]
+    out.attrs.update(frame.attrs)
+    return out
+
+
 def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """Join a measure for the selected year with the same measure for the comparison year.
 
-    Returns the keys, the current ``count``/``denominator``/``value``/``lower``/``upper``, the
-    same with a ``previous_`` prefix, ``change`` (value difference), ``percent_change``
-    (change / previous value x 100), ``significant`` (bool), ``direction`` and ``test``:
-    counts and rates use the exact conditional (binomial) test of the ratio of the two
-    Poisson rates; proportions use Newcombe's hybrid score interval for the difference
-    (method 10). The change is significant when that 95% interval excludes no change."""
+    Returns the keys (this year's categories in order, then any found only last year), the
+    current ``count``/``denominator``/``value``/``lower``/``upper``, the same with a
+    ``previous_`` prefix, ``change`` (value difference), ``percent_change`` (change / previous
+    value x 100), ``significant`` (bool), ``direction`` and ``test``: counts and rates use the
+    exact conditional (binomial) test of the ratio of the two Poisson rates; proportions use
+    Newcombe's hybrid score interval for the difference (method 10). The change is significant
+    when that 95% interval excludes no change."""
     kind = current.attrs["kind"]
-    keys = keys_of(current)
-    cur = with_intervals(current)
     if previous.attrs.get("kind") != kind:
         previous = measure(previous, kind, current.attrs["per"])
-    prev = with_intervals(previous)
-    prev = prev[keys + VALUE_COLUMNS].rename(columns={c: f"previous_{c}" for c in VALUE_COLUMNS})
+    keys = keys_of(current)
     if keys:
-        merged = cur.merge(prev, on=keys, how="outer", sort=False)
-        for column in ("count", "previous_count"):
-            merged[column] = merged[column].fillna(0)
-    else:
-        merged = pd.concat([cur.reset_index(drop=True), prev.reset_index(drop=True)], axis=1)
+        order = pd.concat([current[keys], previous[keys]], ignore_index=True).drop_duplicates(ignore_index=True)
+        current, previous = _on_keys(current, order, keys), _on_keys(previous, order, keys)
+    cur = with_intervals(current).reset_index(drop=True)
+    prev = with_intervals(previous).reset_index(drop=True)[VALUE_COLUMNS]
+    merged = pd.concat([cur, prev.rename(columns={c: f"previous_{c}" for c in VALUE_COLUMNS})], axis=1)
     merged["change"] = merged["value"] - merged["previous_value"]
     with np.errstate(divide="ignore", invalid="ignore"):
         merged["percent_change"] = np.where(

@@ -54,3 +54,13 @@ def test_suppress_measure_per_year_group():
     result = board.suppress_measure(trend, group_cols=["year"])
     assert result["suppressed"].tolist() == [True, False]
     assert np.isnan(result.loc[0, "value"]) and result.loc[1, "value"] == 12
+
+
+def test_single_proportion_with_small_complement_is_hidden():
+    # 95 of 97 retained would reveal that 2 people were not
+    now = yoy.measure(pd.DataFrame({"count": [95], "denominator": [97]}), yoy.PROPORTION)
+    before = yoy.measure(pd.DataFrame({"count": [50], "denominator": [90]}), yoy.PROPORTION)
+    row = board.suppress_comparison(yoy.year_on_year(now, before)).iloc[0]
+    assert row["suppressed"] and np.isnan(row["count"]) and np.isnan(row["value"])
+    assert not row["previous_suppressed"] and row["previous_count"] == 50
+    assert row["change_suppressed"] and np.isnan(row["change"])

@@ -56,3 +56,16 @@ def test_trend_labels_years():
     result = yoy.trend(measure, [FinancialYear(2022), FinancialYear(2023)])
     assert result["year"].tolist() == ["2022/23", "2023/24"]
     assert result["value"].tolist() == [22, 23]
+
+
+def test_display_order_kept_and_missing_category_gets_the_years_denominator():
+    now = yoy.measure(pd.DataFrame({"group": ["zeta", "alpha"], "count": [5, 5], "denominator": [10, 10]}),
+                      yoy.PROPORTION)
+    before = yoy.measure(pd.DataFrame({"group": ["alpha", "mid"], "count": [4, 4], "denominator": [8, 8]}),
+                         yoy.PROPORTION)
+    result = yoy.year_on_year(now, before)
+    assert result["group"].tolist() == ["zeta", "alpha", "mid"]
+    zeta = result.set_index("group").loc["zeta"]
+    assert zeta["previous_count"] == 0 and zeta["previous_denominator"] == 8 and zeta["previous_value"] == 0
+    mid = result.set_index("group").loc["mid"]
+    assert mid["count"] == 0 and mid["denominator"] == 10 and mid["value"] == 0
