@@ -7,7 +7,7 @@ import streamlit as st
 from ui import render, state
 
 state.require_navigation()
-st.set_page_config(page_title="Drug and alcohol needs assessment", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Drug and alcohol needs assessment", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", default=True, url_path="overview"),

@@ -1,7 +1,9 @@
 """Map and funnel-plot builders: boundaries loaded once, suppressed frames in, plotly figures out.
 
-Maps use plotly's ``go.Choropleth`` on a blank geo canvas fitted to the areas drawn
-(``fitbounds="locations"``), so no tile server is needed. Colour scales are ColorBrewer
+Maps use plotly's ``go.Choroplethmap`` (MapLibre) on its built-in blank "white-bg" style,
+centred and zoomed on the areas drawn: no tile server, font or outline file is fetched, so the
+maps draw on a network that blocks content-delivery sites (plotly's ``go.Choropleth`` fetches
+a world outline from cdn.plot.ly even for custom boundaries, and draws nothing without it). Colour scales are ColorBrewer
 sequential "Blues" for rates and counts and diverging "PuOr" for changes, both safe for the
 common colour-vision deficiencies. Every builder takes frames that have been through
 ``analysis.board.suppress_comparison``: a suppressed area is drawn in neutral grey with ``*``
@@ -101,10 +103,28 @@ def district_hover(frame: pd.DataFrame, year_label: str, comparison_label: str) 
     return lines
 
 
-def _geo_layout(figure: go.Figure, title: str) -> go.Figure:
-    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    figure.update_layout(title=title, height=MAP_HEIGHT, margin=dict(l=0, r=0, t=60, b=0),
-                         font=dict(size=13), clickmode="event+select", dragmode=False)
+#: Pixel size the automatic zoom aims to fit the areas into (the chart is about this size).
+_FIT_WIDTH_PX, _FIT_HEIGHT_PX, _TILE_PX = 640, MAP_HEIGHT - 80, 512
+
+
+def _view_of(geojson: dict[str, Any]) -> dict[str, Any]:
+    """Centre and zoom that fit every feature of ``geojson`` (web-mercator arithmetic)."""
+    bounds = gpd.GeoDataFrame.from_features(geojson["features"]).total_bounds  # west, south, east, north
+    west, south, east, north = (float(b) for b in bounds)
+
+    def mercator_y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_fraction = max(east - west, 1e-6) / 360.0
+    lat_fraction = max(mercator_y(north) - mercator_y(south), 1e-6) / (2 * math.pi)
+    zoom = min(math.log2(_FIT_WIDTH_PX / _TILE_PX / lon_fraction), math.log2(_FIT_HEIGHT_PX / _TILE_PX / lat_fraction))
+    centre_lat = math.degrees(math.atan(math.sinh((mercator_y(north) + mercator_y(south)) / 2)))
+    return dict(center=dict(lon=(west + east) / 2, lat=centre_lat), zoom=zoom)
+
+
+def _geo_layout(figure: go.Figure, title: str, geojson: dict[str, Any]) -> go.Figure:
+    figure.update_layout(map=dict(style="white-bg", **_view_of(geojson)), title=title, height=MAP_HEIGHT,
+                         margin=dict(l=0, r=0, t=60, b=0), font=dict(size=13), clickmode="event+select")
     return figure
 
 
@@ -113,7 +133,7 @@ def _grey_layer(figure: go.Figure, geojson: dict, locations: pd.Series, key: str
     """Suppressed areas: one flat neutral grey, no colour scale, ``*`` in the tooltip."""
     if len(locations) == 0:
         return
-    figure.add_trace(go.Choropleth(
+    figure.add_trace(go.Choroplethmap(
         geojson=geojson, featureidkey=f"properties.{key}", locations=locations, z=np.zeros(len(locations)),
         colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False, name=name,
         marker_line=dict(color=OUTLINE_COLOUR, width=OUTLINE_WIDTH), hovertext=hover, hoverinfo="text",
@@ -148,14 +168,14 @@ def district_map(
         scale = dict(colorscale=SEQUENTIAL_SCALE) if view == RATE_VIEW else dict(
             colorscale=DIVERGING_SCALE, zmid=0)
         widths = [SELECTED_OUTLINE_WIDTH if c == selected else OUTLINE_WIDTH for c in shown.loc[coloured, "district_code"]]
-        figure.add_trace(go.Choropleth(
+        figure.add_trace(go.Choroplethmap(
             geojson=geojson, featureidkey="properties.district_code", locations=shown.loc[coloured, "district_code"],
             z=values[coloured], name=view, marker_line=dict(color=OUTLINE_COLOUR, width=widths),
             colorbar=dict(title="per 1,000" if view == RATE_VIEW else "change<br>per 1,000"),
             hovertext=[h for h, c in zip(hover, coloured, strict=True) if c], hoverinfo="text",
             customdata=shown.loc[coloured, "district_code"].to_numpy()[:, None], **scale,
         ))
-    return _geo_layout(figure, title)
+    return _geo_layout(figure, title, geojson)
 
 
 def area_count_map(
@@ -178,14 +198,14 @@ def area_count_map(
     _grey_layer(figure, geojson, shown.loc[hidden, "area"], code_property,
                 [h for h, x in zip(hover, hidden, strict=True) if x], "Not shown (*)")
     if (~hidden).any():
-        figure.add_trace(go.Choropleth(
+        figure.add_trace(go.Choroplethmap(
             geojson=geojson, featureidkey=f"properties.{code_property}", locations=shown.loc[~hidden, "area"],
             z=shown.loc[~hidden, "count"].astype("float64"), colorscale=SEQUENTIAL_SCALE, zmin=0,
             zmax=max(float(shown.loc[~hidden, "count"].max()), 1.0),
             marker_line=dict(color=OUTLINE_COLOUR, width=OUTLINE_WIDTH / 2), colorbar=dict(title="people"),
             hovertext=[h for h, x in zip(hover, hidden, strict=True) if not x], hoverinfo="text", name="People",
         ))
-    return _geo_layout(figure, title)
+    return _geo_layout(figure, title, geojson)
 
 
 def funnel_plot(

@@ -20,9 +20,9 @@ def provenance_banner(data: Dataset) -> None:
     """Say which data are shown, when they were loaded, and the notices that go with them."""
     loaded = data.loaded_at.strftime("%d %b %Y %H:%M")
     if data.is_demo:
-        st.warning(f"**{data.label}** Loaded {loaded}.", icon="🧪")
+        st.warning(f"**{data.label}** Loaded {loaded}.", icon=":material/science:")
     else:
-        st.info(f"Showing **{data.label}**, loaded {loaded}.", icon="💾")
+        st.info(f"Showing **{data.label}**, loaded {loaded}.", icon=":material/save:")
     if data.population_is_approximate:
         st.caption(APPROXIMATE_POPULATION_NOTICE)
 
@@ -87,7 +87,7 @@ def figure_block(
 
 def problem(error: DashboardError) -> None:
     """Show an error the user can act on (the one boundary where product errors are caught)."""
-    st.warning(str(error), icon="⚠️")
+    st.warning(str(error), icon=":material/warning:")
 
 
 __all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner"]
