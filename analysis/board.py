@@ -43,9 +43,15 @@ def suppress_measure(frame: pd.DataFrame, group_cols: Sequence[str] = ()) -> pd.
     return out
 
 
-def suppress_comparison(frame: pd.DataFrame, group_cols: Sequence[str] = ()) -> pd.DataFrame:
+def suppress_comparison(
+    frame: pd.DataFrame, group_cols: Sequence[str] = (), *, complement: bool = False
+) -> pd.DataFrame:
     """A year-on-year frame with hidden values set to NaN and flags ``suppressed`` (this year),
-    ``previous_suppressed`` and ``change_suppressed``; significance is blanked where the change is."""
+    ``previous_suppressed`` and ``change_suppressed``; significance is blanked where the change is.
+
+    ``complement=True`` is for proportions whose categories do not split the denominator (e.g.
+    any-mention substances, where each row is a yes/no split of the same people): a row whose
+    "no" side (denominator - count) is 1 to 4 is hidden too. A single proportion always gets it."""
     group_cols = list(group_cols)
     out = apply_suppression(
         frame, "count", CURRENT_DEPENDENTS, group_cols=group_cols,
@@ -58,7 +64,7 @@ def suppress_comparison(frame: pd.DataFrame, group_cols: Sequence[str] = ()) -> 
         hide = _small(frame[column]) & (frame.attrs.get("kind") != RATE)
         out[column] = out[column].astype("float64").mask(hide)
         out[f"{column}_suppressed"] = hide
-    if frame.attrs.get("kind") == PROPORTION and not keys_of(frame):
+    if frame.attrs.get("kind") == PROPORTION and (complement or not keys_of(frame)):
         # A single proportion (e.g. the completion rate) shows its count and denominator: the
         # people outside the count (denominator - count) must not be 1 to 4 either.
         for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):

@@ -64,3 +64,13 @@ def test_single_proportion_with_small_complement_is_hidden():
     assert row["suppressed"] and np.isnan(row["count"]) and np.isnan(row["value"])
     assert not row["previous_suppressed"] and row["previous_count"] == 50
     assert row["change_suppressed"] and np.isnan(row["change"])
+
+
+def test_any_mention_rows_hide_a_small_no_side():
+    # 9 people: alcohol 7 (2 without), cannabis 5 (4 without), opiates 0
+    now = yoy.measure(pd.DataFrame({"substance": ["Alcohol", "Cannabis", "Opiates"], "count": [7, 5, 0],
+                                    "denominator": [9, 9, 9]}), yoy.PROPORTION)
+    result = board.suppress_comparison(yoy.year_on_year(now, now), complement=True).set_index("substance")
+    assert result["suppressed"].to_dict() == {"Alcohol": True, "Cannabis": True, "Opiates": False}
+    plain = board.suppress_comparison(yoy.year_on_year(now, now)).set_index("substance")
+    assert not plain.loc["Alcohol", "suppressed"]

@@ -128,7 +128,7 @@ def _by(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Fi
         by: str) -> pd.DataFrame:
     frame = compare(profiles.substances, data, fy, comparison, filters=filters, view=view, by=by)
     frame = in_order(frame, {by: BY[by], "substance": GROUP_ORDER["substance"]})
-    frame = board.suppress_comparison(frame, [by])
+    frame = board.suppress_comparison(frame, [by], complement=True)
     # Groups with nobody this year (e.g. adult age bands in a young people's service) are not shown.
     has_people = frame["denominator_suppressed"].astype(bool) | (frame["denominator"] > 0)
     if by == "sex" and filters.sex != ALL:
@@ -152,7 +152,7 @@ def substances(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filt
         frame = compare(profiles.substances, data, fy, comparison, filters=filters, view=view)
         frame = frame[frame["substance"].isin(GROUP_ORDER["substance"]) | (frame["count"] > 0)
                       | (frame["previous_count"] > 0)]
-        frame = board.suppress_comparison(in_order(frame, {"substance": GROUP_ORDER["substance"]}))
+        frame = board.suppress_comparison(in_order(frame, {"substance": GROUP_ORDER["substance"]}), complement=True)
         empty = nobody(frame)
         overall[view] = emptied(frame) if empty else frame
         change[view] = with_change_interval(overall[view])
