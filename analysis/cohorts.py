@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.codes import ADULTS, OPIATE_CRACK_GROUPS, PLANNED, UNPLANNED
 from analysis.filters import NOT_KNOWN, Filters, select_people, select_service
@@ -31,7 +33,10 @@ def prepare_episodes(episodes: pd.DataFrame, district_codes: list[str] | None = 
 
     Adds ``age_band`` (from age at triage), ``district`` (the district code, or
     ``NOT_KNOWN`` when missing or not one of ``district_codes``) and ``episode_end``
-    (discharge date, or a far-future date while open). Done once per data load.
+    (discharge date, or a far-future date while open). Done once per data load, with the work
+    every measure would otherwise repeat: ``person`` (an integer per client, in sort order),
+    ``previous_cover_end`` and ``earliest_prior_discharge`` (over the person's earlier episodes),
+    and the text code columns stored as categories (same values; cheap to subset).
     """
     frame = episodes.sort_values(_SORT, kind="stable").reset_index(drop=True)
     frame["age_band"] = age_band(frame["age_at_triage"])
@@ -41,8 +46,41 @@ def prepare_episodes(episodes: pd.DataFrame, district_codes: list[str] | None = 
         unknown |= ~district.isin(district_codes)
     frame["district"] = district.where(~unknown, NOT_KNOWN).astype("category")
     frame["episode_end"] = frame["discharge_date"].fillna(_OPEN)
+    for column in _CODE_COLUMNS:
+        if column in frame and not isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype("category")
+    frame["person"] = pd.factorize(frame["client_id"], sort=False)[0]
+    frame["previous_cover_end"] = _previous_cover_end(frame)
+    frame["earliest_prior_discharge"] = _earliest_prior_discharge(frame)
     frame.attrs["prepared"] = True
     return frame
+
+
+#: Text code columns of the episodes table, stored as categories once per load.
+_CODE_COLUMNS = ("sex", "ethnicity", "service", "discharge_reason", "accommodation_status", "in_care",
+                 "injecting_status", "district_code", "postcode_district", "ward_code")
+
+
+def one_per_person(frame: pd.DataFrame, keep: str = "last") -> pd.DataFrame:
+    """``frame.drop_duplicates("client_id", keep=keep)`` for rows grouped by person (any subset
+    of the prepared episodes in order): the boundary of each run of ``person`` codes, in numpy."""
+    if "person" not in frame or len(frame) == 0:
+        return frame.drop_duplicates("client_id", keep=keep)  # type: ignore[arg-type]
+    codes = frame["person"].to_numpy()
+    change = codes[1:] != codes[:-1]
+    mask = np.concatenate([change, [True]]) if keep == "last" else np.concatenate([[True], change])
+    return frame[mask]
+
+
+def isin_values(series: pd.Series, values: object) -> pd.Series:
+    """``series.isin(values)`` for identifier columns, vectorised in Arrow (pandas' string
+    ``isin`` converts every value to a Python object first: seconds for a million values)."""
+    if not (isinstance(series.dtype, pd.StringDtype) or series.dtype == object):
+        return series.isin(values)  # type: ignore[arg-type]
+    left = pa.array(series.astype("string[pyarrow]"), type=pa.large_string())
+    right = pa.array(pd.Series(values).astype("string[pyarrow]"), type=pa.large_string())
+    found = pc.fill_null(pc.is_in(left, value_set=pc.unique(right.drop_null())), False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=series.index)
 
 
 def _prepared(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +89,7 @@ def _prepared(episodes: pd.DataFrame) -> pd.DataFrame:
 
 def _one_row_per_person(episodes: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Keep each person's latest episode (input sorted by person then triage), then filter people."""
-    latest = episodes.drop_duplicates("client_id", keep="last")
+    latest = one_per_person(episodes, keep="last")
     return select_people(latest, filters)
 
 
@@ -78,8 +116,11 @@ def snapshot(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filte
 
 def _previous_cover_end(episodes: pd.DataFrame) -> pd.Series:
     """For each episode, the latest end of the same person's earlier episodes (NaT if none)."""
-    cover = episodes.groupby("client_id", sort=False, observed=True)["episode_end"].cummax()
-    previous = cover.groupby(episodes["client_id"], sort=False, observed=True).shift(1)
+    if "previous_cover_end" in episodes:
+        return episodes["previous_cover_end"]
+    key = episodes["person"] if "person" in episodes else episodes["client_id"]
+    cover = episodes["episode_end"].groupby(key, sort=False, observed=True).cummax()
+    previous = cover.groupby(key, sort=False, observed=True).shift(1)
     return previous
 
 
@@ -95,7 +136,7 @@ def new_presentations(
     those of that episode."""
     episodes = _prepared(episodes)
     in_year = episodes[_triaged_in_year(episodes, fy)]
-    first = in_year.drop_duplicates("client_id", keep="first")
+    first = one_per_person(in_year, keep="first")
     previous_end = _previous_cover_end(episodes).loc[first.index]
     is_new = previous_end.isna() | (previous_end < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)
     chosen = select_service(first[is_new], filters)
@@ -111,15 +152,18 @@ def re_presentations(
     in_year = _triaged_in_year(episodes, fy)
     had_earlier = _earliest_prior_discharge(episodes) < episodes["triage_date"]
     chosen = select_service(episodes[in_year & had_earlier], filters)
-    first = chosen.drop_duplicates("client_id", keep="first")
+    first = one_per_person(chosen, keep="first")
     return select_people(first, filters)
 
 
 def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
     """Earliest discharge date among each episode's earlier episodes of the same person."""
+    if "earliest_prior_discharge" in episodes:
+        return episodes["earliest_prior_discharge"]
+    key = episodes["person"] if "person" in episodes else episodes["client_id"]
     discharge = episodes["discharge_date"].fillna(_OPEN)
-    running_min = discharge.groupby(episodes["client_id"], sort=False, observed=True).cummin()
-    return running_min.groupby(episodes["client_id"], sort=False, observed=True).shift(1).fillna(_OPEN)
+    running_min = discharge.groupby(key, sort=False, observed=True).cummin()
+    return running_min.groupby(key, sort=False, observed=True).shift(1).fillna(_OPEN)
 
 
 def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
@@ -129,9 +173,9 @@ def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters(
     d = episodes["discharge_date"]
     discharged = episodes[(d >= fy.start) & (d <= fy.end)]
     discharged = select_service(discharged, filters)
-    last = discharged.sort_values(["client_id", "discharge_date", "episode_id"]).drop_duplicates(
-        "client_id", keep="last"
-    )
+    order = ["person", "discharge_date", "episode_id"] if "person" in discharged else ["client_id", "discharge_date",
+                                                                                         "episode_id"]
+    last = one_per_person(discharged.sort_values(order), keep="last")
     people = select_people(last, filters).copy()
     people["exit_group"] = people["discharge_reason_group"]
     return people
@@ -188,7 +232,7 @@ def retention_12_weeks(
     episodes = _prepared(episodes)
     latest_start = fy.end - pd.Timedelta(days=TWELVE_WEEKS_DAYS)
     started = episodes[(episodes["triage_date"] >= fy.start) & (episodes["triage_date"] <= latest_start)]
-    started = select_service(started, filters).drop_duplicates("client_id", keep="first")
+    started = one_per_person(select_service(started, filters), keep="first")
     started = select_people(started, filters)
     days = (started["episode_end"].where(started["episode_end"] <= fy.end, fy.end)
             - started["triage_date"]).dt.days
@@ -209,7 +253,7 @@ def effective_treatment(
     adult = Filters(ADULTS, filters.age_band, filters.sex, filters.district)
     people = in_treatment(episodes, fy, adult)
     ocu_episodes = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS), "episode_id"]
-    people = people[people["episode_id"].isin(set(ocu_episodes))]
+    people = people[isin_values(people["episode_id"], ocu_episodes)]
     end = people["episode_end"].where(people["episode_end"] <= fy.end, fy.end)
     days = (end - people["triage_date"]).dt.days
     effective = (days >= TWELVE_WEEKS_DAYS) | (
@@ -224,7 +268,9 @@ __all__ = [
     "effective_treatment",
     "exits",
     "in_treatment",
+    "isin_values",
     "new_presentations",
+    "one_per_person",
     "prepare_episodes",
     "re_presentations",
     "retention_12_weeks",

@@ -132,7 +132,7 @@ def _cohort_substances(data: Dataset, people: pd.DataFrame, view: str) -> pd.Dat
     subs = data.substances
     if view == PRIMARY:
         subs = subs[subs["rank"] == 1]
-    subs = subs[subs["episode_id"].isin(people["episode_id"])][["episode_id", "substance_group"]]
+    subs = subs[cohorts.isin_values(subs["episode_id"], people["episode_id"])][["episode_id", "substance_group"]]
     joined = subs.merge(people[["episode_id", "client_id", "sex_group", "age_band"]], on="episode_id")
     return joined.drop_duplicates(["client_id", "substance_group"])
 
@@ -174,7 +174,8 @@ def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filte
     ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
     episodes = data.episodes
     attributes = ["episode_id", "client_id", "service_group", "sex_group", "age_band", "district"]
-    latest = episodes[attributes].drop_duplicates("client_id", keep="last")
+    latest = cohorts.one_per_person(episodes[attributes + (["person"] if "person" in episodes else [])],
+                                    keep="last").drop(columns="person", errors="ignore")
     if "episode_id" in ref and ref["episode_id"].notna().any():
         linked = ref.merge(episodes[attributes].drop(columns="client_id"), on="episode_id", how="left")
     else:
@@ -270,7 +271,7 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
     active = iv[(iv["start_date"] <= fy.end) & (iv["end_date"].isna() | (iv["end_date"] >= fy.start))]
     cohort_episodes = cohorts.active_episodes(data.episodes, fy)[["episode_id", "client_id"]]
     rows = active[["episode_id", "intervention_group"]].merge(cohort_episodes, on="episode_id")
-    rows = rows[rows["client_id"].isin(people["client_id"])]
+    rows = rows[cohorts.isin_values(rows["client_id"], people["client_id"])]
     rows = rows.merge(people[["client_id", "sex_group"]], on="client_id").drop_duplicates(
         ["client_id", "intervention_group"])
     parts = []
