@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from analysis.codes import CODE_LISTS, GROUP_ORDER, unmapped_codes
 from analysis.contract import CODE, TABLES, normalise_header
 from analysis.export import to_csv_bytes
-from analysis.loaders import DEFAULT_MAX_BYTES, LoadResult, load_table, read_raw, suggest_column_map
+from analysis.loaders import (
+    BYTES_PER_MB,
+    DEFAULT_MAX_BYTES,
+    LoadResult,
+    load_boundaries,
+    load_table,
+    read_raw,
+    sheet_names,
+    suggest_column_map,
+)
 from analysis.store import Store
 
 #: Choice meaning "this contract column is not in the file".
@@ -22,29 +33,50 @@ BOUNDARIES = "boundaries"
 #: File types accepted by the uploader, for tables and for boundaries.
 TABLE_TYPES = ["csv", "txt", "xlsx", "parquet"]
 BOUNDARY_TYPES = ["geojson", "json", "zip"]
-#: Largest upload accepted (the loader's limit; the message names it).
+#: Environment variable setting the largest upload in MB (default: the loader's 200 MB). Keep it no
+#: larger than Streamlit's ``server.maxUploadSize`` (also 200 MB by default).
+MAX_UPLOAD_ENV = "DAAT_DASHBOARD_MAX_UPLOAD_MB"
 MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES
 #: Rows shown in the preview.
 PREVIEW_ROWS = 20
 
 
+def max_upload_bytes() -> int:
+    """The largest upload accepted: ``DAAT_DASHBOARD_MAX_UPLOAD_MB`` megabytes if set, else 200 MB."""
+    setting = os.environ.get(MAX_UPLOAD_ENV, "").strip()
+    try:
+        return int(float(setting) * BYTES_PER_MB) if setting else MAX_UPLOAD_BYTES
+    except ValueError:
+        return MAX_UPLOAD_BYTES
+
+
 def read_file(
     content: bytes, filename: str, table: str, *, sheet: str | None = None,
     column_map: Mapping[str, str] | None = None, code_map: Mapping[str, Mapping[str, str]] | None = None,
-    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_bytes: int | None = None,
 ) -> LoadResult:
     """Validate uploaded bytes as ``table`` with ``analysis.loaders.load_table`` (same method)."""
     return load_table(io.BytesIO(content), table, sheet=sheet, column_map=column_map, code_map=code_map,
-                      filename=filename, max_bytes=max_bytes)
+                      filename=filename, max_bytes=max_bytes or max_upload_bytes())
 
 
 def preview(
     content: bytes, filename: str, table: str, *, sheet: str | None = None,
-    column_map: Mapping[str, str] | None = None, max_bytes: int = MAX_UPLOAD_BYTES,
+    column_map: Mapping[str, str] | None = None, max_bytes: int | None = None,
 ) -> pd.DataFrame:
     """Every row of the file as text below its detected header (``analysis.loaders.read_raw``)."""
     return read_raw(io.BytesIO(content), table, sheet=sheet, column_map=column_map, filename=filename,
-                    max_bytes=max_bytes)
+                    max_bytes=max_bytes or max_upload_bytes())
+
+
+def sheets(content: bytes, filename: str) -> list[str]:
+    """The sheets of an .xlsx upload (empty for CSV and Parquet)."""
+    return sheet_names(io.BytesIO(content), filename=filename, max_bytes=max_upload_bytes())
+
+
+def boundaries(content: bytes, filename: str) -> Any:
+    """District boundaries from a GeoJSON or zipped-shapefile upload (``analysis.loaders.load_boundaries``)."""
+    return load_boundaries(io.BytesIO(content), filename=filename, max_bytes=max_upload_bytes())
 
 
 def propose_column_map(headers: Iterable[object], table: str, saved: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -1,6 +1,5 @@
 """Data: which data the app shows; upload, map, check and save your own tables; saved versions and restore."""
 
-import io
 from pathlib import Path
 
 import streamlit as st
@@ -8,7 +7,6 @@ import streamlit as st
 from analysis import intake, store
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
-from analysis.loaders import load_boundaries, sheet_names
 from ui import render, state
 
 MESSAGE_KEY, ERROR_KEY = "data_message", "data_error"
@@ -44,14 +42,14 @@ def save(action, success: str) -> None:
 
 
 def boundaries_upload(content: bytes, name: str) -> None:
-    frame = load_boundaries(io.BytesIO(content), filename=name)
+    frame = intake.boundaries(content, name)
     st.markdown(f"{len(frame)} areas with codes: {', '.join(sorted(frame['district_code'].dropna()))}.")
     st.button("Save boundaries", key="data_save_boundaries", type="primary", on_click=save,
               args=(lambda: saved.save_boundaries(frame.to_json(), name), f"Boundaries from {name} saved."))
 
 
 def table_upload(table: str, content: bytes, name: str) -> None:
-    sheets = sheet_names(io.BytesIO(content), filename=name)
+    sheets = intake.sheets(content, name)
     sheet = st.selectbox("Sheet", sheets, key="data_sheet") if len(sheets) > 1 else None
     raw = intake.preview(content, name, table, sheet=sheet, column_map=saved.column_map(table))
     st.dataframe(raw.head(intake.PREVIEW_ROWS), key="data_preview")

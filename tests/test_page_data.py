@@ -1,0 +1,252 @@
+"""The Data page, from app.py: upload, column and code mapping, validation report, save, restore, source
+switch; and a corpus of bad files, each giving a message that names the file, row or column while the
+store stays exactly as it was."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import store
+from analysis.codes import map_codes
+from analysis.dataset import DEMO_DIR, SYNTHETIC_NOTICE
+from analysis.export import neutralise_formulas
+from analysis.intake import MAX_UPLOAD_ENV, NOT_IN_FILE
+from analysis.loaders import load_table
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "client_id,episode_id,sex,age_at_triage,district_code,service,triage_date"
+GOOD = "C1,E1,M,30,E07000178,adult,2024-05-01"
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def saved_before(isolated_store):
+    """A store holding one version (the demo districts), and a snapshot of every byte in it."""
+    store.Store.open().save([store.Upload(load_table(DEMO_DIR / "districts.parquet", "districts"))])
+    return snapshot(isolated_store)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != store.LOCK_FILE}
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, table: str, name: str, content: bytes) -> AppTest:
+    if table != "episodes":
+        at.selectbox(key="data_table").set_value(table).run()
+    at.file_uploader(key=f"data_upload_{table}").set_value((name, content, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    """Every message and cell the page shows, as one text to search."""
+    parts = [e.value for kind in ("warning", "error", "markdown", "caption", "success", "info")
+             for e in getattr(at, kind)]
+    parts += [df.value.to_csv(index=False) for df in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The shown table that has ``column`` (AppTest does not expose dataframe keys)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def csv(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def merged_header_workbook() -> bytes:
+    """An .xlsx whose date columns share one merged header cell "Dates" above G and H."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "episode_id", "sex", "age_at_triage", "district_code", "service", "Dates", None])
+    sheet.merge_cells("G1:H1")
+    sheet.append(["C1", "E1", "M", 30, "E07000178", "adult", "2024-05-01", "2024-08-01"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# (id, table, file name, content, texts the page must show)
+BAD_FILES = [
+    ("not_utf8_or_windows_1252", "episodes", "bad_bytes.csv", csv(GOOD) + b"C\x81,E2,M,30,E07000178,adult,2024-05-01\n",
+     ["bad_bytes.csv is neither UTF-8 nor Windows-1252"]),
+    ("windows_1252", "districts", "districts_1252.csv", "district_code,district_name\nE07000178,Öxford\n".encode("cp1252"),
+     ["districts_1252.csv is not UTF-8, so it was read as Windows-1252", "Öxford"]),
+    ("title_rows", "episodes", "titled.csv", b"Episodes extract from CaseSys\nRun on 01/04/2025\n" + csv(GOOD),
+     ["titled.csv: skipped 2 rows above the header", "the header is on row 3"]),
+    ("merged_header", "episodes", "merged.xlsx", merged_header_workbook(),
+     ["merged.xlsx: the episodes table needs the column triage_date", "H hold data but have no header",
+      "merged"]),
+    ("empty", "episodes", "empty.csv", b"", ["empty.csv is empty"]),
+    ("header_only", "episodes", "header_only.csv", csv(), ["header_only.csv has a header but no data rows"]),
+    ("duplicate_ids", "episodes", "dups.csv", csv(GOOD, "C2,E1,F,20,E07000178,adult,2024-06-01"),
+     ["duplicate episode_id: same as row 2", "dups.csv: 2 rows read, 1 valid, 1 rejected"]),
+    ("text_in_numbers", "episodes", "text_age.csv", csv(GOOD, "C2,E2,F,thirty,E07000178,adult,2024-06-01"),
+     ["age_at_triage is not a number", "thirty", "text_age.csv: 2 rows read, 1 valid, 1 rejected"]),
+    ("impossible_dates", "episodes", "dates.csv", csv(GOOD, "C2,E2,F,20,E07000178,adult,31/02/2024"),
+     ["triage_date is not a real date", "31/02/2024"]),
+    ("negative_and_absurd_ages", "episodes", "ages.csv",
+     csv(GOOD, "C2,E2,F,-3,E07000178,adult,2024-06-01", "C3,E3,F,250,E07000178,adult,2024-06-01"),
+     ["age_at_triage outside 0 to 110", "-3", "250", "ages.csv: 3 rows read, 1 valid, 2 rejected"]),
+    ("formula_cells", "episodes", "formulas.csv",
+     csv(GOOD, "=HYPERLINK(\"http://x\"),E2,F,-1,E07000178,adult,2024-06-01", "@SUM(A1),E3,F,x,E07000178,adult,2024-06-01"),
+     ["formulas.csv: 3 rows read, 1 valid, 2 rejected", "=HYPERLINK"]),
+    ("missing_column", "episodes", "no_service.csv", csv("C1,E1,M,30,E07000178,2024-05-01",
+                                                         header="client_id,episode_id,sex,age_at_triage,district_code,triage_date"),
+     ["no_service.csv: the episodes table needs the column service"]),
+    ("damaged_parquet", "episodes", "damaged.parquet", b"PAR1 this is not really parquet",
+     ["damaged.parquet could not be read as Parquet"]),
+]
+
+
+@pytest.mark.parametrize("case", BAD_FILES, ids=[c[0] for c in BAD_FILES])
+def test_a_bad_file_gets_a_clear_message_and_the_store_is_unchanged(case, isolated_store, saved_before):
+    _, table, name, content, expected = case
+    at = upload(data_page(), table, name, content)
+    text = shown_text(at)
+    for words in expected:
+        assert words in text, f"'{words}' not shown for {name}:\n{text}"
+    assert snapshot(isolated_store) == saved_before
+
+
+def test_a_file_over_the_size_limit_says_the_limit(isolated_store, saved_before, monkeypatch):
+    monkeypatch.setenv(MAX_UPLOAD_ENV, "1")
+    big = csv(*[GOOD.replace("E1", f"E{i}") for i in range(40_000)])
+    assert len(big) > 1024 * 1024
+    at = upload(data_page(), "episodes", "big.csv", big)
+    assert "big.csv is larger than the 1 MB limit" in shown_text(at)
+    assert not [b for b in at.button if b.key == "data_save"]  # nothing to save
+    assert snapshot(isolated_store) == saved_before
+
+
+def test_rejected_rows_download_neutralises_formulas_and_saving_keeps_only_valid_rows(isolated_store, saved_before):
+    content = csv(GOOD, "=HYPERLINK(\"http://x\"),E2,F,-1,E07000178,adult,2024-06-01")
+    at = upload(data_page(), "episodes", "formulas.csv", content)
+    rejected = table_with(at, "row_number")
+    assert list(rejected["row_number"]) == [3] and "age_at_triage outside 0 to 110" in rejected.loc[0, "reason"]
+    # what the download holds: the same rows with =, +, -, @ cells made text (checked in tests/test_intake.py)
+    safe = neutralise_formulas(rejected)
+    assert safe.loc[0, "client_id"].startswith("'=")
+    at.button(key="data_save").click().run()
+    assert not at.exception, at.exception
+    assert "episodes from formulas.csv (add): 1 row added" in shown_text(at)
+    saved = store.Store.open()
+    assert list(saved.table("episodes")["episode_id"]) == ["E1"]
+    assert saved.current().tables["episodes"]["rejected"] == 1
+    assert list(saved.rejected()["episodes"]["row_number"]) == [3]
+
+
+# ---------------------------------------------------------------- the upload -> mapping -> save flow
+LOCAL_HEADERS = {"client_id": "Client Ref", "episode_id": "Journey ID", "sex": "Gender", "age_at_triage": "Age",
+                 "district_code": "LA code", "service": "Team", "triage_date": "Start date",
+                 "discharge_date": "End date", "discharge_reason": "Exit"}
+LOCAL_SERVICE = {"young_people": "YPS", "adult": "ADS"}
+LOCAL_SEX = {"M": "1M", "F": "2F"}
+
+
+def local_episodes(every: int = 40) -> tuple[bytes, pd.DataFrame]:
+    """Every 40th demo episode, written as another system would: other headers, local codes, UK dates."""
+    demo = pd.read_parquet(DEMO_DIR / "episodes.parquet").iloc[::every].reset_index(drop=True)
+    out = demo[list(LOCAL_HEADERS)].copy()
+    out["service"] = out["service"].map(LOCAL_SERVICE)
+    out["sex"] = out["sex"].map(LOCAL_SEX).fillna(out["sex"])
+    for column in ("triage_date", "discharge_date"):
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%d/%m/%Y")
+    return out.rename(columns=LOCAL_HEADERS).to_csv(index=False).encode(), demo
+
+
+def test_upload_map_columns_and_codes_then_save(isolated_store):
+    content, demo = local_episodes()
+    at = upload(data_page(), "episodes", "casesys.csv", content)
+    # names and synonyms are matched automatically; "Team" is not, so it is mapped by hand
+    assert at.selectbox(key="data_map_episodes_client_id").value == "Client Ref"
+    assert at.selectbox(key="data_map_episodes_triage_date").value == "Start date"
+    assert at.selectbox(key="data_map_episodes_service").value == NOT_IN_FILE
+    assert "the episodes table needs the column service" in shown_text(at)
+    at.selectbox(key="data_map_episodes_service").set_value("Team").run()
+    # the local codes are listed with their counts (counted by hand from the demo rows)
+    expected_counts = demo["service"].map(LOCAL_SERVICE).value_counts()
+    for code, rows in expected_counts.items():
+        label = at.selectbox(key=f"data_code_service_{code}").label
+        assert label == f"service: '{code}' ({rows:,} rows)"
+    at.selectbox(key="data_code_service_YPS").set_value("Young people").run()
+    at.selectbox(key="data_code_service_ADS").set_value("Adults").run()
+    at.selectbox(key="data_code_sex_1M").set_value("Male").run()
+    at.selectbox(key="data_code_sex_2F").set_value("Female").run()
+    assert f"casesys.csv: {len(demo)} rows read, {len(demo)} valid, 0 rejected." in shown_text(at)
+    at.button(key="data_save").click().run()
+    assert not at.exception, at.exception
+    assert f"episodes from casesys.csv (add): {len(demo)} rows added" in shown_text(at)
+    saved = store.Store.open()
+    table = saved.table("episodes")
+    assert list(table["episode_id"]) == list(demo["episode_id"])
+    pd.testing.assert_series_equal(table["triage_date"], pd.to_datetime(demo["triage_date"]).astype("datetime64[ns]"),
+                                   check_names=False)
+    assert list(table["service_group"].astype(str)) == list(map_codes(demo["service"], "service").astype(str))
+    assert list(table["sex_group"].astype(str)) == list(map_codes(demo["sex"], "sex").astype(str))
+    assert saved.column_map("episodes")["Team"] == "service"
+    assert saved.code_maps()["service"] == {"YPS": "Young people", "ADS": "Adults"}
+
+    # next time the same kind of file is mapped from what was saved, and its codes are known
+    again = upload(data_page(), "episodes", "casesys_next.csv", content)
+    assert again.selectbox(key="data_map_episodes_service").value == "Team"
+    assert not [s for s in again.selectbox if s.key and s.key.startswith("data_code_")]
+    assert f"casesys_next.csv: {len(demo)} rows read, {len(demo)} valid, 0 rejected." in shown_text(again)
+    assert "The saved data (version 1)" not in shown_text(again)
+
+
+def test_saved_data_shown_after_choosing_it_and_versions_restored(isolated_store):
+    tables = ["episodes", "substances", "referrals", "districts", "population"]
+    saved = store.Store.open()
+    saved.save([store.Upload(load_table(DEMO_DIR / f"{t}.parquet", t)) for t in tables])
+    saved.save([store.Upload(load_table(DEMO_DIR / "districts.parquet", "districts"), mode=store.REPLACE)])
+    at = data_page()
+    assert "Nothing has been saved yet" not in shown_text(at)
+    assert list(table_with(at, "saved by")["version"]) == [2, 1]
+    at.radio(key="data_source_choice").set_value(store.SAVED).run()
+    assert not at.exception, at.exception
+    assert saved.preferred_source() == store.SAVED
+    at.selectbox(key="data_restore_version").set_value(1).run()
+    at.button(key="data_restore").click().run()
+    assert "Version 1 restored" in shown_text(at)
+    assert saved.current().number == 1
+    # a fresh start shows the remembered choice: the saved data, in the banner
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    fresh.run()
+    banners = [i.value for i in fresh.info]
+    assert any(saved.current().label in b for b in banners), banners
+    assert not any(SYNTHETIC_NOTICE in w.value for w in fresh.warning)
+
+
+def test_a_killed_save_leaves_the_app_showing_the_previous_version(isolated_store):
+    tables = ["episodes", "substances", "referrals", "districts", "population"]
+    saved = store.Store.open()
+    saved.save([store.Upload(load_table(DEMO_DIR / f"{t}.parquet", t)) for t in tables])
+    saved.set_preferred_source(store.SAVED)
+    half = saved.versions_dir / f"{store.TMP_PREFIX}v000002-killed"  # what a killed save leaves behind
+    half.mkdir()
+    (half / "episodes.parquet").write_bytes(b"PAR1 half")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Saved data (version 1, saved" in i.value for i in at.info)

@@ -1,0 +1,86 @@
+"""The Data quality page, from app.py: its findings and tables equal the page model on the same data,
+no count 1-4 is shown, and with saved data it reports the rows rejected at load."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import store
+from analysis.dataset import DEMO_DIR, load_demo
+from analysis.filters import Filters
+from analysis.loaders import load_table
+from analysis.periods import FinancialYear
+from analysis.suppression import is_disclosive
+from analysis.views.data_quality import data_quality
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+def open_page(**selection: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in selection.items():
+        at.session_state[key] = value
+    at.switch_page("pages/data_quality.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    return [df.value for df in at.dataframe]
+
+
+def test_findings_and_tables_equal_the_page_model_on_the_demo():
+    at = open_page(year="2023/24", compare="2022/23", service="Young people")
+    expected = data_quality(load_demo(), FinancialYear(2023), FinancialYear(2022), Filters(service="Young people"),
+                            today=datetime.date.today().isoformat())
+    markdown = [m.value for m in at.markdown]
+    for finding in expected.findings:
+        assert f"- {finding}" in markdown
+    for check in expected.checks:
+        assert check.sentence in markdown
+    shown = tables(at)
+    assert any(t.equals(expected.completeness_table) for t in shown)
+    assert any(t.equals(expected.completeness_by_year) for t in shown)
+    # the record lists are hidden until asked for
+    referrals = next(c for c in expected.checks if c.id == "unmatched_referrals")
+    assert not any(t.equals(referrals.records) for t in shown)
+    at.toggle(key="quality_show_records").set_value(True).run()
+    assert any(t.equals(referrals.records.reset_index(drop=True)) for t in tables(at))
+
+
+def test_no_count_from_1_to_4_is_shown_for_a_small_selection():
+    at = open_page(year="2024/25", compare="2023/24", service="Young people", district="E07000181", sex="Female")
+    for table in tables(at):
+        counts = [c for c in table.columns if c.startswith(("20", "Count", "Records"))]
+        for column in counts:
+            numbers = pd.to_numeric(table[column].astype(str).str.replace(",", ""), errors="coerce")
+            assert not is_disclosive(numbers.dropna()), (column, table)
+
+
+def test_saved_data_report_the_rows_rejected_at_load(tmp_path):
+    tables_needed = ["episodes", "substances", "referrals", "districts", "population"]
+    saved = store.Store.open()
+    uploads = [store.Upload(load_table(DEMO_DIR / f"{t}.parquet", t)) for t in tables_needed]
+    episodes = pd.read_parquet(DEMO_DIR / "episodes.parquet").head(3)
+    repeated = pd.concat([episodes, episodes.iloc[[0]]], ignore_index=True)  # row 5 repeats row 2's episode_id
+    path = tmp_path / "repeat.csv"
+    repeated.to_csv(path, index=False)
+    uploads.append(store.Upload(load_table(path, "episodes")))
+    saved.save(uploads)
+    saved.set_preferred_source(store.SAVED)
+    at = open_page()
+    assert "Duplicate identifiers (rejected at load): fewer than 5 rows to check." in [m.value for m in at.markdown]
+    at.toggle(key="quality_show_records").set_value(True).run()
+    records = next(t for t in tables(at) if "record" in t.columns and "row 5 of repeat.csv" in set(t["record"]))
+    assert "duplicate episode_id" in set(records["problem"])

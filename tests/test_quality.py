@@ -1,0 +1,181 @@
+"""Data-quality measures and checks on a small hand-built data set read through the loader, with hand counts."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import quality
+from analysis.dataset import DEMO_DIR, from_tables, load_demo
+from analysis.filters import Filters
+from analysis.loaders import load_table
+from analysis.periods import FinancialYear
+from analysis.views.data_quality import completeness_findings, data_quality
+
+FY, COMPARISON = FinancialYear(2024), FinancialYear(2023)
+TODAY = pd.Timestamp("2025-06-01")
+
+EPISODES = """
+client_id,episode_id,sex,age_at_triage,ethnicity,district_code,postcode_district,service,triage_date,discharge_date,discharge_reason,accommodation_status,in_care,injecting_status
+C1,E1,M,30,white british,E07000178,OX4,adult,2024-05-01,,,settled,,never
+C2,E2,F,95,,,,adult,2024-06-01,2024-09-01,dropped out,,,never
+C3,E3,F,8,not stated,E09000001,OXFORD,yp,2024-07-01,,,settled,Y,never
+C4,E4,M,16,martian,E07000178,OX4,yp,2023-05-01,2023-12-01,,settled,,never
+C5,E5,M,40,asian,E07000177,OX14,adult,2024-08-01,2024-10-01,completed drug free,settled,,never
+C6,E6,M,50,asian,E07000177,OX16,adult,2025-07-01,,,settled,,never
+C1,E1,M,31,white british,E07000178,OX4,adult,2024-06-01,,,settled,,never
+C7,E7,M,33,asian,E07000177,OX16,adult,2024-06-01,2024-05-01,dropped out,settled,,never
+"""
+SUBSTANCES = """
+episode_id,rank,substance
+E1,1,alcohol
+E2,1,heroin
+E3,2,cannabis
+E4,1,cannabis
+E6,1,alcohol
+"""
+REFERRALS = """
+referral_id,client_id,referral_date,referral_source,episode_id
+R1,C1,2024-04-15,self,E1
+R2,C99,2024-05-01,gp,
+R3,C2,2024-06-01,witchdoctor,E2
+R4,C3,2024-06-10,school,E404
+"""
+DISTRICTS = "district_code,district_name\nE07000178,Oxford\nE07000177,Cherwell\n"
+POPULATION = "district_code,year,sex,age,population\nE07000178,2024,M,30,100\n"
+
+
+def load(tmp_path: Path, table: str, text: str):
+    path = tmp_path / f"{table}.csv"
+    path.write_text(textwrap.dedent(text).lstrip())
+    return load_table(path, table)
+
+
+@pytest.fixture
+def small(tmp_path):
+    """The data set, and the episodes' load report (E1 repeated on row 8, E7 discharged before triage)."""
+    results = {t: load(tmp_path, t, text) for t, text in [
+        ("episodes", EPISODES), ("substances", SUBSTANCES), ("referrals", REFERRALS),
+        ("districts", DISTRICTS), ("population", POPULATION)]}
+    data = from_tables({t: r.data for t, r in results.items()}, label="small", version="small")
+    rejected = {"episodes": results["episodes"].rejected.assign(source="episodes.csv")}
+    return data, rejected
+
+
+def completeness_of(data, fy, service="All") -> dict[str, tuple[int, int]]:
+    frame = quality.completeness(data, fy=fy, service=service)
+    return {row.field: (row.count, row.denominator) for row in frame.itertuples()}
+
+
+def test_completeness_counts_valid_values_over_the_years_records(small):
+    data, _ = small
+    # by hand: episodes in treatment in 2024/25 are E1, E2, E3, E5 (E4 ended 2023, E6 starts 2025/26)
+    assert completeness_of(data, FY) == {
+        "Postcode district": (2, 4),  # E1 OX4, E5 OX14; E2 empty, E3 "OXFORD" is not an outward code
+        "District of residence": (2, 4),  # E2 empty, E3 not a partnership district
+        "Ethnicity": (2, 4),  # E2 empty, E3 "not stated"
+        "Accommodation status": (3, 4),  # E2 empty
+        "Injecting status": (4, 4),
+        "Looked-after status": (1, 1),  # young people only: E3 "Y"
+        "Primary substance": (2, 4),  # E3 has rank 2 only, E5 none
+        "Discharge reason": (2, 2),  # discharged in the year: E2, E5
+        "Referral source": (3, 4),  # R3 "witchdoctor" is unmapped
+    }
+    # 2023/24: only E4, whose ethnicity "martian" is unmapped and whose discharge has no reason
+    previous = completeness_of(data, COMPARISON)
+    assert previous["Ethnicity"] == (0, 1) and previous["Discharge reason"] == (0, 1)
+
+
+def test_completeness_of_one_service(small):
+    data, _ = small
+    young = completeness_of(data, FY, "Young people")
+    assert young["Ethnicity"] == (0, 1) and young["Looked-after status"] == (1, 1)
+    assert "Looked-after status" not in completeness_of(data, FY, "Adults")
+
+
+def records(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    return set(zip(frame["problem"], frame["record"], strict=True))
+
+
+def test_invalid_and_unmapped_codes(small):
+    data, _ = small
+    assert records(quality.invalid_codes(data, fy=FY)) == {
+        ("postcode_district: not a postcode district", "E3"),
+        ("district_code: not a district of the partnership", "E3"),
+        ("referral_source: unmapped code", "R3"),
+    }
+    assert records(quality.invalid_codes(data, fy=COMPARISON)) == {("ethnicity: unmapped code", "E4")}
+
+
+def test_duplicates_and_discharge_before_triage_come_from_the_load_report(small):
+    data, rejected = small
+    duplicates = quality.duplicate_ids(rejected)
+    assert records(duplicates) == {("duplicate episode_id", "row 8 of episodes.csv")}
+    assert "same as row 2" in duplicates.loc[0, "detail"]
+    order = quality.discharge_before_triage(data, rejected)
+    assert records(order) == {("rejected at load: discharge date before triage date", "row 9 of episodes.csv")}
+
+
+def test_future_dates_ages_missing_substances_and_unmatched_referrals(small):
+    data, _ = small
+    assert records(quality.future_dates(data, TODAY)) == {("triage date in the future", "E6")}
+    assert records(quality.ages_outside_range(data, fy=FY)) == {
+        ("Adults: aged over 90", "E2"), ("Young people: aged under 10", "E3")}
+    assert records(quality.episodes_without_substance(data, fy=FY)) == {
+        ("no substance recorded", "E5"), ("no primary substance (rank 1)", "E3")}
+    assert records(quality.unmatched_referrals(data, fy=FY)) == {
+        ("client not in the episodes table", "R2"), ("episode not in the episodes table", "R4")}
+
+
+def test_check_counts_list_every_declared_problem_with_zeros(small):
+    data, _ = small
+    counts = quality.check_counts(data, fy=FY, check_id="ages")
+    assert dict(zip(counts["problem"], counts["count"], strict=True)) == {
+        "Young people: aged under 10": 1, "Young people: aged over 24": 0,
+        "Adults: aged under 18": 0, "Adults: aged over 90": 1}
+    assert counts.attrs["kind"] == "count"
+
+
+def test_the_page_model_suppresses_small_counts_and_says_so(small):
+    data, rejected = small
+    figures = data_quality(data, FY, COMPARISON, Filters(), rejected=rejected, today="2025-06-01")
+    ages = next(c for c in figures.checks if c.id == "ages")
+    assert set(ages.table["2024/25"]) == {"*", "0"}  # counts of 1 are never shown
+    assert ages.sentence == "Ages outside the service's range: fewer than 5 episodes in 2024/25 (0 in 2023/24)."
+    assert len(ages.records) == 2  # the record-level list, for the data owner
+    duplicates = next(c for c in figures.checks if c.id == "duplicates")
+    assert duplicates.sentence == "Duplicate identifiers (rejected at load): fewer than 5 rows to check."
+    assert (figures.completeness_table["% complete 2024/25"] == "*").all()  # every count here is 1 to 4
+
+
+def test_low_and_falling_completeness_is_stated_in_a_sentence():
+    frame = pd.DataFrame({
+        "field": ["Ethnicity", "Postcode district", "Referral source"],
+        "value": [82.0, 95.0, 97.0], "previous_value": [90.0, 97.0, 97.0], "change": [-8.0, -2.0, 0.0],
+        "significant": [True, True, False], "suppressed": [False] * 3, "change_suppressed": [False] * 3,
+    })
+    assert completeness_findings(frame, FY, COMPARISON, "Young people") == [
+        "Ethnicity was recorded for 82% of young people's episodes in treatment in 2024/25, down from 90% "
+        "in 2023/24 (a significant fall).",
+        "Postcode district was recorded for 95% of young people's episodes in treatment in 2024/25, down from "
+        "97% in 2023/24 (a significant fall).",
+    ]
+    fine = frame.assign(value=[95.0, 97.0, 97.0], significant=False)
+    assert completeness_findings(fine, FY, COMPARISON, "All") == [
+        "Every field was recorded for at least 90% of records in 2024/25, with no significant fall since 2023/24."]
+
+
+def test_completeness_on_the_demo_equals_a_hand_count_from_the_parquet():
+    raw = pd.read_parquet(DEMO_DIR / "episodes.parquet")
+    for column in ("triage_date", "discharge_date"):
+        raw[column] = pd.to_datetime(raw[column])
+    active = raw[(raw["triage_date"] <= FY.end) & (raw["discharge_date"].isna() | (raw["discharge_date"] >= FY.start))]
+    young = active[active["service"] == "young_people"]
+    known = {"white british", "white irish", "white other", "gypsy or irish traveller", "mixed", "asian", "black",
+             "other"}
+    expected = int(young["ethnicity"].str.lower().isin(known).sum())
+    got = completeness_of(load_demo(), FY, "Young people")["Ethnicity"]
+    assert got == (expected, len(young))
