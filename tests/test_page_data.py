@@ -250,3 +250,21 @@ def test_a_killed_save_leaves_the_app_showing_the_previous_version(isolated_stor
     at.run()
     assert not at.exception, at.exception
     assert any("Saved data (version 1, saved" in i.value for i in at.info)
+
+
+def test_boundaries_and_the_sheet_of_a_workbook(isolated_store):
+    at = upload(data_page(), "boundaries", "ox.geojson", (ROOT / "data/geo/oxfordshire_districts.geojson").read_bytes())
+    assert "5 areas with codes: E07000177, E07000178, E07000179, E07000180, E07000181." in shown_text(at)
+    at.button(key="data_save_boundaries").click().run()
+    assert "Boundaries from ox.geojson saved." in shown_text(at)
+    saved = store.Store.open()
+    assert saved.boundaries_path() == saved.current().path / store.BOUNDARIES_FILE
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame({"notes": ["read me"]}).to_excel(writer, sheet_name="Notes", index=False)
+        pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}).to_excel(
+            writer, sheet_name="Districts", index=False)
+    at = upload(data_page(), "districts", "book.xlsx", buffer.getvalue())
+    assert "book.xlsx: the districts table needs the columns district_code, district_name" in shown_text(at)
+    at.selectbox(key="data_sheet").set_value("Districts").run()
+    assert "book.xlsx: 1 rows read, 1 valid, 0 rejected." in shown_text(at)
