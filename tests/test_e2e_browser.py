@@ -32,7 +32,7 @@ PAGES = {
     "data_quality": "Data quality",
     "about": "Definitions and sources",
 }
-CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "districts_map"}
+CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "districts_map", "data_quality"}
 
 pytestmark = pytest.mark.e2e
 
@@ -88,10 +88,10 @@ def browser():
 
 
 def _wait_for_app(page) -> None:
+    """Wait until the script run has finished (Streamlit marks the app 'notRunning')."""
     page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(500)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
+    page.wait_for_timeout(1000)
 
 
 def _assert_no_error(page, name: str) -> None:
@@ -121,8 +121,8 @@ def test_every_page_renders_in_chromium(server, browser, path):
     # change the financial year in the sidebar: the page redraws for it, without error
     page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
     page.get_by_role("option", name="2022/23").click()
-    _wait_for_app(page)
     page.wait_for_function("() => window.location.search.includes('year=2022')", timeout=30_000)
+    _wait_for_app(page)
     _assert_no_error(page, f"{path} after changing the year")
     if path in CHART_PAGES:
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
