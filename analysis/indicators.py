@@ -89,3 +89,11 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}
+
+
+def registry_table() -> pd.DataFrame:
+    """The registry as the table the Definitions page shows (one row per indicator)."""
+    return pd.DataFrame([{
+        "Indicator": i.label, "Definition": i.definition, "Numerator": i.numerator,
+        "Denominator": i.denominator or "none (a count)", "Unit": i.unit, "Polarity": i.polarity, "Source": i.source,
+    } for i in INDICATORS])

@@ -1,6 +1,5 @@
 """Definitions and sources: every indicator's definition, the statistical methods, and attributions."""
 
-import pandas as pd
 import streamlit as st
 
 from analysis import indicators, stats
@@ -13,12 +12,7 @@ data = state.current_dataset()
 st.title("Definitions and sources")
 
 st.subheader("Indicators")
-st.dataframe(
-    pd.DataFrame([{"Indicator": i.label, "Definition": i.definition, "Numerator": i.numerator,
-                   "Denominator": i.denominator or "none (a count)", "Unit": i.unit, "Polarity": i.polarity,
-                   "Source": i.source} for i in indicators.INDICATORS]),
-    hide_index=True, key="about_indicators",
-)
+st.dataframe(indicators.registry_table(), hide_index=True, key="about_indicators")
 
 st.subheader("Methods")
 ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())
