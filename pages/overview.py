@@ -19,6 +19,8 @@ for position, indicator in enumerate(indicators.INDICATORS):
     with columns[position % 4]:
         render.headline(indicator.label, row.iloc[0], row.attrs["kind"], comparison.label, indicator.definition)
 st.markdown(figures.most_common_substance)
+for note in figures.notes:
+    st.caption(note)
 
 st.subheader("Trends over every year in the data")
 labels = {i.label: i for i in indicators.INDICATORS}
@@ -29,3 +31,10 @@ table = board.display_table(trend, [("year", "Financial year"), ("count", "Count
                                     ("value", "Value"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")])
 render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",
                     filename=f"trend_{indicator.id}")
+
+st.subheader("Unmet need")
+st.markdown(figures.unmet_need_sentence)
+st.caption("Prevalence estimates cover the whole partnership aged 15-64, so the sidebar filters do not apply here. "
+           "Unmet need = 1 - people in treatment / estimated prevalence; the range comes from the estimate's "
+           "95% interval." + (" The demo's prevalence estimates are illustrative, not published." if data.is_demo else ""))
+st.dataframe(figures.unmet_need_table, hide_index=True, key="overview_unmet_need", width="stretch")

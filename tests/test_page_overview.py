@@ -69,9 +69,22 @@ def test_small_selection_shows_no_count_below_five():
     shown = [df.value for df in at.dataframe]
     assert shown, "the trend table is shown"
     for table in shown:
-        assert not is_disclosive(table, ["Count"])
+        counts = [c for c in table.columns if c == "Count" or c.startswith("In treatment")]
+        assert counts, f"no count column in {list(table.columns)}"
+        assert not is_disclosive(table, counts)
     counts = board.suppress_comparison(yoy.compare_years(
         profiles.people_in_treatment, FinancialYear(2024), FinancialYear(2023), load_demo(),
         filters=Filters("Young people", "Under 15", "Female", "E07000181")))
     if 0 < int(counts["count"].fillna(0).iloc[0]) < 5 or counts["suppressed"].iloc[0]:
         assert metric(at, "People in treatment").value == "*"
+
+
+def test_unmet_need_table_matches_the_analysis():
+    from analysis.unmet_need import unmet_need
+
+    at = run_overview()
+    expected = unmet_need(load_demo(), fy=FinancialYear(2024)).set_index("substance_group")
+    table = next(df.value for df in at.dataframe if "Substance group" in df.value.columns).set_index("Substance group")
+    ocu = "Opiates and/or crack (OCU)"
+    assert table.loc[ocu, "In treatment 2024/25"] == f"{expected.loc[ocu, 'count']:,.0f}"
+    assert table.loc[ocu, "Unmet need 2024/25"] == f"{expected.loc[ocu, 'unmet']:.0f}%"

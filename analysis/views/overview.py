@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import board, indicators, profiles, yoy
+from analysis import board, districts, indicators, profiles, unmet_need, yoy
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
@@ -22,6 +22,9 @@ class OverviewFigures:
     most_common_substance: str
     trends: dict[str, pd.DataFrame]
     summaries: dict[str, str]
+    unmet_need_table: pd.DataFrame
+    unmet_need_sentence: str
+    notes: list[str]
 
 
 def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> OverviewFigures:
@@ -40,4 +43,13 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
         yoy.compare_years(profiles.substances, fy, comparison, data, filters=filters, view=profiles.PRIMARY)
     )
     sentence = most_common_sentence(primary, "substance", "Most common primary substance", fy, comparison)
-    return OverviewFigures(headlines, sentence, trends, summaries)
+    need_now, need_before = unmet_need.unmet_need(data, fy=fy), unmet_need.unmet_need(data, fy=comparison)
+    notes = [note for year in (fy, comparison)
+             for note in (districts.population_year(data.population, year)[1],
+                          unmet_need.estimate_year(data.prevalence, year)[1] if data.prevalence is not None else None)
+             if note]
+    return OverviewFigures(
+        headlines, sentence, trends, summaries,
+        unmet_need.unmet_need_table(need_now, need_before, fy, comparison),
+        unmet_need.unmet_need_sentence(need_now, fy), list(dict.fromkeys(notes)),
+    )
