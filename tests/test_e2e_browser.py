@@ -131,3 +131,25 @@ def test_every_page_renders_in_chromium(server, browser, path):
                                ".js-plotly-plot canvas", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / f"{path}_2022-23.png"), full_page=True)
     page.close()
+
+
+def test_clicking_a_district_on_the_map_filters_by_it(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/districts_map")
+    _wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
+    page.wait_for_timeout(3000)  # MapLibre takes a moment after drawing to accept clicks
+    box = page.locator(".js-plotly-plot").first.bounding_box()
+    # West Oxfordshire is the large district in the west of the map
+    page.mouse.click(box["x"] + box["width"] * 0.40, box["y"] + box["height"] * 0.45)
+    page.wait_for_function(
+        "() => { const bar = document.querySelector(\"[data-testid='stSidebar']\");"
+        " return bar.innerText.includes('West Oxfordshire') || [...bar.querySelectorAll('input')]"
+        ".some(i => (i.value || '').includes('West Oxfordshire') || (i.getAttribute('aria-label') || '')"
+        ".includes('West Oxfordshire')); }",
+        timeout=30_000)
+    _wait_for_app(page)
+    _assert_no_error(page, "districts_map after a click")
+    assert "West Oxfordshire" in page.inner_text("[data-testid='stMain']")
+    page.screenshot(path=str(ARTIFACTS / "districts_map_clicked.png"), full_page=True)
+    page.close()
