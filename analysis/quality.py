@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import cohorts, profiles
+from analysis.cohorts import isin_values
 from analysis.codes import ADULTS, NOT_RECORDED, UNMAPPED, YOUNG_PEOPLE
 from analysis.contract import TABLES
 from analysis.dataset import Dataset
@@ -74,11 +75,11 @@ def _valid(data: Dataset, frame: pd.DataFrame, column: str) -> pd.Series:
     if column == "postcode_district":
         return frame[column].astype("string").str.strip().str.upper().str.match(OUTWARD_CODE).fillna(False).astype(bool)
     if column == "district_code":
-        return frame[column].isin(set(data.districts["district_code"])).fillna(False).astype(bool)
+        return isin_values(frame[column], data.districts["district_code"]).astype(bool)
     if column == "substance":
         primary = data.substances[data.substances["rank"] == 1]
         known = primary.loc[~primary["substance_group"].astype(object).isin(MISSING_GROUPS), "episode_id"]
-        return frame["episode_id"].isin(set(known)).astype(bool)
+        return isin_values(frame["episode_id"], known).astype(bool)
     return ~frame[f"{column}_group"].astype(object).isin(MISSING_GROUPS)
 
 
@@ -143,11 +144,11 @@ def invalid_codes(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd
     referrals = profiles.referrals_in_year(data, fy, Filters(service=service))
     bad = referrals[referrals["referral_source_group"] == UNMAPPED]
     frames.append(_records("referral_source: unmapped code", "referrals", bad["referral_id"], bad["referral_source"]))
-    substances = data.substances[data.substances["episode_id"].isin(set(episodes["episode_id"]))]
+    substances = data.substances[isin_values(data.substances["episode_id"], episodes["episode_id"])]
     bad = substances[substances["substance_group"] == UNMAPPED]
     frames.append(_records("substance: unmapped code", "substances", bad["episode_id"], bad["substance"]))
     if data.interventions is not None and len(data.interventions):
-        iv = data.interventions[data.interventions["episode_id"].isin(set(episodes["episode_id"]))]
+        iv = data.interventions[isin_values(data.interventions["episode_id"], episodes["episode_id"])]
         bad = iv[iv["intervention_group"] == UNMAPPED]
         frames.append(_records("intervention: unmapped code", "interventions", bad["episode_id"], bad["intervention"]))
     return _concat(frames)
@@ -223,10 +224,10 @@ def ages_outside_range(data: Dataset, *, fy: FinancialYear, service: str = ALL) 
 def episodes_without_substance(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Episodes in treatment in the year with no substance recorded at all, or none at rank 1 (primary)."""
     episodes = episodes_in_year(data, fy, service)
-    any_substance = set(data.substances["episode_id"])
-    primary = set(data.substances.loc[data.substances["rank"] == 1, "episode_id"])
-    none = episodes[~episodes["episode_id"].isin(any_substance)]
-    no_primary = episodes[episodes["episode_id"].isin(any_substance) & ~episodes["episode_id"].isin(primary)]
+    any_substance = data.substances["episode_id"]
+    primary = data.substances.loc[data.substances["rank"] == 1, "episode_id"]
+    none = episodes[~isin_values(episodes["episode_id"], any_substance)]
+    no_primary = episodes[isin_values(episodes["episode_id"], any_substance) & ~isin_values(episodes["episode_id"], primary)]
     return _concat([
         _records("no substance recorded", "episodes", none["episode_id"], "client " + none["client_id"].astype("string")),
         _records("no primary substance (rank 1)", "episodes", no_primary["episode_id"],
@@ -239,8 +240,8 @@ def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL)
     the episodes table. All referrals are checked (an unmatched referral has no service)."""
     ref = data.referrals
     ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
-    no_client = ref[~ref["client_id"].isin(set(data.episodes["client_id"]))]
-    no_episode = ref[ref["episode_id"].notna() & ~ref["episode_id"].isin(set(data.episodes["episode_id"]))]
+    no_client = ref[~isin_values(ref["client_id"], data.episodes["client_id"])]
+    no_episode = ref[ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])]
     return _concat([
         _records("client not in the episodes table", "referrals", no_client["referral_id"],
                  "client " + no_client["client_id"].astype("string")),

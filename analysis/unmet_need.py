@@ -65,14 +65,14 @@ def unmet_need(data: Dataset, *, fy: FinancialYear, age_band: str = PREVALENCE_A
     low, high = _band_ages(age_band)
     people = cohorts.in_treatment(data.episodes, fy)
     people = people[people["age_at_triage"].between(low, high)]
-    recorded = data.substances[data.substances["episode_id"].isin(people["episode_id"])]
+    recorded = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
     out = []
     for _, estimate in rows.iterrows():
         groups = PREVALENCE_GROUPS.get(str(estimate["substance_group"]))
         if groups is None:
             continue
         episodes = recorded.loc[recorded["substance_group"].isin(groups), "episode_id"].unique()
-        count = int(people["episode_id"].isin(episodes).sum())
+        count = int(cohorts.isin_values(people["episode_id"], episodes).sum())
         hidden = 0 < count < MIN_SHOWN_COUNT
         shown = np.nan if hidden else float(count)
         out.append({

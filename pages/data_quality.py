@@ -5,6 +5,7 @@ import datetime
 import streamlit as st
 
 from analysis import board
+from analysis.filters import Filters
 from analysis.views.data_quality import completeness_chart, data_quality
 from ui import render, state
 
@@ -12,7 +13,7 @@ data = state.current_dataset()
 selection = state.selection()
 fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
 rejected = {} if data.is_demo else state.saved_store().rejected()
-figures = state.compute(data_quality, data, fy, comparison, filters, rejected=rejected,
+figures = state.compute(data_quality, data, fy, comparison, Filters(service=filters.service), rejected=rejected,
                         today=datetime.date.today().isoformat())
 
 st.title("Data quality")

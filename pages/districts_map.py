@@ -3,7 +3,6 @@
 import streamlit as st
 
 from analysis import charts, maps
-from analysis.export import to_csv_bytes, to_excel_bytes
 from analysis.views.districts_map import districts_map
 from ui import render, state
 
@@ -41,16 +40,9 @@ else:
     st.caption(f"Grey districts: figures rest on fewer than 5 people (shown as *). {render.SUPPRESSION_NOTE}")
 
 st.subheader("Rates by district")
-st.dataframe(figures.district_table, hide_index=True, key="districts_map_rates", width="stretch")
 st.markdown(figures.not_known)
-st.caption(render.SUPPRESSION_NOTE)
-left, right = st.columns(2)
-left.download_button("Download CSV", to_csv_bytes(figures.district_table), "district_rates.csv", "text/csv",
-                     key="districts_map_csv", on_click="ignore")
-right.download_button("Download Excel", to_excel_bytes(figures.district_table, notes=[figures.rate_summary,
-                      figures.not_known, render.SUPPRESSION_NOTE]), "district_rates.xlsx",
-                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="districts_map_xlsx",
-                      on_click="ignore")
+render.table_with_downloads(figures.district_table, [figures.rate_summary, figures.not_known],
+                            key="districts_map_rates", filename="district_rates")
 
 st.subheader("Districts against the partnership rate")
 funnel = maps.funnel_plot(figures.districts, figures.funnel_limits, float(figures.partnership["value"].iloc[0]),

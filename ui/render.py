@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -73,16 +75,21 @@ def figure_block(
     st.plotly_chart(figure, key=key, width="stretch")
     st.caption(summary)
     with st.expander("Table and download"):
-        st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
-        st.caption(SUPPRESSION_NOTE)
-        left, right = st.columns(2)
-        left.download_button("Download CSV", to_csv_bytes(table), f"{filename}.csv", "text/csv",
-                             key=f"{key}_csv", on_click="ignore")
-        right.download_button(
-            "Download Excel", to_excel_bytes(table, notes=[summary, SUPPRESSION_NOTE]), f"{filename}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
-            on_click="ignore",
-        )
+        table_with_downloads(table, [summary], key=key, filename=filename)
+
+
+def table_with_downloads(table: pd.DataFrame, notes: list[str], *, key: str, filename: str) -> None:
+    """A suppressed table and its CSV and Excel downloads (exactly the table, with the notes and
+    the suppression note in the workbook). The files are built when a button is pressed."""
+    st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
+    st.caption(SUPPRESSION_NOTE)
+    left, right = st.columns(2)
+    left.download_button("Download CSV", partial(to_csv_bytes, table), f"{filename}.csv", "text/csv",
+                         key=f"{key}_csv", on_click="ignore")
+    right.download_button(
+        "Download Excel", partial(to_excel_bytes, table, notes=[*notes, SUPPRESSION_NOTE]), f"{filename}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx", on_click="ignore",
+    )
 
 
 def problem(error: DashboardError) -> None:
@@ -90,4 +97,4 @@ def problem(error: DashboardError) -> None:
     st.warning(str(error), icon=":material/warning:")
 
 
-__all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner"]
+__all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner", "table_with_downloads"]

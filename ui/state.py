@@ -122,6 +122,10 @@ def _key_part(value: Any) -> Any:
         return f"{value.__module__}.{value.__qualname__}"
     if isinstance(value, (list, tuple)):
         return tuple(_key_part(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _key_part(v)) for k, v in value.items()))
+    if isinstance(value, pd.DataFrame):  # repr would truncate a large frame: hash its contents
+        return ("frame", value.shape, int(pd.util.hash_pandas_object(value.astype(str), index=True).sum()))
     return repr(value)
 
 
