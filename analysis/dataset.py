@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +35,8 @@ BOUNDARY_ATTRIBUTION = (
     "Contains National Statistics data © Crown copyright and database right 2014."
 )
 
+T = TypeVar("T")
+
 TABLE_FILES = ("episodes", "referrals", "substances", "interventions", "districts", "population", "prevalence")
 
 
@@ -55,6 +59,18 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     #: Years the data's provider declares complete (e.g. the demo's metadata); overrides the rule.
     declared_years: list[str] | None = None
+    #: Results already computed from these tables (see ``remember``); lives as long as the data set.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, done once per data set and ``key``: the tables never change after loading,
+        so a measure for a year and selection is the same every time it is asked for (the Overview's
+        trend and tiles, and other pages, share the years they have in common). Frames are copied
+        out so a caller cannot change what is remembered."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        value = self.memo[key]
+        return value.copy() if isinstance(value, pd.DataFrame) else value
 
     @property
     def district_names(self) -> dict[str, str]:

@@ -168,8 +168,18 @@ def substances(
 # ------------------------------------------------------------------ referrals
 def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """Referrals received in the year, with the person's attributes from the episode the referral
-    led to (or, failing that, the person's latest episode triaged on or before the referral).
-    With every filter at "All" all referrals count, matched or not; otherwise only matched ones."""
+    led to (or, failing that, the person's latest episode in the data).
+    With every filter at "All" all referrals count, matched or not; otherwise only matched ones.
+    The linking is done once per data set and year (``Dataset.remember``)."""
+    linked = data.remember(("referrals linked to episodes", fy), lambda: _link_referrals(data, fy))
+    if filters == Filters():
+        return linked
+    if filters.service != ALL:
+        linked = linked[linked["service_group"] == filters.service]
+    return select_people(linked, filters)
+
+
+def _link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     ref = data.referrals
     ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
     episodes = data.episodes
@@ -187,11 +197,7 @@ def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filte
         )
         for column in ["service_group", "sex_group", "age_band", "district"]:
             linked.loc[missing, column] = fallback[column].to_numpy()
-    if filters == Filters():
-        return linked
-    if filters.service != ALL:
-        linked = linked[linked["service_group"] == filters.service]
-    return select_people(linked, filters)
+    return linked
 
 
 def referrals(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:

@@ -146,6 +146,22 @@ def _significance(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return result
 
 
+def evaluate(measure_function: Callable[..., pd.DataFrame], fy: FinancialYear, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """``measure_function(*args, fy=fy, **kwargs)``, remembered by the data set (the first
+    argument, when it has ``remember``) so each measure, year and selection is computed once."""
+    data = args[0] if args else None
+    remember = getattr(data, "remember", None)
+    key = (measure_function.__module__, measure_function.__qualname__, fy, args[1:], tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:
+        remember = None
+    if remember is None:
+        return measure_function(*args, fy=fy, **kwargs)
+    result = remember(key, lambda: measure_function(*args, fy=fy, **kwargs))
+    return result
+
+
 def compare_years(
     measure_function: Callable[..., pd.DataFrame],
     fy: FinancialYear,
@@ -154,8 +170,8 @@ def compare_years(
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Run ``measure_function(*args, fy=..., **kwargs)`` for both years and compare them."""
-    current = measure_function(*args, fy=fy, **kwargs)
-    previous = measure_function(*args, fy=comparison_fy, **kwargs)
+    current = evaluate(measure_function, fy, *args, **kwargs)
+    previous = evaluate(measure_function, comparison_fy, *args, **kwargs)
     return year_on_year(current, previous)
 
 
@@ -168,7 +184,7 @@ def trend(
     """The measure for every year in ``years``, with intervals, and a ``year`` label column."""
     frames = []
     for fy in years:
-        result = with_intervals(measure_function(*args, fy=fy, **kwargs))
+        result = with_intervals(evaluate(measure_function, fy, *args, **kwargs))
         frames.append(result.assign(year=fy.label))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if frames:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import board, charts, indicators
-from analysis.views.overview import overview
+from analysis.views.overview import overview, overview_trend
 from ui import render, state
 
 data = state.current_dataset()
@@ -25,7 +25,7 @@ for note in figures.notes:
 st.subheader("Trends over every year in the data")
 labels = {i.label: i for i in indicators.INDICATORS}
 indicator = labels[st.selectbox("Indicator", list(labels), key="trend_indicator")]
-trend = figures.trends[indicator.id]
+trend = state.compute(overview_trend, data, indicator.id, filters)
 figure = charts.trend_line(trend, f"{indicator.label}: {filters.describe(data.district_names)}", highlight=[fy.label, comparison.label])
 table = board.display_table(trend, [("year", "Financial year"), ("count", "Count"), ("denominator", "Denominator"),
                                     ("value", "Value"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")])

@@ -15,12 +15,12 @@ from analysis.summaries import change_sentence, most_common_sentence
 
 @dataclass
 class OverviewFigures:
-    """Suppressed year-on-year rows per indicator id, the most-common-substance sentence, and
-    one suppressed trend frame per indicator id."""
+    """Suppressed year-on-year rows per indicator id, the most-common-substance sentence, the
+    change sentences, unmet need and notes. Trends are computed for one indicator at a time
+    (``overview_trend``), the one the user is looking at."""
 
     headlines: dict[str, pd.DataFrame]
     most_common_substance: str
-    trends: dict[str, pd.DataFrame]
     summaries: dict[str, str]
     unmet_need_table: pd.DataFrame
     unmet_need_sentence: str
@@ -29,12 +29,10 @@ class OverviewFigures:
 
 def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> OverviewFigures:
     """Every figure of the Overview page for the selection (all suppressed for a board)."""
-    headlines, trends, summaries = {}, {}, {}
+    headlines, summaries = {}, {}
     for indicator in indicators.INDICATORS:
         row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
         headlines[indicator.id] = row
-        trends[indicator.id] = board.suppress_measure(
-            yoy.trend(indicator.compute, data.years, data, filters=filters), group_cols=["year"])
         summaries[indicator.id] = change_sentence(
             indicator.label, row.iloc[0], row.attrs["kind"], fy, comparison,
             suppressed=bool(row["change_suppressed"].iloc[0]),
@@ -49,7 +47,13 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
                           unmet_need.estimate_year(data.prevalence, year)[1] if data.prevalence is not None else None)
              if note]
     return OverviewFigures(
-        headlines, sentence, trends, summaries,
+        headlines, sentence, summaries,
         unmet_need.unmet_need_table(need_now, need_before, fy, comparison),
         unmet_need.unmet_need_sentence(need_now, fy), list(dict.fromkeys(notes)),
     )
+
+
+def overview_trend(data: Dataset, indicator_id: str, filters: Filters) -> pd.DataFrame:
+    """One indicator over every year in the data, with intervals, suppressed year by year."""
+    indicator = indicators.BY_ID[indicator_id]
+    return board.suppress_measure(yoy.trend(indicator.compute, data.years, data, filters=filters), group_cols=["year"])
