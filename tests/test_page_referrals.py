@@ -1,6 +1,5 @@
 """The Referrals page, run from app.py on the demo data: values against hand counts, no small counts shown."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -8,8 +7,8 @@ from streamlit.testing.v1 import AppTest
 from analysis import dataset
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
+from tests import apptest_support
 
-ROOT = Path(__file__).resolve().parent.parent
 COUNT_HEADINGS = ("Count", "Denominator", "Referrals")
 
 
@@ -19,11 +18,7 @@ def data():
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/referrals.py").run()
-    assert not at.exception, at.exception
-    return at
+    return apptest_support.open_page("referrals")
 
 
 def in_year(data, label):

@@ -3,32 +3,23 @@ shows no count from 1 to 4 for a small selection."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import dataset as ds
+from tests import apptest_support
 from analysis import profiles
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
 from analysis.views.substances import substances
 
-ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"district": "E07000181", "service": "Young people", "sex": "Female"}
 
 
 def open_page(**filters: str) -> AppTest:
-    """Start from app.py, switch to the page, and set the sidebar filters (keys: year, compare,
-    service, age, sex, district)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("pages/substances.py").run()
-    for key, value in filters.items():
-        at.selectbox(key=key).set_value(value).run()
-    assert not at.exception, at.exception
-    return at
+    return apptest_support.open_page("substances", **filters)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """The Treatment and exits page, run from app.py on the demo data: values against hand counts, no small counts shown."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,8 +8,8 @@ from analysis import cohorts, dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
+from tests import apptest_support
 
-ROOT = Path(__file__).resolve().parent.parent
 COUNT_HEADINGS = ("Count", "Denominator", "People")
 
 
@@ -20,11 +19,7 @@ def data():
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/treatment_exits.py").run()
-    assert not at.exception, at.exception
-    return at
+    return apptest_support.open_page("treatment_exits")
 
 
 def table_with(at: AppTest, heading: str):

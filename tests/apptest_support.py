@@ -1,0 +1,21 @@
+"""Starting the real app from app.py in AppTest, on one page, with sidebar filters set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def open_page(page: str, **filters: str) -> AppTest:
+    """Start from app.py, switch to ``pages/<page>.py`` and set the sidebar filters (keys: year,
+    compare, service, age, sex, district); no exception may be raised on the way."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    for key, value in filters.items():
+        at.selectbox(key=key).set_value(value).run()
+    assert not at.exception, at.exception
+    return at
