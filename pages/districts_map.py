@@ -9,7 +9,8 @@ from ui import render, state
 data = state.current_dataset()
 selection = state.selection()
 fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
-figures = state.compute(districts_map, data, fy, comparison, filters)
+figures = state.compute(districts_map, data, fy, comparison, filters,
+                        district_boundaries=state.district_boundaries(data))
 labels = dict(year_label=fy.label, comparison_label=comparison.label)
 
 

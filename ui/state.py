@@ -114,6 +114,18 @@ def current_dataset() -> ds.Dataset:
     return loader() if loader is not None else _demo()
 
 
+def district_boundaries(data: ds.Dataset) -> str:
+    """The district boundaries to draw for the data shown: the current saved version's (the
+    user's own file, or the bundled Oxfordshire file when its districts are Oxfordshire's), else
+    the bundled file (the map then says that no boundary matches the data's districts)."""
+    if not data.is_demo:
+        with contextlib.suppress(OSError, store.StoreError):
+            path = saved_store().boundaries_path()
+            if path is not None:
+                return str(path)
+    return str(ds.DEMO_BOUNDARIES)
+
+
 def _key_part(value: Any) -> Any:
     """A hashable stand-in for an argument: a data set by its version, a function by its name."""
     if isinstance(value, ds.Dataset):
