@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import board, charts, indicators
+from analysis import board, charts, districts, indicators
 from analysis.views.overview import overview, overview_trend
 from ui import render, state
 
@@ -12,7 +12,8 @@ fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filte
 figures = state.compute(overview, data, fy, comparison, filters)
 
 st.title("Overview")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)}")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)} · "
+            f"rates per 1,000 population {districts.age_range_label(filters)}")
 columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):
     row = figures.headlines[indicator.id]
