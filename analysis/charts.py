@@ -156,7 +156,3 @@ def trend_line(frame: pd.DataFrame, title: str, *, highlight: Sequence[str] = ()
     figure.update_yaxes(title=axis_title(kind, per), rangemode="tozero")
     figure.update_xaxes(title="Financial year", type="category")
     return layout(figure, title, height=320)
-
-
-# Earlier private names, kept for modules written against them.
-_error_bars, _layout = error_bars, layout

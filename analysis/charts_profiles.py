@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from analysis import board
 from analysis.charts import (
-    CURRENT_COLOUR, MISSING_COLOUR, PREVIOUS_COLOUR, _error_bars, _layout, axis_title, colour_for, hover_text,
+    CURRENT_COLOUR, MISSING_COLOUR, PREVIOUS_COLOUR, error_bars, layout, axis_title, colour_for, hover_text,
 )
 from analysis.periods import AGE_BAND_LABELS
 from analysis.suppression import SUPPRESSED
@@ -125,7 +125,7 @@ def age_sex_pyramid(
             else:
                 errors = None
                 if scale == SCALE_PERCENT:
-                    errors = _error_bars(part, prefix)
+                    errors = error_bars(part, prefix)
                     if sign < 0:  # mirrored: the upper limit lies further left
                         errors["array"], errors["arrayminus"] = errors["arrayminus"], errors["array"]
                 figure.add_bar(**bar, marker=dict(color=colour_for(sex)), error_x=errors)
@@ -141,7 +141,7 @@ def age_sex_pyramid(
     )
     figure.update_yaxes(categoryorder="array", categoryarray=bands, title="Age band")
     figure.update_layout(barmode="overlay", bargap=0.15)
-    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(bands)))
+    return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(bands)))
 
 
 def grouped_comparison_bars(
@@ -171,12 +171,12 @@ def grouped_comparison_bars(
             if prefix:
                 figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color="#424242", width=OUTLINE_WIDTH)))
             else:
-                figure.add_bar(**bar, marker=dict(color=colour_for(name)), error_x=_error_bars(part, prefix))
+                figure.add_bar(**bar, marker=dict(color=colour_for(name)), error_x=error_bars(part, prefix))
     figure.update_layout(barmode="group")
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(title=axis_title(kind, per), rangemode="tozero")
     rows = frame[category].nunique() * max(1, len(order))
-    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT // 2 * rows))
+    return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT // 2 * rows))
 
 
 def share_heatmap(frame: pd.DataFrame, row: str, column: str, title: str) -> go.Figure | None:
@@ -210,7 +210,7 @@ def share_heatmap(frame: pd.DataFrame, row: str, column: str, title: str) -> go.
     figure.update_xaxes(type="category", tickangle=-30, showgrid=False)
     # Hidden cells are gaps in the heat map: the grey plot background shows through them.
     figure.update_layout(plot_bgcolor=MISSING_COLOUR)
-    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + 2 * ROW_HEIGHT * len(rows)))
+    return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + 2 * ROW_HEIGHT * len(rows)))
 
 
 def change_dots(frame: pd.DataFrame, category: str, title: str, comparison_label: str) -> go.Figure | None:
@@ -249,7 +249,7 @@ def change_dots(frame: pd.DataFrame, category: str, title: str, comparison_label
     figure.add_vline(x=0, line_color="#424242", line_width=1)
     figure.update_yaxes(categoryorder="array", categoryarray=list(frame[category].astype(str)), autorange="reversed")
     figure.update_xaxes(title=f"Change since {comparison_label} (percentage points, 95% CI)", zeroline=False)
-    return _layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(frame)))
+    return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(frame)))
 
 
 __all__ = [

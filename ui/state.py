@@ -110,8 +110,7 @@ def current_dataset() -> ds.Dataset:
             return data
         except (DashboardError, OSError) as error:
             st.session_state[SAVED_PROBLEM_KEY] = str(error)
-    loader: Callable[[], ds.Dataset] | None = st.session_state.get("_dataset_loader")
-    return loader() if loader is not None else _demo()
+    return _demo()
 
 
 def district_boundaries(data: ds.Dataset) -> str:
