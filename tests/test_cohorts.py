@@ -158,3 +158,19 @@ def test_filters_service_on_episode_and_person_attributes():
     assert list(cohorts.in_treatment(eps, FY, Filters(sex="Female"))["client_id"]) == ["b"]
     assert list(cohorts.in_treatment(eps, FY, Filters(district=NOT_KNOWN))["client_id"]) == ["b"]
     assert list(cohorts.in_treatment(eps, FY, Filters(age_band="18-24"))["client_id"]) == ["a"]
+
+
+def test_person_order_is_checked_not_assumed():
+    rows = [
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-01-01"},
+        {"client_id": "a", "episode_id": "3", "triage_date": "2024-01-01"},
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-06-01"},
+        {"client_id": "b", "episode_id": "0", "triage_date": "2023-01-01"},
+    ]
+    assert cohorts.in_person_order(episodes(rows))
+    swapped = [rows[1], rows[0], rows[2], rows[3]]  # same day, episode ids out of order
+    assert not cohorts.in_person_order(episodes(swapped))
+    later_first = [rows[2], rows[0], rows[1], rows[3]]
+    assert not cohorts.in_person_order(episodes(later_first))
+    # either way the prepared episodes come out in person order
+    assert list(cohorts.prepare_episodes(episodes(later_first))["episode_id"]) == ["2", "3", "1", "0"]
