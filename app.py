@@ -22,7 +22,10 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
-data = state.current_dataset()
-st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
-render.provenance_banner(data)
-navigation.run()
+try:
+    data = state.current_dataset()
+    st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
+    render.provenance_banner(data)
+    navigation.run()
+except Exception as error:  # the one place unexpected errors are caught: logged with an id, never shown
+    render.unexpected_error(error)

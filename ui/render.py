@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import uuid
 from functools import partial
 
 import pandas as pd
@@ -97,4 +100,28 @@ def problem(error: DashboardError) -> None:
     st.warning(str(error), icon=":material/warning:")
 
 
-__all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner", "table_with_downloads"]
+#: Set to 1 on a developer's machine (and in the tests) to let unexpected errors through with their
+#: traceback instead of the error-id message; never set it on a server users reach.
+SHOW_ERRORS_SETTING = "DAAT_DASHBOARD_SHOW_ERRORS"
+LOG = logging.getLogger("daat_dashboard")
+
+
+def unexpected_error(error: Exception) -> str:
+    """Report an error the product did not expect: the traceback goes to the server log under a
+    short error id, and the user sees only that id and what to do (never the traceback, which can
+    hold record-level values). Returns the id."""
+    if os.environ.get(SHOW_ERRORS_SETTING) == "1":
+        raise error
+    error_id = uuid.uuid4().hex[:8]
+    LOG.error("Unexpected error, error id %s", error_id, exc_info=error)
+    st.error(
+        f"Something went wrong while drawing this page (error id {error_id}). No data have been changed. "
+        "Try another page or reload; if it happens again, give the error id to whoever runs the "
+        "dashboard: the details are in the server log under that id.",
+        icon=":material/error:",
+    )
+    return error_id
+
+
+__all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner",
+           "table_with_downloads", "unexpected_error"]
