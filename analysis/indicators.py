@@ -91,6 +91,20 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}
 
 
+#: What changed in the current revision of the definitions (docs/GLOSSARY.md), as (topic, change) pairs,
+#: shown on the Definitions page so a reader comparing with an earlier board paper knows why a figure moved.
+DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
+    ("Comparison year",
+     "The default is the year before the one selected; only earlier years are offered; the earliest year "
+     "in the data has no comparison, and the page says so."),
+)
+
+
+def definition_changes_table() -> pd.DataFrame:
+    """The changes in this revision of the definitions, as the Definitions page shows them."""
+    return pd.DataFrame(list(DEFINITION_CHANGES), columns=["Topic", "What changed"])
+
+
 def registry_table() -> pd.DataFrame:
     """The registry as the table the Definitions page shows (one row per indicator)."""
     return pd.DataFrame([{

@@ -14,6 +14,9 @@ st.title("Definitions and sources")
 st.subheader("Indicators")
 st.dataframe(indicators.registry_table(), hide_index=True, key="about_indicators")
 
+st.subheader("What changed in this revision of the definitions")
+st.dataframe(indicators.definition_changes_table(), hide_index=True, key="about_changes")
+
 st.subheader("Methods")
 ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())
 st.markdown(f"""
