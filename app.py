@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import render, state
 
 state.require_navigation()
-st.set_page_config(page_title="Drug and alcohol needs assessment", page_icon=":material/monitoring:", layout="wide")
+# the tab icon is a local file: the app asks nothing of any outside server
+st.set_page_config(page_title="Drug and alcohol needs assessment",
+                   page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", default=True, url_path="overview"),

@@ -185,7 +185,7 @@ def rejected_file(result: LoadResult) -> bytes:
     """The rejected rows as CSV to fix and upload again: the row number, column, value and reason
     of each problem, then the row's original cells under the file's own headers. Cells that could
     run as a spreadsheet formula (=, +, -, @) are neutralised (``analysis.export.to_csv_bytes``)."""
-    return to_csv_bytes(result.rejected)
+    return to_csv_bytes(result.rejected, convert_numbers=False)
 
 
 def validation_summary(result: LoadResult) -> str:

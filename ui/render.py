@@ -14,7 +14,7 @@ import streamlit as st
 from analysis import board
 from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, Dataset
 from analysis.errors import DashboardError
-from analysis.export import to_csv_bytes, to_excel_bytes
+from analysis.export import download_name, to_csv_bytes, to_excel_bytes
 from analysis.summaries import format_value
 from analysis.yoy import COUNT
 
@@ -69,28 +69,72 @@ def figure_block(
     key: str,
     filename: str,
     empty_message: str = "No people match the selected filters for this chart.",
+    definition: str = "",
 ) -> None:
     """Draw a chart, its one-line summary, and an expander with the table shown and its downloads.
-    ``table`` is already suppressed (``analysis.board.display_table``); downloads are exactly it."""
+    ``table`` is already suppressed (``analysis.board.display_table``); downloads are exactly it,
+    with their context (title, selection, definitions) in the Excel file's "About" sheet."""
     if figure is None or table.empty:
         st.info(empty_message)
         return
-    st.plotly_chart(figure, key=key, width="stretch")
+    name = _file_name(filename)
+    picture = {"toImageButtonOptions": {"format": "png", "filename": name, "width": 1600, "height": 900, "scale": 1}}
+    st.plotly_chart(figure, key=key, width="stretch", config=picture)
     st.caption(summary)
+    title = figure.layout.title.text or filename.replace("_", " ").capitalize()
     with st.expander("Table and download"):
-        table_with_downloads(table, [summary], key=key, filename=filename)
+        table_with_downloads(table, [summary], key=key, filename=filename, title=title, definition=definition)
 
 
-def table_with_downloads(table: pd.DataFrame, notes: list[str], *, key: str, filename: str) -> None:
-    """A suppressed table and its CSV and Excel downloads (exactly the table, with the notes and
-    the suppression note in the workbook). The files are built when a button is pressed."""
+def _selection_context() -> tuple[str, str, list[str], str]:
+    """(year, comparison year, selection phrases, data label) of the view on screen."""
+    from ui import state  # ui.state imports this module's callers; import late to avoid a cycle
+
+    selection = st.session_state.get(state.SELECTION_KEY)
+    data = state.current_dataset()
+    if selection is None:
+        return "", "", [], data.label
+    comparison = getattr(selection.comparison_fy, "label", None) or "no comparison year"
+    return selection.fy.label, comparison, selection.filters.describe(data.district_names).split(", "), data.label
+
+
+def _file_name(base: str) -> str:
+    year, _, parts, _ = _selection_context()
+    return download_name(base, year, parts)
+
+
+def download_context(title: str, notes: list[str], definition: str = "") -> list[tuple[str, str]]:
+    """The "About" sheet of an Excel download: what the table is, for which selection and data."""
+    year, comparison, parts, label = _selection_context()
+    rows = [("Title", title), ("Financial year", year), ("Compared with", comparison),
+            ("Selection", ", ".join(parts)), ("Data", label),
+            ("Source", "Client-level treatment records, referrals and substances held by the partnership; "
+                       "population: mid-year estimates (see the Definitions and sources page).")]
+    if definition:
+        rows.append(("Definition", definition))
+    rows += [("Summary", note) for note in notes]
+    rows += [("Intervals", "95% confidence intervals: Byar's method (exact Poisson below 10) for counts and rates, "
+                           "Wilson score for proportions."),
+             ("Definitions", "Every indicator's definition is on the app's Definitions and sources page."),
+             ("Small numbers", SUPPRESSION_NOTE),
+             ("Made", pd.Timestamp.now().strftime("%d %b %Y %H:%M"))]
+    return rows
+
+
+def table_with_downloads(
+    table: pd.DataFrame, notes: list[str], *, key: str, filename: str, title: str = "", definition: str = ""
+) -> None:
+    """A suppressed table and its CSV and Excel downloads (exactly the table; numbers as numbers;
+    the workbook's "About" sheet carries the context). The files are built when a button is pressed."""
     st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
     st.caption(SUPPRESSION_NOTE)
+    name = _file_name(filename)
+    about = download_context(title or filename.replace("_", " ").capitalize(), notes, definition)
     left, right = st.columns(2)
-    left.download_button("Download CSV", partial(to_csv_bytes, table), f"{filename}.csv", "text/csv",
+    left.download_button("Download CSV", partial(to_csv_bytes, table), f"{name}.csv", "text/csv",
                          key=f"{key}_csv", on_click="ignore")
     right.download_button(
-        "Download Excel", partial(to_excel_bytes, table, notes=[*notes, SUPPRESSION_NOTE]), f"{filename}.xlsx",
+        "Download Excel", partial(to_excel_bytes, table, about=about), f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx", on_click="ignore",
     )
 
