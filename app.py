@@ -29,7 +29,7 @@ navigation = st.navigation(PAGES)
 try:
     data = state.current_dataset()
     st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
-    render.provenance_banner(data)
+    render.provenance_banner(data, state.store_problems(), st.session_state.get(state.SAVED_PROBLEM_KEY))
     navigation.run()
 except Exception as error:  # the one place unexpected errors are caught: logged with an id, never shown
     render.unexpected_error(error)

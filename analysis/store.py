@@ -341,35 +341,117 @@ class Store:
 
     # ------------------------------------------------ reading
     def versions(self) -> list[Version]:
-        """Every complete version, oldest first (half-written temporary folders are ignored)."""
+        """Every complete, readable version, oldest first (half-written temporary folders and
+        versions whose manifest is damaged are left out: :meth:`problems` names the damaged ones)."""
+        return [v for v in self._scan() if isinstance(v, Version)]
+
+    def _scan(self) -> list[Version | tuple[int, str]]:
+        """Every version folder with a manifest: the Version, or (number, what is wrong) when damaged."""
         if not self.versions_dir.is_dir():
             return []
-        found = []
+        found: list[Version | tuple[int, str]] = []
         for path in self.versions_dir.iterdir():
             match = VERSION_PATTERN.match(path.name)
             if match and (path / MANIFEST_FILE).is_file():
-                found.append(self._version(int(match.group(1)), path))
-        return sorted(found, key=lambda v: v.number)
+                number = int(match.group(1))
+                try:
+                    found.append(self._version(number, path))
+                except (OSError, ValueError, KeyError, TypeError) as error:
+                    found.append((number, f"its manifest {path / MANIFEST_FILE} cannot be read ({type(error).__name__})"))
+        return sorted(found, key=lambda v: v.number if isinstance(v, Version) else v[0])
 
     def _version(self, number: int, path: Path) -> Version:
-        return Version(number, path, json.loads((path / MANIFEST_FILE).read_text("utf-8")))
+        manifest = json.loads((path / MANIFEST_FILE).read_text("utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("tables", {}), dict):
+            raise ValueError("not a manifest")
+        version = Version(number, path, manifest)
+        version.saved_at  # noqa: B018 (a manifest without a readable save time is damaged)
+        return version
 
     def version(self, number: int) -> Version:
-        """Saved version ``number`` (raises :class:`StoreError` if there is none)."""
+        """Saved version ``number`` (raises :class:`StoreError` if there is none or it is damaged)."""
         path = self.versions_dir / f"v{number:06d}"
         if not (path / MANIFEST_FILE).is_file():
             raise StoreError(f"There is no saved version {number} in {self.root}.")
-        return self._version(number, path)
+        try:
+            return self._version(number, path)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise StoreError(
+                f"Saved version {number} is damaged: its manifest {path / MANIFEST_FILE} cannot be read "
+                f"({type(error).__name__}). Restore another version on the Data page; nothing has been deleted."
+            ) from error
 
-    def current(self) -> Version | None:
-        """The current version (the one ``CURRENT`` names), or None when nothing is saved."""
+    def current_problem(self) -> str | None:
+        """What is wrong with the ``CURRENT`` pointer, or None when it names a readable version
+        (or nothing has been saved). When it is damaged, :meth:`current` uses the newest complete version."""
         pointer = self.root / CURRENT_FILE
         if not pointer.is_file():
-            return None
-        match = VERSION_PATTERN.match(pointer.read_text("utf-8").strip())
+            return (f"The pointer to the current version ({pointer}) is missing." if self.versions() else None)
+        try:
+            text = pointer.read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            return f"The pointer to the current version ({pointer}) cannot be read ({type(error).__name__})."
+        match = VERSION_PATTERN.match(text)
         if not match:
-            return None
-        return self.version(int(match.group(1)))
+            return f"The pointer to the current version ({pointer}) is {'empty' if not text else 'damaged'}."
+        try:
+            self.version(int(match.group(1)))
+        except StoreError as error:
+            return f"The pointer to the current version ({pointer}) names version {int(match.group(1))}, which " + (
+                "does not exist." if "no saved version" in str(error) else "is damaged.")
+        return None
+
+    def current(self) -> Version | None:
+        """The current version: the one ``CURRENT`` names, or, when ``CURRENT`` is missing, empty,
+        damaged or names a version that is missing or damaged, the newest complete version (so the
+        next save builds on it, never on nothing). None when nothing is saved."""
+        pointer = self.root / CURRENT_FILE
+        if self.current_problem() is None:
+            if not pointer.is_file():
+                return None
+            return self.version(int(VERSION_PATTERN.match(pointer.read_text("utf-8").strip()).group(1)))
+        return self.newest_complete()
+
+    def newest_complete(self) -> Version | None:
+        """The newest version whose manifest reads and whose table files match their checksums."""
+        for version in reversed(self.versions()):
+            if not self.damaged_files(version):
+                return version
+        return None
+
+    def damaged_files(self, version: Version) -> list[Path]:
+        """The files of ``version`` that are missing or do not match the checksum in its manifest."""
+        damaged = []
+        for entry in version.tables.values():
+            path = version.path / str(entry.get("file", ""))
+            expected = entry.get("sha256")
+            try:
+                if not path.is_file() or (expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected):
+                    damaged.append(path)
+            except OSError:
+                damaged.append(path)
+        return damaged
+
+    def problems(self) -> list[str]:
+        """Everything damaged in the store, each as a sentence naming the file and what to do.
+        Empty when the store is sound (or does not exist yet)."""
+        found = []
+        pointer = self.current_problem()
+        if pointer:
+            fallback = self.newest_complete()
+            found.append(pointer + (f" Version {fallback.number}, the newest complete one, is shown, and the next save "
+                                    "builds on it. Restore the version you want on the Data page to repair the pointer."
+                                    if fallback else " No complete version is left to show."))
+        for item in self._scan():
+            if not isinstance(item, Version):
+                found.append(f"Saved version {item[0]} is damaged: {item[1]}. It is not offered for restore; the "
+                             "other versions are unaffected.")
+        for name in (MAPPINGS_FILE, SETTINGS_FILE):
+            try:
+                self._read_json(name)
+            except StoreError as error:
+                found.append(str(error))
+        return found
 
     def _resolve(self, version: Version | int | None) -> Version | None:
         if isinstance(version, Version):
@@ -381,14 +463,14 @@ class Store:
         chosen = self._resolve(version)
         if chosen is None or name not in chosen.tables:
             return None
-        return pd.read_parquet(chosen.path / chosen.tables[name]["file"])
+        return _read_parquet(chosen, chosen.path / chosen.tables[name]["file"])
 
     def tables(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
         """Every saved table of a version (default: current)."""
         chosen = self._resolve(version)
         if chosen is None:
             return {}
-        return {name: pd.read_parquet(chosen.path / entry["file"]) for name, entry in chosen.tables.items()}
+        return {name: _read_parquet(chosen, chosen.path / entry["file"]) for name, entry in chosen.tables.items()}
 
     def rejected(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
         """The loader's rejected rows behind each saved table (with the file and row they came from)."""
@@ -396,7 +478,7 @@ class Store:
         if chosen is None:
             return {}
         folder = chosen.path / REJECTED_DIR
-        return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))} if folder.is_dir() else {}
+        return {p.stem: _read_parquet(chosen, p) for p in sorted(folder.glob("*.parquet"))} if folder.is_dir() else {}
 
     def missing_tables(self, version: Version | int | None = None) -> list[str]:
         """Tables the pages need that the version (default: current) does not hold."""
@@ -421,40 +503,70 @@ class Store:
 
     # ------------------------------------------------ mappings and settings
     def _read_json(self, name: str) -> dict[str, Any]:
+        """A settings file as a dict ({} when absent); raises :class:`StoreError` when it is damaged."""
         path = self.root / name
-        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        try:
+            value = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            value = error
+        if not isinstance(value, dict):
+            what = "saved column and code mappings" if name == MAPPINGS_FILE else "settings"
+            raise StoreError(
+                f"The {what} file {path} is damaged and cannot be read. The app carries on without it "
+                f"({'mappings are suggested afresh' if name == MAPPINGS_FILE else 'the demo data are shown on start'}); "
+                "the next change moves it aside as a .damaged file and writes a new one. No saved version is affected."
+            )
+        return value
+
+    def _read_json_or_empty(self, name: str) -> dict[str, Any]:
+        """A settings file, or {} when it is absent or damaged (``problems`` reports the damage)."""
+        try:
+            return self._read_json(name)
+        except StoreError:
+            return {}
+
+    def _replace_json(self, name: str, value: dict[str, Any]) -> None:
+        """Write a settings file atomically, moving a damaged one aside first (never lost)."""
+        path = self.root / name
+        with contextlib.suppress(StoreError):
+            self._read_json(name)
+            path = None
+        if path is not None:
+            os.replace(path, path.with_name(f"{name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"))
+        _atomic_write(self.root / name, _json_bytes(value))
 
     def column_map(self, table: str) -> dict[str, str]:
         """The column mapping last saved for ``table``: ``{file header: contract column}``."""
-        return dict(self._read_json(MAPPINGS_FILE).get("columns", {}).get(table, {}))
+        return dict(self._read_json_or_empty(MAPPINGS_FILE).get("columns", {}).get(table, {}))
 
     def code_maps(self) -> dict[str, dict[str, str]]:
         """The saved code mappings: ``{contract column: {local code: reporting group}}``."""
-        return {k: dict(v) for k, v in self._read_json(MAPPINGS_FILE).get("codes", {}).items()}
+        return {k: dict(v) for k, v in self._read_json_or_empty(MAPPINGS_FILE).get("codes", {}).items()}
 
     def remember_mappings(
         self, table: str, column_map: Mapping[str, str] | None, code_map: Mapping[str, Mapping[str, str]] | None
     ) -> None:
         """Save a table's column mapping and add the code mappings (atomically) for the next upload."""
         self.root.mkdir(parents=True, exist_ok=True)
-        mappings = self._read_json(MAPPINGS_FILE)
+        mappings = self._read_json_or_empty(MAPPINGS_FILE)
         if column_map:
             mappings.setdefault("columns", {})[table] = dict(column_map)
         for column, codes in (code_map or {}).items():
             mappings.setdefault("codes", {}).setdefault(column, {}).update(dict(codes))
-        _atomic_write(self.root / MAPPINGS_FILE, _json_bytes(mappings))
+        self._replace_json(MAPPINGS_FILE, mappings)
 
     def preferred_source(self) -> str:
         """The data the app shows on start: "saved" once the user chose it, else "demo"."""
-        return SAVED if self._read_json(SETTINGS_FILE).get("source") == SAVED else DEMO
+        return SAVED if self._read_json_or_empty(SETTINGS_FILE).get("source") == SAVED else DEMO
 
     def set_preferred_source(self, source: str) -> None:
         """Remember which data the app shows on start ("demo" or "saved")."""
         if source not in (DEMO, SAVED):
             raise StoreError(f"The data source is 'demo' or 'saved', not '{source}'.")
         self.root.mkdir(parents=True, exist_ok=True)
-        settings = self._read_json(SETTINGS_FILE) | {"source": source}
-        _atomic_write(self.root / SETTINGS_FILE, _json_bytes(settings))
+        self._replace_json(SETTINGS_FILE, self._read_json_or_empty(SETTINGS_FILE) | {"source": source})
 
     # ------------------------------------------------ writing
     @contextlib.contextmanager
@@ -621,6 +733,17 @@ class Store:
         _checkpoint(CHECKPOINTS[1])
         _atomic_write(self.root / CURRENT_FILE, f"{final.name}\n".encode())
         return self.version(number)
+
+
+def _read_parquet(version: Version, path: Path) -> pd.DataFrame:
+    """A saved Parquet file; a missing or damaged one raises :class:`StoreError` naming it."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise StoreError(
+            f"Saved version {version.number} is damaged: the file {path} cannot be read ({type(error).__name__}). "
+            "Restore another version on the Data page (nothing has been deleted), or save the table again."
+        ) from error
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

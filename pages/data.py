@@ -22,8 +22,6 @@ sources = {store.DEMO: "Demo data (synthetic)", store.SAVED: "Saved data"}
 st.radio("Data shown on every page", list(sources), format_func=sources.get, horizontal=True,
          index=list(sources).index(state.data_source()), key="data_source_choice",
          on_change=lambda: state.use_source(st.session_state["data_source_choice"]))
-if state.data_source() == store.SAVED and (problem := st.session_state.get(state.SAVED_PROBLEM_KEY)):
-    st.warning(problem, icon="⚠️")
 current = saved.current()
 st.caption(f"Saved data are kept in {saved.root} (set the {store.STORE_ENV} environment variable to change it). "
            + (f"Current: {current.label}." if current else "Nothing has been saved yet."))

@@ -21,8 +21,14 @@ from analysis.yoy import COUNT
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
 
 
-def provenance_banner(data: Dataset) -> None:
-    """Say which data are shown, when they were loaded, and the notices that go with them."""
+def provenance_banner(data: Dataset, store_problems: list[str] | None = None, saved_problem: str | None = None) -> None:
+    """Say which data are shown, when they were loaded, and the notices that go with them; and, on
+    every page, anything damaged in the saved data (the file, and what to do)."""
+    for text in store_problems or []:
+        st.error(text, icon=":material/report:")
+    if saved_problem and data.is_demo:
+        st.error(f"The saved data cannot be shown, so the demo data are shown instead. {saved_problem}",
+                 icon=":material/report:")
     loaded = data.loaded_at.strftime("%d %b %Y %H:%M")
     if data.is_demo:
         st.warning(f"**{data.label}** Loaded {loaded}.", icon=":material/science:")

@@ -113,6 +113,15 @@ def current_dataset() -> ds.Dataset:
     return _demo()
 
 
+def store_problems() -> list[str]:
+    """What is damaged in the local store, each as a sentence naming the file and what to do
+    (empty when the store is sound or nothing has been saved)."""
+    try:
+        return saved_store().problems()
+    except OSError as error:
+        return [f"The saved data folder cannot be read ({error}). Check its permissions; the demo data are shown."]
+
+
 def district_boundaries(data: ds.Dataset) -> str:
     """The district boundaries to draw for the data shown: the current saved version's (the
     user's own file, or the bundled Oxfordshire file when its districts are Oxfordshire's), else
