@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import cohorts, stats, yoy
-from analysis.codes import GROUP_ORDER, PLANNED, UNPLANNED
+from analysis.codes import GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
@@ -255,12 +255,12 @@ def hidden_reasons_of_hidden_groups(
 
 
 def completion_hidden_by_groups(groups: pd.DataFrame) -> tuple[bool, bool]:
-    """Whether the successful completion rate must be hidden (this year, comparison year):
-    it shows planned exits and planned + unplanned exits, so it would give away a planned or an
-    unplanned count that the exits-by-group figure hides."""
-    parts = groups["exit_group"].isin([PLANNED, UNPLANNED])
-    return (bool(groups.loc[parts, "suppressed"].astype(bool).any()),
-            bool(groups.loc[parts, "previous_suppressed"].astype(bool).any()))
+    """Whether the successful completion rate must be hidden (this year, comparison year).
+
+    The rate shows planned exits and all exits - transfers, and the exits-by-group figure
+    publishes all exits: so the rate gives away the planned count, the transfers and the sum of the
+    other groups. Any exit group hidden there could be worked out, so the rate is hidden with it."""
+    return bool(groups["suppressed"].astype(bool).any()), bool(groups["previous_suppressed"].astype(bool).any())
 
 
 # ------------------------------------------------------------------ interventions

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.codes import ADULTS, OPIATE_CRACK_GROUPS, PLANNED, UNPLANNED
+from analysis.codes import ADULTS, EXIT_GROUPS, OPIATE_CRACK_GROUPS, PLANNED, TRANSFERRED, YOUNG_PEOPLE, exit_group
 from analysis.filters import NOT_KNOWN, Filters, select_people, select_service
 from analysis.periods import FinancialYear, age_band
 
@@ -196,8 +196,10 @@ def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
 
 
 def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """People discharged in the year, one row each from their last discharge in the year,
-    with ``exit_group`` planned / unplanned / transferred (GLOSSARY "Exits")."""
+    """People discharged in the year, one row each from their last discharge in the year (latest
+    discharge date, then episode id), with ``exit_group`` planned / unplanned / transferred /
+    other or not known (GLOSSARY "Exits"; ``codes.exit_group``: an empty or unmapped reason is an
+    exit of the group "Other / not known", never dropped)."""
     episodes = _prepared(episodes)
     d = episodes["discharge_date"]
     discharged = episodes[(d >= fy.start) & (d <= fy.end)]
@@ -206,21 +208,20 @@ def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters(
                                                                                          "episode_id"]
     last = one_per_person(discharged.sort_values(order), keep="last")
     people = select_people(last, filters).copy()
-    people["exit_group"] = people["discharge_reason_group"]
+    people["exit_group"] = exit_group(people["discharge_reason_group"])
     return people
 
 
 def successful_completions(
     episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
 ) -> tuple[int, int]:
-    """Successful completion rate parts: (planned exits, all exits excluding transfers).
-
-    Exits whose reason is not recorded or unmapped are in the denominator only if their
-    group is planned or unplanned, so they are left out of both and reported by data quality."""
+    """Successful completion rate parts: (planned exits, all exits - transfers), people counted by
+    their last discharge in the year (GLOSSARY). Exits with the "other" reason, an empty reason or
+    an unmapped code ("Other / not known") stay in the denominator."""
     people = exits(episodes, fy, filters)
     planned = int((people["exit_group"] == PLANNED).sum())
-    unplanned = int((people["exit_group"] == UNPLANNED).sum())
-    return planned, planned + unplanned
+    transferred = int((people["exit_group"] == TRANSFERRED).sum())
+    return planned, len(people) - transferred
 
 
 def time_in_treatment(
@@ -269,31 +270,87 @@ def retention_12_weeks(
     return int(retained.sum()), int(len(started))
 
 
+def time_by_exit_group(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Weeks in treatment of each person discharged in the year, by exit group (GLOSSARY "Time in
+    treatment", split by exit group for those discharged): the people of ``exits`` (each person's
+    last discharge in the year), weeks from that episode's triage to its discharge."""
+    people = exits(episodes, fy, filters)
+    people["weeks"] = (people["discharge_date"] - people["triage_date"]).dt.days / 7.0
+    return people
+
+
+def summarise_time_by_exit_group(people: pd.DataFrame) -> pd.DataFrame:
+    """People, mean and median weeks in treatment for each exit group (``codes.EXIT_GROUPS`` order,
+    groups with nobody kept with 0 people and no mean)."""
+    rows = []
+    for group in EXIT_GROUPS:
+        weeks = people.loc[people["exit_group"] == group, "weeks"]
+        rows.append({"exit_group": group, "people": int(len(weeks)),
+                     "mean_weeks": float(weeks.mean()) if len(weeks) else np.nan,
+                     "median_weeks": float(weeks.median()) if len(weeks) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def back_in_treatment(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> tuple[int, int]:
+    """Back in treatment parts: (people discharged in the year who are in treatment again on 31
+    March, people discharged in the year) (GLOSSARY "Back in treatment").
+
+    Discharged: the people of ``exits`` (last discharge in the year, selected service and
+    people). In treatment again: an episode that comes after that discharged one (later triage, or
+    the same day and a later episode id) is open on 31 March (triaged by then, not discharged by
+    then), in any service, so a young person who moves on to an adult service counts. An earlier
+    episode open all along is not "again"."""
+    episodes = _prepared(episodes)
+    people = exits(episodes, fy, filters)
+    open_then = episodes[(episodes["triage_date"] <= fy.end) & (episodes["episode_end"] > fy.end)]
+    key = "person" if "person" in episodes else "client_id"
+    # the latest open episode of each person, in episode order (a later open one beats an earlier)
+    latest_open = (one_per_person(open_then, keep="last").set_index(key)[["triage_date", "episode_id"]]
+                   .rename(columns=lambda c: f"{c}_open"))
+    found = people[[key, "triage_date", "episode_id"]].join(latest_open, on=key)
+    later = found["triage_date_open"].notna() & (
+        (found["triage_date_open"] > found["triage_date"])
+        | ((found["triage_date_open"] == found["triage_date"])
+           & (found["episode_id_open"].astype("string") > found["episode_id"].astype("string"))))
+    return int(later.sum()), int(len(people))
+
+
 def effective_treatment(
     episodes: pd.DataFrame,
     substances: pd.DataFrame,
     fy: FinancialYear,
     filters: Filters = Filters(),
-) -> tuple[int, int]:
-    """Effective treatment parts (NI 40): (people effectively treated, adult opiate and/or crack
-    users in treatment in the year). Effective: the latest episode was retained 12 weeks or more
-    (to discharge, or to 31 March if still open) or was discharged as completed (planned) within
-    12 weeks. Adults only; OCU means opiates or crack recorded at any rank for the episode."""
+) -> tuple[int, int] | None:
+    """Effective treatment parts (NI 40): (adult opiate and/or crack users in effective treatment,
+    adult OCU in treatment in the year); ``None`` for the young people's service, to which the
+    indicator does not apply (never the adult figure).
+
+    Cohort: people with an adult episode in treatment in the year whose latest such episode records
+    opiates or crack at any rank (GLOSSARY "Which episode describes a person"); age band, sex and
+    district filters apply to that episode. Effective: ANY of the person's adult episodes that
+    overlap the year was retained 12 weeks (84 days) or more, counted to its discharge or to 31 March
+    if open then, or ended in a planned exit (treatment completed) by 31 March within 12 weeks."""
+    if filters.service == YOUNG_PEOPLE:
+        return None
     adult = Filters(ADULTS, filters.age_band, filters.sex, filters.district)
-    people = in_treatment(episodes, fy, adult)
+    active = select_service(active_episodes(episodes, fy), adult)
+    end = active["episode_end"].where(active["episode_end"] <= fy.end, fy.end)
+    retained = (end - active["triage_date"]).dt.days >= TWELVE_WEEKS_DAYS
+    completed = (active["episode_end"] <= fy.end) & (active["discharge_reason_group"] == PLANNED)
+    qualifying = active.loc[retained | completed, "client_id"]
+    people = select_people(one_per_person(active, keep="last"), adult)
     ocu_episodes = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS), "episode_id"]
     people = people[isin_values(people["episode_id"], ocu_episodes)]
-    end = people["episode_end"].where(people["episode_end"] <= fy.end, fy.end)
-    days = (end - people["triage_date"]).dt.days
-    effective = (days >= TWELVE_WEEKS_DAYS) | (
-        (people["episode_end"] <= fy.end) & (people["discharge_reason_group"] == PLANNED)
-    )
+    effective = isin_values(people["client_id"], qualifying)
     return int(effective.sum()), int(len(people))
 
 
 __all__ = [
     "TWELVE_WEEKS_DAYS",
     "active_episodes",
+    "back_in_treatment",
     "effective_treatment",
     "exits",
     "in_treatment",
@@ -305,6 +362,8 @@ __all__ = [
     "retention_12_weeks",
     "snapshot",
     "successful_completions",
+    "summarise_time_by_exit_group",
+    "time_by_exit_group",
     "summarise_time_in_treatment",
     "time_in_treatment",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.codes import OTHER_NOT_KNOWN
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
 from analysis.yoy import COUNT, PROPORTION
@@ -120,11 +121,55 @@ def counts_sentence(frame: pd.DataFrame, category: str, fy: FinancialYear, compa
     return "; ".join(parts) + "."
 
 
+
+
+def unknown_exits_sentence(exit_groups: pd.DataFrame, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """How many exits have no known reason, e.g. "40 of the 100 people discharged in 2024/25 (40%)
+    left with the "other" reason, no reason or a code mapped to no group (31 of 90 in 2023/24);
+    they are exits of "Other / not known" and stay in the completion rate's denominator."
+    ``exit_groups`` is the suppressed exits-by-group frame; a hidden count is not given."""
+    rows = exit_groups.loc[exit_groups["exit_group"] == OTHER_NOT_KNOWN]
+    tail = (f'they count as exits of "{OTHER_NOT_KNOWN}" and stay in the successful completion rate\'s '
+            "denominator.")
+
+    def part(prefix: str, label: str) -> str:
+        if rows.empty:
+            return f"none in {label}"
+        row = rows.iloc[0]
+        if bool(row[f"{prefix}suppressed"]):
+            return f"fewer than 5 (or a number that would reveal one) in {label}"
+        count, total = row[f"{prefix}count"], row[f"{prefix}denominator"]
+        if not _shown(count) or not _shown(total) or total == 0:
+            return f"none in {label}" if _shown(count) and count == 0 else f"not available for {label}"
+        return f"{count:,.0f} of the {total:,.0f} people discharged in {label} ({count / total * 100:.0f}%)"
+
+    return (f"Exits with no known reason (the \"other\" reason, no reason recorded, or a code mapped to no "
+            f"group): {part('', fy.label)}; {part('previous_', comparison.label)}; {tail}")
+
+
+def context_sentence(row: pd.Series, label: str, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """A proportion given as the context of a headline count, from one suppressed year-on-year row:
+    e.g. "Share of adult OCU in treatment in effective treatment: 91% (95% CI 89% to 92%; 1,389 of
+    1,531 people) in 2024/25; 89% in 2023/24 (not a significant change)." Hidden years say so."""
+    if bool(row["suppressed"]) or not _shown(row.get("value")):
+        return (f"{label}: not shown for {fy.label} (it rests on, or would reveal, fewer than 5 people, "
+                "or there is nobody to count).")
+    interval = f"95% CI {format_value(row['lower'], PROPORTION)} to {format_value(row['upper'], PROPORTION)}"
+    people = f"{format_value(row['count'], COUNT)} of {format_value(row['denominator'], COUNT)} people"
+    now = f"{label}: {format_value(row['value'], PROPORTION)} ({interval}; {people}) in {fy.label}"
+    if bool(row["previous_suppressed"]) or not _shown(row.get("previous_value")):
+        return f"{now}; {comparison.label} not shown."
+    verdict = "a significant change" if bool(row.get("significant")) else "not a significant change"
+    return (f"{now}; {format_value(row['previous_value'], PROPORTION)} in {comparison.label} ({verdict}).")
+
+
 __all__ = [
+    "context_sentence",
     "counts_sentence",
     "interventions_sentence",
     "largest_sentence",
     "monthly_sentence",
     "target_sentence",
     "time_sentence",
+    "unknown_exits_sentence",
 ]

@@ -171,8 +171,16 @@ def test_exits_by_discharge_reason_counts_people_by_last_discharge():
     out = activity.exits_by_discharge_reason(dataset(rows), fy=FY)
     assert out[["exit_group", "discharge_reason", "count"]].values.tolist() == [
         ["Planned", "completed drug free", 1], ["Transferred", "transferred in custody", 1],
-        ["Not recorded", "not recorded", 1]]
+        ["Other / not known", "not recorded", 1]]
     assert set(out["denominator"]) == {3}
+
+
+def test_exits_by_discharge_reason_keeps_other_and_unmapped_reasons():
+    rows = [{"client_id": c, "episode_id": c, "triage_date": "2024-04-10", "discharge_date": "2024-05-01",
+             "discharge_reason": reason} for c, reason in [("a", "Other"), ("b", "Moved_away"), ("c", "moved away")]]
+    out = activity.exits_by_discharge_reason(dataset(rows), fy=FY)
+    assert out[["exit_group", "discharge_reason", "count"]].values.tolist() == [
+        ["Other / not known", "moved away", 2], ["Other / not known", "other", 1]]
 
 
 def test_a_hidden_group_gets_a_hidden_reason():
@@ -185,10 +193,14 @@ def test_a_hidden_group_gets_a_hidden_reason():
     assert not activity.hidden_reasons_of_hidden_groups(reasons, groups, "suppressed", "count").any()
 
 
-def test_completion_hidden_when_planned_or_unplanned_is_hidden():
-    groups = pd.DataFrame({"exit_group": ["Planned", "Unplanned", "Transferred"],
-                           "suppressed": [False, False, True], "previous_suppressed": [False, True, True]})
-    assert activity.completion_hidden_by_groups(groups) == (False, True)
+def test_completion_hidden_when_any_exit_group_is_hidden():
+    # the rate shows planned exits and all exits - transfers; with all exits published, any hidden
+    # group (even transfers) could be worked out from it
+    groups = pd.DataFrame({"exit_group": ["Planned", "Unplanned", "Transferred", "Other / not known"],
+                           "suppressed": [False, False, True, False], "previous_suppressed": [False] * 4})
+    assert activity.completion_hidden_by_groups(groups) == (True, False)
+    groups["previous_suppressed"] = [False, False, False, True]
+    assert activity.completion_hidden_by_groups(groups) == (True, True)
 
 
 def test_group_denominators_protected_against_their_published_total():

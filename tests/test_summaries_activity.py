@@ -74,3 +74,31 @@ def test_counts_sentence():
                           "suppressed": [False, True], "previous_suppressed": [False, False], "significant": [True, None]})
     assert counts_sentence(frame, "what", FY, PREVIOUS) == (
         "New 120 in 2024/25 (100 in 2023/24, a significant change); Re not shown for 2024/25 (fewer than 5).")
+
+
+def test_unknown_exits_sentence_gives_the_count_and_hides_a_small_one():
+    from analysis.summaries_activity import unknown_exits_sentence
+
+    frame = pd.DataFrame({"exit_group": ["Planned", "Other / not known"], "count": [24.0, 40.0],
+                          "denominator": [100.0, 100.0], "suppressed": [False, False],
+                          "previous_count": [30.0, np.nan], "previous_denominator": [90.0, 90.0],
+                          "previous_suppressed": [False, True]})
+    text = unknown_exits_sentence(frame, FY, PREVIOUS)
+    assert "40 of the 100 people discharged in 2024/25 (40%)" in text
+    assert "fewer than 5 (or a number that would reveal one) in 2023/24" in text
+    assert '"Other / not known"' in text
+    none = unknown_exits_sentence(frame[frame["exit_group"] == "Planned"], FY, PREVIOUS)
+    assert "none in 2024/25; none in 2023/24" in none
+
+
+def test_context_sentence_gives_share_interval_and_people():
+    from analysis.summaries_activity import context_sentence
+
+    row = pd.Series({"count": 1389.0, "denominator": 1531.0, "value": 90.7, "lower": 89.2, "upper": 92.1,
+                     "suppressed": False, "previous_value": 88.6, "previous_suppressed": False, "significant": False})
+    text = context_sentence(row, "Share", FY, PREVIOUS)
+    assert text == ("Share: 91% (95% CI 89% to 92%; 1,389 of 1,531 people) in 2024/25; 89% in 2023/24 "
+                    "(not a significant change).")
+    row["suppressed"] = True
+    assert "not shown for 2024/25" in context_sentence(row, "Share", FY, PREVIOUS)
+    assert "1,389" not in context_sentence(row, "Share", FY, PREVIOUS)
