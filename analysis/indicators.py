@@ -124,6 +124,10 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
      "The NDTMS \"other\" reason, an empty reason and a code mapped to no group are exits of a new group, "
      "\"Other / not known\". The successful completion rate is planned exits / (all exits - transfers), so "
      "these exits stay in its denominator (before, an unmapped or empty reason dropped out of it)."),
+    ("12-week retention",
+     "Now defined on people: those whose first triage in the year was at least 12 weeks (84 days) before "
+     "31 March, retained when that episode lasted 84 days or more. The figures were already counted this way "
+     "(checked), so they do not move."),
     ("Time in treatment by exit group; back in treatment",
      "New: mean and median weeks in treatment of people discharged in the year, by exit group; and people "
      "discharged in the year who are in treatment again on 31 March."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.codes import OTHER_NOT_KNOWN
+from analysis.codes import OTHER_NOT_KNOWN, PLANNED, TRANSFERRED, UNPLANNED
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
 from analysis.yoy import COUNT, PROPORTION
@@ -163,9 +163,45 @@ def context_sentence(row: pd.Series, label: str, fy: FinancialYear, comparison: 
     return (f"{now}; {format_value(row['previous_value'], PROPORTION)} in {comparison.label} ({verdict}).")
 
 
+#: How the time-by-exit-group sentence names each exit group.
+EXIT_GROUP_WORDS = {PLANNED: "completed (planned exit)", UNPLANNED: "dropped out or left (unplanned exit)",
+                    TRANSFERRED: "transferred", OTHER_NOT_KNOWN: "other or not known reason"}
+
+
+def exit_time_sentence(summary: pd.DataFrame, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """e.g. "People discharged in 2024/25 who dropped out or left (unplanned exit) did so after a median
+    of 9 weeks (10 in 2023/24); completed (planned exit): 26 weeks (25); transferred: ...". From
+    ``activity.time_by_exit_group_summary`` (suppressed): a hidden group says so, with no figure."""
+    def before(row: pd.Series) -> str:
+        if bool(row["previous_suppressed"]):
+            return f"{comparison.label} not shown"
+        if not _shown(row["previous_median_weeks"]):
+            return f"none in {comparison.label}"
+        return f"{row['previous_median_weeks']:.0f} in {comparison.label}"
+
+    def clause(row: pd.Series) -> str:
+        if bool(row["suppressed"]):
+            return "not shown (fewer than 5 people, or would reveal such a group)"
+        if not _shown(row["median_weeks"]):
+            return f"nobody ({before(row)})"
+        return f"{row['median_weeks']:.0f} weeks ({before(row)})"
+
+    rows = {row["exit_group"]: row for _, row in summary.iterrows()}
+    first = rows.get(UNPLANNED)
+    if first is not None and not bool(first["suppressed"]) and _shown(first["median_weeks"]):
+        lead = (f"People discharged in {fy.label} who {EXIT_GROUP_WORDS[UNPLANNED]} did so after a median of "
+                f"{first['median_weeks']:.0f} weeks ({before(first)})")
+    else:
+        lead = f"Median weeks in treatment of people discharged in {fy.label}: {EXIT_GROUP_WORDS[UNPLANNED]}: " + (
+            clause(first) if first is not None else "nobody")
+    others = [f"{EXIT_GROUP_WORDS.get(group, group)}: {clause(row)}" for group, row in rows.items() if group != UNPLANNED]
+    return "; ".join([lead, *others]) + "."
+
+
 __all__ = [
     "context_sentence",
     "counts_sentence",
+    "exit_time_sentence",
     "interventions_sentence",
     "largest_sentence",
     "monthly_sentence",

@@ -172,3 +172,41 @@ def test_effective_treatment(episodes_by_person, demo):
 
         effective += any(qualifies(e) for e in active)
     assert cohorts.effective_treatment(demo.episodes, demo.substances, FY) == (effective, total)
+
+
+REASON_GROUPS = [(PLANNED, "Planned"), (UNPLANNED, "Unplanned"), (TRANSFER, "Transferred")]
+
+
+def _last_exit(eps):
+    out = [e for e in eps if e["discharge"] is not None and START <= e["discharge"] <= END]
+    return max(out, key=lambda e: (e["discharge"], e["episode_id"])) if out else None
+
+
+def test_time_by_exit_group(episodes_by_person, demo):
+    weeks = defaultdict(list)
+    for eps in episodes_by_person.values():
+        last = _last_exit(eps)
+        if last is None:
+            continue
+        group = next((name for codes, name in REASON_GROUPS if last["discharge_reason"] in codes), "Other / not known")
+        weeks[group].append((last["discharge"] - last["triage"]).days / 7)
+    summary = cohorts.summarise_time_by_exit_group(cohorts.time_by_exit_group(demo.episodes, FY)).set_index("exit_group")
+    for group in ["Planned", "Unplanned", "Transferred"]:
+        assert summary.loc[group, "people"] == len(weeks[group]) > 50
+        assert summary.loc[group, "mean_weeks"] == pytest.approx(statistics.mean(weeks[group]))
+        assert summary.loc[group, "median_weeks"] == pytest.approx(statistics.median(weeks[group]))
+    assert summary.loc["Other / not known", "people"] == len(weeks["Other / not known"])
+
+
+def test_back_in_treatment(episodes_by_person, demo):
+    back = discharged = 0
+    for eps in episodes_by_person.values():
+        last = _last_exit(eps)
+        if last is None:
+            continue
+        discharged += 1
+        order = (last["triage"], last["episode_id"])
+        back += any((e["triage"], e["episode_id"]) > order and e["triage"] <= END
+                    and (e["discharge"] is None or e["discharge"] > END) for e in eps)
+    assert cohorts.back_in_treatment(demo.episodes, FY) == (back, discharged)
+    assert 0 < back < discharged

@@ -102,3 +102,20 @@ def test_context_sentence_gives_share_interval_and_people():
     row["suppressed"] = True
     assert "not shown for 2024/25" in context_sentence(row, "Share", FY, PREVIOUS)
     assert "1,389" not in context_sentence(row, "Share", FY, PREVIOUS)
+
+
+def test_exit_time_sentence_leads_with_those_who_dropped_out():
+    from analysis.summaries_activity import exit_time_sentence
+
+    frame = pd.DataFrame({"exit_group": ["Planned", "Unplanned", "Transferred", "Other / not known"],
+                          "median_weeks": [26.0, 9.2, np.nan, np.nan], "suppressed": [False, False, False, True],
+                          "previous_median_weeks": [25.0, 10.0, 30.0, np.nan],
+                          "previous_suppressed": [False, False, False, False]})
+    text = exit_time_sentence(frame, FY, PREVIOUS)
+    assert text == ("People discharged in 2024/25 who dropped out or left (unplanned exit) did so after a median "
+                    "of 9 weeks (10 in 2023/24); completed (planned exit): 26 weeks (25 in 2023/24); "
+                    "transferred: nobody (30 in 2023/24); other or not known reason: not shown (fewer than 5 "
+                    "people, or would reveal such a group).")
+    frame.loc[1, "suppressed"] = True
+    assert exit_time_sentence(frame, FY, PREVIOUS).startswith(
+        "Median weeks in treatment of people discharged in 2024/25: dropped out or left (unplanned exit): not shown")

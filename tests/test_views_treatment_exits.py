@@ -90,13 +90,17 @@ def test_interventions_by_sex_match_the_profile(data, figures):
 
 def test_small_selection_hides_every_count_from_one_to_four(data):
     small = treatment_exits(data, FY, PREVIOUS, SMALL)
-    for name in ["interventions", "time_bins", "exit_groups", "exit_reasons", "outcomes", "presentations"]:
+    for name in ["interventions", "time_bins", "exit_groups", "exit_reasons", "outcomes", "presentations", "back"]:
         frame = getattr(small, name)
         shown = board.display_table(frame, [(c, c) for c in COUNT_COLUMNS])
         assert not is_disclosive(shown, COUNT_COLUMNS), name
-    summary = small.time_summary
-    visible = summary.loc[~summary["suppressed"], "people"]
-    assert not ((visible > 0) & (visible < 5)).any()
+    for summary in (small.time_summary, small.exit_time):
+        visible = summary.loc[~summary["suppressed"], "people"]
+        assert not ((visible > 0) & (visible < 5)).any()
+        assert summary.loc[summary["suppressed"], ["mean_weeks", "median_weeks"]].isna().all().all()
+    # a group the exits figure hides is hidden in the time-by-exit-group figure too
+    hidden = set(small.exit_groups.loc[small.exit_groups["suppressed"], "exit_group"])
+    assert hidden <= set(small.exit_time.loc[small.exit_time["suppressed"], "exit_group"])
 
 
 def test_small_selection_keeps_hidden_exits_hidden(data):
