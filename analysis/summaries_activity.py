@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis.codes import OTHER_NOT_KNOWN, PLANNED, TRANSFERRED, UNPLANNED
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
 from analysis.yoy import COUNT, PROPORTION
+
+
+#: Characters Markdown (and Streamlit's :colour[...] and $math$) would read as markup.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
+
+
+def plain(text: object) -> str:
+    """Text from a file (e.g. a discharge reason as recorded) made safe to put in a Markdown sentence:
+    every markup character escaped, so it shows as written and never as a link, emphasis or HTML."""
+    return _MARKUP.sub(r"\\\1", str(text))
 
 
 def _shown(value: object) -> bool:
@@ -27,9 +39,9 @@ def largest_sentence(
     if now is None:
         return f"{subject}: no figure can be shown for {fy.label} (no records, or fewer than 5)."
     share = "" if not _shown(now.get("value")) else f" ({now['value']:.0f}% of {of_what})"
-    before_text = (f"{before[category]} in {comparison.label}" if before is not None
+    before_text = (f"{plain(before[category])} in {comparison.label}" if before is not None
                    else f"not available for {comparison.label}")
-    return f"{subject}: **{now[category]}**{share} in {fy.label}; {before_text}."
+    return f"{subject}: **{plain(now[category])}**{share} in {fy.label}; {before_text}."
 
 
 def target_sentence(
@@ -205,6 +217,7 @@ __all__ = [
     "interventions_sentence",
     "largest_sentence",
     "monthly_sentence",
+    "plain",
     "target_sentence",
     "time_sentence",
     "unknown_exits_sentence",

@@ -119,3 +119,11 @@ def test_exit_time_sentence_leads_with_those_who_dropped_out():
     frame.loc[1, "suppressed"] = True
     assert exit_time_sentence(frame, FY, PREVIOUS).startswith(
         "Median weeks in treatment of people discharged in 2024/25: dropped out or left (unplanned exit): not shown")
+
+
+def test_largest_sentence_shows_a_recorded_reason_as_text_not_markdown():
+    frame = pd.DataFrame({"reason": ["[moved](http://x.example) *away*"], "count": [40.0], "value": [40.0],
+                          "suppressed": [False], "previous_count": [30.0], "previous_suppressed": [False]})
+    text = largest_sentence(frame, "reason", "Most common reason", "people discharged", FY, PREVIOUS)
+    assert r"**\[moved\]\(http\://x\.example\) \*away\***" in text
+    assert "[moved](" not in text and " *away*" not in text
