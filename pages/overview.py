@@ -18,7 +18,7 @@ columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):
     with columns[position % 4]:
         if indicator.id in figures.not_applicable:
-            render.not_applicable(indicator.label, indicator.not_applicable(filters), indicator.definition)
+            render.not_applicable(indicator.label, figures.not_applicable[indicator.id], indicator.definition)
             continue
         row = figures.headlines[indicator.id]
         render.headline(indicator.label, row.iloc[0], row.attrs["kind"], comparison.label, indicator.definition)

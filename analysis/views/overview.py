@@ -39,7 +39,7 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
     for indicator in indicators.INDICATORS:
         reason = indicator.not_applicable(filters)
         if reason:
-            not_applicable[indicator.id] = summaries[indicator.id] = f"{indicator.label}: {reason}."
+            not_applicable[indicator.id], summaries[indicator.id] = reason, f"{indicator.label}: {reason}."
             continue
         row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
         if indicator.context is not None:
