@@ -2,7 +2,9 @@
 
 Every function follows ``GLOSSARY.md`` and counts **people, not episodes**: a person's
 attributes (age band, sex, district, ...) are those of their latest episode (latest triage
-date, then episode id) among the episodes that put them in the measure's cohort.
+date, then episode id) in the year within the selected service ("Which episode describes a
+person"), whichever episode put them in the measure's cohort (the 31 March snapshot: the
+episodes open that day).
 Functions take the prepared episodes table (``prepare_episodes``) and return one row per
 person, so every breakdown of a cohort uses the same people.
 """
@@ -15,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.codes import ADULTS, EXIT_GROUPS, OPIATE_CRACK_GROUPS, PLANNED, TRANSFERRED, YOUNG_PEOPLE, exit_group
-from analysis.filters import NOT_KNOWN, Filters, select_people, select_service
+from analysis.filters import ALL, NOT_KNOWN, Filters, select_people, select_service
 from analysis.periods import FinancialYear, age_band
 
 #: 12 weeks, in days (GLOSSARY "12-week retention", "Effective treatment").
@@ -161,28 +163,30 @@ def new_presentations(
     episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """People triaged in the year with no episode (of any service) open in the 12 months
-    before that triage. A person's first triage in the year decides; their attributes are
-    those of that episode."""
+    before that triage. A person's first triage in the year (selected service) decides; the age
+    band, sex and district filters use their latest episode in the year (GLOSSARY "Which episode
+    describes a person"), while the rows are those first triages."""
     episodes = _prepared(episodes)
     in_year = episodes[_triaged_in_year(episodes, fy)]
     first = one_per_person(in_year, keep="first")
     previous_end = _previous_cover_end(episodes).loc[first.index]
     is_new = previous_end.isna() | (previous_end < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)
     chosen = select_service(first[is_new], filters)
-    return select_people(chosen, filters)
+    return _described_by_latest(chosen, episodes, fy, filters)
 
 
 def re_presentations(
     episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """People triaged in the year who had an earlier episode already discharged before that
-    triage (look-back: all records held). One row per person, from their first such triage."""
+    triage (look-back: all records held). One row per person, from their first such triage; the
+    person filters use their latest episode in the year (GLOSSARY "Which episode describes a person")."""
     episodes = _prepared(episodes)
     in_year = _triaged_in_year(episodes, fy)
     had_earlier = _earliest_prior_discharge(episodes) < episodes["triage_date"]
     chosen = select_service(episodes[in_year & had_earlier], filters)
     first = one_per_person(chosen, keep="first")
-    return select_people(first, filters)
+    return _described_by_latest(first, episodes, fy, filters)
 
 
 def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
@@ -195,9 +199,22 @@ def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
     return running_min.groupby(key, sort=False, observed=True).shift(1).fillna(_OPEN)
 
 
+def _described_by_latest(people: pd.DataFrame, episodes: pd.DataFrame, fy: FinancialYear,
+                         filters: Filters) -> pd.DataFrame:
+    """``people`` (one row per person, all in treatment in the year in the selected service) kept when
+    their latest episode in the year within the selected service matches the age band, sex and
+    district filters (GLOSSARY "Which episode describes a person"), whichever episode put them in
+    the measure's cohort."""
+    if (filters.age_band, filters.sex, filters.district) == (ALL, ALL, ALL):
+        return people
+    described = in_treatment(episodes, fy, filters)
+    return people[isin_values(people["client_id"], described["client_id"])]
+
+
 def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year, one row each from their last discharge in the year (latest
-    discharge date, then episode id), with ``exit_group`` planned / unplanned / transferred /
+    discharge date, then episode id; the person filters use their latest episode in the year,
+    GLOSSARY "Which episode describes a person"), with ``exit_group`` planned / unplanned / transferred /
     other or not known (GLOSSARY "Exits"; ``codes.exit_group``: an empty or unmapped reason is an
     exit of the group "Other / not known", never dropped)."""
     episodes = _prepared(episodes)
@@ -207,7 +224,7 @@ def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters(
     order = ["person", "discharge_date", "episode_id"] if "person" in discharged else ["client_id", "discharge_date",
                                                                                          "episode_id"]
     last = one_per_person(discharged.sort_values(order), keep="last")
-    people = select_people(last, filters).copy()
+    people = _described_by_latest(last, episodes, fy, filters).copy()
     people["exit_group"] = exit_group(people["discharge_reason_group"])
     return people
 
@@ -257,13 +274,14 @@ def retention_12_weeks(
     """12-week retention parts: (people retained 12 weeks or more, people started).
 
     Cohort: people with an episode triaged in the year at least 12 weeks (84 days) before
-    31 March (their first such episode). Retained: that episode lasted 84 days or more, i.e.
+    31 March (their first such episode; the person filters use their latest episode in the year).
+    Retained: that episode lasted 84 days or more, i.e.
     still open on 31 March or discharged 84 or more days after triage (exactly 12 weeks counts)."""
     episodes = _prepared(episodes)
     latest_start = fy.end - pd.Timedelta(days=TWELVE_WEEKS_DAYS)
     started = episodes[(episodes["triage_date"] >= fy.start) & (episodes["triage_date"] <= latest_start)]
     started = one_per_person(select_service(started, filters), keep="first")
-    started = select_people(started, filters)
+    started = _described_by_latest(started, episodes, fy, filters)
     days = (started["episode_end"].where(started["episode_end"] <= fy.end, fy.end)
             - started["triage_date"]).dt.days
     retained = (days >= TWELVE_WEEKS_DAYS) | (started["episode_end"] > fy.end)

@@ -128,6 +128,10 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
      "Now defined on people: those whose first triage in the year was at least 12 weeks (84 days) before "
      "31 March, retained when that episode lasted 84 days or more. The figures were already counted this way "
      "(checked), so they do not move."),
+    ("Which episode describes a person (exits, retention, presentations)",
+     "With an age band, sex or district selected, a person discharged, starting treatment or presenting in the "
+     "year is placed by their latest episode in the year (within the selected service), as everywhere else; "
+     "before, by the episode that put them in the measure (e.g. the one discharged)."),
     ("Time in treatment by exit group; back in treatment",
      "New: mean and median weeks in treatment of people discharged in the year, by exit group; and people "
      "discharged in the year who are in treatment again on 31 March."),

@@ -329,3 +329,33 @@ def test_back_in_treatment_on_31_march():
     ])
     assert cohorts.back_in_treatment(eps, FY) == (2, 5)
     assert cohorts.back_in_treatment(eps, FY, Filters(service="Young people")) == (1, 1)
+
+
+# ------------------------------------------------------------------ which episode describes a person
+def test_exits_and_retention_describe_a_person_by_their_latest_episode_in_the_year():
+    # GLOSSARY "Which episode describes a person": the latest episode in the year (selected service).
+    # a was 24 when triaged for the episode discharged in the year, and 25 at a later triage in it.
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-10", "discharge_date": "2024-09-01",
+         "discharge_reason": "completed_drug_free", "age_at_triage": 24},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-11-01", "age_at_triage": 25},
+    ])
+    older, younger = Filters(age_band="25-34"), Filters(age_band="18-24")
+    assert list(cohorts.exits(eps, FY, older)["client_id"]) == ["a"]
+    assert cohorts.exits(eps, FY, younger).empty
+    assert cohorts.successful_completions(eps, FY, older) == (1, 1)
+    assert cohorts.retention_12_weeks(eps, FY, older) == (1, 1)  # first triage decides retention
+    assert cohorts.retention_12_weeks(eps, FY, younger) == (0, 0)
+    assert cohorts.back_in_treatment(eps, FY, older) == (1, 1)
+    # the same rule for new presentations and re-presentations
+    eps = episodes([
+        {"client_id": "b", "episode_id": "1", "triage_date": "2020-01-01", "discharge_date": "2021-01-01",
+         "age_at_triage": 20},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-04-10", "discharge_date": "2024-09-01",
+         "discharge_reason": "completed_drug_free", "age_at_triage": 24},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-11-01", "age_at_triage": 25},
+    ])
+    assert list(cohorts.new_presentations(eps, FY, older)["client_id"]) == ["b"]
+    assert cohorts.new_presentations(eps, FY, younger).empty
+    assert list(cohorts.re_presentations(eps, FY, older)["client_id"]) == ["b"]
+    assert cohorts.re_presentations(eps, FY, younger).empty

@@ -210,3 +210,21 @@ def test_back_in_treatment(episodes_by_person, demo):
                     and (e["discharge"] is None or e["discharge"] > END) for e in eps)
     assert cohorts.back_in_treatment(demo.episodes, FY) == (back, discharged)
     assert 0 < back < discharged
+
+
+def test_exits_of_an_age_band_use_the_latest_episode_in_the_year(episodes_by_person, demo):
+    from analysis.filters import Filters
+
+    planned = not_transferred = changed = 0
+    for eps in episodes_by_person.values():
+        last = _last_exit(eps)
+        if last is None:
+            continue
+        active = [e for e in eps if e["triage"] <= END and (e["discharge"] is None or e["discharge"] >= START)]
+        latest_age = active[-1]["age_at_triage"]
+        changed += (25 <= last["age_at_triage"] <= 34) != (25 <= latest_age <= 34)
+        if 25 <= latest_age <= 34:
+            planned += last["discharge_reason"] in PLANNED
+            not_transferred += last["discharge_reason"] not in TRANSFER
+    assert changed > 0, "some people change age band between their exit and their latest episode"
+    assert cohorts.successful_completions(demo.episodes, FY, Filters(age_band="25-34")) == (planned, not_transferred)
