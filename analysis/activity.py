@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import cohorts, stats, yoy
-from analysis.codes import GROUP_ORDER, PLANNED, UNPLANNED
+from analysis.codes import GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
@@ -214,6 +214,48 @@ def time_in_treatment_summary(
     return now.merge(before, on="status")
 
 
+# ------------------------------------------------------------------ time in treatment by exit group
+def _suppress_exit_time(summary: pd.DataFrame) -> pd.DataFrame:
+    """One year's ``cohorts.summarise_time_by_exit_group`` with people counts 1-4 hidden, and the
+    counts that would give them away (all exits, their total, are published), and the mean and
+    median of every hidden group hidden with them (a mean over 1-4 people is never shown)."""
+    out = summary.set_index("exit_group")
+    out["suppressed"] = suppress_counts(out["people"].astype("int64"), total_published=True).astype(bool)
+    for column in ("people", "mean_weeks", "median_weeks"):
+        out[column] = out[column].astype("float64").mask(out["suppressed"])
+    return out.reset_index()
+
+
+def time_by_exit_group_summary(
+    data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Mean and median weeks in treatment of people discharged in the year, by exit group (completed,
+    dropped out or left, transferred, other / not known), in the selected and comparison years
+    (``cohorts.time_by_exit_group``: each person's last discharge in the year, triage to discharge).
+    Columns: exit_group, people, mean_weeks, median_weeks, suppressed and the same with ``previous_``.
+    Descriptive only: no significance test is applied."""
+    def year(when: FinancialYear) -> pd.DataFrame:
+        return _suppress_exit_time(cohorts.summarise_time_by_exit_group(
+            cohorts.time_by_exit_group(data.episodes, when, filters)))
+
+    before = year(comparison)
+    before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "exit_group"})
+    return year(fy).merge(before, on="exit_group")
+
+
+def hide_time_groups(summary: pd.DataFrame, exit_groups: pd.DataFrame) -> pd.DataFrame:
+    """``time_by_exit_group_summary`` with every group the exits-by-group figure hides hidden too (its
+    people are the same count, which must not show on one figure while hidden on the other)."""
+    out = summary.copy()
+    for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
+        hidden = out["exit_group"].map(exit_groups.set_index("exit_group")[flag].astype(bool)).fillna(False)
+        hidden = hidden.astype(bool) | out[flag].astype(bool)
+        for column in ("people", "mean_weeks", "median_weeks"):
+            out[f"{prefix}{column}"] = out[f"{prefix}{column}"].astype("float64").mask(hidden)
+        out[flag] = hidden
+    return out
+
+
 # ------------------------------------------------------------------ exits
 def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year by recorded discharge reason, with its exit group, as % of
@@ -255,12 +297,12 @@ def hidden_reasons_of_hidden_groups(
 
 
 def completion_hidden_by_groups(groups: pd.DataFrame) -> tuple[bool, bool]:
-    """Whether the successful completion rate must be hidden (this year, comparison year):
-    it shows planned exits and planned + unplanned exits, so it would give away a planned or an
-    unplanned count that the exits-by-group figure hides."""
-    parts = groups["exit_group"].isin([PLANNED, UNPLANNED])
-    return (bool(groups.loc[parts, "suppressed"].astype(bool).any()),
-            bool(groups.loc[parts, "previous_suppressed"].astype(bool).any()))
+    """Whether the successful completion rate must be hidden (this year, comparison year).
+
+    The rate shows planned exits and all exits - transfers, and the exits-by-group figure
+    publishes all exits: so the rate gives away the planned count, the transfers and the sum of the
+    other groups. Any exit group hidden there could be worked out, so the rate is hidden with it."""
+    return bool(groups["suppressed"].astype(bool).any()), bool(groups["previous_suppressed"].astype(bool).any())
 
 
 # ------------------------------------------------------------------ interventions
@@ -294,9 +336,11 @@ def comparison_columns(keys: Sequence[tuple[str, str]], kind: str) -> list[tuple
     return columns + change + [("significant", "Significant change")]
 
 
-def time_summary_table(summary: pd.DataFrame, year_label: str, comparison_label: str) -> pd.DataFrame:
-    """The time-in-treatment summary as shown and downloaded: people as whole numbers, weeks to
-    one decimal, ``*`` for a hidden group and blank where there is nobody."""
+def time_summary_table(summary: pd.DataFrame, year_label: str, comparison_label: str, *,
+                       category: str = "status", heading: str = "Status") -> pd.DataFrame:
+    """A time-in-treatment summary (by ``category``: status, or exit group) as shown and downloaded:
+    people as whole numbers, weeks to one decimal, ``*`` for a hidden group and blank where there is
+    nobody."""
     def text(value: object, hidden: bool, decimals: int) -> str:
         if hidden:
             return SUPPRESSED
@@ -304,7 +348,7 @@ def time_summary_table(summary: pd.DataFrame, year_label: str, comparison_label:
 
     rows = []
     for _, row in summary.iterrows():
-        shown = {"Status": row["status"]}
+        shown = {heading: row[category]}
         for prefix, label in [("", year_label), ("previous_", comparison_label)]:
             hidden = bool(row[f"{prefix}suppressed"])
             shown[f"People {label}"] = text(row[f"{prefix}people"], hidden, 0)
@@ -326,11 +370,13 @@ __all__ = [
     "exits_by_discharge_reason",
     "hidden_group_denominators",
     "hidden_reasons_of_hidden_groups",
+    "hide_time_groups",
     "hide_rows",
     "small_complement",
     "split_hidden_sources",
     "target_status",
     "time_in_treatment_bins",
+    "time_by_exit_group_summary",
     "time_in_treatment_summary",
     "time_summary_table",
     "year_on_year_union",

@@ -72,10 +72,12 @@ def monthly_bars(frame: pd.DataFrame, title: str) -> go.Figure | None:
     return layout(figure, title, height=380)
 
 
-def time_summary_bars(frame: pd.DataFrame, title: str, year_label: str, comparison_label: str) -> go.Figure | None:
-    """Mean and median weeks in treatment by status for the comparison and selected years (median
-    bars hatched). ``frame`` is ``analysis.activity.time_in_treatment_summary``; groups of fewer
-    than 5 people have no bar and show ``*``. ``None`` when nobody is in treatment in either year."""
+def time_summary_bars(frame: pd.DataFrame, title: str, year_label: str, comparison_label: str,
+                      category: str = "status") -> go.Figure | None:
+    """Mean and median weeks in treatment by ``category`` (status, or exit group) for the comparison
+    and selected years (median bars hatched). ``frame`` is ``analysis.activity.time_in_treatment_summary``
+    or ``time_by_exit_group_summary``; hidden groups have no bar and show ``*``. ``None`` when
+    nobody is counted in either year."""
     if frame.empty or (frame["people"].fillna(0).sum() == 0 and frame["previous_people"].fillna(0).sum() == 0
                        and not frame["suppressed"].any() and not frame["previous_suppressed"].any()):
         return None
@@ -88,7 +90,7 @@ def time_summary_bars(frame: pd.DataFrame, title: str, year_label: str, comparis
                      f"People: {n:,.0f}<br>{statistic.title()}: " + ("no one" if _is_missing(v) else f"{v:,.1f} weeks")
                      for hidden, n, v in zip(frame[f"{prefix}suppressed"], people, values, strict=True)]
             figure.add_bar(
-                x=frame["status"], y=values, name=f"{label} {statistic}", marker_color=colour,
+                x=frame[category], y=values, name=f"{label} {statistic}", marker_color=colour,
                 marker_pattern_shape=pattern, hovertext=hover, hoverinfo="text+name",
                 text=[SUPPRESSED if hidden else "" for hidden in frame[f"{prefix}suppressed"]], textposition="outside",
             )

@@ -200,6 +200,9 @@ DEFAULT_KEY_REFERRAL_GROUPS = ("Children and family services",)
 PLANNED = "Planned"
 UNPLANNED = "Unplanned"
 TRANSFERRED = "Transferred"
+#: GLOSSARY "Other / not known": the NDTMS "other" reason, an empty reason or an unmapped code.
+#: Still an exit: it stays in the completion rate's denominator and is shown as its own group.
+OTHER_NOT_KNOWN = "Other / not known"
 DISCHARGE_REASON = {
     # Planned: treatment completed (GLOSSARY "Planned exit")
     "completed drug free": PLANNED,
@@ -215,8 +218,21 @@ DISCHARGE_REASON = {
     "declined": UNPLANNED,
     "onward referral refused": UNPLANNED,
     "died": UNPLANNED,
+    # Other: the NDTMS "other" reason
+    "other": OTHER_NOT_KNOWN,
 }
-EXIT_GROUPS = [PLANNED, UNPLANNED, TRANSFERRED]
+EXIT_GROUPS = [PLANNED, UNPLANNED, TRANSFERRED, OTHER_NOT_KNOWN]
+
+
+def exit_group(discharge_reason_group: pd.Series) -> pd.Series:
+    """The exit group of each discharge (GLOSSARY "Exits"): the discharge reason's group, with an
+    empty reason (``NOT_RECORDED``) and an unmapped code (``UNMAPPED``) counted as ``OTHER_NOT_KNOWN``,
+    so that every discharge is an exit of one of ``EXIT_GROUPS``. The loaded
+    ``discharge_reason_group`` keeps ``UNMAPPED`` so data quality still reports the code."""
+    groups = discharge_reason_group.astype(object).where(
+        discharge_reason_group.astype(object).isin(EXIT_GROUPS), OTHER_NOT_KNOWN)
+    return pd.Series(pd.Categorical(groups, categories=EXIT_GROUPS), index=discharge_reason_group.index,
+                     name="exit_group")
 
 # ---------------------------------------------------------------- interventions
 INTERVENTION = {

@@ -2,7 +2,9 @@
 
 Every function follows ``GLOSSARY.md`` and counts **people, not episodes**: a person's
 attributes (age band, sex, district, ...) are those of their latest episode (latest triage
-date, then episode id) among the episodes that put them in the measure's cohort.
+date, then episode id) in the year within the selected service ("Which episode describes a
+person"), whichever episode put them in the measure's cohort (the 31 March snapshot: the
+episodes open that day).
 Functions take the prepared episodes table (``prepare_episodes``) and return one row per
 person, so every breakdown of a cohort uses the same people.
 """
@@ -14,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.codes import ADULTS, OPIATE_CRACK_GROUPS, PLANNED, UNPLANNED
-from analysis.filters import NOT_KNOWN, Filters, select_people, select_service
+from analysis.codes import ADULTS, EXIT_GROUPS, OPIATE_CRACK_GROUPS, PLANNED, TRANSFERRED, YOUNG_PEOPLE, exit_group
+from analysis.filters import ALL, NOT_KNOWN, Filters, select_people, select_service
 from analysis.periods import FinancialYear, age_band
 
 #: 12 weeks, in days (GLOSSARY "12-week retention", "Effective treatment").
@@ -161,28 +163,30 @@ def new_presentations(
     episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """People triaged in the year with no episode (of any service) open in the 12 months
-    before that triage. A person's first triage in the year decides; their attributes are
-    those of that episode."""
+    before that triage. A person's first triage in the year (selected service) decides; the age
+    band, sex and district filters use their latest episode in the year (GLOSSARY "Which episode
+    describes a person"), while the rows are those first triages."""
     episodes = _prepared(episodes)
     in_year = episodes[_triaged_in_year(episodes, fy)]
     first = one_per_person(in_year, keep="first")
     previous_end = _previous_cover_end(episodes).loc[first.index]
     is_new = previous_end.isna() | (previous_end < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)
     chosen = select_service(first[is_new], filters)
-    return select_people(chosen, filters)
+    return _described_by_latest(chosen, episodes, fy, filters)
 
 
 def re_presentations(
     episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """People triaged in the year who had an earlier episode already discharged before that
-    triage (look-back: all records held). One row per person, from their first such triage."""
+    triage (look-back: all records held). One row per person, from their first such triage; the
+    person filters use their latest episode in the year (GLOSSARY "Which episode describes a person")."""
     episodes = _prepared(episodes)
     in_year = _triaged_in_year(episodes, fy)
     had_earlier = _earliest_prior_discharge(episodes) < episodes["triage_date"]
     chosen = select_service(episodes[in_year & had_earlier], filters)
     first = one_per_person(chosen, keep="first")
-    return select_people(first, filters)
+    return _described_by_latest(first, episodes, fy, filters)
 
 
 def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
@@ -195,9 +199,24 @@ def _earliest_prior_discharge(episodes: pd.DataFrame) -> pd.Series:
     return running_min.groupby(key, sort=False, observed=True).shift(1).fillna(_OPEN)
 
 
+def _described_by_latest(people: pd.DataFrame, episodes: pd.DataFrame, fy: FinancialYear,
+                         filters: Filters) -> pd.DataFrame:
+    """``people`` (one row per person, all in treatment in the year in the selected service) kept when
+    their latest episode in the year within the selected service matches the age band, sex and
+    district filters (GLOSSARY "Which episode describes a person"), whichever episode put them in
+    the measure's cohort."""
+    if (filters.age_band, filters.sex, filters.district) == (ALL, ALL, ALL):
+        return people
+    described = in_treatment(episodes, fy, filters)
+    return people[isin_values(people["client_id"], described["client_id"])]
+
+
 def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """People discharged in the year, one row each from their last discharge in the year,
-    with ``exit_group`` planned / unplanned / transferred (GLOSSARY "Exits")."""
+    """People discharged in the year, one row each from their last discharge in the year (latest
+    discharge date, then episode id; the person filters use their latest episode in the year,
+    GLOSSARY "Which episode describes a person"), with ``exit_group`` planned / unplanned / transferred /
+    other or not known (GLOSSARY "Exits"; ``codes.exit_group``: an empty or unmapped reason is an
+    exit of the group "Other / not known", never dropped)."""
     episodes = _prepared(episodes)
     d = episodes["discharge_date"]
     discharged = episodes[(d >= fy.start) & (d <= fy.end)]
@@ -205,22 +224,21 @@ def exits(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters(
     order = ["person", "discharge_date", "episode_id"] if "person" in discharged else ["client_id", "discharge_date",
                                                                                          "episode_id"]
     last = one_per_person(discharged.sort_values(order), keep="last")
-    people = select_people(last, filters).copy()
-    people["exit_group"] = people["discharge_reason_group"]
+    people = _described_by_latest(last, episodes, fy, filters).copy()
+    people["exit_group"] = exit_group(people["discharge_reason_group"])
     return people
 
 
 def successful_completions(
     episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
 ) -> tuple[int, int]:
-    """Successful completion rate parts: (planned exits, all exits excluding transfers).
-
-    Exits whose reason is not recorded or unmapped are in the denominator only if their
-    group is planned or unplanned, so they are left out of both and reported by data quality."""
+    """Successful completion rate parts: (planned exits, all exits - transfers), people counted by
+    their last discharge in the year (GLOSSARY). Exits with the "other" reason, an empty reason or
+    an unmapped code ("Other / not known") stay in the denominator."""
     people = exits(episodes, fy, filters)
     planned = int((people["exit_group"] == PLANNED).sum())
-    unplanned = int((people["exit_group"] == UNPLANNED).sum())
-    return planned, planned + unplanned
+    transferred = int((people["exit_group"] == TRANSFERRED).sum())
+    return planned, len(people) - transferred
 
 
 def time_in_treatment(
@@ -256,17 +274,65 @@ def retention_12_weeks(
     """12-week retention parts: (people retained 12 weeks or more, people started).
 
     Cohort: people with an episode triaged in the year at least 12 weeks (84 days) before
-    31 March (their first such episode). Retained: that episode lasted 84 days or more, i.e.
+    31 March (their first such episode; the person filters use their latest episode in the year).
+    Retained: that episode lasted 84 days or more, i.e.
     still open on 31 March or discharged 84 or more days after triage (exactly 12 weeks counts)."""
     episodes = _prepared(episodes)
     latest_start = fy.end - pd.Timedelta(days=TWELVE_WEEKS_DAYS)
     started = episodes[(episodes["triage_date"] >= fy.start) & (episodes["triage_date"] <= latest_start)]
     started = one_per_person(select_service(started, filters), keep="first")
-    started = select_people(started, filters)
+    started = _described_by_latest(started, episodes, fy, filters)
     days = (started["episode_end"].where(started["episode_end"] <= fy.end, fy.end)
             - started["triage_date"]).dt.days
     retained = (days >= TWELVE_WEEKS_DAYS) | (started["episode_end"] > fy.end)
     return int(retained.sum()), int(len(started))
+
+
+def time_by_exit_group(episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Weeks in treatment of each person discharged in the year, by exit group (GLOSSARY "Time in
+    treatment", split by exit group for those discharged): the people of ``exits`` (each person's
+    last discharge in the year), weeks from that episode's triage to its discharge."""
+    people = exits(episodes, fy, filters)
+    people["weeks"] = (people["discharge_date"] - people["triage_date"]).dt.days / 7.0
+    return people
+
+
+def summarise_time_by_exit_group(people: pd.DataFrame) -> pd.DataFrame:
+    """People, mean and median weeks in treatment for each exit group (``codes.EXIT_GROUPS`` order,
+    groups with nobody kept with 0 people and no mean)."""
+    rows = []
+    for group in EXIT_GROUPS:
+        weeks = people.loc[people["exit_group"] == group, "weeks"]
+        rows.append({"exit_group": group, "people": int(len(weeks)),
+                     "mean_weeks": float(weeks.mean()) if len(weeks) else np.nan,
+                     "median_weeks": float(weeks.median()) if len(weeks) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def back_in_treatment(
+    episodes: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> tuple[int, int]:
+    """Back in treatment parts: (people discharged in the year who are in treatment again on 31
+    March, people discharged in the year) (GLOSSARY "Back in treatment").
+
+    Discharged: the people of ``exits`` (last discharge in the year, selected service and
+    people). In treatment again: an episode that comes after that discharged one (later triage, or
+    the same day and a later episode id) is open on 31 March (triaged by then, not discharged by
+    then), in any service, so a young person who moves on to an adult service counts. An earlier
+    episode open all along is not "again"."""
+    episodes = _prepared(episodes)
+    people = exits(episodes, fy, filters)
+    open_then = episodes[(episodes["triage_date"] <= fy.end) & (episodes["episode_end"] > fy.end)]
+    key = "person" if "person" in episodes else "client_id"
+    # the latest open episode of each person, in episode order (a later open one beats an earlier)
+    latest_open = (one_per_person(open_then, keep="last").set_index(key)[["triage_date", "episode_id"]]
+                   .rename(columns=lambda c: f"{c}_open"))
+    found = people[[key, "triage_date", "episode_id"]].join(latest_open, on=key)
+    later = found["triage_date_open"].notna() & (
+        (found["triage_date_open"] > found["triage_date"])
+        | ((found["triage_date_open"] == found["triage_date"])
+           & (found["episode_id_open"].astype("string") > found["episode_id"].astype("string"))))
+    return int(later.sum()), int(len(people))
 
 
 def effective_treatment(
@@ -274,26 +340,35 @@ def effective_treatment(
     substances: pd.DataFrame,
     fy: FinancialYear,
     filters: Filters = Filters(),
-) -> tuple[int, int]:
-    """Effective treatment parts (NI 40): (people effectively treated, adult opiate and/or crack
-    users in treatment in the year). Effective: the latest episode was retained 12 weeks or more
-    (to discharge, or to 31 March if still open) or was discharged as completed (planned) within
-    12 weeks. Adults only; OCU means opiates or crack recorded at any rank for the episode."""
+) -> tuple[int, int] | None:
+    """Effective treatment parts (NI 40): (adult opiate and/or crack users in effective treatment,
+    adult OCU in treatment in the year); ``None`` for the young people's service, to which the
+    indicator does not apply (never the adult figure).
+
+    Cohort: people with an adult episode in treatment in the year whose latest such episode records
+    opiates or crack at any rank (GLOSSARY "Which episode describes a person"); age band, sex and
+    district filters apply to that episode. Effective: ANY of the person's adult episodes that
+    overlap the year was retained 12 weeks (84 days) or more, counted to its discharge or to 31 March
+    if open then, or ended in a planned exit (treatment completed) by 31 March within 12 weeks."""
+    if filters.service == YOUNG_PEOPLE:
+        return None
     adult = Filters(ADULTS, filters.age_band, filters.sex, filters.district)
-    people = in_treatment(episodes, fy, adult)
+    active = select_service(active_episodes(episodes, fy), adult)
+    end = active["episode_end"].where(active["episode_end"] <= fy.end, fy.end)
+    retained = (end - active["triage_date"]).dt.days >= TWELVE_WEEKS_DAYS
+    completed = (active["episode_end"] <= fy.end) & (active["discharge_reason_group"] == PLANNED)
+    qualifying = active.loc[retained | completed, "client_id"]
+    people = select_people(one_per_person(active, keep="last"), adult)
     ocu_episodes = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS), "episode_id"]
     people = people[isin_values(people["episode_id"], ocu_episodes)]
-    end = people["episode_end"].where(people["episode_end"] <= fy.end, fy.end)
-    days = (end - people["triage_date"]).dt.days
-    effective = (days >= TWELVE_WEEKS_DAYS) | (
-        (people["episode_end"] <= fy.end) & (people["discharge_reason_group"] == PLANNED)
-    )
+    effective = isin_values(people["client_id"], qualifying)
     return int(effective.sum()), int(len(people))
 
 
 __all__ = [
     "TWELVE_WEEKS_DAYS",
     "active_episodes",
+    "back_in_treatment",
     "effective_treatment",
     "exits",
     "in_treatment",
@@ -305,6 +380,8 @@ __all__ = [
     "retention_12_weeks",
     "snapshot",
     "successful_completions",
+    "summarise_time_by_exit_group",
+    "time_by_exit_group",
     "summarise_time_in_treatment",
     "time_in_treatment",
 ]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import districts, profiles
+from analysis.codes import YOUNG_PEOPLE
+from analysis.filters import Filters
 
 #: Polarity: whether a higher value is better, worse, or neither (for need, not performance).
 HIGHER_IS_BETTER, LOWER_IS_BETTER, NO_POLARITY = "higher is better", "lower is better", "no judgement"
@@ -30,6 +32,17 @@ class Indicator:
     unit: str
     source: str
     compute: Callable[..., pd.DataFrame]
+    #: Services the indicator does not apply to: shown as "not applicable", never as another
+    #: service's figure (GLOSSARY "Effective treatment").
+    not_applicable_to: tuple[str, ...] = ()
+    #: A proportion shown beside the headline as its context (e.g. NI 40's share of adult OCU).
+    context: Callable[..., pd.DataFrame] | None = None
+
+    def not_applicable(self, filters: Filters) -> str | None:
+        """Why the indicator has no figure for this selection, or ``None`` when it applies."""
+        if filters.service in self.not_applicable_to:
+            return profiles.NOT_APPLICABLE_TO_YOUNG_PEOPLE
+        return None
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -67,24 +80,29 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "successful_completion", "Successful completion rate",
-        "Planned exits (treatment completed) as a percentage of all exits in the year excluding "
-        "transfers; each person once, by their last discharge in the year.",
-        "People with a planned exit", "People with a planned or unplanned exit", 100,
+        "Planned exits (treatment completed) / (all exits in the year - transfers); people, each counted "
+        "once by their last discharge in the year. Exits with the \"other\" reason, no reason or a code "
+        "mapped to no group (\"Other / not known\") stay in the denominator.",
+        "People with a planned exit", "People discharged in the year, excluding transfers", 100,
         HIGHER_IS_BETTER, "%", SOURCE_TREATMENT, profiles.successful_completion_rate,
     ),
     Indicator(
         "retention_12_weeks", "12-week retention",
-        "People starting treatment in the year at least 12 weeks before 31 March whose episode lasted "
-        "12 weeks (84 days) or more, as a percentage of them.",
-        "People retained 12 weeks or more", "People starting treatment", 100, HIGHER_IS_BETTER, "%",
-        SOURCE_TREATMENT, profiles.retention_12_weeks,
+        "People whose first triage in the year was at least 12 weeks (84 days) before 31 March, retained "
+        "when that episode lasted 84 days or more (still open on 31 March, or discharged 84 or more days "
+        "after triage), as a percentage of them. People, not episodes.",
+        "People retained 12 weeks or more", "People whose first triage in the year was at least 12 weeks "
+        "before 31 March", 100, HIGHER_IS_BETTER, "%", SOURCE_TREATMENT, profiles.retention_12_weeks,
     ),
     Indicator(
-        "effective_treatment", "Effective treatment (adult OCU)",
-        "Adult opiate and/or crack users in treatment in the year who were retained 12 weeks or more "
-        "or discharged as completed within 12 weeks, as a percentage of them (NI 40).",
-        "Adult OCU effectively treated", "Adult OCU in treatment", 100, HIGHER_IS_BETTER, "%",
-        SOURCE_TREATMENT, profiles.effective_treatment,
+        "effective_treatment", "Effective treatment (NI 40, adult OCU)",
+        "NI 40: the number of adult opiate and/or crack users (opiates or crack recorded at any rank on "
+        "their latest adult episode in the year) in treatment in the year for whom any adult episode "
+        "overlapping the year was retained 12 weeks (84 days) or more (to discharge, or to 31 March if "
+        "open) or ended in a planned exit within 12 weeks. A count of people; the share of adult OCU in "
+        "treatment is its context. Not applicable to the young people's service.",
+        "Adult OCU in effective treatment", "", 1, HIGHER_IS_BETTER, "people", SOURCE_TREATMENT,
+        profiles.effective_treatment, not_applicable_to=(YOUNG_PEOPLE,), context=profiles.effective_treatment_share,
     ),
 )
 
@@ -97,6 +115,26 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
     ("Comparison year",
      "The default is the year before the one selected; only earlier years are offered; the earliest year "
      "in the data has no comparison, and the page says so."),
+    ("Effective treatment (NI 40)",
+     "A person counts when ANY of their adult episodes overlapping the year was retained 12 weeks or more or "
+     "ended in a planned exit within 12 weeks (before, only their latest episode was looked at). Shown as the "
+     "count of people (NI 40 is a count), with the share of adult OCU in treatment as context; \"not "
+     "applicable\" for the young people's service instead of the adult figure."),
+    ("Exits with an \"other\" or unknown reason",
+     "The NDTMS \"other\" reason, an empty reason and a code mapped to no group are exits of a new group, "
+     "\"Other / not known\". The successful completion rate is planned exits / (all exits - transfers), so "
+     "these exits stay in its denominator (before, an unmapped or empty reason dropped out of it)."),
+    ("12-week retention",
+     "Now defined on people: those whose first triage in the year was at least 12 weeks (84 days) before "
+     "31 March, retained when that episode lasted 84 days or more. The figures were already counted this way "
+     "(checked), so they do not move."),
+    ("Which episode describes a person (exits, retention, presentations)",
+     "With an age band, sex or district selected, a person discharged, starting treatment or presenting in the "
+     "year is placed by their latest episode in the year (within the selected service), as everywhere else; "
+     "before, by the episode that put them in the measure (e.g. the one discharged)."),
+    ("Time in treatment by exit group; back in treatment",
+     "New: mean and median weeks in treatment of people discharged in the year, by exit group; and people "
+     "discharged in the year who are in treatment again on 31 March."),
 )
 
 

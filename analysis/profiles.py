@@ -79,7 +79,8 @@ def in_treatment_on_31_march(data: Dataset, *, fy: FinancialYear, filters: Filte
 def successful_completion_rate(
     data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()
 ) -> pd.DataFrame:
-    """Planned exits as a percentage of all exits excluding transfers (people, last exit in year)."""
+    """Planned exits / (all exits - transfers), people by their last exit in the year; exits of
+    "Other / not known" stay in the denominator (GLOSSARY "Successful completion rate")."""
     planned, denominator = cohorts.successful_completions(data.episodes, fy, filters)
     frame = pd.DataFrame({"count": [planned], "denominator": [denominator]})
     return measure(frame, PROPORTION, label="Successful completion rate")
@@ -92,11 +93,46 @@ def retention_12_weeks(data: Dataset, *, fy: FinancialYear, filters: Filters = F
     return measure(frame, PROPORTION, label="12-week retention")
 
 
+#: GLOSSARY "Effective treatment": an adults' indicator, shown as this for the young people's service.
+NOT_APPLICABLE_TO_YOUNG_PEOPLE = "Not applicable to the young people's service"
+
+
+def _not_applicable(kind: str, label: str) -> pd.DataFrame:
+    """A measure that does not apply to the selection: no count and no denominator (so never another
+    service's figure), with ``attrs["not_applicable"]`` saying so for the page to show."""
+    out = measure(pd.DataFrame({"count": [float("nan")], "denominator": [float("nan")]}), kind, label=label)
+    out.attrs["not_applicable"] = NOT_APPLICABLE_TO_YOUNG_PEOPLE
+    return out
+
+
 def effective_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Adult opiate and/or crack users in effective treatment, as a percentage of those in treatment."""
-    effective, total = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
-    frame = pd.DataFrame({"count": [effective], "denominator": [total]})
-    return measure(frame, PROPORTION, label="Effective treatment (adult OCU)")
+    """NI 40: the number of adult opiate and/or crack users in effective treatment in the year, a
+    count of people (``cohorts.effective_treatment``: any adult episode overlapping the year retained
+    12 weeks or more, or ended in a planned exit within 12 weeks). Not applicable (no figure, and
+    ``attrs["not_applicable"]``) for the young people's service."""
+    label = "Effective treatment (NI 40, adult OCU)"
+    parts = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    if parts is None:
+        return _not_applicable(COUNT, label)
+    return measure(pd.DataFrame({"count": [parts[0]]}), COUNT, label=label)
+
+
+def effective_treatment_share(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """The context of NI 40: adult OCU in effective treatment as a percentage of adult OCU in
+    treatment in the year (Wilson interval). Not applicable for the young people's service."""
+    label = "Share of adult OCU in treatment in effective treatment"
+    parts = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    if parts is None:
+        return _not_applicable(PROPORTION, label)
+    return measure(pd.DataFrame({"count": [parts[0]], "denominator": [parts[1]]}), PROPORTION, label=label)
+
+
+def back_in_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People discharged in the year who are in treatment again (a later episode open, any service)
+    on 31 March, as a percentage of people discharged in the year (``cohorts.back_in_treatment``)."""
+    back, discharged = cohorts.back_in_treatment(data.episodes, fy, filters)
+    frame = pd.DataFrame({"count": [back], "denominator": [discharged]})
+    return measure(frame, PROPORTION, label="Back in treatment on 31 March")
 
 
 # ------------------------------------------------------------------ people
@@ -248,8 +284,9 @@ def monthly_referrals(data: Dataset, *, end: pd.Timestamp, months: int = 24, fil
 
 # ------------------------------------------------------------------ exits and interventions
 def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """People discharged in the year by exit group (planned / unplanned / transferred and any
-    not recorded), as % of all people discharged."""
+    """People discharged in the year by exit group (planned / unplanned / transferred / other or
+    not known: the "other" reason, an empty reason or an unmapped code), as % of all people
+    discharged (each once, by their last discharge in the year)."""
     people = cohorts.exits(data.episodes, fy, filters)
     categories = GROUP_ORDER["discharge_reason"]
     out = _drop_empty_extras(_counts(people["exit_group"], categories, "exit_group"), "exit_group", categories)
@@ -295,8 +332,11 @@ __all__ = [
     "PLANNED",
     "PRIMARY",
     "UNPLANNED",
+    "NOT_APPLICABLE_TO_YOUNG_PEOPLE",
     "breakdown",
+    "back_in_treatment",
     "effective_treatment",
+    "effective_treatment_share",
     "exits_by_discharge_reason",
     "exits_by_reason",
     "in_treatment_on_31_march",

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
+from analysis.codes import OTHER_NOT_KNOWN, PLANNED, TRANSFERRED, UNPLANNED
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
 from analysis.yoy import COUNT, PROPORTION
+
+
+#: Characters Markdown (and Streamlit's :colour[...] and $math$) would read as markup.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
+
+
+def plain(text: object) -> str:
+    """Text from a file (e.g. a discharge reason as recorded) made safe to put in a Markdown sentence:
+    every markup character escaped, so it shows as written and never as a link, emphasis or HTML."""
+    return _MARKUP.sub(r"\\\1", str(text))
 
 
 def _shown(value: object) -> bool:
@@ -26,9 +39,9 @@ def largest_sentence(
     if now is None:
         return f"{subject}: no figure can be shown for {fy.label} (no records, or fewer than 5)."
     share = "" if not _shown(now.get("value")) else f" ({now['value']:.0f}% of {of_what})"
-    before_text = (f"{before[category]} in {comparison.label}" if before is not None
+    before_text = (f"{plain(before[category])} in {comparison.label}" if before is not None
                    else f"not available for {comparison.label}")
-    return f"{subject}: **{now[category]}**{share} in {fy.label}; {before_text}."
+    return f"{subject}: **{plain(now[category])}**{share} in {fy.label}; {before_text}."
 
 
 def target_sentence(
@@ -120,11 +133,92 @@ def counts_sentence(frame: pd.DataFrame, category: str, fy: FinancialYear, compa
     return "; ".join(parts) + "."
 
 
+
+
+def unknown_exits_sentence(exit_groups: pd.DataFrame, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """How many exits have no known reason, e.g. "40 of the 100 people discharged in 2024/25 (40%)
+    left with the "other" reason, no reason or a code mapped to no group (31 of 90 in 2023/24);
+    they are exits of "Other / not known" and stay in the completion rate's denominator."
+    ``exit_groups`` is the suppressed exits-by-group frame; a hidden count is not given."""
+    rows = exit_groups.loc[exit_groups["exit_group"] == OTHER_NOT_KNOWN]
+    tail = (f'they count as exits of "{OTHER_NOT_KNOWN}" and stay in the successful completion rate\'s '
+            "denominator.")
+
+    def part(prefix: str, label: str) -> str:
+        if rows.empty:
+            return f"none in {label}"
+        row = rows.iloc[0]
+        if bool(row[f"{prefix}suppressed"]):
+            return f"fewer than 5 (or a number that would reveal one) in {label}"
+        count, total = row[f"{prefix}count"], row[f"{prefix}denominator"]
+        if not _shown(count) or not _shown(total) or total == 0:
+            return f"none in {label}" if _shown(count) and count == 0 else f"not available for {label}"
+        return f"{count:,.0f} of the {total:,.0f} people discharged in {label} ({count / total * 100:.0f}%)"
+
+    return (f"Exits with no known reason (the \"other\" reason, no reason recorded, or a code mapped to no "
+            f"group): {part('', fy.label)}; {part('previous_', comparison.label)}; {tail}")
+
+
+def context_sentence(row: pd.Series, label: str, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """A proportion given as the context of a headline count, from one suppressed year-on-year row:
+    e.g. "Share of adult OCU in treatment in effective treatment: 91% (95% CI 89% to 92%; 1,389 of
+    1,531 people) in 2024/25; 89% in 2023/24 (not a significant change)." Hidden years say so."""
+    if bool(row["suppressed"]) or not _shown(row.get("value")):
+        return (f"{label}: not shown for {fy.label} (it rests on, or would reveal, fewer than 5 people, "
+                "or there is nobody to count).")
+    interval = f"95% CI {format_value(row['lower'], PROPORTION)} to {format_value(row['upper'], PROPORTION)}"
+    people = f"{format_value(row['count'], COUNT)} of {format_value(row['denominator'], COUNT)} people"
+    now = f"{label}: {format_value(row['value'], PROPORTION)} ({interval}; {people}) in {fy.label}"
+    if bool(row["previous_suppressed"]) or not _shown(row.get("previous_value")):
+        return f"{now}; {comparison.label} not shown."
+    verdict = "a significant change" if bool(row.get("significant")) else "not a significant change"
+    return (f"{now}; {format_value(row['previous_value'], PROPORTION)} in {comparison.label} ({verdict}).")
+
+
+#: How the time-by-exit-group sentence names each exit group.
+EXIT_GROUP_WORDS = {PLANNED: "completed (planned exit)", UNPLANNED: "dropped out or left (unplanned exit)",
+                    TRANSFERRED: "transferred", OTHER_NOT_KNOWN: "other or not known reason"}
+
+
+def exit_time_sentence(summary: pd.DataFrame, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """e.g. "People discharged in 2024/25 who dropped out or left (unplanned exit) did so after a median
+    of 9 weeks (10 in 2023/24); completed (planned exit): 26 weeks (25); transferred: ...". From
+    ``activity.time_by_exit_group_summary`` (suppressed): a hidden group says so, with no figure."""
+    def before(row: pd.Series) -> str:
+        if bool(row["previous_suppressed"]):
+            return f"{comparison.label} not shown"
+        if not _shown(row["previous_median_weeks"]):
+            return f"none in {comparison.label}"
+        return f"{row['previous_median_weeks']:.0f} in {comparison.label}"
+
+    def clause(row: pd.Series) -> str:
+        if bool(row["suppressed"]):
+            return "not shown (fewer than 5 people, or would reveal such a group)"
+        if not _shown(row["median_weeks"]):
+            return f"nobody ({before(row)})"
+        return f"{row['median_weeks']:.0f} weeks ({before(row)})"
+
+    rows = {row["exit_group"]: row for _, row in summary.iterrows()}
+    first = rows.get(UNPLANNED)
+    if first is not None and not bool(first["suppressed"]) and _shown(first["median_weeks"]):
+        lead = (f"People discharged in {fy.label} who {EXIT_GROUP_WORDS[UNPLANNED]} did so after a median of "
+                f"{first['median_weeks']:.0f} weeks ({before(first)})")
+    else:
+        lead = f"Median weeks in treatment of people discharged in {fy.label}: {EXIT_GROUP_WORDS[UNPLANNED]}: " + (
+            clause(first) if first is not None else "nobody")
+    others = [f"{EXIT_GROUP_WORDS.get(group, group)}: {clause(row)}" for group, row in rows.items() if group != UNPLANNED]
+    return "; ".join([lead, *others]) + "."
+
+
 __all__ = [
+    "context_sentence",
     "counts_sentence",
+    "exit_time_sentence",
     "interventions_sentence",
     "largest_sentence",
     "monthly_sentence",
+    "plain",
     "target_sentence",
     "time_sentence",
+    "unknown_exits_sentence",
 ]

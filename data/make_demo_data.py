@@ -903,7 +903,8 @@ Codes are matched case-insensitively, ignoring surrounding spaces, and treating 
 underscores alike (`completed_drug_free` matches `completed drug free`). A reporting group's own
 name is also accepted. An empty cell is counted as "{codes.NOT_RECORDED}"; a code that is in no list
 is kept, counted as "{codes.UNMAPPED}" and reported, never guessed; a partnership can map its local
-codes to these through a code mapping.
+codes to these through a code mapping. A discharge with an empty or unmapped reason is still an exit:
+it counts in the exit group "{codes.OTHER_NOT_KNOWN}" (and stays in the completion rate's denominator).
 
 {codes_markdown()}
 ## The demo data

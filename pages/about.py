@@ -21,7 +21,7 @@ st.subheader("Methods")
 ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())
 st.markdown(f"""
 - **Financial year**: 1 April to 31 March. People are counted once per measure; a person's age band, sex
-  and district are those of their latest episode in the measure's cohort.
+  and district are those of their latest episode in the year within the selected service.
 - **Rate per 1,000**: people in treatment of the denominator ages ({ranges}) / population of the same ages
   and sex × 1,000, using the mid-year estimate of the year's first calendar year.
 - **Intervals**: 95% confidence intervals. Counts and rates: {stats.METHOD_EXACT_POISSON} limits below

@@ -16,9 +16,14 @@ st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.de
             f"rates per 1,000 population {districts.age_range_label(filters)}")
 columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):
-    row = figures.headlines[indicator.id]
     with columns[position % 4]:
+        if indicator.id in figures.not_applicable:
+            render.not_applicable(indicator.label, figures.not_applicable[indicator.id], indicator.definition)
+            continue
+        row = figures.headlines[indicator.id]
         render.headline(indicator.label, row.iloc[0], row.attrs["kind"], comparison.label, indicator.definition)
+        if indicator.id in figures.contexts:
+            st.caption(figures.contexts[indicator.id])
 st.markdown(figures.most_common_substance)
 for note in figures.notes:
     st.caption(note)
@@ -27,11 +32,15 @@ st.subheader("Trends over every year in the data")
 labels = {i.label: i for i in indicators.INDICATORS}
 indicator = labels[st.selectbox("Indicator", list(labels), key="trend_indicator")]
 trend = state.compute(overview_trend, data, indicator.id, filters)
-figure = charts.trend_line(trend, f"{indicator.label}: {filters.describe(data.district_names)}", highlight=[fy.label, comparison.label])
-table = board.display_table(trend, [("year", "Financial year"), ("count", "Count"), ("denominator", "Denominator"),
-                                    ("value", "Value"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")])
-render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",
-                    filename=f"trend_{indicator.id}")
+if trend.attrs.get("not_applicable"):
+    st.info(f"{indicator.label}: {trend.attrs['not_applicable']}.")
+else:
+    figure = charts.trend_line(trend, f"{indicator.label}: {filters.describe(data.district_names)}",
+                               highlight=[fy.label, comparison.label])
+    table = board.display_table(trend, [("year", "Financial year"), ("count", "Count"), ("denominator", "Denominator"),
+                                        ("value", "Value"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")])
+    render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",
+                        filename=f"trend_{indicator.id}")
 
 st.subheader("Unmet need")
 st.markdown(figures.unmet_need_sentence)

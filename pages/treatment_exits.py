@@ -47,11 +47,31 @@ block("exit_reasons", charts.comparison_bars(figures.exit_reasons, "discharge_re
                                              f"People discharged by discharge reason: {who}", fy.label,
                                              comparison.label), [("exit_group", "Exit group"),
                                                                  ("discharge_reason", "Discharge reason")])
+st.markdown(figures.summaries["unknown_exits"])
+
+st.subheader("Time in treatment by exit group")
+st.caption("People discharged in the year, each by their last discharge in the year: weeks from that episode's "
+           "triage to its discharge. Means and medians of fewer than 5 people (or of a group hidden so that one "
+           "cannot be worked out) are shown as *.")
+render.figure_block(
+    charts_activity.time_summary_bars(figures.exit_time, f"Mean and median weeks in treatment by exit group: {who}",
+                                      fy.label, comparison.label, category="exit_group"),
+    activity.time_summary_table(figures.exit_time, fy.label, comparison.label, category="exit_group",
+                                heading="Exit group"),
+    figures.summaries["exit_time"], key="treatment_exit_time", filename="treatment_exit_time")
+
+st.subheader("Back in treatment")
+st.caption("People discharged in the year (by their last discharge in it) who are in treatment again on 31 March: "
+           "a later episode, in any service, open on that day. Wilson 95% intervals; change judged by Newcombe's "
+           "interval.")
+block("back", charts.comparison_bars(figures.back, "measure", f"Back in treatment on 31 March: {who}",
+                                     fy.label, comparison.label), [("measure", "Measure")])
 
 st.subheader("Successful completion and 12-week retention")
-st.caption("Successful completion: planned exits / (planned + unplanned exits); transfers are left out. "
-           "12-week retention: people starting treatment at least 12 weeks before 31 March whose episode lasted "
-           "12 weeks or more. Wilson 95% intervals; change judged by Newcombe's interval.")
+st.caption("Successful completion: planned exits / (all exits - transfers); exits with no known reason stay in. "
+           "12-week retention: people whose first triage in the year was at least 12 weeks before 31 March, "
+           "retained when that episode lasted 12 weeks or more. Wilson 95% intervals; change judged by Newcombe's "
+           "interval.")
 block("outcomes", charts.comparison_bars(figures.outcomes, "indicator", f"Completion and retention: {who}",
                                          fy.label, comparison.label), [("indicator", "Indicator")])
 

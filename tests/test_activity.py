@@ -171,8 +171,16 @@ def test_exits_by_discharge_reason_counts_people_by_last_discharge():
     out = activity.exits_by_discharge_reason(dataset(rows), fy=FY)
     assert out[["exit_group", "discharge_reason", "count"]].values.tolist() == [
         ["Planned", "completed drug free", 1], ["Transferred", "transferred in custody", 1],
-        ["Not recorded", "not recorded", 1]]
+        ["Other / not known", "not recorded", 1]]
     assert set(out["denominator"]) == {3}
+
+
+def test_exits_by_discharge_reason_keeps_other_and_unmapped_reasons():
+    rows = [{"client_id": c, "episode_id": c, "triage_date": "2024-04-10", "discharge_date": "2024-05-01",
+             "discharge_reason": reason} for c, reason in [("a", "Other"), ("b", "Moved_away"), ("c", "moved away")]]
+    out = activity.exits_by_discharge_reason(dataset(rows), fy=FY)
+    assert out[["exit_group", "discharge_reason", "count"]].values.tolist() == [
+        ["Other / not known", "moved away", 2], ["Other / not known", "other", 1]]
 
 
 def test_a_hidden_group_gets_a_hidden_reason():
@@ -185,10 +193,14 @@ def test_a_hidden_group_gets_a_hidden_reason():
     assert not activity.hidden_reasons_of_hidden_groups(reasons, groups, "suppressed", "count").any()
 
 
-def test_completion_hidden_when_planned_or_unplanned_is_hidden():
-    groups = pd.DataFrame({"exit_group": ["Planned", "Unplanned", "Transferred"],
-                           "suppressed": [False, False, True], "previous_suppressed": [False, True, True]})
-    assert activity.completion_hidden_by_groups(groups) == (False, True)
+def test_completion_hidden_when_any_exit_group_is_hidden():
+    # the rate shows planned exits and all exits - transfers; with all exits published, any hidden
+    # group (even transfers) could be worked out from it
+    groups = pd.DataFrame({"exit_group": ["Planned", "Unplanned", "Transferred", "Other / not known"],
+                           "suppressed": [False, False, True, False], "previous_suppressed": [False] * 4})
+    assert activity.completion_hidden_by_groups(groups) == (True, False)
+    groups["previous_suppressed"] = [False, False, False, True]
+    assert activity.completion_hidden_by_groups(groups) == (True, True)
 
 
 def test_group_denominators_protected_against_their_published_total():
@@ -205,3 +217,60 @@ def test_comparison_columns():
     assert columns[-1] == ("significant", "Significant change")
     counts = dict(activity.comparison_columns([], "count"))
     assert "denominator" not in counts and counts["percent_change"] == "% change"
+
+
+# ------------------------------------------------------------------ time in treatment by exit group
+def _exits_after(weeks_by_reason: dict[str, list[int]]) -> list[dict]:
+    rows, start = [], pd.Timestamp("2024-05-01")
+    for reason, weeks_list in weeks_by_reason.items():
+        for i, weeks in enumerate(weeks_list):
+            rows.append({"client_id": f"{reason}{i}", "episode_id": f"{reason}{i}", "triage_date": start,
+                         "discharge_date": start + pd.Timedelta(weeks=weeks), "discharge_reason": reason or None})
+    return rows
+
+
+def test_time_by_exit_group_hides_groups_of_one_to_four_and_the_group_that_would_reveal_them():
+    # 5 completed (10..14 weeks), 7 dropped out (1..7), 3 with no reason (1-4: hidden), none transferred.
+    # All exits (15) are published, so one more group is hidden: the smallest shown one, completed.
+    data = dataset(_exits_after({"completed_drug_free": [10, 11, 12, 13, 14], "dropped_out": [1, 2, 3, 4, 5, 6, 7],
+                                 "": [2, 2, 3]}))
+    out = activity.time_by_exit_group_summary(data, FY, PREVIOUS).set_index("exit_group")
+    assert list(out.index) == ["Planned", "Unplanned", "Transferred", "Other / not known"]
+    assert out.loc["Other / not known", "suppressed"] and np.isnan(out.loc["Other / not known", "median_weeks"])
+    assert out.loc["Planned", "suppressed"] and np.isnan(out.loc["Planned", "mean_weeks"])
+    assert not out.loc["Unplanned", "suppressed"]
+    assert out.loc["Unplanned", "people"] == 7 and out.loc["Unplanned", "median_weeks"] == pytest.approx(4)
+    assert out.loc["Unplanned", "mean_weeks"] == pytest.approx(4)
+    assert out.loc["Transferred", "people"] == 0 and np.isnan(out.loc["Transferred", "mean_weeks"])
+    assert (out["previous_people"] == 0).all()
+    table = activity.time_summary_table(out.reset_index(), "2024/25", "2023/24", category="exit_group",
+                                        heading="Exit group")
+    shown = table.set_index("Exit group")
+    assert shown.loc["Other / not known", "Median weeks 2024/25"] == "*"
+    assert shown.loc["Unplanned", "Median weeks 2024/25"] == "4.0" and shown.loc["Transferred", "People 2024/25"] == "0"
+
+
+def test_time_by_exit_group_hidden_with_the_exits_figure():
+    summary = pd.DataFrame({"exit_group": ["Planned", "Unplanned"], "people": [20.0, 30.0],
+                            "mean_weeks": [12.0, 6.0], "median_weeks": [11.0, 5.0], "suppressed": [False, False],
+                            "previous_people": [20.0, 30.0], "previous_mean_weeks": [12.0, 6.0],
+                            "previous_median_weeks": [11.0, 5.0], "previous_suppressed": [False, False]})
+    groups = pd.DataFrame({"exit_group": ["Planned", "Unplanned"], "suppressed": [False, True],
+                           "previous_suppressed": [False, False]})
+    out = activity.hide_time_groups(summary, groups).set_index("exit_group")
+    assert out.loc["Unplanned", "suppressed"] and np.isnan(out.loc["Unplanned", "people"])
+    assert np.isnan(out.loc["Unplanned", "median_weeks"]) and out.loc["Unplanned", "previous_people"] == 30
+    assert not out.loc["Planned", "suppressed"]
+
+
+def test_back_in_treatment_measure():
+    from analysis import profiles
+
+    rows = _exits_after({"dropped_out": [2, 3, 4, 5, 6, 7]})
+    rows += [{"client_id": "dropped_out0", "episode_id": "z0", "triage_date": "2025-01-01"},
+             {"client_id": "dropped_out1", "episode_id": "z1", "triage_date": "2025-01-01",
+              "discharge_date": "2025-03-31", "discharge_reason": "dropped_out"}]
+    out = profiles.back_in_treatment(dataset(rows), fy=FY)
+    # 6 people discharged in the year (dropped_out1 counted once, by its last discharge on 31 March);
+    # dropped_out0 is back in treatment on 31 March
+    assert out[["count", "denominator"]].values.tolist() == [[1, 6]] and out.attrs["kind"] == PROPORTION

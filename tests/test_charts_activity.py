@@ -118,3 +118,10 @@ def test_faceted_bars_small_counts_show_star():
 
 def test_faceted_bars_empty():
     assert charts_activity.faceted_comparison_bars(pd.DataFrame(), "intervention", "sex", "t", "a", "b") is None
+
+
+def test_time_summary_bars_by_exit_group():
+    frame = summary([10, 10, 20], [False] * 3).rename(columns={"status": "exit_group"})
+    frame["exit_group"] = ["Planned", "Unplanned", "Other / not known"]
+    figure = charts_activity.time_summary_bars(frame, "t", "2024/25", "2023/24", category="exit_group")
+    assert list(figure.data[3].x) == ["Planned", "Unplanned", "Other / not known"]

@@ -26,3 +26,15 @@ def test_unmapped_codes_are_counted():
 @pytest.mark.parametrize("column", list(CODE_LISTS))
 def test_every_code_maps_to_a_declared_group(column):
     assert set(CODE_LISTS[column].values()) <= set(GROUP_ORDER[column]) | {NOT_RECORDED}
+
+
+def test_exit_group_other_and_unknown_reasons_are_other_not_known():
+    # GLOSSARY "Other / not known": the NDTMS "other" reason, an empty reason and an unmapped code
+    from analysis.codes import OTHER_NOT_KNOWN, exit_group
+
+    codes = pd.Series(["completed_drug_free", "dropped_out", "transferred_in_custody", "Other", None, "", "zzz"])
+    groups = exit_group(map_codes(codes, "discharge_reason")).astype(str).tolist()
+    assert groups == ["Planned", "Unplanned", "Transferred"] + [OTHER_NOT_KNOWN] * 4
+    assert GROUP_ORDER["discharge_reason"][-1] == OTHER_NOT_KNOWN
+    # data quality still sees the unmapped code as unmapped
+    assert map_codes(codes, "discharge_reason").astype(str).tolist()[-1] == UNMAPPED

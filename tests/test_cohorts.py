@@ -1,5 +1,6 @@
 """Cohort definitions (GLOSSARY) on hand-built episodes, boundaries on both sides."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,6 +94,35 @@ def test_exits_and_successful_completion():
     assert cohorts.successful_completions(eps, FY) == (2, 3)
 
 
+def test_exits_with_other_or_unknown_reasons_stay_exits():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-01-01", "discharge_date": "2024-05-01",
+         "discharge_reason": "completed_drug_free"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-01-01", "discharge_date": "2024-05-01",
+         "discharge_reason": "Other"},  # the NDTMS "other" reason
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-01-01", "discharge_date": "2024-05-01",
+         "discharge_reason": "moved away"},  # a local code mapped to no group
+        {"client_id": "d", "episode_id": "4", "triage_date": "2024-01-01", "discharge_date": "2024-05-01"},  # empty
+        {"client_id": "e", "episode_id": "5", "triage_date": "2024-01-01", "discharge_date": "2024-05-01",
+         "discharge_reason": "transferred_not_in_custody"},
+    ])
+    people = cohorts.exits(eps, FY).set_index("client_id")["exit_group"].astype(str).to_dict()
+    assert people == {"a": "Planned", "b": "Other / not known", "c": "Other / not known",
+                      "d": "Other / not known", "e": "Transferred"}
+    # planned / (all exits - transfers) = 1 / (5 - 1)
+    assert cohorts.successful_completions(eps, FY) == (1, 4)
+
+
+def test_successful_completion_of_a_real_shaped_extract():
+    # 24 completed, 28 dropped out, 40 with a reason the service writes as "Left - no reason given"
+    # (unmapped), 8 transferred: 24 / (100 - 8) = 24 / 92, not 24 / 52
+    reasons = (["completed_drug_free"] * 24 + ["dropped_out"] * 28 + ["Left - no reason given"] * 40
+               + ["transferred_not_in_custody"] * 8)
+    eps = episodes([{"client_id": f"p{i}", "episode_id": str(i), "triage_date": "2024-04-01",
+                     "discharge_date": "2024-09-01", "discharge_reason": reason} for i, reason in enumerate(reasons)])
+    assert cohorts.successful_completions(eps, FY) == (24, 92)
+
+
 @pytest.mark.parametrize("days, retained", [(83, False), (84, True), (85, True)])
 def test_retention_12_weeks_boundary(days, retained):
     start = pd.Timestamp("2024-06-01")
@@ -174,3 +204,158 @@ def test_person_order_is_checked_not_assumed():
     assert not cohorts.in_person_order(episodes(later_first))
     # either way the prepared episodes come out in person order
     assert list(cohorts.prepare_episodes(episodes(later_first))["episode_id"]) == ["2", "3", "1", "0"]
+
+
+# ------------------------------------------------------------------ effective treatment (NI 40)
+def test_effective_treatment_any_adult_episode_in_the_year_qualifies():
+    eps = episodes([
+        # a: a 20-week episode completed in the year, then restarted 4 weeks before 31 March. The latest
+        # episode alone is not effective; the earlier one in the year is, so a counts (GLOSSARY)
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "discharge_date": "2024-09-18",
+         "discharge_reason": "completed_drug_free"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2025-03-03"},
+        # b: dropped out after 11 weeks (77 days), then restarted near the year end: not effective
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-05-01", "discharge_date": "2024-07-17",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "b", "episode_id": "4", "triage_date": "2025-03-03"},
+        # c: a long episode that ended before the year does not count for this year
+        {"client_id": "c", "episode_id": "5", "triage_date": "2023-01-01", "discharge_date": "2024-03-31",
+         "discharge_reason": "completed_drug_free"},
+        {"client_id": "c", "episode_id": "6", "triage_date": "2025-03-03"},
+        # d: a long young people's episode in the year does not count (adult episodes only)
+        {"client_id": "d", "episode_id": "7", "triage_date": "2024-04-01", "discharge_date": "2024-12-01",
+         "discharge_reason": "completed_drug_free", "service": "young_people", "age_at_triage": 17},
+        {"client_id": "d", "episode_id": "8", "triage_date": "2025-03-03", "age_at_triage": 18},
+    ])
+    subs = substances([(str(i), 1, "heroin") for i in range(1, 9)])
+    assert cohorts.effective_treatment(eps, subs, FY) == (1, 4)
+
+
+@pytest.mark.parametrize("days, effective", [(83, False), (84, True)])
+def test_effective_treatment_retained_to_the_year_end_when_open(days, effective):
+    eps = episodes([{"client_id": "a", "episode_id": "1", "triage_date": FY.end - pd.Timedelta(days=days)}])
+    assert cohorts.effective_treatment(eps, substances([("1", 2, "crack")]), FY) == (int(effective), 1)
+
+
+def test_effective_treatment_planned_exit_within_12_weeks_only_if_planned():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-06-01", "discharge_date": "2024-06-20",
+         "discharge_reason": "completed_occasional_user"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-06-01", "discharge_date": "2024-06-20",
+         "discharge_reason": "transferred_not_in_custody"},
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-06-01", "discharge_date": "2024-06-20",
+         "discharge_reason": "Other"},
+    ])
+    subs = substances([("1", 3, "methadone"), ("2", 1, "heroin"), ("3", 1, "crack")])
+    assert cohorts.effective_treatment(eps, subs, FY) == (1, 3)
+
+
+def test_effective_treatment_is_not_applicable_to_young_people():
+    eps = episodes([{"client_id": "a", "episode_id": "1", "triage_date": "2024-04-01"}])
+    subs = substances([("1", 1, "heroin")])
+    # never the adult figure for the young people's service
+    assert cohorts.effective_treatment(eps, subs, FY, Filters(service="Young people")) is None
+    assert cohorts.effective_treatment(eps, subs, FY, Filters(service="Adults")) == (1, 1)
+
+
+# ------------------------------------------------------------------ retention (checked against the glossary)
+def test_retention_first_triage_in_the_year_decides_and_counts_people():
+    eps = episodes([
+        # a: first triage in the year lasted 30 days; a later long episode does not make a retained
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "discharge_date": "2024-05-31",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-06-15"},
+        # b: an episode triaged last year is not b's first triage in the year; b's first is retained
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-01-01", "discharge_date": "2024-04-10",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "b", "episode_id": "4", "triage_date": "2024-06-01", "discharge_date": "2024-08-24",
+         "discharge_reason": "completed_drug_free"},  # 84 days
+        # c: first triage in the year 83 days before 31 March: not in the cohort
+        {"client_id": "c", "episode_id": "5", "triage_date": FY.end - pd.Timedelta(days=83)},
+    ])
+    assert cohorts.retention_12_weeks(eps, FY) == (1, 2)
+
+
+# ------------------------------------------------------------------ time in treatment by exit group
+def test_time_by_exit_group_uses_each_persons_last_discharge():
+    eps = episodes([
+        # a: dropped out after 2 weeks, then completed after 10 weeks: counted once, completed, 10 weeks
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-01", "discharge_date": "2024-04-15",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-05-01", "discharge_date": "2024-07-10",
+         "discharge_reason": "completed_drug_free"},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-01-08", "discharge_date": "2024-04-29",
+         "discharge_reason": "dropped_out"},  # 16 weeks, triaged before the year
+        {"client_id": "c", "episode_id": "4", "triage_date": "2024-06-01", "discharge_date": "2024-06-29",
+         "discharge_reason": "dropped_out"},  # 4 weeks
+        {"client_id": "d", "episode_id": "5", "triage_date": "2024-06-01", "discharge_date": "2024-06-08"},  # 1 week
+        {"client_id": "e", "episode_id": "6", "triage_date": "2024-06-01"},  # open: not discharged
+    ])
+    summary = cohorts.summarise_time_by_exit_group(cohorts.time_by_exit_group(eps, FY)).set_index("exit_group")
+    assert list(summary.index) == ["Planned", "Unplanned", "Transferred", "Other / not known"]
+    assert summary["people"].tolist() == [1, 2, 0, 1]
+    assert summary.loc["Planned", "median_weeks"] == pytest.approx(10)
+    assert summary.loc["Unplanned", "mean_weeks"] == pytest.approx(10)  # (16 + 4) / 2
+    assert summary.loc["Unplanned", "median_weeks"] == pytest.approx(10)
+    assert summary.loc["Other / not known", "mean_weeks"] == pytest.approx(1)
+    assert np.isnan(summary.loc["Transferred", "mean_weeks"])
+
+
+# ------------------------------------------------------------------ back in treatment
+def test_back_in_treatment_on_31_march():
+    eps = episodes([
+        # a: discharged, then a later episode still open on 31 March: back
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-01", "discharge_date": "2024-07-01",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-12-01"},
+        # b: discharged, a later episode that ended on 31 March: not in treatment on 31 March
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-04-01", "discharge_date": "2024-07-01",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "b", "episode_id": "4", "triage_date": "2024-12-01", "discharge_date": "2025-03-31",
+         "discharge_reason": "completed_drug_free"},
+        # c: discharged; an earlier episode open all along is not "in treatment again"
+        {"client_id": "c", "episode_id": "5", "triage_date": "2023-01-01"},
+        {"client_id": "c", "episode_id": "6", "triage_date": "2024-04-01", "discharge_date": "2024-07-01",
+         "discharge_reason": "transferred_in_custody"},
+        # d: discharged, later episode triaged 1 April 2025: not in treatment on 31 March
+        {"client_id": "d", "episode_id": "7", "triage_date": "2024-04-01", "discharge_date": "2024-07-01"},
+        {"client_id": "d", "episode_id": "8", "triage_date": "2025-04-01"},
+        # e: open, never discharged in the year: not in the cohort
+        {"client_id": "e", "episode_id": "9", "triage_date": "2024-04-01"},
+        # f: a young person discharged who is back in an adult service (any service counts)
+        {"client_id": "f", "episode_id": "10", "triage_date": "2024-04-01", "discharge_date": "2024-06-01",
+         "service": "young_people", "age_at_triage": 17, "discharge_reason": "completed_drug_free"},
+        {"client_id": "f", "episode_id": "11", "triage_date": "2024-09-01", "age_at_triage": 18},
+    ])
+    assert cohorts.back_in_treatment(eps, FY) == (2, 5)
+    assert cohorts.back_in_treatment(eps, FY, Filters(service="Young people")) == (1, 1)
+
+
+# ------------------------------------------------------------------ which episode describes a person
+def test_exits_and_retention_describe_a_person_by_their_latest_episode_in_the_year():
+    # GLOSSARY "Which episode describes a person": the latest episode in the year (selected service).
+    # a was 24 when triaged for the episode discharged in the year, and 25 at a later triage in it.
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-10", "discharge_date": "2024-09-01",
+         "discharge_reason": "completed_drug_free", "age_at_triage": 24},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-11-01", "age_at_triage": 25},
+    ])
+    older, younger = Filters(age_band="25-34"), Filters(age_band="18-24")
+    assert list(cohorts.exits(eps, FY, older)["client_id"]) == ["a"]
+    assert cohorts.exits(eps, FY, younger).empty
+    assert cohorts.successful_completions(eps, FY, older) == (1, 1)
+    assert cohorts.retention_12_weeks(eps, FY, older) == (1, 1)  # first triage decides retention
+    assert cohorts.retention_12_weeks(eps, FY, younger) == (0, 0)
+    assert cohorts.back_in_treatment(eps, FY, older) == (1, 1)
+    # the same rule for new presentations and re-presentations
+    eps = episodes([
+        {"client_id": "b", "episode_id": "1", "triage_date": "2020-01-01", "discharge_date": "2021-01-01",
+         "age_at_triage": 20},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-04-10", "discharge_date": "2024-09-01",
+         "discharge_reason": "completed_drug_free", "age_at_triage": 24},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-11-01", "age_at_triage": 25},
+    ])
+    assert list(cohorts.new_presentations(eps, FY, older)["client_id"]) == ["b"]
+    assert cohorts.new_presentations(eps, FY, younger).empty
+    assert list(cohorts.re_presentations(eps, FY, older)["client_id"]) == ["b"]
+    assert cohorts.re_presentations(eps, FY, younger).empty

@@ -98,19 +98,24 @@ def test_re_presentations(episodes_by_person, demo):
     assert len(cohorts.re_presentations(demo.episodes, FY)) == hand
 
 
+UNPLANNED = {"dropped_out", "treatment_withdrawn", "retained_in_custody", "declined", "onward_referral_refused", "died"}
+
+
 def test_exits_and_successful_completion(episodes_by_person, demo):
-    groups = {"Planned": 0, "Unplanned": 0, "Transferred": 0}
+    # GLOSSARY: an empty reason, the "other" reason or a code in no list is an exit of "Other / not known"
+    groups = {"Planned": 0, "Unplanned": 0, "Transferred": 0, "Other / not known": 0}
     for eps in episodes_by_person.values():
         out = [e for e in eps if e["discharge"] is not None and START <= e["discharge"] <= END]
         if not out:
             continue
         last = max(out, key=lambda e: (e["discharge"], e["episode_id"]))
         reason = last["discharge_reason"]
-        groups["Planned" if reason in PLANNED else "Transferred" if reason in TRANSFER else "Unplanned"] += 1
+        groups["Planned" if reason in PLANNED else "Transferred" if reason in TRANSFER
+               else "Unplanned" if reason in UNPLANNED else "Other / not known"] += 1
     exits = cohorts.exits(demo.episodes, FY)["exit_group"].astype(str).value_counts().to_dict()
-    assert exits == {k: v for k, v in groups.items() if v}
+    assert {k: v for k, v in exits.items() if v} == {k: v for k, v in groups.items() if v}
     assert cohorts.successful_completions(demo.episodes, FY) == (
-        groups["Planned"], groups["Planned"] + groups["Unplanned"])
+        groups["Planned"], sum(groups.values()) - groups["Transferred"])
 
 
 def test_time_in_treatment(episodes_by_person, demo):
@@ -146,6 +151,9 @@ def test_retention_12_weeks(episodes_by_person, demo):
 
 
 def test_effective_treatment(episodes_by_person, demo):
+    # GLOSSARY (revised): an adult OCU person (their latest adult episode in the year records opiates or
+    # crack at any rank) counts when ANY adult episode overlapping the year lasted 84 days or more (to
+    # discharge, or to 31 March if open) or ended in a planned exit by 31 March.
     subs = pd.read_parquet(ROOT / "data" / "demo" / "substances.parquet")
     ocu_codes = {"heroin", "methadone", "buprenorphine", "other_opiates", "crack"}
     ocu_episodes = set(subs.loc[subs["substance"].isin(ocu_codes), "episode_id"])
@@ -155,9 +163,68 @@ def test_effective_treatment(episodes_by_person, demo):
                   and (e["discharge"] is None or e["discharge"] >= START)]
         if not active or active[-1]["episode_id"] not in ocu_episodes:
             continue
-        latest = active[-1]
         total += 1
-        end = latest["discharge"] if latest["discharge"] is not None and latest["discharge"] <= END else END
-        completed = latest["discharge"] is not None and latest["discharge"] <= END and latest["discharge_reason"] in PLANNED
-        effective += (end - latest["triage"]).days >= 84 or completed
+
+        def qualifies(e):
+            ended = e["discharge"] is not None and e["discharge"] <= END
+            end = e["discharge"] if ended else END
+            return (end - e["triage"]).days >= 84 or (ended and e["discharge_reason"] in PLANNED)
+
+        effective += any(qualifies(e) for e in active)
     assert cohorts.effective_treatment(demo.episodes, demo.substances, FY) == (effective, total)
+
+
+REASON_GROUPS = [(PLANNED, "Planned"), (UNPLANNED, "Unplanned"), (TRANSFER, "Transferred")]
+
+
+def _last_exit(eps):
+    out = [e for e in eps if e["discharge"] is not None and START <= e["discharge"] <= END]
+    return max(out, key=lambda e: (e["discharge"], e["episode_id"])) if out else None
+
+
+def test_time_by_exit_group(episodes_by_person, demo):
+    weeks = defaultdict(list)
+    for eps in episodes_by_person.values():
+        last = _last_exit(eps)
+        if last is None:
+            continue
+        group = next((name for codes, name in REASON_GROUPS if last["discharge_reason"] in codes), "Other / not known")
+        weeks[group].append((last["discharge"] - last["triage"]).days / 7)
+    summary = cohorts.summarise_time_by_exit_group(cohorts.time_by_exit_group(demo.episodes, FY)).set_index("exit_group")
+    for group in ["Planned", "Unplanned", "Transferred"]:
+        assert summary.loc[group, "people"] == len(weeks[group]) > 50
+        assert summary.loc[group, "mean_weeks"] == pytest.approx(statistics.mean(weeks[group]))
+        assert summary.loc[group, "median_weeks"] == pytest.approx(statistics.median(weeks[group]))
+    assert summary.loc["Other / not known", "people"] == len(weeks["Other / not known"])
+
+
+def test_back_in_treatment(episodes_by_person, demo):
+    back = discharged = 0
+    for eps in episodes_by_person.values():
+        last = _last_exit(eps)
+        if last is None:
+            continue
+        discharged += 1
+        order = (last["triage"], last["episode_id"])
+        back += any((e["triage"], e["episode_id"]) > order and e["triage"] <= END
+                    and (e["discharge"] is None or e["discharge"] > END) for e in eps)
+    assert cohorts.back_in_treatment(demo.episodes, FY) == (back, discharged)
+    assert 0 < back < discharged
+
+
+def test_exits_of_an_age_band_use_the_latest_episode_in_the_year(episodes_by_person, demo):
+    from analysis.filters import Filters
+
+    planned = not_transferred = changed = 0
+    for eps in episodes_by_person.values():
+        last = _last_exit(eps)
+        if last is None:
+            continue
+        active = [e for e in eps if e["triage"] <= END and (e["discharge"] is None or e["discharge"] >= START)]
+        latest_age = active[-1]["age_at_triage"]
+        changed += (25 <= last["age_at_triage"] <= 34) != (25 <= latest_age <= 34)
+        if 25 <= latest_age <= 34:
+            planned += last["discharge_reason"] in PLANNED
+            not_transferred += last["discharge_reason"] not in TRANSFER
+    assert changed > 0, "some people change age band between their exit and their latest episode"
+    assert cohorts.successful_completions(demo.episodes, FY, Filters(age_band="25-34")) == (planned, not_transferred)

@@ -153,3 +153,24 @@ def test_clicking_a_district_on_the_map_filters_by_it(server, browser):
     assert "West Oxfordshire" in page.inner_text("[data-testid='stMain']")
     page.screenshot(path=str(ARTIFACTS / "districts_map_clicked.png"), full_page=True)
     page.close()
+
+
+def test_effective_treatment_not_applicable_to_young_people_and_new_exit_figures(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/overview?service=Young+people")
+    _wait_for_app(page)
+    _assert_no_error(page, "overview, young people")
+    tile = page.get_by_test_id("stMetric").filter(has_text="Effective treatment (NI 40, adult OCU)")
+    assert "Not applicable" in tile.inner_text()
+    assert "Not applicable to the young people's service" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "overview_young_people.png"), full_page=True)
+    page.goto(f"{server}/treatment_exits")
+    _wait_for_app(page)
+    _assert_no_error(page, "treatment_exits")
+    for heading in ("Time in treatment by exit group", "Back in treatment"):
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "did so after a median of" in body and "Exits with no known reason" in body
+    page.screenshot(path=str(ARTIFACTS / "treatment_exits_exit_groups.png"), full_page=True)
+    page.close()

@@ -87,3 +87,30 @@ def test_unmet_need_table_matches_the_analysis():
     ocu = "Opiates and/or crack (OCU)"
     assert table.loc[ocu, "In treatment 2024/25"] == f"{expected.loc[ocu, 'count']:,.0f}"
     assert table.loc[ocu, "Unmet need 2024/25"] == f"{expected.loc[ocu, 'unmet']:.0f}%"
+
+
+EFFECTIVE = "Effective treatment (NI 40, adult OCU)"
+
+
+def test_effective_treatment_tile_is_a_count_with_the_share_as_context():
+    from analysis import cohorts
+
+    at = run_overview()
+    data = load_demo()
+    effective, adult_ocu = cohorts.effective_treatment(data.episodes, data.substances, FinancialYear(2024))
+    before, _ = cohorts.effective_treatment(data.episodes, data.substances, FinancialYear(2023))
+    tile = metric(at, EFFECTIVE)
+    assert tile.value == f"{effective:,}"  # NI 40 is a count of people
+    assert tile.delta.startswith(f"{effective - before:+,} (")
+    share = f"{effective / adult_ocu * 100:.0f}%"
+    context = next(c.value for c in at.caption if c.value.startswith("Share of adult OCU"))
+    assert f"{share} (95% CI " in context and f"{effective:,} of {adult_ocu:,} people" in context
+
+
+def test_effective_treatment_is_not_applicable_to_young_people():
+    at = run_overview(service="Young people")
+    assert metric(at, EFFECTIVE).value == "Not applicable"
+    assert any("Not applicable to the young people's service" in c.value for c in at.caption)
+    at.selectbox(key="trend_indicator").set_value(EFFECTIVE).run()
+    assert not at.exception, at.exception
+    assert any("Not applicable to the young people's service" in i.value for i in at.info)

@@ -42,7 +42,7 @@ def test_page_values_match_hand_counts(data):
     assert exits.loc["Planned", "Count 2024/25"] == f"{groups['Planned']:,}"
     assert exits.loc["Unplanned", "Count 2023/24"] == f"{before['Unplanned']:,}"
     outcomes = table_with(at, "Indicator").set_index("Indicator")
-    rate = groups["Planned"] / (groups["Planned"] + groups["Unplanned"]) * 100
+    rate = groups["Planned"] / (groups.sum() - groups.get("Transferred", 0)) * 100  # planned / (all - transfers)
     assert outcomes.loc["Successful completion rate", "% 2024/25"] == f"{rate:.1f}"
     assert outcomes.loc["Successful completion rate", "Significant change"] in ("Yes", "No")
     presentations = table_with(at, "Presentation").set_index("Presentation")
@@ -82,3 +82,25 @@ def test_small_selection_shows_no_count_from_one_to_four(data):
     outcomes = table_with(at, "Indicator").set_index("Indicator")
     if 0 < exits.get("Unplanned", 0) < 5:
         assert outcomes.loc["Successful completion rate", "Count 2024/25"] == "*"
+
+
+def test_exit_time_back_in_treatment_and_unknown_exits_are_shown(data):
+    at = open_page()
+    fy = FinancialYear(2024)
+    summary = cohorts.summarise_time_by_exit_group(cohorts.time_by_exit_group(data.episodes, fy)).set_index("exit_group")
+    table = table_with(at, "Exit group")  # the exits-by-group table comes first
+    assert "Other / not known" in list(table["Exit group"])
+    time = next(df.value for df in at.dataframe if "Exit group" in df.value.columns
+                and "Median weeks 2024/25" in df.value.columns).set_index("Exit group")
+    assert list(time.index) == ["Planned", "Unplanned", "Transferred", "Other / not known"]
+    unplanned = summary.loc["Unplanned"]
+    assert time.loc["Unplanned", "People 2024/25"] == f"{int(unplanned['people']):,}"
+    assert time.loc["Unplanned", "Median weeks 2024/25"] == f"{unplanned['median_weeks']:.1f}"
+    assert any(f"did so after a median of {unplanned['median_weeks']:.0f} weeks" in c.value for c in at.caption)
+    back, discharged = cohorts.back_in_treatment(data.episodes, fy)
+    shown = table_with(at, "Measure").set_index("Measure").loc["Back in treatment on 31 March"]
+    assert shown["Count 2024/25"] == f"{back:,}" and shown["Denominator 2024/25"] == f"{discharged:,}"
+    assert shown["% 2024/25"] == f"{back / discharged * 100:.1f}"
+    assert shown["Significant change"] in ("Yes", "No")
+    assert any(m.value.startswith("Exits with no known reason") and f"of the {discharged:,} people" in m.value
+               for m in at.markdown)

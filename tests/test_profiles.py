@@ -67,3 +67,19 @@ def test_referrals_by_source_and_key_share():
     assert (share.loc[0, "count"], share.loc[0, "denominator"]) == (2, 4)
     young = profiles.referrals(data, fy=FY, filters=Filters(service="Young people"))
     assert young.loc[0, "count"] == 2
+
+
+def test_effective_treatment_is_a_count_with_its_share_and_not_applicable_to_young_people():
+    from analysis import indicators
+    from analysis.yoy import COUNT, PROPORTION
+
+    data = make_data()  # c: adult, heroin and crack, open since 1 May 2024: retained to 31 March
+    count = profiles.effective_treatment(data, fy=FY)
+    share = profiles.effective_treatment_share(data, fy=FY)
+    assert count["count"].tolist() == [1] and count.attrs["kind"] == COUNT
+    assert share[["count", "denominator"]].values.tolist() == [[1, 1]] and share.attrs["kind"] == PROPORTION
+    young = profiles.effective_treatment(data, fy=FY, filters=Filters(service="Young people"))
+    assert young["count"].isna().all() and young.attrs["not_applicable"] == profiles.NOT_APPLICABLE_TO_YOUNG_PEOPLE
+    indicator = indicators.BY_ID["effective_treatment"]
+    assert indicator.not_applicable(Filters(service="Young people")) == "Not applicable to the young people's service"
+    assert indicator.not_applicable(Filters()) is None and indicator.not_applicable(Filters(service="Adults")) is None

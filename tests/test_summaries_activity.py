@@ -74,3 +74,56 @@ def test_counts_sentence():
                           "suppressed": [False, True], "previous_suppressed": [False, False], "significant": [True, None]})
     assert counts_sentence(frame, "what", FY, PREVIOUS) == (
         "New 120 in 2024/25 (100 in 2023/24, a significant change); Re not shown for 2024/25 (fewer than 5).")
+
+
+def test_unknown_exits_sentence_gives_the_count_and_hides_a_small_one():
+    from analysis.summaries_activity import unknown_exits_sentence
+
+    frame = pd.DataFrame({"exit_group": ["Planned", "Other / not known"], "count": [24.0, 40.0],
+                          "denominator": [100.0, 100.0], "suppressed": [False, False],
+                          "previous_count": [30.0, np.nan], "previous_denominator": [90.0, 90.0],
+                          "previous_suppressed": [False, True]})
+    text = unknown_exits_sentence(frame, FY, PREVIOUS)
+    assert "40 of the 100 people discharged in 2024/25 (40%)" in text
+    assert "fewer than 5 (or a number that would reveal one) in 2023/24" in text
+    assert '"Other / not known"' in text
+    none = unknown_exits_sentence(frame[frame["exit_group"] == "Planned"], FY, PREVIOUS)
+    assert "none in 2024/25; none in 2023/24" in none
+
+
+def test_context_sentence_gives_share_interval_and_people():
+    from analysis.summaries_activity import context_sentence
+
+    row = pd.Series({"count": 1389.0, "denominator": 1531.0, "value": 90.7, "lower": 89.2, "upper": 92.1,
+                     "suppressed": False, "previous_value": 88.6, "previous_suppressed": False, "significant": False})
+    text = context_sentence(row, "Share", FY, PREVIOUS)
+    assert text == ("Share: 91% (95% CI 89% to 92%; 1,389 of 1,531 people) in 2024/25; 89% in 2023/24 "
+                    "(not a significant change).")
+    row["suppressed"] = True
+    assert "not shown for 2024/25" in context_sentence(row, "Share", FY, PREVIOUS)
+    assert "1,389" not in context_sentence(row, "Share", FY, PREVIOUS)
+
+
+def test_exit_time_sentence_leads_with_those_who_dropped_out():
+    from analysis.summaries_activity import exit_time_sentence
+
+    frame = pd.DataFrame({"exit_group": ["Planned", "Unplanned", "Transferred", "Other / not known"],
+                          "median_weeks": [26.0, 9.2, np.nan, np.nan], "suppressed": [False, False, False, True],
+                          "previous_median_weeks": [25.0, 10.0, 30.0, np.nan],
+                          "previous_suppressed": [False, False, False, False]})
+    text = exit_time_sentence(frame, FY, PREVIOUS)
+    assert text == ("People discharged in 2024/25 who dropped out or left (unplanned exit) did so after a median "
+                    "of 9 weeks (10 in 2023/24); completed (planned exit): 26 weeks (25 in 2023/24); "
+                    "transferred: nobody (30 in 2023/24); other or not known reason: not shown (fewer than 5 "
+                    "people, or would reveal such a group).")
+    frame.loc[1, "suppressed"] = True
+    assert exit_time_sentence(frame, FY, PREVIOUS).startswith(
+        "Median weeks in treatment of people discharged in 2024/25: dropped out or left (unplanned exit): not shown")
+
+
+def test_largest_sentence_shows_a_recorded_reason_as_text_not_markdown():
+    frame = pd.DataFrame({"reason": ["[moved](http://x.example) *away*"], "count": [40.0], "value": [40.0],
+                          "suppressed": [False], "previous_count": [30.0], "previous_suppressed": [False]})
+    text = largest_sentence(frame, "reason", "Most common reason", "people discharged", FY, PREVIOUS)
+    assert r"**\[moved\]\(http\://x\.example\) \*away\***" in text
+    assert "[moved](" not in text and " *away*" not in text

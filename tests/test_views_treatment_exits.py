@@ -46,9 +46,9 @@ def test_exit_groups_reasons_and_completion_match_hand_counts(data, figures):
     dropped = (people["discharge_reason"] == "dropped_out").sum()
     assert figures.exit_reasons.set_index("discharge_reason").loc["dropped out", "count"] == dropped
     completion = figures.outcomes.set_index("indicator").loc[COMPLETION]
-    planned, unplanned = groups["Planned"], groups["Unplanned"]
-    assert completion["count"] == planned and completion["denominator"] == planned + unplanned
-    assert completion["value"] == pytest.approx(planned / (planned + unplanned) * 100)
+    planned, not_transferred = groups["Planned"], len(people) - groups.get("Transferred", 0)
+    assert completion["count"] == planned and completion["denominator"] == not_transferred
+    assert completion["value"] == pytest.approx(planned / not_transferred * 100)
 
 
 def test_retention_and_presentations_match_the_cohort_definitions(data, figures):
@@ -90,13 +90,17 @@ def test_interventions_by_sex_match_the_profile(data, figures):
 
 def test_small_selection_hides_every_count_from_one_to_four(data):
     small = treatment_exits(data, FY, PREVIOUS, SMALL)
-    for name in ["interventions", "time_bins", "exit_groups", "exit_reasons", "outcomes", "presentations"]:
+    for name in ["interventions", "time_bins", "exit_groups", "exit_reasons", "outcomes", "presentations", "back"]:
         frame = getattr(small, name)
         shown = board.display_table(frame, [(c, c) for c in COUNT_COLUMNS])
         assert not is_disclosive(shown, COUNT_COLUMNS), name
-    summary = small.time_summary
-    visible = summary.loc[~summary["suppressed"], "people"]
-    assert not ((visible > 0) & (visible < 5)).any()
+    for summary in (small.time_summary, small.exit_time):
+        visible = summary.loc[~summary["suppressed"], "people"]
+        assert not ((visible > 0) & (visible < 5)).any()
+        assert summary.loc[summary["suppressed"], ["mean_weeks", "median_weeks"]].isna().all().all()
+    # a group the exits figure hides is hidden in the time-by-exit-group figure too
+    hidden = set(small.exit_groups.loc[small.exit_groups["suppressed"], "exit_group"])
+    assert hidden <= set(small.exit_time.loc[small.exit_time["suppressed"], "exit_group"])
 
 
 def test_small_selection_keeps_hidden_exits_hidden(data):

@@ -67,6 +67,13 @@ def headline(label: str, row: pd.Series, kind: str, comparison_label: str, defin
     )
 
 
+def not_applicable(label: str, reason: str, definition: str) -> None:
+    """A headline tile for an indicator that does not apply to the selection (e.g. NI 40, an adults'
+    indicator, with the young people's service selected): says so, and shows no figure."""
+    st.metric(label, "Not applicable", help=f"{reason}. {definition}")
+    st.caption(reason + ".")
+
+
 def figure_block(
     figure: go.Figure | None,
     table: pd.DataFrame,

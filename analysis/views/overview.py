@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis import board, districts, indicators, profiles, unmet_need, yoy
+from analysis import activity, board, districts, indicators, profiles, unmet_need, yoy
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.summaries import change_sentence, most_common_sentence
+from analysis.summaries_activity import context_sentence
 
 
 @dataclass
@@ -25,13 +26,29 @@ class OverviewFigures:
     unmet_need_table: pd.DataFrame
     unmet_need_sentence: str
     notes: list[str]
+    #: Indicator id -> why it has no figure for this selection (e.g. NI 40 for young people); such an
+    #: indicator has no entry in ``headlines``.
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    #: Indicator id -> the sentence of its context proportion (``Indicator.context``), e.g. NI 40's share.
+    contexts: dict[str, str] = field(default_factory=dict)
 
 
 def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> OverviewFigures:
     """Every figure of the Overview page for the selection (all suppressed for a board)."""
-    headlines, summaries = {}, {}
+    headlines, summaries, not_applicable, contexts = {}, {}, {}, {}
     for indicator in indicators.INDICATORS:
+        reason = indicator.not_applicable(filters)
+        if reason:
+            not_applicable[indicator.id], summaries[indicator.id] = reason, f"{indicator.label}: {reason}."
+            continue
         row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
+        if indicator.context is not None:
+            context = board.suppress_comparison(
+                yoy.compare_years(indicator.context, fy, comparison, data, filters=filters))
+            # the share's count and denominator with the headline count would give away a hidden
+            # complement (denominator - count of 1-4), so the count is hidden wherever the share is
+            row = activity.hide_rows(row, context["suppressed"], context["previous_suppressed"])
+            contexts[indicator.id] = context_sentence(context.iloc[0], context.attrs.get("label", ""), fy, comparison)
         headlines[indicator.id] = row
         summaries[indicator.id] = change_sentence(
             indicator.label, row.iloc[0], row.attrs["kind"], fy, comparison,
@@ -49,11 +66,17 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
     return OverviewFigures(
         headlines, sentence, summaries,
         unmet_need.unmet_need_table(need_now, need_before, fy, comparison),
-        unmet_need.unmet_need_sentence(need_now, fy), list(dict.fromkeys(notes)),
+        unmet_need.unmet_need_sentence(need_now, fy), list(dict.fromkeys(notes)), not_applicable, contexts,
     )
 
 
 def overview_trend(data: Dataset, indicator_id: str, filters: Filters) -> pd.DataFrame:
-    """One indicator over every year in the data, with intervals, suppressed year by year."""
+    """One indicator over every year in the data, with intervals, suppressed year by year. An
+    indicator that does not apply to the selection gives no rows and ``attrs["not_applicable"]``."""
     indicator = indicators.BY_ID[indicator_id]
+    reason = indicator.not_applicable(filters)
+    if reason:
+        empty = pd.DataFrame(columns=["year", "count", "denominator", "value", "lower", "upper", "suppressed"])
+        empty.attrs.update(kind=yoy.COUNT, per=indicator.per, label=indicator.label, not_applicable=reason)
+        return empty
     return board.suppress_measure(yoy.trend(indicator.compute, data.years, data, filters=filters), group_cols=["year"])

@@ -11,10 +11,18 @@ from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.summaries import change_sentence
-from analysis.summaries_activity import counts_sentence, interventions_sentence, largest_sentence, time_sentence
+from analysis.summaries_activity import (
+    counts_sentence,
+    exit_time_sentence,
+    interventions_sentence,
+    largest_sentence,
+    time_sentence,
+    unknown_exits_sentence,
+)
 
 COMPLETION, RETENTION = "Successful completion rate", "12-week retention"
 NEW, RE = "New presentations", "Re-presentations"
+BACK = "Back in treatment on 31 March"
 
 
 @dataclass
@@ -24,9 +32,12 @@ class TreatmentFigures:
     Year-on-year frames (``board.suppress_comparison`` plus ``analysis.activity`` checks):
     ``interventions`` (sex, intervention), ``time_bins`` (weeks), ``exit_groups`` (exit_group),
     ``exit_reasons`` (exit_group, discharge_reason), ``outcomes`` (indicator: completion rate and
-    12-week retention) and ``presentations`` (presentation: new and re-presentations, counts).
-    ``time_summary`` is ``activity.time_in_treatment_summary``. ``summaries`` holds one sentence
-    per figure under the same names; ``lookback`` states the look-back of each presentation count.
+    12-week retention), ``presentations`` (presentation: new and re-presentations, counts) and
+    ``back`` (measure: people discharged in the year back in treatment on 31 March).
+    ``time_summary`` is ``activity.time_in_treatment_summary``; ``exit_time`` is
+    ``activity.time_by_exit_group_summary`` (also hidden wherever ``exit_groups`` hides the group).
+    ``summaries`` holds one sentence per figure under the same names (and ``unknown_exits``: how many
+    exits have no known reason); ``lookback`` states the look-back of each presentation count.
     """
 
     interventions: pd.DataFrame
@@ -34,8 +45,10 @@ class TreatmentFigures:
     time_summary: pd.DataFrame
     exit_groups: pd.DataFrame
     exit_reasons: pd.DataFrame
+    exit_time: pd.DataFrame
     outcomes: pd.DataFrame
     presentations: pd.DataFrame
+    back: pd.DataFrame
     summaries: dict[str, str]
     lookback: dict[str, str]
 
@@ -94,15 +107,19 @@ def treatment_exits(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
 
     Definitions (GLOSSARY): interventions received during the year by people in treatment, as % of
     people of that sex; time in treatment from triage to discharge or 31 March (each person's latest
-    episode); exits by last discharge in the year; successful completion = planned / (planned +
-    unplanned), hidden where it would reveal a planned or unplanned count the exits figure hides;
-    12-week retention as ``cohorts.retention_12_weeks``; proportions with Wilson 95% intervals and
-    Newcombe's test against the comparison year, counts with the exact test of two Poisson counts."""
+    episode), and by exit group for people discharged in the year; exits by last discharge in the year,
+    with "Other / not known" for the "other" reason, no reason or an unmapped code; successful
+    completion = planned / (all exits - transfers), hidden where it would reveal a count the exits
+    figure hides; 12-week retention as ``cohorts.retention_12_weeks``; back in treatment as
+    ``cohorts.back_in_treatment``; proportions with Wilson 95% intervals and Newcombe's test against
+    the comparison year, counts with the exact test of two Poisson counts."""
     interventions = _interventions(data, fy, comparison, filters)
     time_bins = board.suppress_comparison(
         activity.compare(activity.time_in_treatment_bins, data, fy, comparison, key="weeks", filters=filters))
     time_summary = activity.time_in_treatment_summary(data, fy, comparison, filters)
     exit_groups, exit_reasons = _exits(data, fy, comparison, filters)
+    exit_time = activity.hide_time_groups(activity.time_by_exit_group_summary(data, fy, comparison, filters),
+                                          exit_groups)
 
     completion = activity.compare(profiles.successful_completion_rate, data, fy, comparison, filters=filters)
     by_groups = activity.completion_hidden_by_groups(exit_groups)
@@ -112,6 +129,9 @@ def treatment_exits(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
     retention = activity.compare(profiles.retention_12_weeks, data, fy, comparison, filters=filters)
     retention = activity.hide_rows(board.suppress_comparison(retention), *activity.small_complement(retention))
     outcomes = _stack({COMPLETION: completion, RETENTION: retention}, "indicator")
+
+    back = activity.compare(profiles.back_in_treatment, data, fy, comparison, filters=filters)
+    back = _stack({BACK: board.suppress_comparison(back)}, "measure")
 
     presentations = _stack({
         NEW: board.suppress_comparison(yoy.compare_years(profiles.new_presentations, fy, comparison, data,
@@ -133,8 +153,13 @@ def treatment_exits(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
                                         fy, comparison),
         "exit_reasons": largest_sentence(exit_reasons, "discharge_reason", "Most common discharge reason",
                                          "people discharged", fy, comparison),
+        "unknown_exits": unknown_exits_sentence(exit_groups, fy, comparison),
+        "exit_time": exit_time_sentence(exit_time, fy, comparison),
+        "back": change_sentence(f"{BACK} (% of people discharged in the year)",
+                                back.iloc[0], yoy.PROPORTION, fy, comparison,
+                                suppressed=bool(back["change_suppressed"].iloc[0])),
         "outcomes": f"{sentence(outcomes, COMPLETION)} {sentence(outcomes, RETENTION)}",
         "presentations": counts_sentence(presentations, "presentation", fy, comparison),
     }
-    return TreatmentFigures(interventions, time_bins, time_summary, exit_groups, exit_reasons, outcomes,
-                            presentations, summaries, lookback_text(data))
+    return TreatmentFigures(interventions, time_bins, time_summary, exit_groups, exit_reasons, exit_time, outcomes,
+                            presentations, back, summaries, lookback_text(data))
