@@ -165,3 +165,30 @@ def test_small_selection_tooltips_show_no_count_from_1_to_4(small):
     hover = " ".join(str(h) for f in figures if f is not None for t in f.data for h in (t.hovertext or ()))
     assert "People" in hover
     assert not re.search(r"People[^:<]*: [1-4](<|$)", hover)
+
+
+@pytest.mark.parametrize("fy, filters", [
+    (FY, Filters()),
+    (FY, Filters(service="Young people", sex="Male", age_band="18-24")),  # another district hidden, Not known 0
+    (FinancialYear(2022), Filters(sex="Female", age_band="Under 15")),
+    (FY, Filters(service="Young people", sex="Female")),
+])
+def test_not_known_sentence_agrees_with_the_table(data, fy, filters):
+    """The sentence and the table's "Not known" row come from the same suppressed figure: hidden in
+    both, or the same number in both (issue 9: the sentence said hidden while the table showed it)."""
+    figures = view.districts_map(data, fy, FinancialYear(fy.start_year - 1), filters)
+    row = figures.district_table.set_index("District").loc[NOT_KNOWN]
+    shown = row[f"People {fy.label}"]
+    if shown == "*":
+        assert "is not shown" in figures.not_known
+    else:
+        assert "is not shown" not in figures.not_known
+        assert figures.not_known.startswith("No people" if shown == "0" else f"{shown} people"), figures.not_known
+
+
+def test_not_known_sentence_takes_its_share_from_the_partnership_total():
+    frame = pd.DataFrame({"district_code": ["A", "B", NOT_KNOWN], "district": ["A", "B", NOT_KNOWN],
+                          "count": [np.nan, 188.0, 12.0], "suppressed": [True, False, False]})
+    partnership = pd.Series({"count": 203.0, "suppressed": False})
+    text = view.not_known_sentence(frame, partnership, "aged 10-64", FY)
+    assert text.startswith("12 people in treatment aged 10-64 in 2024/25 (5.9% of 203) have no known district")

@@ -183,18 +183,23 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def not_known_sentence(frame: pd.DataFrame, ages: str, fy: FinancialYear) -> str:
-    """How many people in treatment (in the rate's ages) have no known district, and their share."""
+def not_known_sentence(frame: pd.DataFrame, partnership: pd.Series, ages: str, fy: FinancialYear) -> str:
+    """How many people in treatment (in the rate's ages) have no known district, and their share of
+    the partnership's people. Built from the same suppressed figures as the district table (its
+    "Not known" and "Partnership" rows), so the sentence hides what the table hides and shows what
+    it shows."""
     row = frame[frame["district_code"] == NOT_KNOWN].iloc[0]
-    counts = frame["count"]
-    if row["suppressed"] or counts.isna().any():
+    if row["suppressed"] or pd.isna(row["count"]):
         return (f"The number of people in treatment {ages} in {fy.label} whose district is not known is not "
                 "shown (it rests on, or would reveal, fewer than 5 people). They are counted in the partnership total.")
-    total = float(counts.sum())
-    if total == 0:
+    total = partnership.get("count")
+    if not partnership.get("suppressed", False) and pd.notna(total) and float(total) == 0:
         return f"No people in treatment in {fy.label} fall in the rate's age group ({ages}), so no district figure is given."
-    share = row["count"] / total * 100
-    return (f"{row['count']:,.0f} people in treatment {ages} in {fy.label} ({share:.1f}% of {total:,.0f}) have "
+    if row["count"] == 0:
+        return f"No people in treatment {ages} in {fy.label} have an unknown district."
+    share = ("" if partnership.get("suppressed", False) or pd.isna(total) else
+             f" ({row['count'] / float(total) * 100:.1f}% of {float(total):,.0f})")
+    return (f"{row['count']:,.0f} people in treatment {ages} in {fy.label}{share} have "
             "no known district: they are counted in the partnership rate but in no district's rate.")
 
 
@@ -282,7 +287,7 @@ def districts_map(
         rate_summary=rate_sentence(by_district, partnership.iloc[0], ages, fy),
         change_summary=change_rate_sentence(by_district, partnership.iloc[0], fy, comparison),
         funnel_summary=funnel_sentence(by_district, baseline),
-        not_known=not_known_sentence(by_district, ages, fy),
+        not_known=not_known_sentence(by_district, partnership.iloc[0], ages, fy),
         ward_summary=area_sentence(wards, "ward", fy, "wards"),
         postcode_summary=area_sentence(postcodes, "postcode district", fy, "postcode districts"),
     )
