@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import dataset as ds
-from analysis import profiles
+from analysis import activity, profiles
 from analysis.codes import map_codes
 from analysis.filters import ALL, NOT_KNOWN, Filters
 from analysis.periods import FinancialYear
@@ -86,3 +86,61 @@ def test_demo_referrals_by_district_add_up_to_the_total():
     assert len(never) > 100  # the demo has about 150 a year
     assert sum(by_district) == total
     assert ALL not in data.district_names
+
+
+# ------------------------------------------------------------------ people referred, led to triage
+def triage_data(with_episode_ids: bool = True) -> ds.Dataset:
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2025-04-05"},  # next year
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-06-01", "discharge_date": "2024-07-01"},
+        {"client_id": "d", "episode_id": "4", "triage_date": "2024-09-01", "service": "young_people",
+         "age_at_triage": 15},
+    ])
+    refs = pd.DataFrame({
+        "referral_id": ["r1", "r2", "r3", "r4", "r5", "r6", "r7"],
+        "client_id": ["a", "a", "b", "c", "d", "never", "c"],
+        "referral_date": pd.to_datetime(["2024-04-20", "2024-05-01", "2025-03-20", "2024-08-01", "2024-08-15",
+                                         "2024-10-01", "2023-05-01"]),
+        "referral_source": ["gp"] * 7,
+        # r1 led to episode 1 (same year); r2: a second referral of a, no episode; r3 led to an
+        # episode triaged next year; r4 names an episode triaged before the referral (a data error);
+        # r5 led to d's episode; r6: never treated; r7: last year
+        "episode_id": ["1", None, "2", "3", "4", None, "3"],
+    })
+    if not with_episode_ids:
+        refs["episode_id"] = None
+    refs["referral_source_group"] = map_codes(refs["referral_source"], "referral_source")
+    tables = {"episodes": eps, "substances": pd.DataFrame(columns=["episode_id", "rank", "substance", "substance_group"]),
+              "referrals": refs,
+              "districts": pd.DataFrame({"district_code": [OXFORD], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    return ds.from_tables(tables, label="test", version="t")
+
+
+def test_people_referred_counts_each_person_once():
+    data = triage_data()
+    assert activity.people_referred(data, fy=FY)["count"].iloc[0] == 5  # a (twice), b, c, d, never
+    assert activity.people_referred(data, fy=FY, filters=Filters(service="Young people"))["count"].iloc[0] == 1
+    assert activity.people_referred(data, fy=FinancialYear(2023))["count"].iloc[0] == 1
+
+
+def test_led_to_triage_by_the_referrals_episode():
+    data = triage_data()
+    assert activity.referral_link(data) == activity.LINK_BY_EPISODE
+    flags = activity.led_to_triage_flags(data, FY)
+    assert flags[flags].index.tolist() == ["r1", "r5"]
+    share = activity.referrals_led_to_triage(data, fy=FY)
+    assert (share["count"].iloc[0], share["denominator"].iloc[0]) == (2, 6)
+    assert share.attrs["link"] == activity.LINK_BY_EPISODE
+
+
+def test_led_to_triage_by_person_when_no_referral_records_an_episode():
+    data = triage_data(with_episode_ids=False)
+    assert activity.referral_link(data) == activity.LINK_BY_PERSON
+    flags = activity.led_to_triage_flags(data, FY)
+    # r1: a triaged 1 May, on or after 20 Apr; r2: referred 1 May, triaged the same day counts;
+    # r3: triage next year; r4: c's only episode began before the referral; r5: d triaged 1 Sep
+    assert flags[flags].index.tolist() == ["r1", "r2", "r5"]
+    adults = activity.led_to_triage_flags(data, FY, Filters(service="Adults"))
+    assert adults[adults].index.tolist() == ["r1", "r2"]
