@@ -40,7 +40,7 @@ def target_sentence(
     ``analysis.activity.target_status``. With no target set (``None``) the sentence says so and
     judges nothing (GLOSSARY "Key referring agencies": no target is assumed)."""
     target_text = "no target set" if target is None else f"target {target:g}%"
-    if not _shown(row.get("value")):
+    if not _shown(row.get("value")) or (target is not None and status.get("met") is None):
         return (f"Share of referrals from {agencies} in {fy.label}: not shown (it rests on, or would "
                 f"reveal, fewer than 5 referrals); {target_text}.")
     now = format_value(row["value"], PROPORTION)
@@ -48,7 +48,7 @@ def target_sentence(
     before = (f"{format_value(row['previous_value'], PROPORTION)} in {comparison.label}"
               if _shown(row.get("previous_value")) else f"{comparison.label} not shown")
     head = f"{now} ({interval}) of referrals came from {agencies} in {fy.label} ({before}); {target_text}"
-    if target is None or status.get("met") is None:
+    if target is None:
         return head + "."
     met = "met" if status["met"] else "not met"
     where = {"Significantly higher": "the interval lies above the target",

@@ -144,3 +144,12 @@ def test_led_to_triage_by_person_when_no_referral_records_an_episode():
     assert flags[flags].index.tolist() == ["r1", "r2", "r5"]
     adults = activity.led_to_triage_flags(data, FY, Filters(service="Adults"))
     assert adults[adults].index.tolist() == ["r1", "r2"]
+
+
+def test_the_definitions_page_says_what_changed_for_referrals():
+    from analysis import indicators
+
+    changes = dict(indicators.DEFINITION_CHANGES)
+    assert "Not known" in changes["Referrals of people never treated"]
+    assert "no target set" in changes["Key referring agencies target"]
+    assert {"people_referred", "referrals_led_to_triage"} <= set(indicators.BY_ID)
