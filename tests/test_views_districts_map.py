@@ -192,3 +192,29 @@ def test_not_known_sentence_takes_its_share_from_the_partnership_total():
     partnership = pd.Series({"count": 203.0, "suppressed": False})
     text = view.not_known_sentence(frame, partnership, "aged 10-64", FY)
     assert text.startswith("12 people in treatment aged 10-64 in 2024/25 (5.9% of 203) have no known district")
+
+
+def test_no_boundaries_no_map_but_tables_and_funnel(data, figures):
+    bare = view.districts_map(data, FY, COMPARISON, Filters(), district_boundaries=None, ward_boundaries=None)
+    assert bare.district_geojson["features"] == [] and bare.ward_geojson["features"] == []
+    assert bare.boundaries_note.startswith("No district boundaries match this data set's districts")
+    pd.testing.assert_frame_equal(bare.district_table, figures.district_table)
+    pd.testing.assert_frame_equal(bare.funnel_table, figures.funnel_table)
+    assert not bare.funnel_limits.empty
+    # wards are still counted, by code, from the episodes alone
+    assert bare.wards["count"].sum() == figures.wards["count"].sum()
+    assert figures.boundaries_note == ""
+
+
+def test_a_district_without_a_boundary_is_named(tmp_path, data):
+    import json
+
+    from analysis.dataset import DEMO_BOUNDARIES
+
+    partial = json.loads(DEMO_BOUNDARIES.read_text())
+    partial["features"] = [f for f in partial["features"] if f["properties"]["district_code"] != WEST]
+    path = tmp_path / "partial.geojson"
+    path.write_text(json.dumps(partial))
+    figures = view.districts_map(data, FY, COMPARISON, Filters(), district_boundaries=str(path))
+    assert figures.boundaries_note == ("No boundary for West Oxfordshire: left off the map, but in the tables "
+                                       "and the funnel plot.")
