@@ -208,8 +208,8 @@ def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
                                     keep="last").drop(columns="person", errors="ignore")
     as_text = {c: "object" for c in REFERRAL_ATTRIBUTES}
     if "episode_id" in ref and ref["episode_id"].notna().any():
-        own_episode = episodes[attributes].drop(columns="client_id").astype(as_text)
-        linked = ref.merge(own_episode, on="episode_id", how="left")
+        # merged as stored (categories), then made plain text on the referral rows only
+        linked = ref.merge(episodes[attributes].drop(columns="client_id"), on="episode_id", how="left")
     else:
         linked = ref.assign(**{c: pd.Series(pd.NA, index=ref.index, dtype="object") for c in REFERRAL_ATTRIBUTES})
     linked = linked.astype(as_text)
