@@ -36,6 +36,7 @@ if figure is None:
     st.warning(figures.boundaries_note or "No district boundaries match the data set's districts.",
                icon=":material/map:")
     st.page_link("pages/data.py", label="Upload your district boundaries on the Data page", icon=":material/upload:")
+    st.caption(figures.rate_summary if view == maps.RATE_VIEW else figures.change_summary)
 else:
     if figures.boundaries_note:
         st.caption(figures.boundaries_note)
