@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import cohorts, stats, yoy
+from analysis import cohorts, profiles, stats, yoy
 from analysis.codes import GROUP_ORDER
 from analysis.dataset import Dataset
-from analysis.filters import Filters
+from analysis.filters import Filters, select_service
 from analysis.periods import FinancialYear
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, suppress_counts, total_suppressed
 from analysis.yoy import COUNT, PROPORTION, measure
@@ -145,6 +145,60 @@ def compare(
 
 
 # ------------------------------------------------------------------ referrals
+#: How a referral is tied to its triage: by the referral's ``episode_id`` (the contract's "episode the
+#: referral led to") or, when the referrals table records no episode at all, by person.
+LINK_BY_EPISODE, LINK_BY_PERSON = "episode", "person"
+#: The definition of "led to triage", for each way of linking, as the page and the registry state it.
+LED_TO_TRIAGE_DEFINITION = {
+    LINK_BY_EPISODE: ("A referral received in the year led to triage in the year when the episode it led to "
+                      "(the referral's episode_id) was triaged on or after the referral date and on or before "
+                      "31 March of the same financial year."),
+    LINK_BY_PERSON: ("The referrals table records no episode ids, so a referral received in the year led to "
+                     "triage in the year when the same person had an episode (in the selected service) triaged "
+                     "on or after the referral date and on or before 31 March of the same financial year."),
+}
+
+
+def referral_link(data: Dataset) -> str:
+    """``LINK_BY_EPISODE`` when any referral records the episode it led to, else ``LINK_BY_PERSON``."""
+    ref = data.referrals
+    return LINK_BY_EPISODE if "episode_id" in ref and ref["episode_id"].notna().any() else LINK_BY_PERSON
+
+
+def people_referred(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People referred (GLOSSARY): distinct people (``client_id``) with at least one referral received
+    in the year in the selection (``profiles.referrals_in_year``), a person once however many
+    referrals they had."""
+    count = int(profiles.referrals_in_year(data, fy, filters)["client_id"].nunique())
+    return measure(pd.DataFrame({"count": [count]}), COUNT, label="People referred")
+
+
+def led_to_triage_flags(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.Series:
+    """For each referral received in the year in the selection (index ``referral_id``), whether it
+    led to triage in the year (``LED_TO_TRIAGE_DEFINITION`` for ``referral_link(data)``)."""
+    ref = profiles.referrals_in_year(data, fy, filters)[["referral_id", "client_id", "referral_date", "episode_id"]
+                                                        if "episode_id" in data.referrals else
+                                                        ["referral_id", "client_id", "referral_date"]]
+    episodes = data.episodes
+    if referral_link(data) == LINK_BY_EPISODE:
+        triage = ref.merge(episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
+    else:
+        own = select_service(episodes, filters)[["client_id", "triage_date"]].astype({"client_id": "object"})
+        triage = ref.astype({"client_id": "object"}).merge(own, on="client_id", how="left")
+    led = (triage["triage_date"] >= triage["referral_date"]) & (triage["triage_date"] <= fy.end)
+    return led.fillna(False).groupby(triage["referral_id"].to_numpy(), sort=False).any()
+
+
+def referrals_led_to_triage(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """Referrals received in the year that led to triage in the same year, as a % of referrals
+    received in the year (``LED_TO_TRIAGE_DEFINITION``; Wilson 95% interval)."""
+    flags = led_to_triage_flags(data, fy, filters)
+    frame = pd.DataFrame({"count": [int(flags.sum())], "denominator": [len(flags)]})
+    out = measure(frame, PROPORTION, label="Referrals that led to triage in the year")
+    out.attrs["link"] = referral_link(data)
+    return out
+
+
 def split_hidden_sources(by_source: pd.DataFrame, groups: Sequence[str]) -> tuple[bool, bool]:
     """Whether the key-agency count would give away a hidden source (this year, comparison year).
 
@@ -359,6 +413,9 @@ def time_summary_table(summary: pd.DataFrame, year_label: str, comparison_label:
 
 
 __all__ = [
+    "LED_TO_TRIAGE_DEFINITION",
+    "LINK_BY_EPISODE",
+    "LINK_BY_PERSON",
     "REASON_NOT_RECORDED",
     "TIME_BINS",
     "TIME_BIN_LABELS",
@@ -372,6 +429,10 @@ __all__ = [
     "hidden_reasons_of_hidden_groups",
     "hide_time_groups",
     "hide_rows",
+    "led_to_triage_flags",
+    "people_referred",
+    "referral_link",
+    "referrals_led_to_triage",
     "small_complement",
     "split_hidden_sources",
     "target_status",

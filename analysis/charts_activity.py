@@ -28,11 +28,12 @@ def _is_missing(value: object) -> bool:
 
 
 def share_against_target(
-    frame: pd.DataFrame, target: float, title: str, year_label: str, comparison_label: str
+    frame: pd.DataFrame, target: float | None, title: str, year_label: str, comparison_label: str
 ) -> go.Figure | None:
     """The share of the comparison year and the selected year as bars with 95% intervals, and the
-    target as a dashed horizontal line. ``frame`` is a one-row suppressed year-on-year proportion
-    frame (``analysis.views.referrals``); a hidden year shows ``*`` and no bar."""
+    target as a dashed horizontal line (none when ``target`` is None: no target is assumed).
+    ``frame`` is a one-row suppressed year-on-year proportion frame (``analysis.views.referrals``);
+    a hidden year shows ``*`` and no bar."""
     if frame.empty:
         return None
     figure = go.Figure()
@@ -44,8 +45,9 @@ def share_against_target(
             error_y=error_bars(part, prefix), hovertext=hover_text(part, prefix), hoverinfo="text+name",
             text=[SUPPRESSED if hidden else ""], textposition="outside",
         )
-    figure.add_hline(y=target, line_color=TARGET_COLOUR, line_dash=TARGET_DASH,
-                     annotation_text=f"Target {target:g}%", annotation_position="top left")
+    if target is not None:
+        figure.add_hline(y=target, line_color=TARGET_COLOUR, line_dash=TARGET_DASH,
+                         annotation_text=f"Target {target:g}%", annotation_position="top left")
     figure.update_yaxes(title=axis_title(PROPORTION, 100), rangemode="tozero")
     figure.update_xaxes(type="category")
     return layout(figure, title, height=360)

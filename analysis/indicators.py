@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import districts, profiles
+from analysis import activity, districts, profiles
 from analysis.codes import YOUNG_PEOPLE
 from analysis.filters import Filters
 
@@ -75,8 +75,25 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "referrals", "Referrals received",
-        "Referrals with a referral date in the financial year (referrals, not people).",
+        "Referrals with a referral date in the financial year (referrals, not people). A referral is counted "
+        "under the sex, age band and district of the episode it led to, else of the person's latest episode; "
+        "referrals of people never treated are counted in the total and under district, sex and service "
+        "\"Not known\" (their service is the referral's own where recorded).",
         "Referrals received", "", 1, NO_POLARITY, "referrals", SOURCE_REFERRALS, profiles.referrals,
+    ),
+    Indicator(
+        "people_referred", "People referred",
+        "Distinct people with at least one referral received in the financial year (each person once, "
+        "however many referrals they had), shown beside the number of referrals.",
+        "People referred", "", 1, NO_POLARITY, "people", SOURCE_REFERRALS, activity.people_referred,
+    ),
+    Indicator(
+        "referrals_led_to_triage", "Referrals that led to triage in the year",
+        activity.LED_TO_TRIAGE_DEFINITION[activity.LINK_BY_EPISODE] + " When the referrals table records no "
+        "episode ids, a referral is tied to its triage by person instead: an episode of the same person triaged "
+        "on or after the referral date and on or before 31 March.",
+        "Referrals received in the year that led to triage in the year", "Referrals received in the year", 100,
+        NO_POLARITY, "%", f"{SOURCE_REFERRALS}; {SOURCE_TREATMENT}", activity.referrals_led_to_triage,
     ),
     Indicator(
         "successful_completion", "Successful completion rate",
@@ -135,6 +152,18 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
     ("Time in treatment by exit group; back in treatment",
      "New: mean and median weeks in treatment of people discharged in the year, by exit group; and people "
      "discharged in the year who are in treatment again on 31 March."),
+    ("Referrals of people never treated",
+     "Counted in the total and now also under district \"Not known\" and sex \"Not known\" (before, about 150 "
+     "a year were in the total but in no district); their service is the referral's own where recorded, else "
+     "the service of the person's latest episode, else \"Not known\"."),
+    ("Key referring agencies target",
+     "No target is assumed (before, 20% was filled in): until the partnership sets one, the Referrals page says "
+     "\"no target set\". A target set on the page is stored with the data, with who set it and when."),
+    ("People referred (new)",
+     "Distinct people with a referral in the year, shown beside referrals received."),
+    ("Referrals that led to triage (new)",
+     "The share of referrals received in the year whose episode (the referral's episode_id) was triaged on or "
+     "after the referral date within the same year, with its Wilson 95% interval."),
 )
 
 

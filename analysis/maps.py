@@ -66,6 +66,35 @@ def load_boundaries(path: str | Path, tolerance: float = SIMPLIFY_TOLERANCE_DEGR
     return frame.set_geometry(gpd.GeoSeries(geometry, index=frame.index, crs=frame.crs)).to_geo_dict(drop_id=True)
 
 
+@functools.lru_cache(maxsize=16)
+def _feature_codes(path: str, code_property: str) -> frozenset[str]:
+    import json
+
+    features = json.loads(Path(path).read_text("utf-8")).get("features", [])
+    return frozenset(str(f.get("properties", {}).get(code_property)) for f in features)
+
+
+def boundary_codes(path: str | Path, code_property: str = "district_code") -> frozenset[str]:
+    """The area codes (``code_property`` of each feature) a GeoJSON boundary file holds, read once per path."""
+    return _feature_codes(str(path), code_property)
+
+
+def matches_any(path: str | Path, codes: object, code_property: str = "district_code") -> bool:
+    """Whether the boundary file has a boundary for at least one of ``codes`` (a map can be drawn)."""
+    return bool(boundary_codes(path, code_property) & {str(c) for c in codes})  # type: ignore[attr-defined]
+
+
+def covers(path: str | Path, codes: object, code_property: str = "district_code") -> bool:
+    """Whether the boundary file has a boundary for every one of ``codes`` (e.g. the bundled
+    Oxfordshire districts for a data set whose districts are all Oxfordshire's)."""
+    wanted = {str(c) for c in codes}  # type: ignore[attr-defined]
+    return bool(wanted) and wanted <= boundary_codes(path, code_property)
+
+
+#: An empty boundary set: no map is drawn (``district_map`` and ``area_count_map`` return None).
+NO_BOUNDARIES: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+
+
 def boundary_names(geojson: dict[str, Any], code_property: str, name_property: str) -> dict[str, str]:
     """Code to name of each feature of a GeoJSON dict (e.g. ward_code to ward_name)."""
     return {f["properties"][code_property]: f["properties"][name_property] for f in geojson["features"]}

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import cohorts
-from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, PLANNED, UNPLANNED
+from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, UNMAPPED, UNPLANNED
 from analysis.dataset import Dataset
-from analysis.filters import ALL, Filters, select_people
+from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
 
@@ -203,11 +203,12 @@ def substances(
 
 # ------------------------------------------------------------------ referrals
 def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Referrals received in the year, with the person's attributes from the episode the referral
-    led to (or, failing that, the person's latest episode in the data).
-    With every filter at "All" all referrals count, matched or not; otherwise only matched ones.
+    """Referrals received in the year, each with the service, sex, age band and district it is
+    counted under (``link_referrals``). With every filter at "All" all referrals count; a service
+    filter keeps referrals of that service; the other filters match the referral's attributes, so
+    district "Not known" holds the referrals of people never treated (GLOSSARY).
     The linking is done once per data set and year (``Dataset.remember``)."""
-    linked = data.remember(("referrals linked to episodes", fy), lambda: _link_referrals(data, fy))
+    linked = data.remember(("referrals linked to episodes", fy), lambda: link_referrals(data, fy))
     if filters == Filters():
         return linked
     if filters.service != ALL:
@@ -215,24 +216,50 @@ def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filte
     return select_people(linked, filters)
 
 
-def _link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
+#: The person attributes a referral is counted under (GLOSSARY "Referrals of people never treated").
+REFERRAL_ATTRIBUTES = ("service_group", "sex_group", "age_band", "district")
+
+
+def _recorded(values: pd.Series) -> pd.Series:
+    """Values that hold a group: not missing, not "Not recorded", not an unmapped code."""
+    text = values.astype("object")
+    return text.notna() & ~text.isin([NOT_RECORDED, UNMAPPED, NOT_KNOWN])
+
+
+def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
+    """Referrals with a referral date in ``fy``, with the attributes they are counted under.
+
+    GLOSSARY "Referrals of people never treated": sex, age band and district are those of the
+    episode the referral led to (its ``episode_id``), else of the person's latest episode in the
+    data, else "Not known" (a person never treated). The service is the referral's own service
+    where the referrals table records one (a ``service_group`` column), else that episode's, else
+    "Not known". Every referral is kept, so the district rows (with "Not known") add up to the total."""
     ref = data.referrals
-    ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
+    ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)].reset_index(drop=True)
+    own_service = ref["service_group"] if "service_group" in ref else pd.Series(pd.NA, index=ref.index)
+    ref = ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref])
     episodes = data.episodes
-    attributes = ["episode_id", "client_id", "service_group", "sex_group", "age_band", "district"]
+    attributes = ["episode_id", "client_id", *REFERRAL_ATTRIBUTES]
     latest = cohorts.one_per_person(episodes[attributes + (["person"] if "person" in episodes else [])],
                                     keep="last").drop(columns="person", errors="ignore")
+    as_text = {c: "object" for c in REFERRAL_ATTRIBUTES}
     if "episode_id" in ref and ref["episode_id"].notna().any():
+        # merged as stored (categories), then made plain text on the referral rows only
         linked = ref.merge(episodes[attributes].drop(columns="client_id"), on="episode_id", how="left")
     else:
-        linked = ref.assign(service_group=pd.NA, sex_group=pd.NA, age_band=pd.NA, district=pd.NA)
+        linked = ref.assign(**{c: pd.Series(pd.NA, index=ref.index, dtype="object") for c in REFERRAL_ATTRIBUTES})
+    linked = linked.astype(as_text)
     missing = linked["service_group"].isna()
     if missing.any():
         fallback = linked.loc[missing, ["client_id"]].merge(
-            latest.drop(columns="episode_id"), on="client_id", how="left"
+            latest.drop(columns="episode_id").astype(as_text), on="client_id", how="left"
         )
-        for column in ["service_group", "sex_group", "age_band", "district"]:
+        for column in REFERRAL_ATTRIBUTES:
             linked.loc[missing, column] = fallback[column].to_numpy()
+    recorded = _recorded(own_service).to_numpy()
+    linked.loc[recorded, "service_group"] = own_service.astype("object").to_numpy()[recorded]
+    for column in REFERRAL_ATTRIBUTES:
+        linked[column] = linked[column].fillna(NOT_KNOWN)
     return linked
 
 
@@ -342,6 +369,7 @@ __all__ = [
     "in_treatment_on_31_march",
     "interventions_by_sex",
     "key_referral_share",
+    "link_referrals",
     "monthly_referrals",
     "new_presentations",
     "people_by",

@@ -12,6 +12,8 @@ Layout of the store folder (its location is a setting: ``DAAT_DASHBOARD_STORE``,
     versions/.tmp-*/           a save in progress (or one killed half-way): ignored, removed by the next save
     mappings.json              column and code mappings, reused for the next upload of the same table
     settings.json              which data the app shows on start (demo or saved)
+    targets.json               targets the user set (e.g. the key referring agencies' share), per data
+                               set ("demo" or "saved"), with who set them and when, and every earlier setting
 
 A save writes the new version into a temporary folder beside the versions, fsyncs every file,
 renames the folder into place, then replaces ``CURRENT`` (temporary file + fsync + ``os.replace``).
@@ -73,6 +75,7 @@ VERSIONS_DIR = "versions"
 CURRENT_FILE = "CURRENT"
 MAPPINGS_FILE = "mappings.json"
 SETTINGS_FILE = "settings.json"
+TARGETS_FILE = "targets.json"
 MANIFEST_FILE = "manifest.json"
 REJECTED_DIR = "rejected"
 BOUNDARIES_FILE = "boundaries.geojson"
@@ -91,6 +94,8 @@ MODES: dict[str, str] = {
 REQUIRED_TABLES = ("episodes", "substances", "referrals", "districts", "population")
 #: Data sources the app can show.
 DEMO, SAVED = "demo", "saved"
+#: Name of the key-referring-agencies target in ``targets.json`` (GLOSSARY "Key referring agencies").
+KEY_REFERRAL_TARGET = "key_referring_agencies"
 #: Marks a missing value when rows are compared across files (never a real cell value).
 _NA_MARK = "\x00<NA>"
 
@@ -204,6 +209,43 @@ class SaveResult:
 
     version: Version
     changes: list[TableChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target share the user set: ``percent`` of referrals from ``groups``, who set it and when."""
+
+    percent: float
+    groups: tuple[str, ...]
+    set_by: str
+    set_at: pd.Timestamp
+
+    @property
+    def sentence(self) -> str:
+        """e.g. "Target 20% set by A. Analyst on 30 Nov 2026 at 12:50"."""
+        return f"Target {self.percent:g}% set by {self.set_by} on {self.set_at:%d %b %Y} at {self.set_at:%H:%M}"
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Target:
+        return cls(float(record["percent"]), tuple(record["groups"]), str(record["set_by"]),
+                   pd.Timestamp(record["set_at"]))
+
+
+def data_key(data: ds.Dataset) -> str:
+    """The key a data set's targets are stored under: "demo" for the bundled demo, else "saved"
+    (the partnership's saved data, whichever version is current: a target is the partnership's
+    decision, so it carries over when a new version is saved or an earlier one restored)."""
+    return DEMO if data.is_demo else SAVED
+
+
+def user_name(name: str | None = None) -> str:
+    """The name given, else the operating-system user, else "unknown"."""
+    if name and name.strip():
+        return name.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in some containers
+        return "unknown"
 
 
 # ---------------------------------------------------------------- merging (pure)
@@ -446,7 +488,7 @@ class Store:
             if not isinstance(item, Version):
                 found.append(f"Saved version {item[0]} is damaged: {item[1]}. It is not offered for restore; the "
                              "other versions are unaffected.")
-        for name in (MAPPINGS_FILE, SETTINGS_FILE):
+        for name in (MAPPINGS_FILE, SETTINGS_FILE, TARGETS_FILE):
             try:
                 self._read_json(name)
             except StoreError as error:
@@ -512,10 +554,13 @@ class Store:
         except (OSError, ValueError) as error:
             value = error
         if not isinstance(value, dict):
-            what = "saved column and code mappings" if name == MAPPINGS_FILE else "settings"
+            what, meanwhile = {
+                MAPPINGS_FILE: ("saved column and code mappings", "mappings are suggested afresh"),
+                TARGETS_FILE: ("targets", "no target is shown until one is set again"),
+            }.get(name, ("settings", "the demo data are shown on start"))
             raise StoreError(
                 f"The {what} file {path} is damaged and cannot be read. The app carries on without it "
-                f"({'mappings are suggested afresh' if name == MAPPINGS_FILE else 'the demo data are shown on start'}); "
+                f"({meanwhile}); "
                 "the next change moves it aside as a .damaged file and writes a new one. No saved version is affected."
             )
         return value
@@ -567,6 +612,52 @@ class Store:
             raise StoreError(f"The data source is 'demo' or 'saved', not '{source}'.")
         self.root.mkdir(parents=True, exist_ok=True)
         self._replace_json(SETTINGS_FILE, self._read_json_or_empty(SETTINGS_FILE) | {"source": source})
+
+    # ------------------------------------------------ targets
+    def target(self, key: str, name: str = KEY_REFERRAL_TARGET) -> Target | None:
+        """The target ``name`` set for the data ``key`` ("demo" or "saved"), or None when none is set."""
+        record = self._read_json_or_empty(TARGETS_FILE).get(key, {}).get(name, {}).get("current")
+        return Target.from_record(record) if record else None
+
+    def target_history(self, key: str, name: str = KEY_REFERRAL_TARGET) -> list[dict[str, Any]]:
+        """Every setting and clearing of the target, oldest first (what, by whom, when)."""
+        return list(self._read_json_or_empty(TARGETS_FILE).get(key, {}).get(name, {}).get("history", []))
+
+    def set_target(
+        self, key: str, percent: float, groups: Sequence[str], *, set_by: str | None = None,
+        name: str = KEY_REFERRAL_TARGET,
+    ) -> Target:
+        """Store a target for the data ``key`` (atomically, like every file of the store), with who set
+        it (``set_by``, else the operating-system user) and when; the earlier setting stays in the history."""
+        if key not in (DEMO, SAVED):
+            raise StoreError(f"Targets are kept for the 'demo' or the 'saved' data, not '{key}'.")
+        try:
+            value = float(percent)
+        except (TypeError, ValueError):
+            raise StoreError(f"The target must be a percentage from 0 to 100, not '{percent}'.") from None
+        if not 0 <= value <= 100:
+            raise StoreError(f"The target must be a percentage from 0 to 100, not {value:g}.")
+        chosen = tuple(str(g) for g in groups)
+        if not chosen:
+            raise StoreError("Choose at least one key referring agency before setting a target.")
+        record = {"percent": value, "groups": list(chosen), "set_by": user_name(set_by),
+                  "set_at": pd.Timestamp.now().isoformat(timespec="seconds")}
+        self._change_target(key, name, record, {"action": "set", **record})
+        return Target.from_record(record)
+
+    def clear_target(self, key: str, *, cleared_by: str | None = None, name: str = KEY_REFERRAL_TARGET) -> None:
+        """Remove the target (the page then says "no target set"); the clearing is kept in the history."""
+        entry = {"action": "cleared", "set_by": user_name(cleared_by),
+                 "set_at": pd.Timestamp.now().isoformat(timespec="seconds")}
+        self._change_target(key, name, None, entry)
+
+    def _change_target(self, key: str, name: str, record: dict[str, Any] | None, entry: dict[str, Any]) -> None:
+        with self._locked():
+            targets = self._read_json_or_empty(TARGETS_FILE)
+            slot = targets.setdefault(key, {}).setdefault(name, {})
+            slot["current"] = record
+            slot.setdefault("history", []).append(entry)
+            self._replace_json(TARGETS_FILE, targets)
 
     # ------------------------------------------------ writing
     @contextlib.contextmanager
@@ -790,7 +881,7 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
 
 
 __all__ = [
-    "ADD", "DEMO", "MODES", "REPLACE", "SAVED", "STORE_ENV", "UPDATE", "IncompleteStoreError",
-    "NoSavedDataError", "SaveResult", "Store", "StoreError", "TableChange", "Upload", "Version",
-    "default_location", "load_dataset", "merge_table", "store_location",
+    "ADD", "DEMO", "KEY_REFERRAL_TARGET", "MODES", "REPLACE", "SAVED", "STORE_ENV", "UPDATE",
+    "IncompleteStoreError", "NoSavedDataError", "SaveResult", "Store", "StoreError", "TableChange", "Target",
+    "Upload", "Version", "data_key", "default_location", "user_name", "load_dataset", "merge_table", "store_location",
 ]

@@ -45,25 +45,65 @@ def largest_sentence(
 
 
 def target_sentence(
-    row: pd.Series, status: dict[str, object], target: float, agencies: str, fy: FinancialYear,
+    row: pd.Series, status: dict[str, object], target: float | None, agencies: str, fy: FinancialYear,
     comparison: FinancialYear,
 ) -> str:
     """e.g. "23% (95% CI 21% to 25%) of referrals came from Education in 2024/25 (19% in
     2023/24); target 20%: met, and the interval lies above the target." ``status`` is
-    ``analysis.activity.target_status``."""
-    if status["met"] is None:
+    ``analysis.activity.target_status``. With no target set (``None``) the sentence says so and
+    judges nothing (GLOSSARY "Key referring agencies": no target is assumed)."""
+    target_text = "no target set" if target is None else f"target {target:g}%"
+    if not _shown(row.get("value")) or (target is not None and status.get("met") is None):
         return (f"Share of referrals from {agencies} in {fy.label}: not shown (it rests on, or would "
-                f"reveal, fewer than 5 referrals); target {target:g}%.")
+                f"reveal, fewer than 5 referrals); {target_text}.")
     now = format_value(row["value"], PROPORTION)
     interval = f"95% CI {format_value(row['lower'], PROPORTION)} to {format_value(row['upper'], PROPORTION)}"
     before = (f"{format_value(row['previous_value'], PROPORTION)} in {comparison.label}"
               if _shown(row.get("previous_value")) else f"{comparison.label} not shown")
+    head = f"{now} ({interval}) of referrals came from {agencies} in {fy.label} ({before}); {target_text}"
+    if target is None:
+        return head + "."
     met = "met" if status["met"] else "not met"
     where = {"Significantly higher": "the interval lies above the target",
              "Significantly lower": "the interval lies below the target"}.get(
         str(status["against_target"]), "the interval includes the target, so the difference may be chance")
-    return (f"{now} ({interval}) of referrals came from {agencies} in {fy.label} ({before}); "
-            f"target {target:g}%: {met}, and {where}.")
+    return f"{head}: {met}, and {where}."
+
+
+def people_referred_sentence(people: pd.Series, referrals: pd.Series, fy: FinancialYear,
+                             comparison: FinancialYear) -> str:
+    """e.g. "1,650 people were referred in 2024/25 (1,717 referrals), up from 1,600 in 2023/24 (not a
+    significant change)." Rows are suppressed year-on-year count rows; a hidden figure is not given."""
+    if not _shown(people.get("count")):
+        return f"People referred in {fy.label}: not shown (fewer than 5)."
+    made = (f" ({format_value(referrals['count'], COUNT)} referrals)" if _shown(referrals.get("count")) else "")
+    head = f"{format_value(people['count'], COUNT)} people were referred in {fy.label}{made}"
+    if not _shown(people.get("previous_count")):
+        return f"{head}; {comparison.label} not shown."
+    before = format_value(people["previous_count"], COUNT)
+    if people["count"] == people["previous_count"]:
+        movement = f"the same as in {comparison.label}"
+    else:
+        movement = f"{'up' if people['count'] > people['previous_count'] else 'down'} from {before} in {comparison.label}"
+    verdict = "a significant change" if bool(people.get("significant")) else "not a significant change"
+    return f"{head}, {movement} ({verdict})."
+
+
+def led_to_triage_sentence(row: pd.Series, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """e.g. "62% (95% CI 60% to 64%) of referrals received in 2024/25 led to triage in the year
+    (1,064 of 1,717); 60% in 2023/24 (not a significant change)." From a suppressed proportion row."""
+    if not _shown(row.get("value")):
+        return (f"Referrals that led to triage in {fy.label}: not shown (it rests on, or would reveal, "
+                "fewer than 5 referrals).")
+    interval = f"95% CI {format_value(row['lower'], PROPORTION)} to {format_value(row['upper'], PROPORTION)}"
+    of = (f" ({format_value(row['count'], COUNT)} of {format_value(row['denominator'], COUNT)})"
+          if _shown(row.get("count")) and _shown(row.get("denominator")) else "")
+    head = (f"{format_value(row['value'], PROPORTION)} ({interval}) of referrals received in {fy.label} led to "
+            f"triage in the year{of}")
+    if not _shown(row.get("previous_value")):
+        return f"{head}; {comparison.label} not shown."
+    verdict = "a significant change" if bool(row.get("significant")) else "not a significant change"
+    return f"{head}; {format_value(row['previous_value'], PROPORTION)} in {comparison.label} ({verdict})."
 
 
 def monthly_sentence(frame: pd.DataFrame) -> str:
@@ -216,8 +256,10 @@ __all__ = [
     "exit_time_sentence",
     "interventions_sentence",
     "largest_sentence",
+    "led_to_triage_sentence",
     "monthly_sentence",
     "plain",
+    "people_referred_sentence",
     "target_sentence",
     "time_sentence",
     "unknown_exits_sentence",

@@ -842,10 +842,13 @@ def age_structure_markdown() -> str:
 
 
 def people_in_treatment(episodes: Mapping[str, np.ndarray]) -> dict[tuple[int, str], int]:
-    """People in treatment during each covered financial year, by service (GLOSSARY definition).
+    """People in treatment during each covered financial year, by service and in all services
+    (key ``ALL_SERVICES``), by the GLOSSARY definition.
 
     A person counts in a year if one of their episodes was triaged on or before 31 March
     ending it and was open on 1 April starting it (no discharge date, or discharged on or after).
+    A person in both services in a year counts once in each service and once in all services,
+    so the all-services figure is distinct people, not the sum of the services.
     """
     triage, discharge = episodes["triage_date"], episodes["discharge_date"]
     counts = {}
@@ -855,15 +858,20 @@ def people_in_treatment(episodes: Mapping[str, np.ndarray]) -> dict[tuple[int, s
         for service in SERVICES:
             chosen = active & (episodes["service"] == service)
             counts[(fy, service)] = int(np.unique(episodes["client_id"][chosen]).size)
+        counts[(fy, ALL_SERVICES)] = int(np.unique(episodes["client_id"][active]).size)
     return counts
+
+
+#: Key of the all-services count in ``people_in_treatment``.
+ALL_SERVICES = "all"
 
 
 def headline_markdown(episodes: Mapping[str, np.ndarray]) -> str:
     counts = people_in_treatment(episodes)
-    lines = ["| financial year | young people | adults | total |", "|---|---|---|---|"]
+    lines = ["| financial year | young people | adults | all services (distinct people) |", "|---|---|---|---|"]
     for fy in range(FIRST_FY, LAST_FY + 1):
-        yp, adult = counts[(fy, "young_people")], counts[(fy, "adult")]
-        lines.append(f"| {fy}/{(fy + 1) % 100:02d} | {yp:,} | {adult:,} | {yp + adult:,} |")
+        yp, adult, everyone = counts[(fy, "young_people")], counts[(fy, "adult")], counts[(fy, ALL_SERVICES)]
+        lines.append(f"| {fy}/{(fy + 1) % 100:02d} | {yp:,} | {adult:,} | {everyone:,} |")
     return "\n".join(lines)
 
 
@@ -929,7 +937,8 @@ Made by `python data/make_demo_data.py` (seed {SEED}; running it twice gives byt
   young people's exits and four to five in ten adults' exits are planned; some transfers; some people
   re-present after an earlier episode (more often after an unplanned exit).
 - **Headline figures**: people in treatment during the year (GLOSSARY definition; a person in both
-  services in a year counts once in each):
+  services in a year counts once in each service, and once in all services, so the last column is
+  less than the sum of the two services):
 
 {headline_markdown(tables["episodes"])}
 

@@ -10,7 +10,7 @@ data = state.current_dataset()
 selection = state.selection()
 fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filters
 figures = state.compute(districts_map, data, fy, comparison, filters,
-                        district_boundaries=state.district_boundaries(data))
+                        district_boundaries=state.district_boundaries(data), ward_boundaries=state.ward_boundaries(data))
 labels = dict(year_label=fy.label, comparison_label=comparison.label)
 
 
@@ -33,8 +33,13 @@ title = (f"People in treatment per 1,000 population {figures.ages}, {fy.label}" 
 figure = maps.district_map(figures.districts, figures.district_geojson, view=view, title=title,
                            selected=filters.district, **labels)
 if figure is None:
-    st.info("No district boundaries match the data set's districts.")
+    st.warning(figures.boundaries_note or "No district boundaries match the data set's districts.",
+               icon=":material/map:")
+    st.page_link("pages/data.py", label="Upload your district boundaries on the Data page", icon=":material/upload:")
+    st.caption(figures.rate_summary if view == maps.RATE_VIEW else figures.change_summary)
 else:
+    if figures.boundaries_note:
+        st.caption(figures.boundaries_note)
     st.plotly_chart(figure, key="districts_map", on_select=choose_district, selection_mode="points", width="stretch")
     render.attribution()
     st.caption(figures.rate_summary if view == maps.RATE_VIEW else figures.change_summary)
@@ -57,9 +62,15 @@ wards, postcodes = st.tabs(["Wards", "Postcode districts"])
 with wards:
     ward_map = maps.area_count_map(figures.wards, figures.ward_geojson, code_property="ward_code",
                                    title=f"People in treatment by ward (2013 wards), {fy.label}", year_label=fy.label)
-    render.figure_block(ward_map, figures.ward_table, figures.ward_summary, key="districts_map_wards",
-                        filename="people_by_ward", empty_message=figures.ward_summary)
-    render.attribution()
+    if ward_map is None and not figures.ward_geojson["features"]:
+        st.info("No ward boundaries are held for these districts, so wards are listed by code without a map.")
+        st.caption(figures.ward_summary)
+        render.table_with_downloads(figures.ward_table, [figures.ward_summary], key="districts_map_wards",
+                                    filename="people_by_ward")
+    else:
+        render.figure_block(ward_map, figures.ward_table, figures.ward_summary, key="districts_map_wards",
+                            filename="people_by_ward", empty_message=figures.ward_summary)
+        render.attribution()
 with postcodes:
     bars = charts.comparison_bars(figures.postcodes, "name", f"Share of people in treatment by postcode district, "
                                   f"{fy.label}", fy.label, comparison.label)

@@ -30,6 +30,13 @@ def test_share_against_target_draws_both_years_and_the_target():
     assert "Count: 30" in bars[1].hovertext[0] and "95% CI" in bars[1].hovertext[0]
 
 
+def test_share_without_a_target_draws_no_target_line():
+    figure = charts_activity.share_against_target(share(30, 100, 20, 100), None, "Key agencies", "2024/25", "2023/24")
+    assert [s for s in figure.layout.shapes if s.type == "line"] == []
+    assert not any("Target" in str(a.text) for a in figure.layout.annotations)
+    assert len([t for t in figure.data if t.type == "bar"]) == 2
+
+
 def test_share_against_target_small_year_shows_star():
     figure = charts_activity.share_against_target(share(3, 50, 20, 100), 25.0, "Key agencies", "2024/25", "2023/24")
     current = figure.data[1]

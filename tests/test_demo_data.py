@@ -337,3 +337,20 @@ def test_demo_and_samples_load_through_the_loaders_with_no_rejected_rows(table):
     assert not result.warnings
     sample = loaders.load_table(SAMPLES / f"{table}.csv", table)
     assert len(sample.rejected) == 0 and len(sample.data) == len(pd.read_csv(SAMPLES / f"{table}.csv"))
+
+
+def test_readme_headline_all_services_column_is_distinct_people(episodes):
+    """data/README.md's headline table: the all-services column counts each person once, even when
+    they were in both services in the year (not young people + adults), as the app's headline does."""
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| (\d{4}/\d{2}) \| [\d,]+ \| [\d,]+ \| ([\d,]+) \|$", text, flags=re.MULTILINE))
+    assert set(rows) == {f"{fy}/{(fy + 1) % 100:02d}" for fy in COVERED_YEARS}
+    both_somewhere = False
+    for fy in COVERED_YEARS:
+        start, end = pd.Timestamp(fy, 4, 1), pd.Timestamp(fy + 1, 3, 31)
+        active = (episodes["triage_date"] <= end) & (episodes["discharge_date"].isna()
+                                                     | (episodes["discharge_date"] >= start))
+        distinct = episodes.loc[active, "client_id"].nunique()
+        both_somewhere |= distinct < _people_in_treatment(episodes, fy).sum()
+        assert int(rows[f"{fy}/{(fy + 1) % 100:02d}"].replace(",", "")) == distinct, fy
+    assert both_somewhere, "the check needs a year with someone in both services"

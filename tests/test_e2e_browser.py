@@ -174,3 +174,38 @@ def test_effective_treatment_not_applicable_to_young_people_and_new_exit_figures
     assert "did so after a median of" in body and "Exits with no known reason" in body
     page.screenshot(path=str(ARTIFACTS / "treatment_exits_exit_groups.png"), full_page=True)
     page.close()
+
+
+def test_a_referral_target_set_in_the_browser_is_kept_with_who_set_it(server, browser):
+    """No target is assumed; one set on the Referrals page is stored with the user's name and shown
+    again in a fresh browser session, with its line on the chart."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(f"{server}/referrals")
+    _wait_for_app(page)
+    assert "No target set." in page.inner_text("body")
+    page.get_by_text("Set or clear the target").click()
+    target = page.get_by_label("Target share (%)", exact=True).and_(page.locator("input"))
+    target.fill("15")
+    target.press("Enter")
+    _wait_for_app(page)
+    name = page.get_by_label("Set by", exact=True).and_(page.locator("input"))
+    name.fill("Browser Tester")
+    name.press("Enter")
+    _wait_for_app(page)
+    page.get_by_role("button", name="Save the target for").click()
+    page.get_by_text("Target 15% set by Browser Tester on").first.wait_for(timeout=60_000)
+    _wait_for_app(page)
+    _assert_no_error(page, "referrals target")
+    context.close()
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1200})
+    again = fresh.new_page()
+    again.goto(f"{server}/referrals")
+    _wait_for_app(again)
+    again.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    body = again.inner_text("body")
+    assert "Target 15% set by Browser Tester on" in body and "No target set." not in body
+    assert again.locator(".js-plotly-plot text", has_text="Target 15%").count() >= 1
+    again.screenshot(path=str(ARTIFACTS / "referrals_target.png"), full_page=True)
+    fresh.close()

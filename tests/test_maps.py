@@ -152,3 +152,13 @@ def test_funnel_marks_outliers_and_leaves_out_hidden_districts():
     assert maps.funnel_plot(frame, limits.iloc[0:0], 0.9) is None
     assert maps.funnel_plot(frame.iloc[0:0], limits, 0.9) is None
     assert maps.funnel_plot(frame, limits, float("nan")) is None
+
+
+def test_boundary_codes_match_and_cover():
+    oxfordshire = {"E07000177", "E07000178", "E07000179", "E07000180", "E07000181"}
+    assert maps.boundary_codes(DEMO_BOUNDARIES) == oxfordshire
+    assert maps.matches_any(DEMO_BOUNDARIES, ["E07000178", "E09000001"])
+    assert not maps.matches_any(DEMO_BOUNDARIES, ["E09000001"])
+    assert maps.covers(DEMO_BOUNDARIES, ["E07000178", "E07000181"])
+    assert not maps.covers(DEMO_BOUNDARIES, ["E07000178", "E09000001"]) and not maps.covers(DEMO_BOUNDARIES, [])
+    assert maps.district_map(pd.DataFrame({"district_code": ["E07000178"]}), maps.NO_BOUNDARIES) is None

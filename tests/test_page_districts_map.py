@@ -88,3 +88,46 @@ def test_a_district_chosen_on_the_map_filters_the_other_pages(page):
         assert tile.value == f"{expected['count'].iloc[0]:,}"
     else:
         assert "Oxford" in at.markdown[0].value or any("Oxford" in m.value for m in at.markdown)
+
+
+def _save_demo_as_another_area(root: Path, tmp_path: Path) -> dict[str, str]:
+    """Save the demo tables to a store at ``root`` with every district code renamed (an area whose
+    boundaries the product does not hold), and choose the saved data. Returns the renaming."""
+    import pandas as pd
+
+    from analysis import store
+    from analysis.dataset import DEMO_DIR
+    from analysis.loaders import load_table
+
+    renamed = {code: code.replace("E07", "E06") for code in load_demo().district_names}
+    uploads = []
+    for table in ("episodes", "referrals", "substances", "interventions", "districts", "population"):
+        frame = pd.read_parquet(DEMO_DIR / f"{table}.parquet")
+        if "district_code" in frame:
+            frame["district_code"] = frame["district_code"].replace(renamed)
+        path = tmp_path / f"{table}.parquet"
+        frame.to_parquet(path, index=False)
+        uploads.append(store.Upload(load_table(path, table)))
+    saved = store.Store.open(root)
+    saved.save(uploads, saved_by="test")
+    saved.set_preferred_source(store.SAVED)
+    return renamed
+
+
+def test_saved_data_of_another_area_draw_no_oxfordshire_map_but_keep_tables(tmp_path, monkeypatch):
+    root = tmp_path / "store"
+    monkeypatch.setenv("DAAT_DASHBOARD_STORE", str(root))
+    renamed = _save_demo_as_another_area(root, tmp_path)
+    at = open_page()
+    assert any("No district boundaries match this data set's districts" in w.value for w in at.warning)
+    links = at.get("page_link")
+    assert links and "Data page" in links[0].proto.label and links[0].proto.page.endswith("data")
+    charts = at.get("plotly_chart")
+    drawn = [c.proto.spec for c in charts]
+    assert not any("choroplethmap" in spec for spec in drawn), "no map of any area is drawn"
+    assert any('"scatter"' in spec for spec in drawn), "the funnel plot is still drawn"
+    table = rates_table(at)
+    assert len(table) == len(renamed) + 2  # each district, Not known, partnership
+    assert set(table["District"]) >= {"Oxford", "Cherwell", "Not known", "Partnership"}
+    assert any("wards are listed by code without a map" in i.value for i in at.info)
+    assert BOUNDARY_ATTRIBUTION not in [c.value for c in at.caption]

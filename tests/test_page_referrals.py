@@ -1,10 +1,11 @@
 """The Referrals page, run from app.py on the demo data: values against hand counts, no small counts shown."""
 
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import dataset
+from analysis import dataset, store
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
 from tests import apptest_support
@@ -45,21 +46,58 @@ def test_page_shows_the_year_against_the_comparison_year(data):
     assert len(months) == 24 and months["Month"].iloc[-1] == "Mar 2025"
 
 
-def test_key_agencies_and_target_are_the_users(data):
+def test_no_target_is_assumed(data):
+    at = open_page()
+    assert any(m.value.startswith("**No target set.**") for m in at.markdown)
+    table = table_with(at, "Target %")
+    assert table["Target %"].iloc[0] == "No target set" and "Target met 2024/25" not in table.columns
+    assert any(c.value.endswith("no target set.") for c in at.caption)
+
+
+def test_people_referred_and_led_to_triage_tiles_are_hand_counts(data):
+    at = open_page()
+    now, before = in_year(data, "2024/25"), in_year(data, "2023/24")
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["People referred"].value == f"{now['client_id'].nunique():,}"
+    episodes = data.episodes[["episode_id", "triage_date"]].astype({"episode_id": "object"})
+    joined = now.astype({"episode_id": "object"}).merge(episodes, on="episode_id", how="left")
+    led = ((joined["triage_date"] >= joined["referral_date"]) & (joined["triage_date"] <= pd.Timestamp("2025-03-31")))
+    assert tiles["Referrals that led to triage"].value == f"{led.sum() / len(now) * 100:.0f}%"
+    volume = table_with(at, "Measure").set_index("Measure")
+    assert volume.loc["People referred", "Count 2023/24"] == f"{before['client_id'].nunique():,}"
+    triage = table_with(at, "Denominator 2024/25")
+    assert triage["Count 2024/25"].iloc[0] == f"{led.sum():,}"
+
+
+def test_a_target_set_on_the_page_is_stored_with_who_and_when(data, tmp_path, monkeypatch):
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
     at = open_page()
     at.multiselect(key="referrals_key_groups").set_value(["Education", "GP"]).run()
     at.number_input(key="referrals_target").set_value(15.0).run()
+    at.text_input(key="referrals_target_by").set_value("Test *Analyst*").run()
+    at.button(key="referrals_target_save").click().run()
     assert not at.exception, at.exception
+    saved = store.Store.open().target(store.DEMO)
+    assert (saved.percent, set(saved.groups), saved.set_by) == (15.0, {"Education", "GP"}, "Test *Analyst*")
+    assert any(m.value.startswith(r"Target 15% set by Test \*Analyst\* on ") for m in at.markdown)
     now = in_year(data, "2024/25")
     key = now["referral_source_group"].isin(["GP", "Education"]).sum()
     share = key / len(now) * 100
-    assert at.metric[1].label == "Share from GP and Education" and at.metric[1].value == f"{share:.0f}%"
+    assert at.metric[3].label == "Share from GP and Education" and at.metric[3].value == f"{share:.0f}%"
     table = table_with(at, "Target %")
     assert table["Count 2024/25"].iloc[0] == f"{key:,}" and table["Target %"].iloc[0] == "15.0"
     assert table["Target met 2024/25"].iloc[0] == ("Yes" if share >= 15 else "No")
     assert any("target 15%" in c.value for c in at.caption)
-    at.multiselect(key="referrals_key_groups").set_value([]).run()
-    assert any("Choose at least one key referring agency" in i.value for i in at.info)
+    # a fresh session reads the stored target back; other agencies get no target
+    again = open_page()
+    assert set(again.multiselect(key="referrals_key_groups").value) == {"Education", "GP"}
+    again.multiselect(key="referrals_key_groups").set_value(["GP"]).run()
+    assert any("differ, so no target is applied" in m.value for m in again.markdown)
+    assert table_with(again, "Target %")["Target %"].iloc[0] == "No target set"
+    again.button(key="referrals_target_clear").click().run()
+    assert store.Store.open().target(store.DEMO) is None
+    again.multiselect(key="referrals_key_groups").set_value([]).run()
+    assert any("Choose at least one key referring agency" in i.value for i in again.info)
 
 
 def test_small_selection_shows_no_count_from_one_to_four():

@@ -28,3 +28,36 @@ def test_saved_data_draw_the_users_own_boundaries(store):
     path = state.district_boundaries(saved)
     assert path != str(ds.DEMO_BOUNDARIES)
     assert len(json.loads(open(path, encoding="utf-8").read())["features"]) == 2
+
+
+def _saved_like_demo(codes: dict[str, str] | None = None) -> ds.Dataset:
+    """The demo tables shown as saved data, with district codes renamed by ``codes``."""
+    data = ds.load_demo()
+    data.is_demo = False
+    if codes:
+        data.districts = data.districts.assign(district_code=data.districts["district_code"].replace(codes))
+    return data
+
+
+def test_saved_data_of_another_area_get_no_boundaries_and_no_wards(store):
+    other = {code: code.replace("E07", "E06") for code in ds.load_demo().district_names}
+    data = _saved_like_demo(other)
+    assert state.district_boundaries(data) is None  # never the bundled Oxfordshire file
+    assert state.ward_boundaries(data) is None
+
+
+def test_saved_oxfordshire_data_get_the_bundled_districts_and_wards(store):
+    from analysis.loaders import load_table
+    from analysis.store import Upload
+
+    store.save([Upload(load_table(ds.DEMO_DIR / "districts.parquet", "districts"))])
+    data = _saved_like_demo()
+    assert state.district_boundaries(data) == str(ds.DEMO_BOUNDARIES)
+    assert state.ward_boundaries(data) == str(ds.DEMO_WARDS)
+    assert state.ward_boundaries(ds.load_demo()) == str(ds.DEMO_WARDS)
+
+
+def test_a_saved_boundary_file_matching_none_of_the_districts_is_not_drawn(store):
+    store.save_boundaries(ds.DEMO_BOUNDARIES.read_text(), "oxfordshire.geojson")
+    other = {code: code.replace("E07", "E06") for code in ds.load_demo().district_names}
+    assert state.district_boundaries(_saved_like_demo(other)) is None

@@ -133,14 +133,19 @@ def test_a_damaged_table_file_shows_the_demo_says_which_file_and_restore_repairs
     assert any("version 1" in i.value for i in fresh.info)
 
 
-@pytest.mark.parametrize("name", [store.MAPPINGS_FILE, store.SETTINGS_FILE])
+@pytest.mark.parametrize("name", [store.MAPPINGS_FILE, store.SETTINGS_FILE, store.TARGETS_FILE])
 def test_a_damaged_settings_file_is_moved_aside_never_lost_when_written_again(saved, name):
-    damage(saved, "mappings corrupted" if name == store.MAPPINGS_FILE else "settings corrupted")
+    (saved.root / name).write_text("{damaged")
     damaged = (saved.root / name).read_bytes()
+    assert any(name in p for p in saved.problems())
     if name == store.MAPPINGS_FILE:
         assert saved.column_map("episodes") == {}
         saved.remember_mappings("episodes", {"Client": "client_id"}, None)
         assert saved.column_map("episodes") == {"Client": "client_id"}
+    elif name == store.TARGETS_FILE:
+        assert saved.target(store.DEMO) is None
+        saved.set_target(store.DEMO, 20, ["Criminal justice"], set_by="tester")
+        assert saved.target(store.DEMO).percent == 20
     else:
         assert saved.preferred_source() == store.DEMO
         saved.set_preferred_source(store.SAVED)

@@ -8,12 +8,19 @@ from analysis.summaries_activity import (
     counts_sentence,
     interventions_sentence,
     largest_sentence,
+    led_to_triage_sentence,
     monthly_sentence,
+    people_referred_sentence,
     target_sentence,
     time_sentence,
 )
 
 FY, PREVIOUS = FinancialYear(2024), FinancialYear(2023)
+
+
+def with_(row: pd.Series, **values: float) -> pd.Series:
+    """A copy of ``row`` with some values replaced."""
+    return pd.concat([row.drop(list(values)), pd.Series(values)])
 
 
 def test_largest_sentence_never_names_a_hidden_row():
@@ -42,6 +49,36 @@ def test_target_sentence_not_met_but_not_significantly_below_and_hidden():
     assert "target 20%: not met, and the interval includes the target" in text and "2023/24 not shown" in text
     hidden = target_sentence(row, {"met": None, "against_target": None}, 20.0, "GP", FY, PREVIOUS)
     assert "not shown" in hidden and "%" not in hidden.split("target")[0]
+
+
+def test_target_sentence_without_a_target_judges_nothing():
+    row = pd.Series({"value": 25.2, "lower": 21.4, "upper": 29.0, "previous_value": 18.9})
+    text = target_sentence(row, {"met": None, "against_target": None}, None, "Education", FY, PREVIOUS)
+    assert text == ("25% (95% CI 21% to 29%) of referrals came from Education in 2024/25 (19% in 2023/24); "
+                    "no target set.")
+    hidden = target_sentence(with_(row, value=np.nan), {"met": None, "against_target": None}, None, "GP", FY, PREVIOUS)
+    assert hidden.endswith("fewer than 5 referrals); no target set.")
+
+
+def test_people_referred_sentence():
+    people = pd.Series({"count": 1825.0, "previous_count": 1798.0, "significant": False})
+    referrals = pd.Series({"count": 1884.0})
+    assert people_referred_sentence(people, referrals, FY, PREVIOUS) == (
+        "1,825 people were referred in 2024/25 (1,884 referrals), up from 1,798 in 2023/24 "
+        "(not a significant change).")
+    hidden = people_referred_sentence(with_(people, count=np.nan), referrals, FY, PREVIOUS)
+    assert hidden == "People referred in 2024/25: not shown (fewer than 5)."
+    before_hidden = people_referred_sentence(with_(people, previous_count=np.nan), referrals, FY, PREVIOUS)
+    assert before_hidden.endswith("referrals); 2023/24 not shown.")
+
+
+def test_led_to_triage_sentence():
+    row = pd.Series({"count": 1607.0, "denominator": 1884.0, "value": 85.3, "lower": 83.6, "upper": 86.8,
+                     "previous_value": 83.0, "significant": False})
+    assert led_to_triage_sentence(row, FY, PREVIOUS) == (
+        "85% (95% CI 84% to 87%) of referrals received in 2024/25 led to triage in the year (1,607 of 1,884); "
+        "83% in 2023/24 (not a significant change).")
+    assert "not shown" in led_to_triage_sentence(with_(row, value=np.nan), FY, PREVIOUS)
 
 
 def test_monthly_sentence():

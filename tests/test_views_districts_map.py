@@ -165,3 +165,56 @@ def test_small_selection_tooltips_show_no_count_from_1_to_4(small):
     hover = " ".join(str(h) for f in figures if f is not None for t in f.data for h in (t.hovertext or ()))
     assert "People" in hover
     assert not re.search(r"People[^:<]*: [1-4](<|$)", hover)
+
+
+@pytest.mark.parametrize("fy, filters", [
+    (FY, Filters()),
+    (FY, Filters(service="Young people", sex="Male", age_band="18-24")),  # another district hidden, Not known 0
+    (FinancialYear(2022), Filters(sex="Female", age_band="Under 15")),
+    (FY, Filters(service="Young people", sex="Female")),
+])
+def test_not_known_sentence_agrees_with_the_table(data, fy, filters):
+    """The sentence and the table's "Not known" row come from the same suppressed figure: hidden in
+    both, or the same number in both (issue 9: the sentence said hidden while the table showed it)."""
+    figures = view.districts_map(data, fy, FinancialYear(fy.start_year - 1), filters)
+    row = figures.district_table.set_index("District").loc[NOT_KNOWN]
+    shown = row[f"People {fy.label}"]
+    if shown == "*":
+        assert "is not shown" in figures.not_known
+    else:
+        assert "is not shown" not in figures.not_known
+        assert figures.not_known.startswith("No people" if shown == "0" else f"{shown} people"), figures.not_known
+
+
+def test_not_known_sentence_takes_its_share_from_the_partnership_total():
+    frame = pd.DataFrame({"district_code": ["A", "B", NOT_KNOWN], "district": ["A", "B", NOT_KNOWN],
+                          "count": [np.nan, 188.0, 12.0], "suppressed": [True, False, False]})
+    partnership = pd.Series({"count": 203.0, "suppressed": False})
+    text = view.not_known_sentence(frame, partnership, "aged 10-64", FY)
+    assert text.startswith("12 people in treatment aged 10-64 in 2024/25 (5.9% of 203) have no known district")
+
+
+def test_no_boundaries_no_map_but_tables_and_funnel(data, figures):
+    bare = view.districts_map(data, FY, COMPARISON, Filters(), district_boundaries=None, ward_boundaries=None)
+    assert bare.district_geojson["features"] == [] and bare.ward_geojson["features"] == []
+    assert bare.boundaries_note.startswith("No district boundaries match this data set's districts")
+    pd.testing.assert_frame_equal(bare.district_table, figures.district_table)
+    pd.testing.assert_frame_equal(bare.funnel_table, figures.funnel_table)
+    assert not bare.funnel_limits.empty
+    # wards are still counted, by code, from the episodes alone
+    assert bare.wards["count"].sum() == figures.wards["count"].sum()
+    assert figures.boundaries_note == ""
+
+
+def test_a_district_without_a_boundary_is_named(tmp_path, data):
+    import json
+
+    from analysis.dataset import DEMO_BOUNDARIES
+
+    partial = json.loads(DEMO_BOUNDARIES.read_text())
+    partial["features"] = [f for f in partial["features"] if f["properties"]["district_code"] != WEST]
+    path = tmp_path / "partial.geojson"
+    path.write_text(json.dumps(partial))
+    figures = view.districts_map(data, FY, COMPARISON, Filters(), district_boundaries=str(path))
+    assert figures.boundaries_note == ("No boundary for West Oxfordshire: left off the map, but in the tables "
+                                       "and the funnel plot.")

@@ -10,10 +10,11 @@ from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
-from analysis.views.referrals import DEFAULT_TARGET_PERCENT, referrals
+from analysis.views.referrals import NO_TARGET, PEOPLE_REFERRED, REFERRALS_RECEIVED, referrals
 
 FY, PREVIOUS = FinancialYear(2024), FinancialYear(2023)
 SMALL = Filters(service="Young people", sex="Female", district="E07000181")
+TARGET = 20.0
 Z = 1.959963984540054  # two-sided 95% standard normal quantile
 
 
@@ -53,7 +54,16 @@ def test_total_and_sources_match_hand_counts(data, figures):
     assert "Largest source of referrals" in figures.by_source_summary
 
 
-def test_key_share_value_interval_and_target(data, figures):
+def test_no_target_is_assumed(figures):
+    row = figures.key_share.iloc[0]
+    assert figures.target is None
+    assert (row["target"], row["target_met"], row["against_target"]) == (NO_TARGET, NO_TARGET, NO_TARGET)
+    assert figures.key_share_summary.endswith("; no target set.")
+    assert "met" not in figures.key_share_summary and "target 20" not in figures.key_share_summary
+
+
+def test_key_share_value_interval_and_target(data):
+    figures = referrals(data, FY, PREVIOUS, Filters(), target=TARGET)
     now, before = in_year(data, FY), in_year(data, PREVIOUS)
     key = int(now["referral_source_group"].isin(DEFAULT_KEY_REFERRAL_GROUPS).sum())
     key_before = int(before["referral_source_group"].isin(DEFAULT_KEY_REFERRAL_GROUPS).sum())
@@ -63,11 +73,11 @@ def test_key_share_value_interval_and_target(data, figures):
     assert (row["lower"], row["upper"]) == pytest.approx(wilson(key, len(now)))
     assert row["previous_value"] == pytest.approx(key_before / len(before) * 100)
     lower, upper = wilson(key, len(now))
-    expected = ("Significantly higher" if lower > DEFAULT_TARGET_PERCENT
-                else "Significantly lower" if upper < DEFAULT_TARGET_PERCENT else "Not significantly different")
+    expected = ("Significantly higher" if lower > TARGET
+                else "Significantly lower" if upper < TARGET else "Not significantly different")
     assert row["against_target"] == expected
-    assert row["target_met"] == ("Yes" if key / len(now) * 100 >= DEFAULT_TARGET_PERCENT else "No")
-    assert f"target {DEFAULT_TARGET_PERCENT:g}%" in figures.key_share_summary
+    assert row["target_met"] == ("Yes" if key / len(now) * 100 >= TARGET else "No")
+    assert f"target {TARGET:g}%" in figures.key_share_summary
 
 
 def test_target_set_at_the_value_is_met_and_not_significantly_different(data):
@@ -113,3 +123,49 @@ def test_key_share_hidden_when_it_would_reveal_a_hidden_source(data):
     assert hidden["GP"] and hidden.sum() > 1
     assert small.key_share["suppressed"].iloc[0] and small.key_share["target_met"].iloc[0] == "*"
     assert "not shown" in small.key_share_summary
+
+
+def byar(x: int) -> tuple[float, float]:
+    """Byar's 95% limits for a count, written out from the published formula."""
+    lower = x * (1 - 1 / (9 * x) - Z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + Z / (3 * math.sqrt(x + 1))) ** 3
+    return lower, upper
+
+
+def test_people_referred_are_distinct_people_beside_referrals(data, figures):
+    now, before = in_year(data, FY), in_year(data, PREVIOUS)
+    people = figures.people.iloc[0]
+    assert people["count"] == now["client_id"].nunique() < len(now)
+    assert people["previous_count"] == before["client_id"].nunique()
+    assert (people["lower"], people["upper"]) == pytest.approx(byar(now["client_id"].nunique()))
+    volume = figures.volume.set_index("measure")
+    assert volume.loc[REFERRALS_RECEIVED, "count"] == len(now) and volume.loc[PEOPLE_REFERRED, "count"] == people["count"]
+    assert figures.volume_summary.startswith(f"{now['client_id'].nunique():,} people were referred in 2024/25 "
+                                             f"({len(now):,} referrals)")
+
+
+def hand_led_to_triage(data, fy):
+    """Independent count from the raw Parquet: referrals in the year whose episode_id names an episode
+    triaged on or after the referral date and on or before 31 March."""
+    raw_ref = pd.read_parquet("data/demo/referrals.parquet")
+    raw_ep = pd.read_parquet("data/demo/episodes.parquet")
+    raw_ref["referral_date"] = pd.to_datetime(raw_ref["referral_date"])
+    raw_ep["triage_date"] = pd.to_datetime(raw_ep["triage_date"])
+    ref = raw_ref[(raw_ref["referral_date"] >= fy.start) & (raw_ref["referral_date"] <= fy.end)]
+    joined = ref.merge(raw_ep[["episode_id", "triage_date"]], on="episode_id", how="left")
+    led = (joined["triage_date"] >= joined["referral_date"]) & (joined["triage_date"] <= fy.end)
+    return int(led.sum()), len(ref)
+
+
+def test_share_that_led_to_triage_is_a_hand_count_with_wilson_interval(data, figures):
+    led, received = hand_led_to_triage(data, FY)
+    led_before, received_before = hand_led_to_triage(data, PREVIOUS)
+    row = figures.led_to_triage.iloc[0]
+    assert 0 < led < received
+    assert (row["count"], row["denominator"]) == (led, received)
+    assert row["value"] == pytest.approx(led / received * 100)
+    assert (row["lower"], row["upper"]) == pytest.approx(wilson(led, received))
+    assert (row["previous_count"], row["previous_denominator"]) == (led_before, received_before)
+    assert "episode_id" in figures.led_to_triage_definition
+    assert figures.led_to_triage_summary.startswith(f"{led / received * 100:.0f}% (95% CI ")
+    assert f"({led:,} of {received:,})" in figures.led_to_triage_summary

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import dataset as ds
-from analysis import store
+from analysis import maps, store
 from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.errors import DashboardError
 from analysis.filters import ALL, NOT_KNOWN, Filters
@@ -122,16 +122,29 @@ def store_problems() -> list[str]:
         return [f"The saved data folder cannot be read ({error}). Check its permissions; the demo data are shown."]
 
 
-def district_boundaries(data: ds.Dataset) -> str:
-    """The district boundaries to draw for the data shown: the current saved version's (the
-    user's own file, or the bundled Oxfordshire file when its districts are Oxfordshire's), else
-    the bundled file (the map then says that no boundary matches the data's districts)."""
-    if not data.is_demo:
-        with contextlib.suppress(OSError, store.StoreError):
-            path = saved_store().boundaries_path()
-            if path is not None:
-                return str(path)
-    return str(ds.DEMO_BOUNDARIES)
+def district_boundaries(data: ds.Dataset) -> str | None:
+    """The district boundaries to draw for the data shown: for the demo, the bundled Oxfordshire
+    file; for saved data, the current version's own file, or the bundled file when every saved
+    district is an Oxfordshire one (``store.Store.boundaries_path``), and only when it has a
+    boundary for at least one of the data's districts. Otherwise None: the page says so and offers
+    the upload. Another area's map is never drawn."""
+    if data.is_demo:
+        return str(ds.DEMO_BOUNDARIES)
+    path = None
+    with contextlib.suppress(OSError, ValueError, store.StoreError):
+        path = saved_store().boundaries_path()
+    with contextlib.suppress(OSError, ValueError):
+        if path is not None and maps.matches_any(path, data.district_names):
+            return str(path)
+    return None
+
+
+def ward_boundaries(data: ds.Dataset) -> str | None:
+    """The ward boundaries to draw: the bundled Oxfordshire wards for the demo, and for saved data
+    whose districts are all Oxfordshire's; otherwise None (the ward table is shown without a map)."""
+    if data.is_demo or maps.covers(ds.DEMO_BOUNDARIES, data.district_names):
+        return str(ds.DEMO_WARDS)
+    return None
 
 
 def _key_part(value: Any) -> Any:

@@ -56,6 +56,8 @@ class DistrictsMapFigures:
     postcode_table: pd.DataFrame
     district_geojson: dict[str, Any]
     ward_geojson: dict[str, Any]
+    #: Sentence about the boundaries: none match the data's districts, or some districts lack one ("" if all have one).
+    boundaries_note: str
     ages: str
     rate_summary: str
     change_summary: str
@@ -183,18 +185,23 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def not_known_sentence(frame: pd.DataFrame, ages: str, fy: FinancialYear) -> str:
-    """How many people in treatment (in the rate's ages) have no known district, and their share."""
+def not_known_sentence(frame: pd.DataFrame, partnership: pd.Series, ages: str, fy: FinancialYear) -> str:
+    """How many people in treatment (in the rate's ages) have no known district, and their share of
+    the partnership's people. Built from the same suppressed figures as the district table (its
+    "Not known" and "Partnership" rows), so the sentence hides what the table hides and shows what
+    it shows."""
     row = frame[frame["district_code"] == NOT_KNOWN].iloc[0]
-    counts = frame["count"]
-    if row["suppressed"] or counts.isna().any():
+    if row["suppressed"] or pd.isna(row["count"]):
         return (f"The number of people in treatment {ages} in {fy.label} whose district is not known is not "
                 "shown (it rests on, or would reveal, fewer than 5 people). They are counted in the partnership total.")
-    total = float(counts.sum())
-    if total == 0:
+    total = partnership.get("count")
+    if not partnership.get("suppressed", False) and pd.notna(total) and float(total) == 0:
         return f"No people in treatment in {fy.label} fall in the rate's age group ({ages}), so no district figure is given."
-    share = row["count"] / total * 100
-    return (f"{row['count']:,.0f} people in treatment {ages} in {fy.label} ({share:.1f}% of {total:,.0f}) have "
+    if row["count"] == 0:
+        return f"No people in treatment {ages} in {fy.label} have an unknown district."
+    share = ("" if partnership.get("suppressed", False) or pd.isna(total) else
+             f" ({row['count'] / float(total) * 100:.1f}% of {float(total):,.0f})")
+    return (f"{row['count']:,.0f} people in treatment {ages} in {fy.label}{share} have "
             "no known district: they are counted in the partnership rate but in no district's rate.")
 
 
@@ -227,7 +234,7 @@ def _area_frame(frame: pd.DataFrame, names: dict[str, str], district_of: dict[st
 
 def districts_map(
     data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters, *,
-    district_boundaries: str = str(DEMO_BOUNDARIES), ward_boundaries: str = str(DEMO_WARDS),
+    district_boundaries: str | None = str(DEMO_BOUNDARIES), ward_boundaries: str | None = str(DEMO_WARDS),
 ) -> DistrictsMapFigures:
     """Every figure of the Districts and map page for the selection, all suppressed for a board.
 
@@ -238,11 +245,13 @@ def districts_map(
     Wards and postcode districts: counts of people in the selection (``districts.people_by_area``).
     Boundaries (GeoJSON paths, ``district_code`` / ``ward_code``, ``ward_name``, ``district_code``
     properties) default to the bundled Oxfordshire files; wards of other districts are left out.
+    ``None`` means there are no boundaries for this data (no map is drawn, and ``boundaries_note``
+    says so: another area's map is never drawn); the tables and the funnel plot need none.
     """
     every = Filters(filters.service, filters.age_band, filters.sex, ALL)
     ages = districts.age_range_label(filters)
-    district_geojson, ward_geojson = (maps.load_boundaries(district_boundaries),
-                                         maps.load_boundaries(ward_boundaries))
+    district_geojson = maps.NO_BOUNDARIES if district_boundaries is None else maps.load_boundaries(district_boundaries)
+    ward_geojson = maps.NO_BOUNDARIES if ward_boundaries is None else maps.load_boundaries(ward_boundaries)
     partnership = board.suppress_comparison(yoy.compare_years(districts.partnership_rate, fy, comparison, data,
                                                               filters=every))
     baseline = float(partnership["value"].iloc[0])
@@ -278,14 +287,28 @@ def districts_map(
         postcode_table=board.display_table(postcodes, _area_columns("Postcode district"), **labels),
         district_geojson=district_geojson,
         ward_geojson=ward_geojson,
+        boundaries_note=boundaries_sentence(district_geojson, data.district_names),
         ages=ages,
         rate_summary=rate_sentence(by_district, partnership.iloc[0], ages, fy),
         change_summary=change_rate_sentence(by_district, partnership.iloc[0], fy, comparison),
         funnel_summary=funnel_sentence(by_district, baseline),
-        not_known=not_known_sentence(by_district, ages, fy),
+        not_known=not_known_sentence(by_district, partnership.iloc[0], ages, fy),
         ward_summary=area_sentence(wards, "ward", fy, "wards"),
         postcode_summary=area_sentence(postcodes, "postcode district", fy, "postcode districts"),
     )
+
+
+def boundaries_sentence(geojson: dict[str, Any], names: dict[str, str]) -> str:
+    """Whether the district boundaries fit the data's districts: none match (no map is drawn), some
+    districts have none (they are left off the map but stay in the tables), or "" when all have one."""
+    codes = {str(f["properties"].get("district_code")) for f in geojson.get("features", [])}
+    missing = [name for code, name in names.items() if code not in codes]
+    if len(missing) == len(names):
+        return ("No district boundaries match this data set's districts, so no map is drawn (the map of "
+                "another area is never shown). The tables and the funnel plot below use the data alone.")
+    if missing:
+        return f"No boundary for {_and(missing)}: left off the map, but in the tables and the funnel plot."
+    return ""
 
 
 def _area_columns(area: str, *, with_district: bool = False) -> list[tuple[str, str]]:

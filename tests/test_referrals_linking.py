@@ -1,0 +1,155 @@
+"""Which person, service, sex and district a referral is counted under (GLOSSARY "Referrals of people
+never treated", "People referred"), and whether it led to triage, on hand-built tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import dataset as ds
+from analysis import activity, profiles
+from analysis.codes import map_codes
+from analysis.filters import ALL, NOT_KNOWN, Filters
+from analysis.periods import FinancialYear
+from tests.factories import episodes
+
+FY = FinancialYear(2024)
+OXFORD, CHERWELL = "E07000178", "E07000177"
+
+
+def make_data(referral_service: list[str | None] | None = None) -> ds.Dataset:
+    eps = episodes([
+        # a: young person in Oxford, referred (r1, linked) and triaged in the year
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "sex": "F", "service": "young_people",
+         "age_at_triage": 16, "district_code": OXFORD},
+        # b: adult in Cherwell; an earlier episode in Oxford; referred in the year with no episode link (r2)
+        {"client_id": "b", "episode_id": "2", "triage_date": "2021-01-01", "discharge_date": "2021-06-01",
+         "district_code": OXFORD},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2023-01-01", "sex": "M", "district_code": CHERWELL},
+    ])
+    refs = pd.DataFrame({
+        "referral_id": ["r1", "r2", "r3", "r4", "r5"],
+        "client_id": ["a", "b", "never", "never", "other"],
+        "referral_date": pd.to_datetime(["2024-04-20", "2024-06-01", "2024-07-01", "2024-09-01", "2023-12-01"]),
+        "referral_source": ["education", "gp", "self", "self", "gp"],
+        "episode_id": ["1", None, None, None, None],
+    })
+    refs["referral_source_group"] = map_codes(refs["referral_source"], "referral_source")
+    if referral_service is not None:
+        refs["service"] = referral_service
+        refs["service_group"] = map_codes(refs["service"], "service")
+    tables = {"episodes": eps, "substances": pd.DataFrame(columns=["episode_id", "rank", "substance", "substance_group"]),
+              "referrals": refs,
+              "districts": pd.DataFrame({"district_code": [CHERWELL, OXFORD], "district_name": ["Cherwell", "Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    return ds.from_tables(tables, label="test", version="t")
+
+
+def counted(data: ds.Dataset, **filters: str) -> set[str]:
+    return set(profiles.referrals_in_year(data, FY, Filters(**filters))["referral_id"])
+
+
+def test_referrals_of_people_never_treated_are_under_district_and_sex_not_known():
+    data = make_data()
+    linked = profiles.referrals_in_year(data, FY).set_index("referral_id")
+    assert set(linked.index) == {"r1", "r2", "r3", "r4"}
+    assert linked.loc["r3", ["district", "sex_group", "service_group", "age_band"]].tolist() == [NOT_KNOWN] * 4
+    assert counted(data, district=NOT_KNOWN) == {"r3", "r4"}
+    # linked referral: its episode; unlinked referral of a treated person: their latest episode
+    assert linked.loc["r1", ["district", "sex_group", "service_group"]].tolist() == [OXFORD, "Female", "Young people"]
+    assert linked.loc["r2", ["district", "sex_group", "service_group"]].tolist() == [CHERWELL, "Male", "Adults"]
+
+
+def test_every_referral_is_in_exactly_one_district_row():
+    data = make_data()
+    parts = [counted(data, district=d) for d in (OXFORD, CHERWELL, NOT_KNOWN)]
+    assert sum(len(p) for p in parts) == len(counted(data)) == 4
+    assert set().union(*parts) == counted(data)
+
+
+def test_service_of_a_never_treated_person_is_not_known_unless_the_referral_records_one():
+    data = make_data()
+    assert counted(data, service="Young people") == {"r1"} and counted(data, service="Adults") == {"r2"}
+    recorded = make_data(["young_people", None, "adult", None, None])
+    assert counted(recorded, service="Adults") == {"r2", "r3"}  # r3: the referral's own service
+    assert counted(recorded, service="Young people") == {"r1"}
+    assert profiles.referrals_in_year(recorded, FY).set_index("referral_id").loc["r4", "service_group"] == NOT_KNOWN
+
+
+def test_demo_referrals_by_district_add_up_to_the_total():
+    data = ds.load_demo()
+    total = profiles.referrals(data, fy=FY)["count"].iloc[0]
+    by_district = [profiles.referrals(data, fy=FY, filters=Filters(district=code))["count"].iloc[0]
+                   for code in [*data.district_names, NOT_KNOWN]]
+    never = data.referrals[(data.referrals["referral_date"] >= FY.start) & (data.referrals["referral_date"] <= FY.end)
+                           & ~data.referrals["client_id"].isin(data.episodes["client_id"])]
+    assert len(never) > 100  # the demo has about 150 a year
+    assert sum(by_district) == total
+    assert ALL not in data.district_names
+
+
+# ------------------------------------------------------------------ people referred, led to triage
+def triage_data(with_episode_ids: bool = True) -> ds.Dataset:
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2025-04-05"},  # next year
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-06-01", "discharge_date": "2024-07-01"},
+        {"client_id": "d", "episode_id": "4", "triage_date": "2024-09-01", "service": "young_people",
+         "age_at_triage": 15},
+    ])
+    refs = pd.DataFrame({
+        "referral_id": ["r1", "r2", "r3", "r4", "r5", "r6", "r7"],
+        "client_id": ["a", "a", "b", "c", "d", "never", "c"],
+        "referral_date": pd.to_datetime(["2024-04-20", "2024-05-01", "2025-03-20", "2024-08-01", "2024-08-15",
+                                         "2024-10-01", "2023-05-01"]),
+        "referral_source": ["gp"] * 7,
+        # r1 led to episode 1 (same year); r2: a second referral of a, no episode; r3 led to an
+        # episode triaged next year; r4 names an episode triaged before the referral (a data error);
+        # r5 led to d's episode; r6: never treated; r7: last year
+        "episode_id": ["1", None, "2", "3", "4", None, "3"],
+    })
+    if not with_episode_ids:
+        refs["episode_id"] = None
+    refs["referral_source_group"] = map_codes(refs["referral_source"], "referral_source")
+    tables = {"episodes": eps, "substances": pd.DataFrame(columns=["episode_id", "rank", "substance", "substance_group"]),
+              "referrals": refs,
+              "districts": pd.DataFrame({"district_code": [OXFORD], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    return ds.from_tables(tables, label="test", version="t")
+
+
+def test_people_referred_counts_each_person_once():
+    data = triage_data()
+    assert activity.people_referred(data, fy=FY)["count"].iloc[0] == 5  # a (twice), b, c, d, never
+    assert activity.people_referred(data, fy=FY, filters=Filters(service="Young people"))["count"].iloc[0] == 1
+    assert activity.people_referred(data, fy=FinancialYear(2023))["count"].iloc[0] == 1
+
+
+def test_led_to_triage_by_the_referrals_episode():
+    data = triage_data()
+    assert activity.referral_link(data) == activity.LINK_BY_EPISODE
+    flags = activity.led_to_triage_flags(data, FY)
+    assert flags[flags].index.tolist() == ["r1", "r5"]
+    share = activity.referrals_led_to_triage(data, fy=FY)
+    assert (share["count"].iloc[0], share["denominator"].iloc[0]) == (2, 6)
+    assert share.attrs["link"] == activity.LINK_BY_EPISODE
+
+
+def test_led_to_triage_by_person_when_no_referral_records_an_episode():
+    data = triage_data(with_episode_ids=False)
+    assert activity.referral_link(data) == activity.LINK_BY_PERSON
+    flags = activity.led_to_triage_flags(data, FY)
+    # r1: a triaged 1 May, on or after 20 Apr; r2: referred 1 May, triaged the same day counts;
+    # r3: triage next year; r4: c's only episode began before the referral; r5: d triaged 1 Sep
+    assert flags[flags].index.tolist() == ["r1", "r2", "r5"]
+    adults = activity.led_to_triage_flags(data, FY, Filters(service="Adults"))
+    assert adults[adults].index.tolist() == ["r1", "r2"]
+
+
+def test_the_definitions_page_says_what_changed_for_referrals():
+    from analysis import indicators
+
+    changes = dict(indicators.DEFINITION_CHANGES)
+    assert "Not known" in changes["Referrals of people never treated"]
+    assert "no target set" in changes["Key referring agencies target"]
+    assert {"people_referred", "referrals_led_to_triage"} <= set(indicators.BY_ID)
