@@ -6,6 +6,8 @@ import codecs
 import csv
 import io
 import os
+import difflib
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -18,7 +20,21 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.codes import CODE_LISTS, UNMAPPED, map_codes
-from analysis.contract import CODE, DATE, ID, INTEGER, NUMBER, TABLES, TEXT, Table, normalise_header
+from analysis.contract import (
+    CODE,
+    DATE,
+    DISTRICT_CODE_CHANGES_FILE,
+    HEADER_SYNONYMS,
+    ID,
+    INTEGER,
+    NUMBER,
+    RANK_FROM_HEADER,
+    TABLES,
+    TEXT,
+    Table,
+    normalise_header,
+    synonym_columns,
+)
 from analysis.errors import FileProblem, MissingColumnError
 
 if TYPE_CHECKING:
@@ -71,48 +87,14 @@ DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
     "interventions": (("start_date", "end_date", "end date before start date"),),
 }
 
-#: Headers often seen in service exports, by normalised header, and the contract column they mean.
-SYNONYMS: dict[str, str] = {
-    "clientid": "client_id",
-    "personid": "client_id",
-    "clientref": "client_id",
-    "clientreference": "client_id",
-    "episodeid": "episode_id",
-    "journeyid": "episode_id",
-    "gender": "sex",
-    "age": "age_at_triage",
-    "ageattriage": "age_at_triage",
-    "ageatstart": "age_at_triage",
-    "ethnicgroup": "ethnicity",
-    "referralsource": "referral_source",
-    "sourceofreferral": "referral_source",
-    "startdate": "triage_date",
-    "triage": "triage_date",
-    "triagedate": "triage_date",
-    "treatmentstartdate": "triage_date",
-    "enddate": "discharge_date",
-    "discharge": "discharge_date",
-    "dischargedate": "discharge_date",
-    "treatmentenddate": "discharge_date",
-    "exitreason": "discharge_reason",
-    "lacode": "district_code",
-    "ladcode": "district_code",
-    "lad22cd": "district_code",
-    "lad23cd": "district_code",
-    "lad24cd": "district_code",
-    "districtcode": "district_code",
-    "ladname": "district_name",
-    "lad22nm": "district_name",
-    "lad23nm": "district_name",
-    "lad24nm": "district_name",
-    "postcodedistrict": "postcode_district",
-    "outcode": "postcode_district",
-    "accommodation": "accommodation_status",
-    "housing": "accommodation_status",
-    "lookedafter": "in_care",
-    "injecting": "injecting_status",
-    "drug": "substance",
-}
+#: How close (difflib ratio) an unused header must be to a missing column's name to be pointed out.
+HINT_CUTOFF = 0.75
+#: Header synonyms are declared once, in the data contract (``analysis.contract.HEADER_SYNONYMS``).
+SYNONYMS = HEADER_SYNONYMS
+#: Columns that hold district codes, in any table: pre-2009 ONS codes in them are changed at load.
+DISTRICT_CODE_COLUMN = "district_code"
+#: What the rejected-rows report shows instead of a date of birth (it is never kept, even there).
+NOT_KEPT = "(not kept)"
 
 #: Property of a boundary file holding the district code.
 BOUNDARY_CODE = "district_code"
@@ -229,10 +211,11 @@ def read_raw(
 def suggest_column_map(headers: Iterable[object], table: str) -> dict[str, str]:
     """Suggest which file header is which contract column: ``{file header: contract column}``.
 
-    A header matches a column when their normalised names are equal (case, spaces, underscores
-    and hyphens ignored), else when it is a common synonym (``SYNONYMS``: "Gender" for sex,
-    "Start date" for triage_date, "LA code" for district_code...). Each contract column is
-    suggested for one header at most, exact matches first.
+    A header matches a column when their normalised names are equal (case, spaces and
+    punctuation ignored), else when it is a synonym declared in the contract
+    (``analysis.contract.HEADER_SYNONYMS``: "Gender" for sex, "DOB" for date_of_birth, "District"
+    for district_code...). Each contract column is suggested for one header at most, exact
+    matches first. :func:`load_table` matches headers the same way.
     """
     spec = _table_spec(table)
     by_key = {normalise_header(n): n for n in spec.names}
@@ -247,8 +230,8 @@ def suggest_column_map(headers: Iterable[object], table: str) -> dict[str, str]:
     for header in headers:
         if header in suggestion:
             continue
-        name = SYNONYMS.get(normalise_header(header))
-        if name in spec.names and name not in taken:
+        name = next((c for c in synonym_columns(header, spec) if c not in taken), None)
+        if name is not None:
             suggestion[header] = name
             taken.add(name)
     return suggestion
@@ -293,7 +276,7 @@ def load_boundaries(
             + "".join(
                 f" ('{c}' looks like it: ONS boundary files name the code column like this.)"
                 for c in frame.columns
-                if SYNONYMS.get(normalise_header(c)) == "district_code"
+                if normalise_header(c) in {normalise_header(h) for h in HEADER_SYNONYMS[BOUNDARY_CODE]}
             )
         )
     frame = frame.rename(columns={matches[0]: BOUNDARY_CODE})
@@ -311,8 +294,9 @@ def load_boundaries(
 
 # ---------------------------------------------------------------- reading
 def _table_spec(table: str) -> Table:
+    """The contract table as a file is read (with its input-only columns, e.g. ``date_of_birth``)."""
     try:
-        return TABLES[table]
+        return TABLES[table].for_reading()
     except KeyError:
         raise UnknownTableError(
             f"There is no table called '{table}'. The tables are: {', '.join(TABLES)}."
@@ -543,6 +527,8 @@ def _sniff_delimiter(lines: list[str], spec: Table | None, column_map: Mapping[s
 
 
 def _matched_columns(row: list[str], spec: Table, column_map: Mapping[str, str] | None) -> set[str]:
+    """Contract columns a row of cells would supply as a header (names, the user's map, synonyms);
+    a required column counts as found when the column that may stand in for it is."""
     mapped = _user_map(column_map, spec)
     by_key = {normalise_header(n): n for n in spec.names}
     found = set()
@@ -552,6 +538,11 @@ def _matched_columns(row: list[str], spec: Table, column_map: Mapping[str, str] 
             found.add(mapped[key])
         elif key in by_key:
             found.add(by_key[key])
+    for cell in row:
+        found.update(c for c in synonym_columns(cell, spec)[:1] if c not in found)
+    for column in spec.required:
+        if spec.alternative(column) in found:
+            found.add(column)
     return found
 
 
@@ -612,30 +603,46 @@ def _resolve_columns(
             duplicates.append(f"'{header}' (used '{mapping[target]}' for {target})")
         else:
             mapping[target] = header
+    used_synonyms = []
+    for header in headers:  # then the headers real extracts use (contract HEADER_SYNONYMS)
+        if header in mapping.values() or normalise_header(header) in user:
+            continue
+        target = next((c for c in synonym_columns(header, spec) if c not in mapping), None)
+        if target is not None:
+            mapping[target] = header
+            used_synonyms.append(f"'{header}' as {target}")
+    if used_synonyms:
+        warnings.append(f"Columns read by their usual names: {', '.join(used_synonyms)}.")
     if duplicates:
         warnings.append(f"Columns ignored because another column already supplies them: {', '.join(duplicates)}.")
     extra = [h for h in headers if h not in mapping.values()]
     if extra:
         warnings.append(f"Columns not in the {spec.name} table were ignored: {', '.join(extra)}.")
-    absent = [c for c in spec.names if c not in mapping and c not in spec.required]
+    absent = [c.name for c in spec.columns if c.name not in mapping and not c.required and c.stored]
     if absent:
         warnings.append(f"Optional columns not in the file, treated as not recorded: {', '.join(absent)}.")
     return mapping
 
 
 def _check_required(raw: _Raw, spec: Table, mapping: dict[str, str]) -> None:
-    missing = [c for c in spec.required if c not in mapping]
+    missing = [c for c in spec.required if c not in mapping and spec.alternative(c) not in mapping
+               and not (c == "rank" and _rank_from_header(spec, mapping) is not None)]
     if not missing:
         return
     headers = list(raw.body.columns)
-    hints = [
-        f"'{h}' looks like {c}"
-        for h, c in suggest_column_map([h for h in headers if h not in mapping.values()], spec.name).items()
-        if c in missing
-    ]
+    unused = [h for h in headers if h not in mapping.values()]
+    hints = []
+    for column in missing:  # the unused header closest to the column's name or one of its synonyms
+        by_key = {normalise_header(h): h for h in unused}
+        for name in (column, *HEADER_SYNONYMS.get(column, ())):
+            close = difflib.get_close_matches(normalise_header(name), list(by_key), n=1, cutoff=HINT_CUTOFF)
+            if close:
+                hints.append(f"'{by_key[close[0]]}' looks like {column}")
+                break
+    named = [f"{c} (or {spec.alternative(c)})" if spec.alternative(c) else c for c in missing]
     message = (
         f"{raw.name}: the {spec.name} table needs the column{'s' if len(missing) != 1 else ''} "
-        f"{', '.join(missing)}, which {'are' if len(missing) != 1 else 'is'} not in the file. "
+        f"{', '.join(named)}, which {'are' if len(missing) != 1 else 'is'} not in the file. "
         f"Columns found: {', '.join(headers) or 'none'}. Rename the column or map it on the Data page."
     )
     if hints:
@@ -657,16 +664,26 @@ def _build(
     problems: list[pd.DataFrame] = []
     typed: dict[str, pd.Series] = {}
     texts: dict[str, pd.Series] = {}
+    warnings = list(raw.warnings)
     for order, column in enumerate(spec.columns):
         header = mapping.get(column.name)
         original = body[header] if header is not None else pd.Series(pd.NA, index=body.index, dtype="object")
         text = _as_text(original)
+        if column.name == DISTRICT_CODE_COLUMN:
+            text, note = _current_district_codes(text)
+            warnings.extend([note] if note else [])
         texts[column.name] = text
         values, failed, reason = _parse(original, text, column.kind, column.name)
         typed[column.name] = values
         if failed is not None and failed.any():
             problems.append(_problem(failed, column.name, reason, order))
     frame = pd.DataFrame(typed, index=body.index)
+    rank = _rank_from_header(spec, mapping)
+    if rank is not None:
+        frame["rank"] = frame["rank"].fillna(rank)
+        warnings.append(f"No rank column: every substance was read as rank {rank} (the header "
+                        f"'{mapping['substance']}' says so).")
+    problems.extend(_derive_from_alternatives(frame, spec, mapping, texts, warnings))
     problems.extend(_schema_problems(frame, spec, problems))
     for earlier, later, reason in DATE_ORDER.get(spec.name, ()):
         failed = frame[later] < frame[earlier]
@@ -682,19 +699,107 @@ def _build(
             reason = f"unknown {column.name} code: cannot assign a {column.name} group (map it on the Data page)"
             problems.append(_problem(failed, column.name, reason, order))
 
-    report = _report(problems, texts, body, row_numbers)
+    not_kept = [mapping[c.name] for c in spec.columns if not c.stored and c.name in mapping]
+    for column in spec.columns:  # a column read only to derive another is not kept, even in the report
+        if not column.stored:
+            texts[column.name] = texts[column.name].where(texts[column.name].isna(), NOT_KEPT)
+    report = _report(problems, texts, body.drop(columns=not_kept), row_numbers)
     rejected_index = report.index
     kept = frame.drop(index=rejected_index)
-    warnings = list(raw.warnings)
     warnings.extend(_unknown_code_warnings(kept, spec, row_numbers))
     ordered = []
     for column in spec.columns:
+        if not column.stored:
+            continue
         ordered.append(column.name)
         if column.kind == CODE:
             ordered.append(column.name + GROUP_SUFFIX)
     data = kept[ordered].reset_index(drop=True)
     rejected = report.reset_index(drop=True)
     return LoadResult(data, rejected, warnings, rows_read, spec.name, raw.name)
+
+
+def _rank_from_header(spec: Table, mapping: Mapping[str, str]) -> int | None:
+    """The rank every row has when the file has no rank column and its substance header names
+    the rank (``RANK_FROM_HEADER``: "Primary substance" is rank 1); else None."""
+    if "rank" not in spec.names or "rank" in mapping or "substance" not in mapping:
+        return None
+    return RANK_FROM_HEADER.get(normalise_header(mapping["substance"]))
+
+
+def age_in_whole_years(date_of_birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Age in completed years on the date ``on``: the difference of the years, less one if the
+    birthday has not yet come that year (born 29 February: 1 March in a year that is not leap).
+    Empty where either date is empty."""
+    years = on.dt.year - date_of_birth.dt.year
+    before_birthday = (on.dt.month < date_of_birth.dt.month) | (
+        (on.dt.month == date_of_birth.dt.month) & (on.dt.day < date_of_birth.dt.day))
+    return (years - before_birthday.astype("Int64")).astype(INTEGER_DTYPE)
+
+
+def _derive_from_alternatives(
+    frame: pd.DataFrame, spec: Table, mapping: Mapping[str, str], texts: Mapping[str, pd.Series],
+    warnings: list[str],
+) -> list[pd.DataFrame]:
+    """Fill a column from the one that may stand in for it: age at triage from the date of birth
+    (whole years on the triage date) where the file gives no age. A date of birth after the
+    triage date, or neither an age nor a date of birth, rejects the row."""
+    if "date_of_birth" not in spec.names or "date_of_birth" not in mapping:
+        return []
+    order = spec.names.index("date_of_birth")
+    dob, triage = frame["date_of_birth"], frame["triage_date"]
+    needed = frame["age_at_triage"].isna()
+    computed = age_in_whole_years(dob, triage)
+    usable = needed & dob.notna() & triage.notna() & (dob <= triage)
+    frame.loc[usable, "age_at_triage"] = computed[usable]
+    if usable.any():
+        warnings.append(
+            f"Age at triage computed from the date of birth for {int(usable.sum()):,} rows (whole years on "
+            "the triage date); the date of birth is not kept.")
+    after = needed & dob.notna() & triage.notna() & (dob > triage)
+    neither = needed & texts["date_of_birth"].isna()  # a date of birth that is not a date is reported as such
+    return [
+        _problem(after, "date_of_birth", "date of birth after the triage date", order),
+        _problem(neither, "age_at_triage", "age_at_triage is missing (and no date of birth)", order),
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def district_code_changes() -> dict[str, tuple[str, str]]:
+    """Old district code (or district name) -> (current code, name), from
+    ``data/district_code_changes.csv``, keyed by the upper-case code or normalised name."""
+    if not DISTRICT_CODE_CHANGES_FILE.is_file():
+        return {}
+    table = pd.read_csv(DISTRICT_CODE_CHANGES_FILE, dtype=str, keep_default_na=False)
+    lookup: dict[str, tuple[str, str]] = {}
+    for old, new, name in zip(table["old_code"], table["new_code"], table["district_name"], strict=True):
+        lookup[old.strip().upper()] = (new.strip(), name.strip())
+        lookup[normalise_header(name)] = (new.strip(), name.strip())
+    return lookup
+
+
+def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
+    """Pre-2009 ONS district codes (e.g. 38UC), and the names of the districts in the lookup, changed
+    to current codes (``data/district_code_changes.csv``), with a note of what was changed."""
+    lookup = district_code_changes()
+    if not lookup or text.notna().sum() == 0:
+        return text, None
+    as_category = text.astype("category")
+    found = {}
+    for value in as_category.cat.categories:
+        key = str(value).strip()
+        hit = lookup.get(key.upper()) or (lookup.get(normalise_header(key)) if not key[:1].isdigit() else None)
+        if hit is not None and hit[0] != key:
+            found[value] = hit
+    if not found:
+        return text, None
+    changed = text.map({k: v[0] for k, v in found.items()}).astype(TEXT_DTYPE)
+    result = changed.where(changed.notna(), text)
+    counts = text[text.isin(list(found))].value_counts()
+    listed = ", ".join(f"{old} -> {found[old][0]} ({found[old][1]}, {int(n):,} row{'s' if n != 1 else ''})"
+                       for old, n in counts.items())
+    return result, (f"district_code: old ONS district codes or district names changed to current codes "
+                    f"(data/district_code_changes.csv): {listed}.")
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -719,6 +824,12 @@ def _parse(
     if kind in (INTEGER, NUMBER):
         return _parse_numbers(original, text, kind, name)
     raise ValueError(f"column {name} has unknown kind {kind!r} in the contract")
+
+
+def parse_date_text(text: pd.Series) -> pd.Series:
+    """Dates from text cells as the loader reads them (yyyy-mm-dd or dd/mm/yyyy); NaT where not a date."""
+    cells = _as_text(text)
+    return _parse_dates(cells, cells, "date")[0]
 
 
 def _parse_dates(original: pd.Series, text: pd.Series, name: str) -> tuple[pd.Series, pd.Series, pd.Series | str]:
@@ -831,6 +942,10 @@ def _schema_problems(frame: pd.DataFrame, spec: Table, parse_problems: list[pd.D
     )
     if parse_problems:
         parsed = pd.concat(parse_problems)
+        # a problem with the column standing in for another (the date of birth) explains that one too
+        stands_in = {c.name: c.instead_of for c in spec.columns if c.instead_of}
+        parsed = pd.concat([parsed, parsed[parsed["column"].isin(list(stands_in))].assign(
+            column=lambda f: f["column"].map(stands_in))])
         already = pd.MultiIndex.from_arrays([parsed.index, parsed["column"]])
         mine = pd.MultiIndex.from_arrays([found.index, found["column"]])
         found = found[~mine.isin(already)]
