@@ -782,19 +782,19 @@ def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
     """Pre-2009 ONS district codes (e.g. 38UC), and the names of the districts in the lookup, changed
     to current codes (``data/district_code_changes.csv``), with a note of what was changed."""
     lookup = district_code_changes()
-    if not lookup or text.notna().sum() == 0:
+    if not lookup:
         return text, None
-    as_category = text.astype("category")
     found = {}
-    for value in as_category.cat.categories:
+    for value in text.unique():  # few distinct values, many rows: look each up once
+        if pd.isna(value):
+            continue
         key = str(value).strip()
         hit = lookup.get(key.upper()) or (lookup.get(normalise_header(key)) if not key[:1].isdigit() else None)
         if hit is not None and hit[0] != key:
             found[value] = hit
     if not found:
         return text, None
-    changed = text.map({k: v[0] for k, v in found.items()}).astype(TEXT_DTYPE)
-    result = changed.where(changed.notna(), text)
+    result = text.replace({k: v[0] for k, v in found.items()}).astype(TEXT_DTYPE)
     counts = text[text.isin(list(found))].value_counts()
     listed = ", ".join(f"{old} -> {found[old][0]} ({found[old][1]}, {int(n):,} row{'s' if n != 1 else ''})"
                        for old, n in counts.items())
