@@ -279,23 +279,10 @@ DEFAULT_KEY_REFERRAL_GROUPS = ("Children and family services",)
 PLANNED = "Planned"
 UNPLANNED = "Unplanned"
 TRANSFERRED = "Transferred"
-#: GLOSSARY "Other / not known": the NDTMS "other" reason (an exit, in the completion denominator).
+#: GLOSSARY "Other / not known": the NDTMS "other" reason, an empty reason or an unmapped code.
+#: Still an exit: it stays in the completion rate's denominator and is shown as its own group.
 OTHER_NOT_KNOWN = "Other / not known"
 DISCHARGE_REASON = {
-    # Planned: treatment completed (GLOSSARY "Planned exit")
-    "completed drug free": PLANNED,
-    "completed alcohol free": PLANNED,
-    "completed occasional user": PLANNED,
-    # Transferred: neither planned nor unplanned for completion rates
-    "transferred not in custody": TRANSFERRED,
-    "transferred in custody": TRANSFERRED,
-    # Unplanned: dropped out, left, declined, withdrawn, prison, died
-    "dropped out": UNPLANNED,
-    "treatment withdrawn": UNPLANNED,
-    "retained in custody": UNPLANNED,
-    "declined": UNPLANNED,
-    "onward referral refused": UNPLANNED,
-    "died": UNPLANNED,
     # NDTMS labels as extracts write them, and common local variants
     "treatment completed": PLANNED,
     "treatment completed drug free": PLANNED,
@@ -318,8 +305,23 @@ DISCHARGE_REASON = {
     "onward referral offered and refused": UNPLANNED,
     "death": UNPLANNED,
     "incomplete death": UNPLANNED,
-    "other": OTHER_NOT_KNOWN,
     "not known": OTHER_NOT_KNOWN,
+    # Planned: treatment completed (GLOSSARY "Planned exit")
+    "completed drug free": PLANNED,
+    "completed alcohol free": PLANNED,
+    "completed occasional user": PLANNED,
+    # Transferred: neither planned nor unplanned for completion rates
+    "transferred not in custody": TRANSFERRED,
+    "transferred in custody": TRANSFERRED,
+    # Unplanned: dropped out, left, declined, withdrawn, prison, died
+    "dropped out": UNPLANNED,
+    "treatment withdrawn": UNPLANNED,
+    "retained in custody": UNPLANNED,
+    "declined": UNPLANNED,
+    "onward referral refused": UNPLANNED,
+    "died": UNPLANNED,
+    # Other: the NDTMS "other" reason
+    "other": OTHER_NOT_KNOWN,
 }
 EXIT_GROUPS = [PLANNED, UNPLANNED, TRANSFERRED, OTHER_NOT_KNOWN]
 
