@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-import os
 import difflib
 import functools
+import io
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -89,8 +89,6 @@ DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 #: How close (difflib ratio) an unused header must be to a missing column's name to be pointed out.
 HINT_CUTOFF = 0.75
-#: Header synonyms are declared once, in the data contract (``analysis.contract.HEADER_SYNONYMS``).
-SYNONYMS = HEADER_SYNONYMS
 #: Columns that hold district codes, in any table: pre-2009 ONS codes in them are changed at load.
 DISTRICT_CODE_COLUMN = "district_code"
 #: What the rejected-rows report shows instead of a date of birth (it is never kept, even there).
@@ -280,7 +278,7 @@ def load_boundaries(
             )
         )
     frame = frame.rename(columns={matches[0]: BOUNDARY_CODE})
-    frame[BOUNDARY_CODE] = _as_text(frame[BOUNDARY_CODE])
+    frame[BOUNDARY_CODE] = _current_district_codes(_as_text(frame[BOUNDARY_CODE]))[0]  # as tables are read
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
@@ -789,7 +787,7 @@ def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
         if pd.isna(value):
             continue
         key = str(value).strip()
-        hit = lookup.get(key.upper()) or (lookup.get(normalise_header(key)) if not key[:1].isdigit() else None)
+        hit = lookup.get(key.upper()) or lookup.get(normalise_header(key))
         if hit is not None and hit[0] != key:
             found[value] = hit
     if not found:

@@ -507,6 +507,14 @@ def test_load_boundaries_geojson(tmp_path: Path) -> None:
     assert frame["district_code"].tolist() == ["E07000178", "E07000179"]
 
 
+def test_load_boundaries_with_pre_2009_codes(tmp_path: Path) -> None:
+    path = tmp_path / "old.geojson"
+    old = boundaries().to_crs(4326)
+    old["District_Code"] = ["38UC", "38UD"]
+    old.to_file(path, driver="GeoJSON")
+    assert load_boundaries(path)["district_code"].tolist() == ["E07000178", "E07000179"]
+
+
 @pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning")
 @pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
 def test_load_boundaries_zipped_shapefile_is_reprojected(tmp_path: Path) -> None:
