@@ -56,7 +56,9 @@ ROWS_LISTED = 5
 HEADER_LINE = 1
 
 #: Date formats accepted, tried in this order: ISO, then UK day-first; never US month-first.
-#: The forms with a time are what Excel and Parquet dates become when read as text.
+#: The forms with a time are what Excel and Parquet dates become when read as text; the day-first
+#: forms with dashes, dots and month names are what case-management exports write (15-06-2024,
+#: 15.06.2024, 15 Jun 2024, 15-Jun-2024, 15 June 2024).
 DATE_FORMATS = (
     "%Y-%m-%d",
     "%d/%m/%Y",
@@ -64,9 +66,16 @@ DATE_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%d/%m/%Y %H:%M:%S",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d %B %Y",
 )
 #: A value shaped like an accepted date; if it still fails to parse, the day or month is impossible.
-_DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+_DATE_SHAPE = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{4})"
+    r"([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
 #: A number written with thousands separators, e.g. 1,234 or 12,345.67.
 _THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 
@@ -164,7 +173,7 @@ def load_table(
     semicolon or tab separated; .xlsx; Parquet); the header is the first of the top
     ``HEADER_SEARCH_ROWS`` rows holding every required column (headers matched with
     :func:`analysis.contract.normalise_header`, ``column_map`` first). Each column is parsed by its
-    contract kind with vectorised pandas (dates as yyyy-mm-dd or dd/mm/yyyy only), then required
+    contract kind with vectorised pandas (dates as yyyy-mm-dd or day-first: ``DATE_FORMATS``), then required
     values and ranges are checked with a pandera schema (lazy validation). A row with any problem is
     rejected once, with every reason; code columns gain a ``<column>_group`` from
     :func:`analysis.codes.map_codes`, and unknown codes are kept as ``Unmapped code`` and reported.

@@ -917,9 +917,10 @@ spaces, underscores, hyphens and other punctuation (`Client ID` matches `client_
 real extracts use are read without any mapping (the last column of each table below, declared once in
 `analysis/contract.py` as `HEADER_SYNONYMS`; a file's own contract name wins over a synonym).
 **Required** columns must be present; optional columns may be left out (the measures that need them
-say so). Dates are read as dates: `YYYY-MM-DD` or UK `DD/MM/YYYY` (never US month-first); an empty
-cell means "not known" (or, for a discharge date, "still open"). Code columns (kind `code`) are
-mapped to reporting groups by the code lists below.
+say so). Dates are read as dates: `YYYY-MM-DD` or UK day-first `DD/MM/YYYY` (also `15-06-2024`,
+`15.06.2024`, `15 Jun 2024`; never US month-first); an empty cell means "not known" (or, for a
+discharge date, "still open"). Code columns (kind `code`) are mapped to reporting groups by the code
+lists below.
 
 - **Date of birth instead of age**: an episodes file may give `date_of_birth` (e.g. a `DOB` column)
   instead of `age_at_triage`. The age in whole years on the triage date is computed when the file is

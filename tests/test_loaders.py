@@ -193,6 +193,17 @@ def test_uk_and_iso_dates_give_the_same_day(tmp_path: Path) -> None:
     assert_series_equal(result.data["end_date"], expected.rename("end_date"))
 
 
+def test_day_first_dates_with_dashes_dots_and_month_names(tmp_path: Path) -> None:
+    rows = [["episode_id", "intervention", "start_date"], ["E1", "psychosocial", "07-03-2024"],
+            ["E2", "psychosocial", "07.03.2024"], ["E3", "psychosocial", "7 Mar 2024"],
+            ["E4", "psychosocial", "07-Mar-2024"], ["E5", "psychosocial", "7 March 2024"],
+            ["E6", "psychosocial", "31-02-2024"]]
+    result = load_table(write_csv(tmp_path / "i.csv", rows), "interventions")
+    assert result.data["start_date"].tolist() == [ts("2024-03-07")] * 5
+    assert result.rejected["row_number"].tolist() == [7]
+    assert "not a real date" in result.rejected.loc[0, "reason"]
+
+
 def test_us_month_first_date_is_rejected_not_guessed(tmp_path: Path) -> None:
     rows = [["episode_id", "intervention", "start_date"], ["E1", "psychosocial", "12/25/2024"]]
     result = load_table(write_csv(tmp_path / "i.csv", rows), "interventions")
