@@ -222,8 +222,15 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "year": ("Mid year", "Mid-year", "Year of estimate"),
     "population": ("Population", "Persons", "Count"),
 }
-#: A substances file whose substance header says the rank ("Primary substance") needs no rank column.
-RANK_FROM_HEADER: dict[str, int] = {"primarysubstance": 1}
+#: Substance columns whose header says the rank, as NDTMS-shaped extracts hold them (one row per
+#: episode: "Primary substance", "Secondary substance", "Tertiary substance"). A substances file with
+#: these and no ``rank`` or ``substance`` column is read as one row per substance given, with its rank.
+RANKED_SUBSTANCE_HEADERS: dict[str, int] = {
+    "primarysubstance": 1, "secondarysubstance": 2, "tertiarysubstance": 3,
+    "substance1": 1, "substance2": 2, "substance3": 3,
+    "primarydrug": 1, "secondarydrug": 2, "tertiarydrug": 3,
+    "drug1": 1, "drug2": 2, "drug3": 3,
+}
 
 #: Spaces, underscores, hyphens and other punctuation are ignored in headers ("D.O.B." is "dob").
 _NAME_NOISE = re.compile(r"[\W_]+")

@@ -28,7 +28,7 @@ from analysis.contract import (
     ID,
     INTEGER,
     NUMBER,
-    RANK_FROM_HEADER,
+    RANKED_SUBSTANCE_HEADERS,
     TABLES,
     TEXT,
     Table,
@@ -134,7 +134,9 @@ class FileTooLargeError(FileProblem):
 class LoadResult:
     """A loaded table: valid typed rows, the rejected rows with reasons, and warnings.
 
-    ``len(data) + rejected["row_number"].nunique() == rows_read`` always holds.
+    ``len(data) + len(rejected) == rows_read`` always holds; so does
+    ``len(data) + rejected["row_number"].nunique() == rows_read``, except for a substances file read
+    from ranked columns, whose rows are the substances read (several can share a row number).
     """
 
     data: pd.DataFrame
@@ -154,6 +156,13 @@ class _Raw:
     name: str
     warnings: list[str]
     unnamed_with_data: list[str] = field(default_factory=list)  # letters of data columns without a header
+    row_numbers: np.ndarray | None = None  # each body row's line in the file, when not position + first_row_number
+
+    def numbers(self) -> pd.Series:
+        """The file's row number of each body row, by body position."""
+        if self.row_numbers is not None:
+            return pd.Series(self.row_numbers, index=self.body.index)
+        return pd.Series(self.body.index.to_numpy() + self.first_row_number, index=self.body.index)
 
 
 # ---------------------------------------------------------------- public API
@@ -177,9 +186,13 @@ def load_table(
     values and ranges are checked with a pandera schema (lazy validation). A row with any problem is
     rejected once, with every reason; code columns gain a ``<column>_group`` from
     :func:`analysis.codes.map_codes`, and unknown codes are kept as ``Unmapped code`` and reported.
+    A substances file with ranked columns ("Primary substance", "Secondary substance"...) and no
+    rank column is read as one row per substance given (``rows_read`` counts those rows).
     """
     spec = _table_spec(table)
-    raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
+    raw = _melt_ranked_substances(
+        _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes),
+        spec, column_map)
     mapping = _resolve_columns(list(raw.body.columns), spec, column_map, raw.warnings)
     _check_required(raw, spec, mapping)
     body = _drop_blank_rows(raw.body)
@@ -202,16 +215,21 @@ def read_raw(
 
     The header is found as in :func:`load_table` when ``table`` is given, else it is the first
     non-empty row. Blank rows are dropped; empty cells are ``<NA>``. The index is the position
-    below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``;
+    below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``
+    (``attrs["row_numbers"]`` lists them, and is the one to use for a substances file read from
+    ranked columns, see :func:`load_table`);
     ``attrs`` also holds ``warnings`` and ``source_name``.
     """
     spec = _table_spec(table) if table is not None else None
     raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
+    if spec is not None:
+        raw = _melt_ranked_substances(raw, spec, column_map)
     body = _drop_blank_rows(raw.body)
     if nrows is not None:
         body = body.head(nrows)
     text = pd.DataFrame({c: _as_text(body[c]) for c in body.columns}, index=body.index)
-    text.attrs = {"first_row_number": raw.first_row_number, "warnings": list(raw.warnings), "source_name": raw.name}
+    text.attrs = {"first_row_number": raw.first_row_number, "warnings": list(raw.warnings), "source_name": raw.name,
+                  "row_numbers": raw.numbers().loc[body.index].tolist()}
     return text
 
 
@@ -632,8 +650,7 @@ def _resolve_columns(
 
 
 def _check_required(raw: _Raw, spec: Table, mapping: dict[str, str]) -> None:
-    missing = [c for c in spec.required if c not in mapping and spec.alternative(c) not in mapping
-               and not (c == "rank" and _rank_from_header(spec, mapping) is not None)]
+    missing = [c for c in spec.required if c not in mapping and spec.alternative(c) not in mapping]
     if not missing:
         return
     headers = list(raw.body.columns)
@@ -667,7 +684,7 @@ def _build(
     body: pd.DataFrame, raw: _Raw, spec: Table, mapping: dict[str, str], code_map: Mapping[str, Mapping[str, str]]
 ) -> LoadResult:
     rows_read = len(body)
-    row_numbers = pd.Series(body.index.to_numpy() + raw.first_row_number, index=body.index)
+    row_numbers = raw.numbers().loc[body.index]
     problems: list[pd.DataFrame] = []
     typed: dict[str, pd.Series] = {}
     texts: dict[str, pd.Series] = {}
@@ -685,11 +702,6 @@ def _build(
         if failed is not None and failed.any():
             problems.append(_problem(failed, column.name, reason, order))
     frame = pd.DataFrame(typed, index=body.index)
-    rank = _rank_from_header(spec, mapping)
-    if rank is not None:
-        frame["rank"] = frame["rank"].fillna(rank)
-        warnings.append(f"No rank column: every substance was read as rank {rank} (the header "
-                        f"'{mapping['substance']}' says so).")
     problems.extend(_derive_from_alternatives(frame, spec, mapping, texts, warnings))
     problems.extend(_schema_problems(frame, spec, problems))
     for earlier, later, reason in DATE_ORDER.get(spec.name, ()):
@@ -726,12 +738,44 @@ def _build(
     return LoadResult(data, rejected, warnings, rows_read, spec.name, raw.name)
 
 
-def _rank_from_header(spec: Table, mapping: Mapping[str, str]) -> int | None:
-    """The rank every row has when the file has no rank column and its substance header names
-    the rank (``RANK_FROM_HEADER``: "Primary substance" is rank 1); else None."""
-    if "rank" not in spec.names or "rank" in mapping or "substance" not in mapping:
-        return None
-    return RANK_FROM_HEADER.get(normalise_header(mapping["substance"]))
+def _melt_ranked_substances(raw: _Raw, spec: Table, column_map: Mapping[str, str] | None) -> _Raw:
+    """A substances file holding one row per episode with ranked columns ("Primary substance",
+    "Secondary substance", "Tertiary substance": ``RANKED_SUBSTANCE_HEADERS``) as one row per
+    substance given, with its ``rank``. Each row keeps its line number in the file; an empty ranked
+    cell gives no row. Files with a ``rank`` or ``substance`` column (by name or the user's mapping)
+    are returned unchanged."""
+    if spec.name != "substances":
+        return raw
+    headers = list(raw.body.columns)
+    user = _user_map(column_map, spec)
+    if any(normalise_header(h) in ("rank", "substance") or user.get(normalise_header(h)) in ("rank", "substance")
+           for h in headers):
+        return raw
+    ranked = {h: RANKED_SUBSTANCE_HEADERS[normalise_header(h)] for h in headers
+              if normalise_header(h) in RANKED_SUBSTANCE_HEADERS and normalise_header(h) not in user}
+    if not ranked:
+        return raw
+    others = [h for h in headers if h not in ranked]
+    numbers = raw.numbers()
+    parts = []
+    for header, rank in ranked.items():
+        given = _as_text(raw.body[header]).notna()
+        part = raw.body.loc[given, others].copy()
+        part["rank"], part["substance"] = str(rank), raw.body.loc[given, header]
+        part["__row"], part["__rank"] = numbers[given], rank
+        parts.append(part)
+    long = pd.concat(parts).sort_values(["__row", "__rank"], kind="stable")
+    none_given = [n for n in numbers[~numbers.isin(long["__row"])]
+                  if not _drop_blank_rows(raw.body.loc[numbers == n]).empty]
+    warnings = list(raw.warnings)
+    warnings.append(
+        f"{raw.name}: substances read from the columns {', '.join(f'{h} (rank {r})' for h, r in ranked.items())}: "
+        f"one row per substance given ({len(long):,} from {int(long['__row'].nunique()):,} rows of the file)."
+        + (f" Rows with no substance in any of them, left out: {', '.join(str(n) for n in none_given[:ROWS_LISTED])}"
+           f"{', ...' if len(none_given) > ROWS_LISTED else ''}." if none_given else ""))
+    body = long.drop(columns=["__row", "__rank"]).reset_index(drop=True)
+    return _Raw(body, raw.first_row_number, raw.name, warnings, raw.unnamed_with_data,
+                row_numbers=long["__row"].to_numpy())
 
 
 def age_in_whole_years(date_of_birth: pd.Series, on: pd.Series) -> pd.Series:

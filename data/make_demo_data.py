@@ -38,7 +38,6 @@ from analysis.contract import (  # noqa: E402
     ID,
     INTEGER,
     NUMBER,
-    RANK_FROM_HEADER,
     TABLES,
     TEXT,
 )
@@ -927,8 +926,10 @@ lists below.
   read (someone born on 29 February turns a year older on 1 March in other years), and the date of
   birth is then dropped: it is **never stored**, not even with rejected rows (data minimisation).
   Where a file has both, the age given is used.
-- **Rank from the header**: a substances file whose substance column is headed
-  {", ".join(f"`{h}`" for h in ("Primary substance",))} needs no `rank` column (rank {min(RANK_FROM_HEADER.values())}).
+- **Substances in ranked columns**: a substances file with one row per episode and columns headed
+  like `Primary substance`, `Secondary substance`, `Tertiary substance` (also `Substance 1`..`3`,
+  `Drug 1`..`3`), and no `rank` or `substance` column, is read as one row per substance given, with
+  its rank; an empty cell gives no row.
 
 {contract_markdown()}
 ## Code lists

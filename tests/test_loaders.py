@@ -652,6 +652,22 @@ def test_one_header_can_mean_different_columns_in_different_tables(tmp_path: Pat
     assert load_table(write_csv(tmp_path / "e.csv", episodes), "episodes").data.loc[0, "district_code"] == "E07000178"
 
 
+def test_ranked_substance_columns_give_one_row_per_substance(tmp_path: Path) -> None:
+    rows = [["Episode ID", "Primary substance", "Secondary substance", "Tertiary substance"],
+            ["E1", "Cannabis", "Alcohol", ""],
+            ["E2", "Alcohol", "", ""],
+            ["E3", "", "", ""],  # no substance at all: left out, and said
+            ["E4", "Heroin", "Crack", "Mystery"]]  # an unknown substance rejects its own row only
+    result = load_table(write_csv(tmp_path / "s.csv", rows), "substances")
+    assert list(zip(result.data["episode_id"], result.data["rank"], result.data["substance"], strict=True)) == [
+        ("E1", 1, "Cannabis"), ("E1", 2, "Alcohol"), ("E2", 1, "Alcohol"), ("E4", 1, "Heroin"), ("E4", 2, "Crack")]
+    assert result.rejected[["row_number", "value"]].values.tolist() == [[5, "Mystery"]]  # the file's own line
+    assert result.rows_read == 6
+    assert_invariant(result)
+    note = next(w for w in result.warnings if "ranked" in w or "Primary substance (rank 1)" in w)
+    assert "6 from 3 rows of the file" in note and "Rows with no substance in any of them, left out: 4" in note
+
+
 def test_primary_substance_header_gives_the_rank(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", [["Episode ID", "Primary substance"], ["E1", "Cannabis"], ["E2", "Alcohol"]])
     result = load_table(path, "substances")

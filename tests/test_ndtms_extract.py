@@ -96,7 +96,7 @@ def headline(figures: overview.OverviewFigures, indicator: str, column: str = "c
 def test_every_column_and_code_is_recognised_and_every_row_kept(loaded):
     _, results, _ = loaded
     assert {t: len(r.data) for t, r in results.items()} == {
-        "episodes": 37, "referrals": 22, "substances": 37, "interventions": 37, "districts": 5, "population": 200}
+        "episodes": 37, "referrals": 22, "substances": 52, "interventions": 37, "districts": 5, "population": 200}
     episodes = results["episodes"].data
     for column in ("sex", "ethnicity", "service", "accommodation_status", "in_care", "injecting_status"):
         assert not episodes[f"{column}_group"].isin(["Unmapped code"]).any(), column
@@ -104,7 +104,11 @@ def test_every_column_and_code_is_recognised_and_every_row_kept(loaded):
         "Youth offending / criminal justice", "Children and family services", "Education",
         "Mental health (incl. CAMHS)", "Self, family or friends", "GP", "A&E / hospital"}
     assert set(results["interventions"].data["intervention_group"]) == {"Psychosocial", "Family work", "Harm reduction"}
-    assert results["substances"].data["rank"].eq(1).all()  # "Primary substance" says the rank
+    # one row per substance given in the ranked columns (README: 37 primary, 11 secondary, 4 tertiary)
+    assert results["substances"].data["rank"].value_counts().sort_index().tolist() == [37, 11, 4]
+    first = results["substances"].data[results["substances"].data["episode_id"] == "EP0101"]
+    assert first[["rank", "substance_group"]].astype(str).values.tolist() == [
+        ["1", "Cannabis"], ["2", "Alcohol"], ["3", "Other"]]
 
 
 def test_age_is_computed_from_the_date_of_birth_which_is_not_stored(loaded):
