@@ -2,7 +2,7 @@
 
 One declaration used by the loaders, the data page, the demo generator and ``data/README.md``.
 Column names in a file are matched to these names case-insensitively, ignoring spaces,
-underscores and hyphens (``Client ID`` matches ``client_id``), and to the headers real extracts
+underscores, hyphens and punctuation (``Client ID`` matches ``client_id``), and to the headers real extracts
 use for them (``HEADER_SYNONYMS``: ``DOB``, ``Gender``, ``Client reference``, ``District``...).
 """
 
@@ -184,7 +184,7 @@ TABLES: dict[str, Table] = {
 
 #: Headers real extracts (NDTMS-shaped, case-management exports) use for a contract column, by
 #: column name (the same name means the same thing in every table). Matched like contract names
-#: (case, spaces, underscores and hyphens ignored), after the exact names, so a file's own
+#: (case, spaces and punctuation ignored), after the exact names, so a file's own
 #: ``client_id`` always wins over its ``Client reference``. A header listed for two columns of
 #: one table (``District``) goes to the first of them the file does not already supply.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {

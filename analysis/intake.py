@@ -128,7 +128,7 @@ def group_choices(column: str) -> list[str]:
     return [LEAVE_UNMAPPED, *GROUP_ORDER[column]]
 
 
-def _header_for(column: str, headers: list[str], column_map: Mapping[str, str], table: str = "episodes") -> str | None:
+def _header_for(column: str, headers: list[str], column_map: Mapping[str, str], table: str) -> str | None:
     """The file header the loader reads ``column`` from: the user's mapping first, then the name,
     then the contract's synonyms (as ``analysis.loaders.load_table`` does)."""
     for header, target in column_map.items():
@@ -163,16 +163,17 @@ def propose_service_group(ages: pd.Series) -> tuple[str | None, str]:
 
 
 def _ages(raw: pd.DataFrame, column_map: Mapping[str, str], table: str) -> pd.Series | None:
-    """Age at triage of each row of an episodes file: the age column, else from the date of birth."""
+    """Age at triage of each row of an episodes file: the age given, else from the date of birth
+    (as the loader computes it); None when the file has neither."""
     headers = list(raw.columns)
-    age = _header_for("age_at_triage", headers, column_map, table)
-    if age is not None:
-        return pd.to_numeric(raw[age], errors="coerce")
-    dob, triage = (_header_for(c, headers, column_map, table) for c in ("date_of_birth", "triage_date"))
+    age, dob, triage = (_header_for(c, headers, column_map, table)
+                        for c in ("age_at_triage", "date_of_birth", "triage_date"))
+    given = pd.to_numeric(raw[age], errors="coerce").astype("Float64") if age is not None else None
     if dob is None or triage is None:
-        return None
+        return given
     born, triaged = parse_date_text(raw[dob]), parse_date_text(raw[triage])
-    return age_in_whole_years(born, triaged).where(born <= triaged)
+    computed = age_in_whole_years(born, triaged).where(born <= triaged).astype("Float64")
+    return computed if given is None else given.fillna(computed)
 
 
 def _suggestion(column: str, code: str, raw: pd.DataFrame, header: str, ages: pd.Series | None) -> tuple[str, str]:
