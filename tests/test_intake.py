@@ -118,3 +118,14 @@ def test_local_service_name_is_proposed_from_ages_computed_from_dates_of_birth()
     ]
     # a suggestion is not applied: without the user's choice the rows are still rejected
     assert intake.read_file(content, "e.csv", "episodes", column_map=column_map).data.empty
+
+
+def test_service_ages_use_the_age_given_else_the_date_of_birth():
+    content = ("Client ID,Episode ID,Gender,Age,DOB,District,Service,Triage date\n"
+               "C1,E1,Male,30,,,Team A,15/06/2023\n"  # 30 as given
+               "C2,E2,Male,,01/01/2000,,Team A,15/06/2024\n").encode()  # no age: 24 from the date of birth
+    raw = intake.preview(content, "e.csv", "episodes")
+    column_map = intake.column_map_from_choices(intake.propose_column_map(raw.columns, "episodes"))
+    table = intake.unmapped_code_table(raw, "episodes", column_map, {})
+    assert table[["code", "suggested", "why"]].values.tolist() == [
+        ["Team A", "Adults", "its clients are aged 24 to 30 (median 27)"]]
