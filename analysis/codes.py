@@ -1,16 +1,19 @@
 """The one declared place where the codes a file arrives with are mapped to reporting groups.
 
-Each code list maps a *code* (matched case-insensitively, ignoring surrounding spaces,
-and treating spaces, hyphens and underscores alike) to the *reporting group* the pages
-show. A code not listed here is never guessed: the loader keeps the row, sets the group
-to ``UNMAPPED`` and reports the code (see ``analysis.loaders``). A user can extend a list
-with their own local codes through a code mapping (``extra`` in :func:`map_codes`).
+Each code list maps a *code* (matched ignoring case, spaces and punctuation, so "Dropped
+out/left" matches "dropped out left") to the *reporting group* the pages show. The lists hold
+the NDTMS reference labels and common local variants, so an NDTMS-shaped extract needs no hand
+mapping. A code not listed here is never guessed: the loader keeps the row, sets the group
+to ``UNMAPPED`` and reports the code (see ``analysis.loaders``); :func:`suggest_group` proposes a
+group for the user to confirm. A user can extend a list with their own local codes through a code
+mapping (``extra`` in :func:`map_codes`).
 
 Groups follow ``GLOSSARY.md`` and NDTMS reporting where the glossary is silent.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
@@ -31,9 +34,15 @@ SERVICE = {
     "young people": YOUNG_PEOPLE,
     "young peoples": YOUNG_PEOPLE,
     "young people's service": YOUNG_PEOPLE,
+    "young persons": YOUNG_PEOPLE,
+    "young person's service": YOUNG_PEOPLE,
+    "young people's substance misuse service": YOUNG_PEOPLE,
+    "yp service": YOUNG_PEOPLE,
     "adult": ADULTS,
     "adults": ADULTS,
     "adult service": ADULTS,
+    "adult services": ADULTS,
+    "adult treatment": ADULTS,
 }
 
 # ---------------------------------------------------------------- sex
@@ -52,6 +61,8 @@ SEX = {
     "u": "Other / not stated",
     "not stated": "Other / not stated",
     "not known": "Other / not stated",
+    "unknown": "Other / not stated",
+    "prefer not to say": "Other / not stated",
 }
 SEX_GROUPS = ["Male", "Female", "Other / not stated"]
 
@@ -69,6 +80,36 @@ ETHNICITY = {
     "other": "Other ethnic group",
     "other ethnic group": "Other ethnic group",
     "not stated": "Not stated",
+    # ONS 2011 labels as NDTMS extracts write them ("White - British", "Mixed - White and Asian"...)
+    "white english welsh scottish northern irish british": "White British",
+    "any other white background": "White other",
+    "white and black caribbean": "Mixed",
+    "white and black african": "Mixed",
+    "white and asian": "Mixed",
+    "mixed white and black caribbean": "Mixed",
+    "mixed white and black african": "Mixed",
+    "mixed white and asian": "Mixed",
+    "any other mixed background": "Mixed",
+    "mixed other": "Mixed",
+    "indian": "Asian or Asian British",
+    "pakistani": "Asian or Asian British",
+    "bangladeshi": "Asian or Asian British",
+    "chinese": "Asian or Asian British",
+    "asian indian": "Asian or Asian British",
+    "asian pakistani": "Asian or Asian British",
+    "asian bangladeshi": "Asian or Asian British",
+    "asian other": "Asian or Asian British",
+    "any other asian background": "Asian or Asian British",
+    "caribbean": "Black or Black British",
+    "african": "Black or Black British",
+    "black caribbean": "Black or Black British",
+    "black african": "Black or Black British",
+    "black other": "Black or Black British",
+    "any other black background": "Black or Black British",
+    "arab": "Other ethnic group",
+    "any other ethnic group": "Other ethnic group",
+    "not known": "Not stated",
+    "declined": "Not stated",
 }
 ETHNICITY_GROUPS = [
     "White British",
@@ -90,6 +131,19 @@ ACCOMMODATION = {
     "no fixed abode": "No fixed abode",
     "urgent housing problem": "No fixed abode",
     "not recorded": NOT_RECORDED,
+    # NDTMS young people's labels and common local variants
+    "living with parents/family": "Settled",
+    "living with parents": "Settled",
+    "living with family": "Settled",
+    "foster care": "Settled",
+    "independent living": "Settled",
+    "owner occupier": "Settled",
+    "rented": "Settled",
+    "hostel/temporary": "Temporary",
+    "hostel": "Temporary",
+    "temporary accommodation": "Temporary",
+    "sofa surfing": "Temporary",
+    "homeless": "No fixed abode",
 }
 ACCOMMODATION_GROUPS = ["Settled", "Temporary", "No fixed abode", NOT_RECORDED]
 
@@ -142,6 +196,10 @@ SUBSTANCE = {
     "nps": "New psychoactive substances",
     "new psychoactive substances": "New psychoactive substances",
     "solvents": "Solvents",
+    "volatile substances": "Solvents",
+    "alcohol only": "Alcohol",
+    "crack cocaine only": "Crack cocaine",
+    "heroin illicit": "Opiates",
     "ketamine": "Other",
     "nicotine": "Other",
     "other": "Other",
@@ -182,6 +240,27 @@ REFERRAL_SOURCE = {
     "camhs": "Mental health (incl. CAMHS)",
     "mental health": "Mental health (incl. CAMHS)",
     "other": "Other",
+    # NDTMS young people's labels and common local variants
+    "self referral": "Self, family or friends",
+    "family/friends": "Self, family or friends",
+    "family friends": "Self, family or friends",
+    "gp surgery": "GP",
+    "a&e department": "A&E / hospital",
+    "accident and emergency": "A&E / hospital",
+    "social services": "Children and family services",
+    "children's services": "Children and family services",
+    "looked after children service": "Children and family services",
+    "looked after children's services": "Children and family services",
+    "education service": "Education",
+    "connexions": "Education",
+    "yot": "Youth offending / criminal justice",
+    "youth offending team": "Youth offending / criminal justice",
+    "youth offending service": "Youth offending / criminal justice",
+    "yos": "Youth offending / criminal justice",
+    "police": "Youth offending / criminal justice",
+    "arrest referral": "Youth offending / criminal justice",
+    "consultant psychiatric services": "Mental health (incl. CAMHS)",
+    "psychiatric services": "Mental health (incl. CAMHS)",
 }
 REFERRAL_SOURCE_GROUPS = [
     "Self, family or friends",
@@ -204,6 +283,29 @@ TRANSFERRED = "Transferred"
 #: Still an exit: it stays in the completion rate's denominator and is shown as its own group.
 OTHER_NOT_KNOWN = "Other / not known"
 DISCHARGE_REASON = {
+    # NDTMS labels as extracts write them, and common local variants
+    "treatment completed": PLANNED,
+    "treatment completed drug free": PLANNED,
+    "treatment completed alcohol free": PLANNED,
+    "treatment completed occasional user": PLANNED,
+    "treatment completed occasional user (not opiates or crack)": PLANNED,
+    "completed": PLANNED,
+    "transferred": TRANSFERRED,
+    "transferred - not in custody": TRANSFERRED,
+    "transferred - in custody": TRANSFERRED,
+    "dropped out/left": UNPLANNED,
+    "dropped out left": UNPLANNED,
+    "incomplete dropped out": UNPLANNED,
+    "treatment withdrawn by provider": UNPLANNED,
+    "incomplete treatment withdrawn by provider": UNPLANNED,
+    "incomplete retained in custody": UNPLANNED,
+    "prison": UNPLANNED,
+    "treatment commencement declined by the client": UNPLANNED,
+    "incomplete treatment commencement declined by the client": UNPLANNED,
+    "onward referral offered and refused": UNPLANNED,
+    "death": UNPLANNED,
+    "incomplete death": UNPLANNED,
+    "not known": OTHER_NOT_KNOWN,
     # Planned: treatment completed (GLOSSARY "Planned exit")
     "completed drug free": PLANNED,
     "completed alcohol free": PLANNED,
@@ -243,6 +345,19 @@ INTERVENTION = {
     "recovery support": "Recovery support",
     "residential": "Residential / inpatient",
     "inpatient detox": "Residential / inpatient",
+    # NDTMS young people's labels and common local variants
+    "one to one": "Psychosocial",
+    "1:1": "Psychosocial",
+    "one to one work": "Psychosocial",
+    "group work": "Psychosocial",
+    "psychosocial intervention": "Psychosocial",
+    "family work": "Family work",
+    "family support": "Family work",
+    "harm reduction advice": "Harm reduction",
+    "specialist harm reduction": "Harm reduction",
+    "prescribing": "Pharmacological",
+    "pharmacological intervention": "Pharmacological",
+    "residential rehabilitation": "Residential / inpatient",
 }
 INTERVENTION_GROUPS = [
     "Psychosocial",
@@ -279,14 +394,43 @@ GROUP_ORDER: dict[str, list[str]] = {
     "intervention": INTERVENTION_GROUPS,
 }
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
+#: Anything that is not a letter or a digit (spaces, punctuation, underscores) separates words.
+_SEPARATORS = re.compile(r"[\W_]+")
+#: How close (difflib ratio, 0 to 1) an unknown code must be to a known one to be suggested.
+SUGGESTION_CUTOFF = 0.6
 
 
 def normalise_code(value: object) -> str:
-    """Return the matching key of a code: lower case, trimmed, runs of space/_/- as one space."""
+    """Return the matching key of a code: lower case, with every run of spaces and punctuation as
+    one space, trimmed ("Dropped out/left" and "dropped_out - left" both give "dropped out left")."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return _SEPARATORS.sub(" ", str(value).strip().lower()).strip()
+    return _SEPARATORS.sub(" ", str(value).lower()).strip()
+
+
+def known_codes(column: str) -> dict[str, str]:
+    """Every code of ``column``'s list by its matching key, plus each group's own name."""
+    known = {normalise_code(k): v for k, v in CODE_LISTS[column].items()}
+    for group in GROUP_ORDER[column]:
+        known.setdefault(normalise_code(group), group)
+    return known
+
+
+def suggest_group(code: object, column: str) -> tuple[str | None, str | None]:
+    """A group to PROPOSE for an unknown code, and the known label it was taken from.
+
+    Method: the known label closest to the code (difflib's ratio on the matching keys, at
+    least ``SUGGESTION_CUTOFF``). Only a suggestion: it is never applied unless the user
+    confirms it (``map_codes`` still gives ``UNMAPPED``). ``(None, None)`` when nothing is close.
+    """
+    key = normalise_code(code)
+    if not key:
+        return None, None
+    known = known_codes(column)
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=SUGGESTION_CUTOFF)
+    if not close:
+        return None, None
+    return known[close[0]], close[0]
 
 
 def map_codes(
@@ -298,10 +442,8 @@ def map_codes(
     (a user's mapping of local codes to codes or groups of the declared list) become
     ``UNMAPPED``. Returns a categorical with the groups in their display order.
     """
-    known = {normalise_code(k): v for k, v in CODE_LISTS[column].items()}
+    known = known_codes(column)  # a group's own name is always an accepted code
     groups = set(GROUP_ORDER[column])
-    for group in groups:  # a group's own name is always an accepted code
-        known.setdefault(normalise_code(group), group)
     if extra:
         for local, target in extra.items():
             key = normalise_code(target)

@@ -2,13 +2,19 @@
 
 One declaration used by the loaders, the data page, the demo generator and ``data/README.md``.
 Column names in a file are matched to these names case-insensitively, ignoring spaces,
-underscores and hyphens (``Client ID`` matches ``client_id``).
+underscores, hyphens and punctuation (``Client ID`` matches ``client_id``), and to the headers real extracts
+use for them (``HEADER_SYNONYMS``: ``DOB``, ``Gender``, ``Client reference``, ``District``...).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: Pre-2009 ONS district codes (and district names) and the current code of each district, applied
+#: to every ``district_code`` column at load (see ``data/README.md``).
+DISTRICT_CODE_CHANGES_FILE = Path(__file__).resolve().parent.parent / "data" / "district_code_changes.csv"
 
 #: Column kinds. ``code`` columns are mapped to reporting groups by ``analysis.codes``.
 ID, TEXT, DATE, INTEGER, NUMBER, CODE = "id", "text", "date", "integer", "number", "code"
@@ -24,6 +30,10 @@ class Column:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    #: False for a column read only to derive another and never kept (``date_of_birth``).
+    stored: bool = True
+    #: The column this one may stand in for when that column is not in the file.
+    instead_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,8 @@ class Table:
     key: tuple[str, ...] = ()
     optional: bool = False
     example: str = field(default="")
+    #: Columns a file may give that are read only to derive a column of the table, never stored.
+    inputs: tuple[Column, ...] = ()
 
     @property
     def required(self) -> list[str]:
@@ -44,6 +56,14 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def for_reading(self) -> Table:
+        """The table as a file is read: its columns, then the input-only columns (``date_of_birth``)."""
+        return replace(self, columns=self.columns + self.inputs, inputs=())
+
+    def alternative(self, name: str) -> str | None:
+        """The column that may stand in for required column ``name`` (``date_of_birth`` for age)."""
+        return next((c.name for c in self.columns + self.inputs if c.instead_of == name), None)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -59,9 +79,12 @@ EPISODES = Table(
         Column("client_id", ID, True, "Pseudonymised person identifier, the same across episodes."),
         Column("episode_id", ID, True, "Unique identifier of the treatment episode."),
         Column("sex", CODE, True, "Sex: M / F / X (other) / U (not stated), or words."),
-        Column("age_at_triage", INTEGER, True, "Age in whole years on the triage date.", MIN_AGE, MAX_AGE),
+        Column("age_at_triage", INTEGER, True, "Age in whole years on the triage date (or give date_of_birth).",
+               MIN_AGE, MAX_AGE),
         Column("ethnicity", CODE, False, "Ethnic group (ONS 2011 groups, or 'not stated')."),
-        Column("district_code", TEXT, True, "ONS code of the district of residence; empty if not known."),
+        Column("district_code", TEXT, True,
+               "ONS code of the district of residence; empty if not known. Pre-2009 ONS codes (e.g. 38UC) "
+               "are changed to current codes at load (data/district_code_changes.csv)."),
         Column("postcode_district", TEXT, False, "Outward part of the postcode, e.g. OX4; empty if not known."),
         Column("ward_code", TEXT, False, "ONS ward code of residence, where known."),
         Column("service", CODE, True, "young_people or adult."),
@@ -73,6 +96,12 @@ EPISODES = Table(
         Column("injecting_status", CODE, False, "currently / previously / never / declined."),
     ),
     key=("episode_id",),
+    inputs=(
+        Column("date_of_birth", DATE, False,
+               "Accepted instead of age_at_triage: age at triage (whole years on the triage date) is computed "
+               "from it at load, then the date of birth is dropped and never stored (data minimisation).",
+               stored=False, instead_of="age_at_triage"),
+    ),
 )
 
 REFERRALS = Table(
@@ -153,9 +182,66 @@ TABLES: dict[str, Table] = {
     for t in (EPISODES, REFERRALS, SUBSTANCES, INTERVENTIONS, DISTRICTS, POPULATION, PREVALENCE)
 }
 
-_NAME_NOISE = re.compile(r"[\s_\-]+")
+#: Headers real extracts (NDTMS-shaped, case-management exports) use for a contract column, by
+#: column name (the same name means the same thing in every table). Matched like contract names
+#: (case, spaces and punctuation ignored), after the exact names, so a file's own
+#: ``client_id`` always wins over its ``Client reference``. A header listed for two columns of
+#: one table (``District``) goes to the first of them the file does not already supply.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "client_id": ("Client ID", "Client reference", "Client ref", "Client number", "Person ID", "Person reference",
+                  "Unique client identifier"),
+    "episode_id": ("Episode ID", "Episode reference", "Episode ref", "Journey ID", "Treatment episode ID"),
+    "sex": ("Gender", "Sex at birth"),
+    "age_at_triage": ("Age", "Age at triage", "Age at start", "Age at treatment start"),
+    "date_of_birth": ("DOB", "D.O.B.", "Date of birth", "Birth date", "Birthdate"),
+    "ethnicity": ("Ethnic group", "Ethnic origin", "Ethnicity code"),
+    "district_code": ("District", "District code", "District of residence", "Local authority",
+                      "Local authority code", "LA code", "LAD code", "LAD22CD", "LAD23CD", "LAD24CD"),
+    "district_name": ("District name", "District", "Local authority name", "LA name", "LAD name", "LAD22NM",
+                      "LAD23NM", "LAD24NM"),
+    "postcode_district": ("Postcode district", "Outcode", "Partial postcode", "Postcode (outward)"),
+    "ward_code": ("Ward", "Ward code", "WD22CD", "WD23CD"),
+    "service": ("Service", "Service name", "Service type", "Treatment service"),
+    "triage_date": ("Triage date", "Triage", "Date of triage", "Start date", "Treatment start date",
+                    "Episode start date"),
+    "discharge_date": ("Discharge date", "Discharge", "Date of discharge", "End date", "Treatment end date",
+                       "Exit date", "Episode end date"),
+    "discharge_reason": ("Discharge reason", "Reason for discharge", "Exit reason", "Discharge code"),
+    "accommodation_status": ("Accommodation", "Accommodation status", "Accommodation need", "Housing",
+                             "Housing need", "Housing situation"),
+    "in_care": ("In care", "Looked after", "Looked after child", "LAC", "LAC status"),
+    "injecting_status": ("Injecting", "Injecting status", "Injecting behaviour"),
+    "referral_id": ("Referral ID", "Referral reference", "Referral ref"),
+    "referral_date": ("Referral date", "Date of referral", "Date referral received", "Referral received"),
+    "referral_source": ("Referral source", "Source of referral", "Referred by", "Referrer"),
+    "rank": ("Rank", "Substance rank", "Substance order"),
+    "substance": ("Substance", "Primary substance", "Problem substance", "Substance name", "Drug"),
+    "intervention": ("Intervention", "Intervention type", "Modality"),
+    "start_date": ("Intervention start date", "Intervention start"),
+    "end_date": ("Intervention end date", "Intervention end"),
+    "year": ("Mid year", "Mid-year", "Year of estimate"),
+    "population": ("Population", "Persons", "Count"),
+}
+#: Substance columns whose header says the rank, as NDTMS-shaped extracts hold them (one row per
+#: episode: "Primary substance", "Secondary substance", "Tertiary substance"). A substances file with
+#: these and no ``rank`` or ``substance`` column is read as one row per substance given, with its rank.
+RANKED_SUBSTANCE_HEADERS: dict[str, int] = {
+    "primarysubstance": 1, "secondarysubstance": 2, "tertiarysubstance": 3,
+    "substance1": 1, "substance2": 2, "substance3": 3,
+    "primarydrug": 1, "secondarydrug": 2, "tertiarydrug": 3,
+    "drug1": 1, "drug2": 2, "drug3": 3,
+}
+
+#: Spaces, underscores, hyphens and other punctuation are ignored in headers ("D.O.B." is "dob").
+_NAME_NOISE = re.compile(r"[\W_]+")
 
 
 def normalise_header(name: object) -> str:
-    """Header matching key: lower case with spaces, underscores and hyphens removed."""
+    """Header matching key: lower case with spaces, underscores, hyphens and punctuation removed."""
     return _NAME_NOISE.sub("", str(name).strip().lower().lstrip("\ufeff"))
+
+
+def synonym_columns(header: object, table: Table) -> list[str]:
+    """The columns of ``table`` a header is a known synonym for, in the table's column order."""
+    key = normalise_header(header)
+    return [c.name for c in table.columns if key in {normalise_header(h) for h in HEADER_SYNONYMS.get(c.name, ())}]

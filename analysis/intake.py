@@ -9,15 +9,17 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.codes import CODE_LISTS, GROUP_ORDER, unmapped_codes
-from analysis.contract import CODE, TABLES, normalise_header
+from analysis.codes import ADULTS, CODE_LISTS, GROUP_ORDER, YOUNG_PEOPLE, suggest_group, unmapped_codes
+from analysis.contract import CODE, MAX_AGE, MIN_AGE, TABLES, normalise_header
 from analysis.export import to_csv_bytes
 from analysis.loaders import (
     BYTES_PER_MB,
     DEFAULT_MAX_BYTES,
     LoadResult,
     load_boundaries,
+    age_in_whole_years,
     load_table,
+    parse_date_text,
     read_raw,
     sheet_names,
     suggest_column_map,
@@ -37,8 +39,17 @@ BOUNDARY_TYPES = ["geojson", "json", "zip"]
 #: larger than Streamlit's ``server.maxUploadSize`` (also 200 MB by default).
 MAX_UPLOAD_ENV = "DAAT_DASHBOARD_MAX_UPLOAD_MB"
 MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES
+#: Said on the Data page wherever a column is read but never stored (data minimisation).
+NOT_STORED_NOTE = ("A date of birth is accepted instead of the age at triage: the age in whole years on the triage "
+                   "date is computed when the file is read, and the date of birth is then dropped. It is never "
+                   "saved, not even with rejected rows (data minimisation).")
 #: Rows shown in the preview.
 PREVIEW_ROWS = 20
+#: A service is proposed as the young people's service when every client is under this age
+#: (GLOSSARY: under 18, often flexible up to 24) and at least half are under ``ADULT_MIN_AGE``.
+YOUNG_PEOPLE_AGE_LIMIT = 25
+#: A service is proposed as an adult service when every client is at least this age.
+ADULT_MIN_AGE = 18
 
 
 def max_upload_bytes() -> int:
@@ -86,7 +97,7 @@ def propose_column_map(headers: Iterable[object], table: str, saved: Mapping[str
     then ``suggest_column_map`` (names and common synonyms) for the columns still unmatched.
     """
     headers = [str(h) for h in headers]
-    names = set(TABLES[table].names)
+    names = set(TABLES[table].for_reading().names)
     proposal: dict[str, str] = {}
     for header, column in (saved or {}).items():
         if header in headers and column in names and column not in proposal and header not in proposal.values():
@@ -117,35 +128,94 @@ def group_choices(column: str) -> list[str]:
     return [LEAVE_UNMAPPED, *GROUP_ORDER[column]]
 
 
-def _header_for(column: str, headers: list[str], column_map: Mapping[str, str]) -> str | None:
-    """The file header the loader reads ``column`` from: the user's mapping first, then the name."""
+def _header_for(column: str, headers: list[str], column_map: Mapping[str, str], table: str) -> str | None:
+    """The file header the loader reads ``column`` from: the user's mapping first, then the name,
+    then the contract's synonyms (as ``analysis.loaders.load_table`` does)."""
     for header, target in column_map.items():
         if target == column and header in headers:
             return header
     mapped = set(column_map)
-    return next((h for h in headers if h not in mapped and normalise_header(h) == normalise_header(column)), None)
+    exact = next((h for h in headers if h not in mapped and normalise_header(h) == normalise_header(column)), None)
+    if exact is not None:
+        return exact
+    suggested = suggest_column_map([h for h in headers if h not in mapped], table)
+    return next((h for h, target in suggested.items() if target == column), None)
+
+
+def propose_service_group(ages: pd.Series) -> tuple[str | None, str]:
+    """The service group to PROPOSE for a local service name, from the ages of its clients, and why.
+
+    Rule: every client under ``YOUNG_PEOPLE_AGE_LIMIT`` (25) and at least half under 18 -> young
+    people; every client 18 or over -> adults; otherwise no proposal (the user chooses). Only a
+    proposal: the Data page shows it for the user to confirm.
+    """
+    ages = pd.to_numeric(ages, errors="coerce").dropna()
+    ages = ages[ages.between(MIN_AGE, MAX_AGE)]  # impossible ages are rejected at load: not evidence
+    if ages.empty:
+        return None, "no ages recorded for its clients"
+    low, high, median = int(ages.min()), int(ages.max()), float(ages.median())
+    why = f"its clients are aged {low} to {high} (median {median:g})"
+    if high < YOUNG_PEOPLE_AGE_LIMIT and median < ADULT_MIN_AGE:
+        return YOUNG_PEOPLE, why
+    if low >= ADULT_MIN_AGE:
+        return ADULTS, why
+    return None, why
+
+
+def _ages(raw: pd.DataFrame, column_map: Mapping[str, str], table: str) -> pd.Series | None:
+    """Age at triage of each row of an episodes file: the age given, else from the date of birth
+    (as the loader computes it); None when the file has neither."""
+    headers = list(raw.columns)
+    age, dob, triage = (_header_for(c, headers, column_map, table)
+                        for c in ("age_at_triage", "date_of_birth", "triage_date"))
+    given = pd.to_numeric(raw[age], errors="coerce").astype("Float64") if age is not None else None
+    if dob is None or triage is None:
+        return given
+    born, triaged = parse_date_text(raw[dob]), parse_date_text(raw[triage])
+    computed = age_in_whole_years(born, triaged).where(born <= triaged).astype("Float64")
+    return computed if given is None else given.fillna(computed)
+
+
+def _suggestion(column: str, code: str, raw: pd.DataFrame, header: str, ages: pd.Series | None) -> tuple[str, str]:
+    """(suggested group or "", why) for one unknown code: services by their clients' ages, other
+    codes by the closest known label (``analysis.codes.suggest_group``)."""
+    if column == "service" and ages is not None:
+        rows = raw[header].astype("string").str.strip() == code
+        group, why = propose_service_group(ages[rows.fillna(False).to_numpy()])
+        return group or "", why
+    group, label = suggest_group(code, column)
+    return (group, f"closest known label: '{label}'") if group else ("", "no known label is close")
 
 
 def unmapped_code_table(
     raw: pd.DataFrame, table: str, column_map: Mapping[str, str], code_maps: Mapping[str, Mapping[str, str]]
 ) -> pd.DataFrame:
-    """Codes in the file that no code list or saved mapping knows: ``column``, ``code``, ``rows``.
+    """Codes in the file that no code list or saved mapping knows: ``column``, ``code``, ``rows``,
+    and a ``suggested`` group ("" if none) with ``why`` it is suggested.
 
     Counted over every row of the file (``raw`` from :func:`preview`), before validation, so codes
-    in rows rejected for other reasons are listed too. Largest count first within each column.
+    in rows rejected for other reasons are listed too. Largest count first within each column. A
+    suggestion is never applied by itself: the user confirms it (services are proposed from
+    their clients' ages, :func:`propose_service_group`; other codes from the closest known label).
     """
     headers = list(raw.columns)
     frames = []
+    ages = _ages(raw, column_map, table) if table == "episodes" else None
     for column in code_columns(table):
-        header = _header_for(column, headers, column_map)
+        header = _header_for(column, headers, column_map, table)
         if header is None:
             continue
         counts = unmapped_codes(raw[header], column, code_maps.get(column))
         if len(counts):
-            frames.append(pd.DataFrame({"column": column, "code": counts.index.astype(str), "rows": counts.to_numpy()}))
+            suggestions = [_suggestion(column, str(code), raw, header, ages) for code in counts.index]
+            frames.append(pd.DataFrame({
+                "column": column, "code": counts.index.astype(str), "rows": counts.to_numpy(),
+                "suggested": [group for group, _ in suggestions], "why": [why for _, why in suggestions],
+            }))
     if not frames:
         return pd.DataFrame({"column": pd.Series(dtype="string"), "code": pd.Series(dtype="string"),
-                             "rows": pd.Series(dtype="int64")})
+                             "rows": pd.Series(dtype="int64"), "suggested": pd.Series(dtype="string"),
+                             "why": pd.Series(dtype="string")})
     return pd.concat(frames, ignore_index=True)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
+import functools
 import io
 import os
 import re
@@ -18,7 +20,21 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.codes import CODE_LISTS, UNMAPPED, map_codes
-from analysis.contract import CODE, DATE, ID, INTEGER, NUMBER, TABLES, TEXT, Table, normalise_header
+from analysis.contract import (
+    CODE,
+    DATE,
+    DISTRICT_CODE_CHANGES_FILE,
+    HEADER_SYNONYMS,
+    ID,
+    INTEGER,
+    NUMBER,
+    RANKED_SUBSTANCE_HEADERS,
+    TABLES,
+    TEXT,
+    Table,
+    normalise_header,
+    synonym_columns,
+)
 from analysis.errors import FileProblem, MissingColumnError
 
 if TYPE_CHECKING:
@@ -40,7 +56,9 @@ ROWS_LISTED = 5
 HEADER_LINE = 1
 
 #: Date formats accepted, tried in this order: ISO, then UK day-first; never US month-first.
-#: The forms with a time are what Excel and Parquet dates become when read as text.
+#: The forms with a time are what Excel and Parquet dates become when read as text; the day-first
+#: forms with dashes, dots and month names are what case-management exports write (15-06-2024,
+#: 15.06.2024, 15 Jun 2024, 15-Jun-2024, 15 June 2024).
 DATE_FORMATS = (
     "%Y-%m-%d",
     "%d/%m/%Y",
@@ -48,9 +66,16 @@ DATE_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%d/%m/%Y %H:%M:%S",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d %B %Y",
 )
 #: A value shaped like an accepted date; if it still fails to parse, the day or month is impossible.
-_DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+_DATE_SHAPE = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{4})"
+    r"([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
 #: A number written with thousands separators, e.g. 1,234 or 12,345.67.
 _THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 
@@ -71,48 +96,12 @@ DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
     "interventions": (("start_date", "end_date", "end date before start date"),),
 }
 
-#: Headers often seen in service exports, by normalised header, and the contract column they mean.
-SYNONYMS: dict[str, str] = {
-    "clientid": "client_id",
-    "personid": "client_id",
-    "clientref": "client_id",
-    "clientreference": "client_id",
-    "episodeid": "episode_id",
-    "journeyid": "episode_id",
-    "gender": "sex",
-    "age": "age_at_triage",
-    "ageattriage": "age_at_triage",
-    "ageatstart": "age_at_triage",
-    "ethnicgroup": "ethnicity",
-    "referralsource": "referral_source",
-    "sourceofreferral": "referral_source",
-    "startdate": "triage_date",
-    "triage": "triage_date",
-    "triagedate": "triage_date",
-    "treatmentstartdate": "triage_date",
-    "enddate": "discharge_date",
-    "discharge": "discharge_date",
-    "dischargedate": "discharge_date",
-    "treatmentenddate": "discharge_date",
-    "exitreason": "discharge_reason",
-    "lacode": "district_code",
-    "ladcode": "district_code",
-    "lad22cd": "district_code",
-    "lad23cd": "district_code",
-    "lad24cd": "district_code",
-    "districtcode": "district_code",
-    "ladname": "district_name",
-    "lad22nm": "district_name",
-    "lad23nm": "district_name",
-    "lad24nm": "district_name",
-    "postcodedistrict": "postcode_district",
-    "outcode": "postcode_district",
-    "accommodation": "accommodation_status",
-    "housing": "accommodation_status",
-    "lookedafter": "in_care",
-    "injecting": "injecting_status",
-    "drug": "substance",
-}
+#: How close (difflib ratio) an unused header must be to a missing column's name to be pointed out.
+HINT_CUTOFF = 0.75
+#: Columns that hold district codes, in any table: pre-2009 ONS codes in them are changed at load.
+DISTRICT_CODE_COLUMN = "district_code"
+#: What the rejected-rows report shows instead of a date of birth (it is never kept, even there).
+NOT_KEPT = "(not kept)"
 
 #: Property of a boundary file holding the district code.
 BOUNDARY_CODE = "district_code"
@@ -145,7 +134,9 @@ class FileTooLargeError(FileProblem):
 class LoadResult:
     """A loaded table: valid typed rows, the rejected rows with reasons, and warnings.
 
-    ``len(data) + rejected["row_number"].nunique() == rows_read`` always holds.
+    ``len(data) + len(rejected) == rows_read`` always holds; so does
+    ``len(data) + rejected["row_number"].nunique() == rows_read``, except for a substances file read
+    from ranked columns, whose rows are the substances read (several can share a row number).
     """
 
     data: pd.DataFrame
@@ -165,6 +156,13 @@ class _Raw:
     name: str
     warnings: list[str]
     unnamed_with_data: list[str] = field(default_factory=list)  # letters of data columns without a header
+    row_numbers: np.ndarray | None = None  # each body row's line in the file, when not position + first_row_number
+
+    def numbers(self) -> pd.Series:
+        """The file's row number of each body row, by body position."""
+        if self.row_numbers is not None:
+            return pd.Series(self.row_numbers, index=self.body.index)
+        return pd.Series(self.body.index.to_numpy() + self.first_row_number, index=self.body.index)
 
 
 # ---------------------------------------------------------------- public API
@@ -184,13 +182,17 @@ def load_table(
     semicolon or tab separated; .xlsx; Parquet); the header is the first of the top
     ``HEADER_SEARCH_ROWS`` rows holding every required column (headers matched with
     :func:`analysis.contract.normalise_header`, ``column_map`` first). Each column is parsed by its
-    contract kind with vectorised pandas (dates as yyyy-mm-dd or dd/mm/yyyy only), then required
+    contract kind with vectorised pandas (dates as yyyy-mm-dd or day-first: ``DATE_FORMATS``), then required
     values and ranges are checked with a pandera schema (lazy validation). A row with any problem is
     rejected once, with every reason; code columns gain a ``<column>_group`` from
     :func:`analysis.codes.map_codes`, and unknown codes are kept as ``Unmapped code`` and reported.
+    A substances file with ranked columns ("Primary substance", "Secondary substance"...) and no
+    rank column is read as one row per substance given (``rows_read`` counts those rows).
     """
     spec = _table_spec(table)
-    raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
+    raw = _melt_ranked_substances(
+        _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes),
+        spec, column_map)
     mapping = _resolve_columns(list(raw.body.columns), spec, column_map, raw.warnings)
     _check_required(raw, spec, mapping)
     body = _drop_blank_rows(raw.body)
@@ -213,26 +215,32 @@ def read_raw(
 
     The header is found as in :func:`load_table` when ``table`` is given, else it is the first
     non-empty row. Blank rows are dropped; empty cells are ``<NA>``. The index is the position
-    below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``;
+    below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``
+    (``attrs["row_numbers"]`` lists them, and is the one to use for a substances file read from
+    ranked columns, see :func:`load_table`);
     ``attrs`` also holds ``warnings`` and ``source_name``.
     """
     spec = _table_spec(table) if table is not None else None
     raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
+    if spec is not None:
+        raw = _melt_ranked_substances(raw, spec, column_map)
     body = _drop_blank_rows(raw.body)
     if nrows is not None:
         body = body.head(nrows)
     text = pd.DataFrame({c: _as_text(body[c]) for c in body.columns}, index=body.index)
-    text.attrs = {"first_row_number": raw.first_row_number, "warnings": list(raw.warnings), "source_name": raw.name}
+    text.attrs = {"first_row_number": raw.first_row_number, "warnings": list(raw.warnings), "source_name": raw.name,
+                  "row_numbers": raw.numbers().loc[body.index].tolist()}
     return text
 
 
 def suggest_column_map(headers: Iterable[object], table: str) -> dict[str, str]:
     """Suggest which file header is which contract column: ``{file header: contract column}``.
 
-    A header matches a column when their normalised names are equal (case, spaces, underscores
-    and hyphens ignored), else when it is a common synonym (``SYNONYMS``: "Gender" for sex,
-    "Start date" for triage_date, "LA code" for district_code...). Each contract column is
-    suggested for one header at most, exact matches first.
+    A header matches a column when their normalised names are equal (case, spaces and
+    punctuation ignored), else when it is a synonym declared in the contract
+    (``analysis.contract.HEADER_SYNONYMS``: "Gender" for sex, "DOB" for date_of_birth, "District"
+    for district_code...). Each contract column is suggested for one header at most, exact
+    matches first. :func:`load_table` matches headers the same way.
     """
     spec = _table_spec(table)
     by_key = {normalise_header(n): n for n in spec.names}
@@ -247,8 +255,8 @@ def suggest_column_map(headers: Iterable[object], table: str) -> dict[str, str]:
     for header in headers:
         if header in suggestion:
             continue
-        name = SYNONYMS.get(normalise_header(header))
-        if name in spec.names and name not in taken:
+        name = next((c for c in synonym_columns(header, spec) if c not in taken), None)
+        if name is not None:
             suggestion[header] = name
             taken.add(name)
     return suggestion
@@ -293,11 +301,11 @@ def load_boundaries(
             + "".join(
                 f" ('{c}' looks like it: ONS boundary files name the code column like this.)"
                 for c in frame.columns
-                if SYNONYMS.get(normalise_header(c)) == "district_code"
+                if normalise_header(c) in {normalise_header(h) for h in HEADER_SYNONYMS[BOUNDARY_CODE]}
             )
         )
     frame = frame.rename(columns={matches[0]: BOUNDARY_CODE})
-    frame[BOUNDARY_CODE] = _as_text(frame[BOUNDARY_CODE])
+    frame[BOUNDARY_CODE] = _current_district_codes(_as_text(frame[BOUNDARY_CODE]))[0]  # as tables are read
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
@@ -311,8 +319,9 @@ def load_boundaries(
 
 # ---------------------------------------------------------------- reading
 def _table_spec(table: str) -> Table:
+    """The contract table as a file is read (with its input-only columns, e.g. ``date_of_birth``)."""
     try:
-        return TABLES[table]
+        return TABLES[table].for_reading()
     except KeyError:
         raise UnknownTableError(
             f"There is no table called '{table}'. The tables are: {', '.join(TABLES)}."
@@ -543,6 +552,8 @@ def _sniff_delimiter(lines: list[str], spec: Table | None, column_map: Mapping[s
 
 
 def _matched_columns(row: list[str], spec: Table, column_map: Mapping[str, str] | None) -> set[str]:
+    """Contract columns a row of cells would supply as a header (names, the user's map, synonyms);
+    a required column counts as found when the column that may stand in for it is."""
     mapped = _user_map(column_map, spec)
     by_key = {normalise_header(n): n for n in spec.names}
     found = set()
@@ -552,6 +563,11 @@ def _matched_columns(row: list[str], spec: Table, column_map: Mapping[str, str] 
             found.add(mapped[key])
         elif key in by_key:
             found.add(by_key[key])
+    for cell in row:
+        found.update(c for c in synonym_columns(cell, spec)[:1] if c not in found)
+    for column in spec.required:
+        if spec.alternative(column) in found:
+            found.add(column)
     return found
 
 
@@ -612,30 +628,45 @@ def _resolve_columns(
             duplicates.append(f"'{header}' (used '{mapping[target]}' for {target})")
         else:
             mapping[target] = header
+    used_synonyms = []
+    for header in headers:  # then the headers real extracts use (contract HEADER_SYNONYMS)
+        if header in mapping.values() or normalise_header(header) in user:
+            continue
+        target = next((c for c in synonym_columns(header, spec) if c not in mapping), None)
+        if target is not None:
+            mapping[target] = header
+            used_synonyms.append(f"'{header}' as {target}")
+    if used_synonyms:
+        warnings.append(f"Columns read by their usual names: {', '.join(used_synonyms)}.")
     if duplicates:
         warnings.append(f"Columns ignored because another column already supplies them: {', '.join(duplicates)}.")
     extra = [h for h in headers if h not in mapping.values()]
     if extra:
         warnings.append(f"Columns not in the {spec.name} table were ignored: {', '.join(extra)}.")
-    absent = [c for c in spec.names if c not in mapping and c not in spec.required]
+    absent = [c.name for c in spec.columns if c.name not in mapping and not c.required and c.stored]
     if absent:
         warnings.append(f"Optional columns not in the file, treated as not recorded: {', '.join(absent)}.")
     return mapping
 
 
 def _check_required(raw: _Raw, spec: Table, mapping: dict[str, str]) -> None:
-    missing = [c for c in spec.required if c not in mapping]
+    missing = [c for c in spec.required if c not in mapping and spec.alternative(c) not in mapping]
     if not missing:
         return
     headers = list(raw.body.columns)
-    hints = [
-        f"'{h}' looks like {c}"
-        for h, c in suggest_column_map([h for h in headers if h not in mapping.values()], spec.name).items()
-        if c in missing
-    ]
+    unused = [h for h in headers if h not in mapping.values()]
+    hints = []
+    for column in missing:  # the unused header closest to the column's name or one of its synonyms
+        by_key = {normalise_header(h): h for h in unused}
+        for name in (column, *HEADER_SYNONYMS.get(column, ())):
+            close = difflib.get_close_matches(normalise_header(name), list(by_key), n=1, cutoff=HINT_CUTOFF)
+            if close:
+                hints.append(f"'{by_key[close[0]]}' looks like {column}")
+                break
+    named = [f"{c} (or {spec.alternative(c)})" if spec.alternative(c) else c for c in missing]
     message = (
         f"{raw.name}: the {spec.name} table needs the column{'s' if len(missing) != 1 else ''} "
-        f"{', '.join(missing)}, which {'are' if len(missing) != 1 else 'is'} not in the file. "
+        f"{', '.join(named)}, which {'are' if len(missing) != 1 else 'is'} not in the file. "
         f"Columns found: {', '.join(headers) or 'none'}. Rename the column or map it on the Data page."
     )
     if hints:
@@ -653,20 +684,25 @@ def _build(
     body: pd.DataFrame, raw: _Raw, spec: Table, mapping: dict[str, str], code_map: Mapping[str, Mapping[str, str]]
 ) -> LoadResult:
     rows_read = len(body)
-    row_numbers = pd.Series(body.index.to_numpy() + raw.first_row_number, index=body.index)
+    row_numbers = raw.numbers().loc[body.index]
     problems: list[pd.DataFrame] = []
     typed: dict[str, pd.Series] = {}
     texts: dict[str, pd.Series] = {}
+    warnings = list(raw.warnings)
     for order, column in enumerate(spec.columns):
         header = mapping.get(column.name)
         original = body[header] if header is not None else pd.Series(pd.NA, index=body.index, dtype="object")
         text = _as_text(original)
+        if column.name == DISTRICT_CODE_COLUMN:
+            text, note = _current_district_codes(text)
+            warnings.extend([note] if note else [])
         texts[column.name] = text
         values, failed, reason = _parse(original, text, column.kind, column.name)
         typed[column.name] = values
         if failed is not None and failed.any():
             problems.append(_problem(failed, column.name, reason, order))
     frame = pd.DataFrame(typed, index=body.index)
+    problems.extend(_derive_from_alternatives(frame, spec, mapping, texts, warnings))
     problems.extend(_schema_problems(frame, spec, problems))
     for earlier, later, reason in DATE_ORDER.get(spec.name, ()):
         failed = frame[later] < frame[earlier]
@@ -682,19 +718,139 @@ def _build(
             reason = f"unknown {column.name} code: cannot assign a {column.name} group (map it on the Data page)"
             problems.append(_problem(failed, column.name, reason, order))
 
-    report = _report(problems, texts, body, row_numbers)
+    not_kept = [mapping[c.name] for c in spec.columns if not c.stored and c.name in mapping]
+    for column in spec.columns:  # a column read only to derive another is not kept, even in the report
+        if not column.stored:
+            texts[column.name] = texts[column.name].where(texts[column.name].isna(), NOT_KEPT)
+    report = _report(problems, texts, body.drop(columns=not_kept), row_numbers)
     rejected_index = report.index
     kept = frame.drop(index=rejected_index)
-    warnings = list(raw.warnings)
     warnings.extend(_unknown_code_warnings(kept, spec, row_numbers))
     ordered = []
     for column in spec.columns:
+        if not column.stored:
+            continue
         ordered.append(column.name)
         if column.kind == CODE:
             ordered.append(column.name + GROUP_SUFFIX)
     data = kept[ordered].reset_index(drop=True)
     rejected = report.reset_index(drop=True)
     return LoadResult(data, rejected, warnings, rows_read, spec.name, raw.name)
+
+
+def _melt_ranked_substances(raw: _Raw, spec: Table, column_map: Mapping[str, str] | None) -> _Raw:
+    """A substances file holding one row per episode with ranked columns ("Primary substance",
+    "Secondary substance", "Tertiary substance": ``RANKED_SUBSTANCE_HEADERS``) as one row per
+    substance given, with its ``rank``. Each row keeps its line number in the file; an empty ranked
+    cell gives no row. Files with a ``rank`` or ``substance`` column (by name or the user's mapping)
+    are returned unchanged."""
+    if spec.name != "substances":
+        return raw
+    headers = list(raw.body.columns)
+    user = _user_map(column_map, spec)
+    if any(normalise_header(h) in ("rank", "substance") or user.get(normalise_header(h)) in ("rank", "substance")
+           for h in headers):
+        return raw
+    ranked = {h: RANKED_SUBSTANCE_HEADERS[normalise_header(h)] for h in headers
+              if normalise_header(h) in RANKED_SUBSTANCE_HEADERS and normalise_header(h) not in user}
+    if not ranked:
+        return raw
+    others = [h for h in headers if h not in ranked]
+    numbers = raw.numbers()
+    parts = []
+    for header, rank in ranked.items():
+        given = _as_text(raw.body[header]).notna()
+        part = raw.body.loc[given, others].copy()
+        part["rank"], part["substance"] = str(rank), raw.body.loc[given, header]
+        part["__row"], part["__rank"] = numbers[given], rank
+        parts.append(part)
+    long = pd.concat(parts).sort_values(["__row", "__rank"], kind="stable")
+    none_given = [n for n in numbers[~numbers.isin(long["__row"])]
+                  if not _drop_blank_rows(raw.body.loc[numbers == n]).empty]
+    warnings = list(raw.warnings)
+    warnings.append(
+        f"{raw.name}: substances read from the columns {', '.join(f'{h} (rank {r})' for h, r in ranked.items())}: "
+        f"one row per substance given ({len(long):,} from {int(long['__row'].nunique()):,} rows of the file)."
+        + (f" Rows with no substance in any of them, left out: {', '.join(str(n) for n in none_given[:ROWS_LISTED])}"
+           f"{', ...' if len(none_given) > ROWS_LISTED else ''}." if none_given else ""))
+    body = long.drop(columns=["__row", "__rank"]).reset_index(drop=True)
+    return _Raw(body, raw.first_row_number, raw.name, warnings, raw.unnamed_with_data,
+                row_numbers=long["__row"].to_numpy())
+
+
+def age_in_whole_years(date_of_birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Age in completed years on the date ``on``: the difference of the years, less one if the
+    birthday has not yet come that year (born 29 February: 1 March in a year that is not leap).
+    Empty where either date is empty."""
+    years = on.dt.year - date_of_birth.dt.year
+    before_birthday = (on.dt.month < date_of_birth.dt.month) | (
+        (on.dt.month == date_of_birth.dt.month) & (on.dt.day < date_of_birth.dt.day))
+    return (years - before_birthday.astype("Int64")).astype(INTEGER_DTYPE)
+
+
+def _derive_from_alternatives(
+    frame: pd.DataFrame, spec: Table, mapping: Mapping[str, str], texts: Mapping[str, pd.Series],
+    warnings: list[str],
+) -> list[pd.DataFrame]:
+    """Fill a column from the one that may stand in for it: age at triage from the date of birth
+    (whole years on the triage date) where the file gives no age. A date of birth after the
+    triage date, or neither an age nor a date of birth, rejects the row."""
+    if "date_of_birth" not in spec.names or "date_of_birth" not in mapping:
+        return []
+    order = spec.names.index("date_of_birth")
+    dob, triage = frame["date_of_birth"], frame["triage_date"]
+    needed = frame["age_at_triage"].isna()
+    computed = age_in_whole_years(dob, triage)
+    usable = needed & dob.notna() & triage.notna() & (dob <= triage)
+    frame.loc[usable, "age_at_triage"] = computed[usable]
+    if usable.any():
+        warnings.append(
+            f"Age at triage computed from the date of birth for {int(usable.sum()):,} rows (whole years on "
+            "the triage date); the date of birth is not kept.")
+    after = needed & dob.notna() & triage.notna() & (dob > triage)
+    neither = needed & texts["date_of_birth"].isna()  # a date of birth that is not a date is reported as such
+    return [
+        _problem(after, "date_of_birth", "date of birth after the triage date", order),
+        _problem(neither, "age_at_triage", "age_at_triage is missing (and no date of birth)", order),
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def district_code_changes() -> dict[str, tuple[str, str]]:
+    """Old district code (or district name) -> (current code, name), from
+    ``data/district_code_changes.csv``, keyed by the upper-case code or normalised name."""
+    if not DISTRICT_CODE_CHANGES_FILE.is_file():
+        return {}
+    table = pd.read_csv(DISTRICT_CODE_CHANGES_FILE, dtype=str, keep_default_na=False)
+    lookup: dict[str, tuple[str, str]] = {}
+    for old, new, name in zip(table["old_code"], table["new_code"], table["district_name"], strict=True):
+        lookup[old.strip().upper()] = (new.strip(), name.strip())
+        lookup[normalise_header(name)] = (new.strip(), name.strip())
+    return lookup
+
+
+def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
+    """Pre-2009 ONS district codes (e.g. 38UC), and the names of the districts in the lookup, changed
+    to current codes (``data/district_code_changes.csv``), with a note of what was changed."""
+    lookup = district_code_changes()
+    if not lookup:
+        return text, None
+    found = {}
+    for value in text.unique():  # few distinct values, many rows: look each up once
+        if pd.isna(value):
+            continue
+        key = str(value).strip()
+        hit = lookup.get(key.upper()) or lookup.get(normalise_header(key))
+        if hit is not None and hit[0] != key:
+            found[value] = hit
+    if not found:
+        return text, None
+    result = text.replace({k: v[0] for k, v in found.items()}).astype(TEXT_DTYPE)
+    counts = text[text.isin(list(found))].value_counts()
+    listed = ", ".join(f"{old} -> {found[old][0]} ({found[old][1]}, {int(n):,} row{'s' if n != 1 else ''})"
+                       for old, n in counts.items())
+    return result, (f"district_code: old ONS district codes or district names changed to current codes "
+                    f"(data/district_code_changes.csv): {listed}.")
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -719,6 +875,12 @@ def _parse(
     if kind in (INTEGER, NUMBER):
         return _parse_numbers(original, text, kind, name)
     raise ValueError(f"column {name} has unknown kind {kind!r} in the contract")
+
+
+def parse_date_text(text: pd.Series) -> pd.Series:
+    """Dates from text cells as the loader reads them (yyyy-mm-dd or dd/mm/yyyy); NaT where not a date."""
+    cells = _as_text(text)
+    return _parse_dates(cells, cells, "date")[0]
 
 
 def _parse_dates(original: pd.Series, text: pd.Series, name: str) -> tuple[pd.Series, pd.Series, pd.Series | str]:
@@ -831,6 +993,10 @@ def _schema_problems(frame: pd.DataFrame, spec: Table, parse_problems: list[pd.D
     )
     if parse_problems:
         parsed = pd.concat(parse_problems)
+        # a problem with the column standing in for another (the date of birth) explains that one too
+        stands_in = {c.name: c.instead_of for c in spec.columns if c.instead_of}
+        parsed = pd.concat([parsed, parsed[parsed["column"].isin(list(stands_in))].assign(
+            column=lambda f: f["column"].map(stands_in))])
         already = pd.MultiIndex.from_arrays([parsed.index, parsed["column"]])
         mine = pd.MultiIndex.from_arrays([found.index, found["column"]])
         found = found[~mine.isin(already)]

@@ -31,7 +31,16 @@ if str(ROOT) not in sys.path:  # run as a script: make ``analysis`` importable
     sys.path.insert(0, str(ROOT))
 
 from analysis import codes  # noqa: E402
-from analysis.contract import DATE, ID, INTEGER, NUMBER, TABLES, TEXT  # noqa: E402
+from analysis.contract import (  # noqa: E402
+    DATE,
+    DISTRICT_CODE_CHANGES_FILE,
+    HEADER_SYNONYMS,
+    ID,
+    INTEGER,
+    NUMBER,
+    TABLES,
+    TEXT,
+)
 
 DATA_DIR = ROOT / "data"
 DEMO_DIR = DATA_DIR / "demo"
@@ -807,15 +816,17 @@ def contract_markdown() -> str:
         status = "optional table" if table.optional else "required table"
         key = f" Each row is identified by: {', '.join(f'`{k}`' for k in table.key)}." if table.key else ""
         parts.append(f"### `{table.name}` ({status})\n\n{table.description}{key}\n")
-        parts.append("| column | kind | required | allowed range | description |\n|---|---|---|---|---|")
-        for c in table.columns:
+        parts.append("| column | kind | required | allowed range | description | also read from headers |\n"
+                     "|---|---|---|---|---|---|")
+        for c in table.columns + table.inputs:
             bounds = ""
             if c.minimum is not None or c.maximum is not None:
                 lo = "" if c.minimum is None else f"{c.minimum:g}"
                 hi = "" if c.maximum is None else f"{c.maximum:g}"
                 bounds = f"{lo} to {hi}" if hi else f"{lo} or more"
-            required = "**required**" if c.required else "optional"
-            parts.append(f"| `{c.name}` | {c.kind} | {required} | {bounds} | {c.description} |")
+            required = "**required**" if c.required else ("optional, **not stored**" if not c.stored else "optional")
+            synonyms = ", ".join(f"`{h}`" for h in HEADER_SYNONYMS.get(c.name, ()))
+            parts.append(f"| `{c.name}` | {c.kind} | {required} | {bounds} | {c.description} | {synonyms} |")
         parts.append("")
     return "\n".join(parts)
 
@@ -831,6 +842,16 @@ def codes_markdown() -> str:
             parts.append(f"| `{code}` | {group} |")
         parts.append("")
     return "\n".join(parts)
+
+
+def district_code_changes_markdown() -> str:
+    """The lookup of pre-2009 district codes as a Markdown table, from ``data/district_code_changes.csv``."""
+    lines = ["| old code | current code | district |", "|---|---|---|"]
+    rows = DISTRICT_CODE_CHANGES_FILE.read_text(encoding="utf-8").splitlines()[1:]
+    for row in rows:
+        old, new, name = row.split(",")
+        lines.append(f"| `{old}` | `{new}` | {name} |")
+    return "\n".join(lines)
 
 
 def age_structure_markdown() -> str:
@@ -899,22 +920,51 @@ Its population is **APPROXIMATE** and its prevalence is **illustrative** (see be
 ## The data contract
 
 A partnership's extract is a set of tables. Column names are matched case-insensitively, ignoring
-spaces, underscores and hyphens (`Client ID` matches `client_id`). **Required** columns must be
-present; optional columns may be left out (the measures that need them say so). Dates are read
-as dates (ISO `YYYY-MM-DD` is safest); an empty cell means "not known" (or, for a discharge date,
-"still open"). Code columns (kind `code`) are mapped to reporting groups by the code lists below.
+spaces, underscores, hyphens and other punctuation (`Client ID` matches `client_id`), and the headers
+real extracts use are read without any mapping (the last column of each table below, declared once in
+`analysis/contract.py` as `HEADER_SYNONYMS`; a file's own contract name wins over a synonym).
+**Required** columns must be present; optional columns may be left out (the measures that need them
+say so). Dates are read as dates: `YYYY-MM-DD` or UK day-first `DD/MM/YYYY` (also `15-06-2024`,
+`15.06.2024`, `15 Jun 2024`; never US month-first); an empty cell means "not known" (or, for a
+discharge date, "still open"). Code columns (kind `code`) are mapped to reporting groups by the code
+lists below.
+
+- **Date of birth instead of age**: an episodes file may give `date_of_birth` (e.g. a `DOB` column)
+  instead of `age_at_triage`. The age in whole years on the triage date is computed when the file is
+  read (someone born on 29 February turns a year older on 1 March in other years), and the date of
+  birth is then dropped: it is **never stored**, not even with rejected rows (data minimisation).
+  Where a file has both, the age given is used.
+- **Substances in ranked columns**: a substances file with one row per episode and columns headed
+  like `Primary substance`, `Secondary substance`, `Tertiary substance` (also `Substance 1`..`3`,
+  `Drug 1`..`3`), and no `rank` or `substance` column, is read as one row per substance given, with
+  its rank; an empty cell gives no row.
 
 {contract_markdown()}
 ## Code lists
 
-Codes are matched case-insensitively, ignoring surrounding spaces, and treating spaces, hyphens and
-underscores alike (`completed_drug_free` matches `completed drug free`). A reporting group's own
+Codes are matched ignoring case, spaces and punctuation (`completed_drug_free` matches `completed
+drug free`; `Dropped out/left` matches `dropped out left`). The lists hold the NDTMS reference labels
+and common local variants, so an NDTMS-shaped extract needs no code choices. A reporting group's own
 name is also accepted. An empty cell is counted as "{codes.NOT_RECORDED}"; a code that is in no list
-is kept, counted as "{codes.UNMAPPED}" and reported, never guessed; a partnership can map its local
-codes to these through a code mapping. A discharge with an empty or unmapped reason is still an exit:
-it counts in the exit group "{codes.OTHER_NOT_KNOWN}" (and stays in the completion rate's denominator).
+is kept, counted as "{codes.UNMAPPED}" and reported, never guessed: the Data page lists it with its
+count and a **suggested** group (the closest known label; for a service, from its clients' ages: all
+under 25 and mostly under 18 suggests young people, all 18 or over adults), which is used only when
+the user confirms it. A partnership can map its local codes to these through a code mapping. A
+discharge with an empty or unmapped reason is still an exit: it counts in the exit group
+"{codes.OTHER_NOT_KNOWN}" (and stays in the completion rate's denominator).
 
 {codes_markdown()}
+## District codes changed since 2009
+
+Extracts from older systems give districts by their pre-2009 ONS codes (`38UC` for Oxford) or by
+name. Every `district_code` column (episodes, districts, population) is read through
+`district_code_changes.csv`, which changes such codes, and the names of the districts it lists, to
+the current ONS code; the validation report lists what was changed. The lookup holds the districts of
+the demo's partnership, matched to its districts table by name (a national lookup was not available
+here; add rows `old_code,new_code,district_name` for other areas):
+
+{district_code_changes_markdown()}
+
 ## The demo data
 
 Made by `python data/make_demo_data.py` (seed {SEED}; running it twice gives byte-identical files).

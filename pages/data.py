@@ -54,7 +54,7 @@ def table_upload(table: str, content: bytes, name: str) -> None:
     st.markdown("**Columns**: which column of your file holds each column of the table (* required).")
     proposal = intake.propose_column_map(raw.columns, table, saved.column_map(table))
     options, grid, choices = [intake.NOT_IN_FILE, *raw.columns], st.columns(3), {}
-    for i, column in enumerate(TABLES[table].columns):
+    for i, column in enumerate(TABLES[table].for_reading().columns):
         choices[column.name] = grid[i % 3].selectbox(
             f"{column.name}{' *' if column.required else ''}", options, help=column.description,
             index=options.index(proposal.get(column.name, intake.NOT_IN_FILE)), key=f"data_map_{table}_{column.name}")
@@ -65,11 +65,19 @@ def table_upload(table: str, content: bytes, name: str) -> None:
     code_choices = {}
     if len(unmapped):
         st.markdown(f"**Local codes**: {len(unmapped)} codes ({unmapped['rows'].sum():,} rows) match no reporting "
-                    "group. Map each to a group, or leave it unmapped (kept and reported as 'Unmapped code').")
+                    "group. Map each to a group, or leave it unmapped (kept and reported as 'Unmapped code'). "
+                    "A suggested group is only used once you confirm it.")
+        st.dataframe(unmapped, hide_index=True, key="data_code_suggestions")  # codes are data: never Markdown
+        keys = {(r.column, r.code): f"data_code_{r.column}_{r.code}" for r in unmapped.itertuples()}
+        suggested = {keys[(r.column, r.code)]: r.suggested for r in unmapped.itertuples() if r.suggested}
+        if suggested:
+            st.button("Use the suggested groups", key="data_code_accept", on_click=st.session_state.update,
+                      args=(suggested,), help="Sets each box below to its suggested group; you can still change it.")
         for row in unmapped.itertuples():
             code_choices[(row.column, row.code)] = st.selectbox(
                 f"{row.column}: '{row.code}' ({row.rows:,} rows)", intake.group_choices(row.column),
-                key=f"data_code_{row.column}_{row.code}")
+                key=keys[(row.column, row.code)],
+                help=f"Suggested: {row.suggested} ({row.why})." if row.suggested else row.why)
     code_map = intake.code_map_from_choices(code_choices, saved.code_maps())
     result = intake.read_file(content, name, table, sheet=sheet, column_map=column_map, code_map=code_map)
     st.subheader("Validation report")
@@ -91,6 +99,8 @@ table = st.selectbox("Table", [*TABLES, intake.BOUNDARIES], key="data_table",
                      format_func=lambda t: "district boundaries" if t == intake.BOUNDARIES else t)
 if table != intake.BOUNDARIES:
     st.caption(f"{TABLES[table].description} Required columns: {', '.join(TABLES[table].required)}.")
+    if TABLES[table].inputs:
+        st.caption(intake.NOT_STORED_NOTE)
 types = intake.BOUNDARY_TYPES if table == intake.BOUNDARIES else intake.TABLE_TYPES
 upload = st.file_uploader("File (CSV, Excel .xlsx or Parquet; boundaries as GeoJSON or a zipped shapefile)",
                           type=types, key=f"data_upload_{table}")

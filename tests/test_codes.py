@@ -3,7 +3,16 @@
 import pandas as pd
 import pytest
 
-from analysis.codes import CODE_LISTS, GROUP_ORDER, NOT_RECORDED, UNMAPPED, map_codes, unmapped_codes
+from analysis.codes import (
+    CODE_LISTS,
+    GROUP_ORDER,
+    NOT_RECORDED,
+    UNMAPPED,
+    map_codes,
+    normalise_code,
+    suggest_group,
+    unmapped_codes,
+)
 
 
 def test_mapping_ignores_case_spaces_and_separators():
@@ -38,3 +47,46 @@ def test_exit_group_other_and_unknown_reasons_are_other_not_known():
     assert GROUP_ORDER["discharge_reason"][-1] == OTHER_NOT_KNOWN
     # data quality still sees the unmapped code as unmapped
     assert map_codes(codes, "discharge_reason").astype(str).tolist()[-1] == UNMAPPED
+
+
+def test_mapping_ignores_punctuation():
+    codes = pd.Series(["Dropped out/left", "dropped out left", "DROPPED OUT - LEFT", "Treatment completed.",
+                       "A&E", "a & e"])
+    assert map_codes(codes, "discharge_reason").astype(str).tolist()[:4] == ["Unplanned"] * 3 + ["Planned"]
+    assert map_codes(codes[4:], "referral_source").astype(str).tolist() == ["A&E / hospital"] * 2
+
+
+@pytest.mark.parametrize(("column", "label", "group"), [
+    ("discharge_reason", "Treatment completed", "Planned"),
+    ("discharge_reason", "Other", "Other / not known"),
+    ("discharge_reason", "Transferred - not in custody", "Transferred"),
+    ("referral_source", "YOT", "Youth offending / criminal justice"),
+    ("referral_source", "Social services", "Children and family services"),
+    ("referral_source", "Connexions", "Education"),
+    ("referral_source", "Consultant psychiatric services", "Mental health (incl. CAMHS)"),
+    ("accommodation_status", "Hostel/temporary", "Temporary"),
+    ("accommodation_status", "Living with parents/family", "Settled"),
+    ("intervention", "One to one", "Psychosocial"),
+    ("intervention", "Family work", "Family work"),
+    ("ethnicity", "Mixed - White and Asian", "Mixed"),
+    ("service", "Young People's Service", "Young people"),
+])
+def test_ndtms_reference_labels_are_known_out_of_the_box(column, label, group):
+    assert map_codes(pd.Series([label]), column).astype(str).tolist() == [group]
+
+
+@pytest.mark.parametrize("column", list(CODE_LISTS))
+def test_no_two_labels_of_a_list_collapse_onto_different_groups(column):
+    groups: dict[str, set[str]] = {}
+    for code, group in CODE_LISTS[column].items():
+        groups.setdefault(normalise_code(code), set()).add(group)
+    assert {k: g for k, g in groups.items() if len(g) > 1} == {}
+
+
+def test_an_unknown_label_is_suggested_never_applied():
+    assert suggest_group("Droped out", "discharge_reason") == ("Unplanned", "dropped out")
+    assert suggest_group("Youth offending", "referral_source") == ("Youth offending / criminal justice",
+                                                                   "youth offending")
+    assert suggest_group("zzzz", "discharge_reason") == (None, None)
+    assert suggest_group("", "discharge_reason") == (None, None)
+    assert map_codes(pd.Series(["Droped out"]), "discharge_reason").astype(str).tolist() == [UNMAPPED]

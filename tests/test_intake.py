@@ -44,8 +44,13 @@ def test_unmapped_codes_are_counted_over_every_row_of_the_file():
     raw = intake.preview(CONTENT, "e.csv", "episodes", column_map=COLUMN_MAP)
     table = intake.unmapped_code_table(raw, "episodes", COLUMN_MAP, {"sex": {"1M": "Male"}})
     # by hand: sex 2F twice (1M is mapped); service ADS three times and YPS once (its row is rejected for other reasons)
-    assert list(table.itertuples(index=False, name=None)) == [("sex", "2F", 2), ("service", "ADS", 3),
-                                                               ("service", "YPS", 1)]
+    assert list(table[["column", "code", "rows"]].itertuples(index=False, name=None)) == [
+        ("sex", "2F", 2), ("service", "ADS", 3), ("service", "YPS", 1)]
+    # suggestions, never applied by themselves: 2F is closest to the known label "f"; ADS's clients with a
+    # possible age are 30 and 20 (the -5 is ignored), all 18 or over; YPS's only age is "x"
+    assert table["suggested"].tolist() == ["Female", "Adults", ""]
+    assert table["why"].tolist() == ["closest known label: 'f'", "its clients are aged 20 to 30 (median 25)",
+                                     "no ages recorded for its clients"]
 
 
 def test_code_choices_add_to_the_saved_mapping():
@@ -85,3 +90,42 @@ def test_versions_table_lists_newest_first_and_marks_the_current(tmp_path):
     assert list(table["version"]) == [2, 1] and list(table["current"]) == ["", "yes"]
     assert table.loc[0, "what was saved"] == "districts from d.csv (replace)"
     assert table.loc[0, "tables (rows)"] == "districts (1)"
+
+
+@pytest.mark.parametrize(("ages", "group"), [
+    ([11, 14, 17, 24], "Young people"),  # all under 25 and the median (15.5) under 18
+    ([11, 17, 18, 24, 25], None),  # one client of 25: neither, the user chooses
+    ([16, 18, 19, 20], None),  # median 18.5: not mostly under 18, and a 16-year-old is no adult
+    ([18, 30, 64], "Adults"),
+    ([], None),
+])
+def test_service_group_is_proposed_from_its_clients_ages(ages, group):
+    assert intake.propose_service_group(pd.Series(ages, dtype="float64"))[0] == group
+
+
+def test_local_service_name_is_proposed_from_ages_computed_from_dates_of_birth():
+    content = ("Client ID,Episode ID,Gender,DOB,District,Service,Triage date\n"
+               "C1,E1,Male,15/06/2007,,Oxon Youth Team,15/06/2023\n"  # 16
+               "C2,E2,Male,16/06/2008,,Oxon Youth Team,15/06/2024\n"  # 15
+               "C3,E3,Male,01/01/1980,,Turning Point Oxford,15/06/2024\n"  # 44
+               "C4,E4,Male,01/01/1990,,Turning Point Oxford,15/06/2024\n").encode()  # 34
+    raw = intake.preview(content, "e.csv", "episodes")
+    column_map = intake.column_map_from_choices(intake.propose_column_map(raw.columns, "episodes"))
+    table = intake.unmapped_code_table(raw, "episodes", column_map, {})
+    assert table[["code", "suggested", "why"]].values.tolist() == [
+        ["Oxon Youth Team", "Young people", "its clients are aged 15 to 16 (median 15.5)"],
+        ["Turning Point Oxford", "Adults", "its clients are aged 34 to 44 (median 39)"],
+    ]
+    # a suggestion is not applied: without the user's choice the rows are still rejected
+    assert intake.read_file(content, "e.csv", "episodes", column_map=column_map).data.empty
+
+
+def test_service_ages_use_the_age_given_else_the_date_of_birth():
+    content = ("Client ID,Episode ID,Gender,Age,DOB,District,Service,Triage date\n"
+               "C1,E1,Male,30,,,Team A,15/06/2023\n"  # 30 as given
+               "C2,E2,Male,,01/01/2000,,Team A,15/06/2024\n").encode()  # no age: 24 from the date of birth
+    raw = intake.preview(content, "e.csv", "episodes")
+    column_map = intake.column_map_from_choices(intake.propose_column_map(raw.columns, "episodes"))
+    table = intake.unmapped_code_table(raw, "episodes", column_map, {})
+    assert table[["code", "suggested", "why"]].values.tolist() == [
+        ["Team A", "Adults", "its clients are aged 24 to 30 (median 27)"]]

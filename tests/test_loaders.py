@@ -193,6 +193,17 @@ def test_uk_and_iso_dates_give_the_same_day(tmp_path: Path) -> None:
     assert_series_equal(result.data["end_date"], expected.rename("end_date"))
 
 
+def test_day_first_dates_with_dashes_dots_and_month_names(tmp_path: Path) -> None:
+    rows = [["episode_id", "intervention", "start_date"], ["E1", "psychosocial", "07-03-2024"],
+            ["E2", "psychosocial", "07.03.2024"], ["E3", "psychosocial", "7 Mar 2024"],
+            ["E4", "psychosocial", "07-Mar-2024"], ["E5", "psychosocial", "7 March 2024"],
+            ["E6", "psychosocial", "31-02-2024"]]
+    result = load_table(write_csv(tmp_path / "i.csv", rows), "interventions")
+    assert result.data["start_date"].tolist() == [ts("2024-03-07")] * 5
+    assert result.rejected["row_number"].tolist() == [7]
+    assert "not a real date" in result.rejected.loc[0, "reason"]
+
+
 def test_us_month_first_date_is_rejected_not_guessed(tmp_path: Path) -> None:
     rows = [["episode_id", "intervention", "start_date"], ["E1", "psychosocial", "12/25/2024"]]
     result = load_table(write_csv(tmp_path / "i.csv", rows), "interventions")
@@ -215,10 +226,18 @@ def test_missing_required_column_names_column_and_file(tmp_path: Path) -> None:
     assert "map it on the Data page" in message
 
 
-def test_missing_column_message_suggests_a_synonym(tmp_path: Path) -> None:
+def test_synonym_headers_are_read_without_a_mapping(tmp_path: Path) -> None:
     header = ["Gender" if h == "sex" else h for h in HEADER]
     path = write_csv(tmp_path / "e.csv", [header, *ROWS])
-    with pytest.raises(MissingColumnError, match="'Gender' looks like sex"):
+    result = load_table(path, "episodes")
+    assert_good_episodes(result)
+    assert any("'Gender' as sex" in w for w in result.warnings)
+
+
+def test_missing_column_message_points_at_a_close_header(tmp_path: Path) -> None:
+    header = ["Gendr" if h == "sex" else h for h in HEADER]
+    path = write_csv(tmp_path / "e.csv", [header, *ROWS])
+    with pytest.raises(MissingColumnError, match="'Gendr' looks like sex"):
         load_table(path, "episodes")
 
 
@@ -499,6 +518,14 @@ def test_load_boundaries_geojson(tmp_path: Path) -> None:
     assert frame["district_code"].tolist() == ["E07000178", "E07000179"]
 
 
+def test_load_boundaries_with_pre_2009_codes(tmp_path: Path) -> None:
+    path = tmp_path / "old.geojson"
+    old = boundaries().to_crs(4326)
+    old["District_Code"] = ["38UC", "38UD"]
+    old.to_file(path, driver="GeoJSON")
+    assert load_boundaries(path)["district_code"].tolist() == ["E07000178", "E07000179"]
+
+
 @pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning")
 @pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
 def test_load_boundaries_zipped_shapefile_is_reprojected(tmp_path: Path) -> None:
@@ -540,3 +567,111 @@ def test_result_frames_are_independent_of_the_file(tmp_path: Path) -> None:
         {"district_code": pd.array(["E1"], dtype="string"), "district_name": pd.array(["Oxford"], dtype="string")}
     )
     assert_frame_equal(result.data, expected)
+
+
+# ---------------------------------------------------------------- NDTMS-shaped extracts
+DOB_HEADER = ["Client reference", "Episode ID", "Gender", "D.O.B", "District", "Service", "Triage date"]
+
+
+def test_date_of_birth_gives_age_at_triage_and_is_not_kept(tmp_path: Path) -> None:
+    rows = [
+        ["C1", "E1", "Male", "15/06/2007", "E07000178", "YP", "15/06/2023"],  # on the 16th birthday: 16
+        ["C2", "E2", "Female", "16/06/2008", "E07000178", "YP", "15/06/2024"],  # the day before the 16th: 15
+        ["C3", "E3", "Female", "29/02/2008", "E07000178", "YP", "28/02/2025"],  # 29 February: 17 from 1 March
+        ["C4", "E4", "Female", "29/02/2008", "E07000178", "YP", "01/03/2025"],
+        ["C5", "E5", "Male", "2010-05-01", "E07000178", "YP", "2024-05-01"],
+    ]
+    result = load_table(write_csv(tmp_path / "e.csv", [DOB_HEADER, *rows]), "episodes")
+    assert result.rejected.empty
+    assert result.data["age_at_triage"].tolist() == [16, 15, 16, 17, 14]
+    assert "date_of_birth" not in result.data.columns
+    assert any("computed from the date of birth for 5 rows" in w for w in result.warnings)
+
+
+def test_an_age_column_wins_over_the_date_of_birth(tmp_path: Path) -> None:
+    header = [*DOB_HEADER, "Age"]
+    rows = [["C1", "E1", "Male", "15/06/2007", "", "YP", "15/06/2023", "15"],
+            ["C2", "E2", "Male", "15/06/2007", "", "YP", "15/06/2023", ""]]
+    result = load_table(write_csv(tmp_path / "e.csv", [header, *rows]), "episodes")
+    assert result.data["age_at_triage"].tolist() == [15, 16]  # given where given, else from the date of birth
+
+
+def test_bad_dates_of_birth_reject_the_row_without_keeping_the_date(tmp_path: Path) -> None:
+    rows = [
+        ["C1", "E1", "Male", "01/01/2025", "", "YP", "15/06/2024"],  # born after triage
+        ["C2", "E2", "Male", "", "", "YP", "15/06/2024"],  # no age at all
+        ["C3", "E3", "Male", "01/01/2010", "", "YP", "15/06/2024"],
+        ["C4", "E4", "Male", "31/02/2010", "", "YP", "15/06/2024"],  # not a real date
+    ]
+    result = load_table(write_csv(tmp_path / "e.csv", [DOB_HEADER, *rows]), "episodes")
+    assert result.data["client_id"].tolist() == ["C3"]
+    assert result.rejected["row_number"].tolist() == [2, 3, 5]
+    rejected = result.rejected.set_index("row_number")
+    assert rejected.loc[2, "reason"] == "date of birth after the triage date"
+    assert rejected.loc[2, "value"] == "(not kept)"
+    assert rejected.loc[3, "reason"] == "age_at_triage is missing (and no date of birth)"
+    assert rejected.loc[5, "reason"].startswith("date_of_birth is not a real date") and ";" not in rejected.loc[5, "reason"]
+    assert rejected.loc[5, "value"] == "(not kept)"
+    assert "D.O.B" not in result.rejected.columns  # the file's own cells are kept, except the date of birth
+    assert "01/01/2025" not in result.rejected.to_csv()
+
+
+def test_missing_age_names_the_date_of_birth_alternative(tmp_path: Path) -> None:
+    header = [h for h in HEADER if h != "age_at_triage"]
+    rows = [[v for h, v in zip(HEADER, r) if h != "age_at_triage"] for r in ROWS]
+    with pytest.raises(MissingColumnError, match=r"age_at_triage \(or date_of_birth\)"):
+        load_table(write_csv(tmp_path / "e.csv", [header, *rows]), "episodes")
+
+
+def test_pre_2009_district_codes_and_names_become_current_codes(tmp_path: Path) -> None:
+    rows = [["C1", "E1", "M", "38UC", "YP", "15/06/2023", "15"], ["C2", "E2", "M", "38ub", "YP", "15/06/2023", "15"],
+            ["C3", "E3", "M", "Vale of White Horse", "YP", "15/06/2023", "15"],
+            ["C4", "E4", "M", "E07000181", "YP", "15/06/2023", "15"], ["C5", "E5", "M", "", "YP", "15/06/2023", "15"],
+            ["C6", "E6", "M", "99ZZ", "YP", "15/06/2023", "15"]]
+    header = ["client_id", "episode_id", "sex", "LA code", "service", "triage_date", "age"]
+    result = load_table(write_csv(tmp_path / "e.csv", [header, *rows]), "episodes")
+    assert result.data["district_code"].tolist() == ["E07000178", "E07000177", "E07000180", "E07000181", pd.NA,
+                                                     "99ZZ"]
+    note = next(w for w in result.warnings if w.startswith("district_code:"))
+    assert "38UC -> E07000178 (Oxford, 1 row)" in note and "Vale of White Horse -> E07000180" in note
+
+
+def test_district_code_changes_file_covers_the_demo_districts() -> None:
+    changes = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "district_code_changes.csv", dtype=str)
+    districts = pd.read_parquet(Path(__file__).resolve().parent.parent / "data" / "demo" / "districts.parquet")
+    merged = changes.merge(districts, left_on="new_code", right_on="district_code", suffixes=("", "_demo"))
+    assert len(merged) == len(changes) == len(districts)
+    assert (merged["district_name"] == merged["district_name_demo"]).all()  # the lookup was built by name
+
+
+def test_one_header_can_mean_different_columns_in_different_tables(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", [["District code", "District"], ["E07000178", "Oxford"]])
+    assert load_table(path, "districts").data.iloc[0].tolist() == ["E07000178", "Oxford"]
+    episodes = [["Client ID", "Journey ID", "Gender", "Age", "District", "Service name", "Start date"],
+                ["C1", "E1", "M", "15", "E07000178", "YP", "15/06/2023"]]
+    assert load_table(write_csv(tmp_path / "e.csv", episodes), "episodes").data.loc[0, "district_code"] == "E07000178"
+
+
+def test_ranked_substance_columns_give_one_row_per_substance(tmp_path: Path) -> None:
+    rows = [["Episode ID", "Primary substance", "Secondary substance", "Tertiary substance"],
+            ["E1", "Cannabis", "Alcohol", ""],
+            ["E2", "Alcohol", "", ""],
+            ["E3", "", "", ""],  # no substance at all: left out, and said
+            ["E4", "Heroin", "Crack", "Mystery"]]  # an unknown substance rejects its own row only
+    result = load_table(write_csv(tmp_path / "s.csv", rows), "substances")
+    assert list(zip(result.data["episode_id"], result.data["rank"], result.data["substance"], strict=True)) == [
+        ("E1", 1, "Cannabis"), ("E1", 2, "Alcohol"), ("E2", 1, "Alcohol"), ("E4", 1, "Heroin"), ("E4", 2, "Crack")]
+    assert result.rejected[["row_number", "value"]].values.tolist() == [[5, "Mystery"]]  # the file's own line
+    assert result.rows_read == 6
+    assert_invariant(result)
+    note = next(w for w in result.warnings if "ranked" in w or "Primary substance (rank 1)" in w)
+    assert "6 from 3 rows of the file" in note and "Rows with no substance in any of them, left out: 4" in note
+
+
+def test_primary_substance_header_gives_the_rank(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "s.csv", [["Episode ID", "Primary substance"], ["E1", "Cannabis"], ["E2", "Alcohol"]])
+    result = load_table(path, "substances")
+    assert result.data["rank"].tolist() == [1, 1]
+    assert result.data["substance_group"].astype(str).tolist() == ["Cannabis", "Alcohol"]
+    with pytest.raises(MissingColumnError, match="rank"):
+        load_table(write_csv(tmp_path / "t.csv", [["Episode ID", "Substance"], ["E1", "Cannabis"]]), "substances")
