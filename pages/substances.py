@@ -29,6 +29,17 @@ for column, view in zip(columns, VIEWS, strict=True):
             key=f"substances_overall_{view.replace(' ', '_')}", filename=f"substances_{view.replace(' ', '_')}",
         )
 
+st.subheader("Drug class (Misuse of Drugs Act 1971)")
+st.caption("Any mention: a person counts in every class any of their substances (latest episode in the year) "
+           "falls in. \"Not controlled / other\" also holds codes naming drugs of several classes (other opiates).")
+frame = figures.drug_class
+render.figure_block(
+    charts_profiles.grouped_comparison_bars(frame, "drug_class", "sex", "Drug class (any mention): % of people of "
+                                            "each sex", fy.label, comparison.label, groups=SEX_GROUPS),
+    charts_profiles.comparison_table(frame, [("sex", "Sex"), ("drug_class", "Drug class")], **years),
+    figures.summaries["drug_class"], key="substances_drug_class", filename="substances_drug_class",
+)
+
 labels = {VIEW_LABELS[v]: v for v in VIEWS}
 view = labels[st.radio("Breakdowns below use", list(labels), horizontal=True, key="substances_view")]
 name = view.replace(" ", "_")
