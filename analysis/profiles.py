@@ -343,6 +343,16 @@ def substance_class(substances: pd.DataFrame) -> pd.Series:
     return from_code.where(from_code.notna(), from_group).fillna(NOT_CONTROLLED).rename("drug_class")
 
 
+def drug_class_table() -> pd.DataFrame:
+    """The declared substance code -> drug class mapping (``analysis.codes.DRUG_CLASS``), then the
+    class a substance group gives a code the list does not name, as a table to show."""
+    codes = pd.DataFrame({"Substance code": list(DRUG_CLASS), "Drug class": list(DRUG_CLASS.values())})
+    groups = pd.DataFrame({"Substance code": [f"any other code of the group {g!r}" for g in SUBSTANCE_GROUP_CLASS],
+                           "Drug class": list(SUBSTANCE_GROUP_CLASS.values())})
+    rest = pd.DataFrame({"Substance code": ["any other code"], "Drug class": [NOT_CONTROLLED]})
+    return pd.concat([codes, groups, rest], ignore_index=True)
+
+
 def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People in treatment during the year with a problem substance in each drug class (Class A,
     B, C, alcohol, not controlled / other), by sex, as % of people in treatment of that sex.
@@ -423,6 +433,6 @@ def people_by_single_year_of_age(
 
 
 __all__ += [
-    "RECORDED_FIELDS", "UNKNOWN_VALUE_GROUPS", "drug_classes", "field_recorded", "people_by_among_recorded",
+    "RECORDED_FIELDS", "UNKNOWN_VALUE_GROUPS", "drug_class_table", "drug_classes", "field_recorded", "people_by_among_recorded",
     "people_by_single_year_of_age", "substance_class",
 ]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import charts, charts_profiles
+from analysis import charts, charts_profiles, profiles
 from analysis.codes import SEX_GROUPS
 from analysis.views.substances import VIEW_LABELS, VIEWS, substances
 from ui import render, state
@@ -39,6 +39,8 @@ render.figure_block(
     charts_profiles.comparison_table(frame, [("sex", "Sex"), ("drug_class", "Drug class")], **years),
     figures.summaries["drug_class"], key="substances_drug_class", filename="substances_drug_class",
 )
+with st.expander("Which substance is in which class"):
+    st.dataframe(profiles.drug_class_table(), hide_index=True, key="substances_drug_class_mapping")
 
 labels = {VIEW_LABELS[v]: v for v in VIEWS}
 view = labels[st.radio("Breakdowns below use", list(labels), horizontal=True, key="substances_view")]

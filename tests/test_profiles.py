@@ -195,3 +195,11 @@ def test_single_year_of_age_uses_the_latest_episode_and_lists_every_age():
     assert sorted(result["age"].unique()) == [15, 16, 17]
     assert result.set_index(["sex", "age"]).loc[("Male", 16), "age_band"] == "15-17"
     assert result.attrs["kind"] == "count"
+
+
+def test_drug_class_table_lists_every_declared_code_once_and_the_fallbacks():
+    table = profiles.drug_class_table()
+    assert table.loc[table["Substance code"] == "ketamine", "Drug class"].tolist() == ["Class B"]
+    assert table["Substance code"].is_unique
+    assert len(table) == len(codes.DRUG_CLASS) + len(codes.SUBSTANCE_GROUP_CLASS) + 1
+    assert table["Drug class"].iloc[-1] == "Not controlled / other"

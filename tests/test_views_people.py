@@ -263,8 +263,15 @@ def test_single_year_of_age_is_hand_count_for_young_people(data):
     males_16 = frame.loc[("Male", 16)]
     assert males_16["count"] == 54
     assert (males_16["lower"], males_16["upper"]) == pytest.approx((40.5637, 70.4597), abs=1e-3)
-    assert figures.summaries["single_age"].startswith(
-        "Peak age (age at triage) in 2024/25: 16 (54 people) for males, 17 (31 people) for females")
+    def peak(frame_: pd.DataFrame, code: str) -> tuple[int, int]:
+        counts = frame_.loc[frame_["sex"] == code, "age_at_triage"].value_counts().sort_index()
+        return int(counts.idxmax()), int(counts.max())  # idxmax on sorted ages: the youngest on a tie
+    (m_age, m_n), (f_age, f_n) = peak(people, "M"), peak(people, "F")
+    (pm_age, _), (pf_age, _) = peak(before, "M"), peak(before, "F")
+    assert (m_age, m_n, f_age, f_n) == (16, 54, 17, 31)
+    assert figures.summaries["single_age"] == (
+        f"Peak age (age at triage) in 2024/25: {m_age} ({m_n} people) for males, {f_age} ({f_n} people) for "
+        f"females; in 2023/24: {pm_age} for males, {pf_age} for females.")
 
 
 def test_single_year_of_age_hides_every_age_of_a_hidden_band_and_two_in_any_band(data):

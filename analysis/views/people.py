@@ -454,6 +454,8 @@ def peaks_sentence(frame: pd.DataFrame, raw: pd.DataFrame, fy: FinancialYear, co
             continue
         who = {"Male": "males", "Female": "females"}.get(sex, sex.lower())
         this, last = peak(sex, ""), peak(sex, "previous_")
+        if sex not in ("Male", "Female"):  # too few to have a peak worth naming unless it is shown
+            this, last = (None if v and v.startswith("not shown") else v for v in (this, last))
         if this:
             now.append(f"{this} for {who}")
         if last:
