@@ -234,3 +234,18 @@ def test_drug_class_for_nobody_gives_a_sentence(data):
     figures = view.substances(data, FY, COMPARISON, Filters(service="Adults", age_band="Under 15"))
     assert figures.drug_class.empty
     assert figures.summaries["drug_class"] == "No adults match the selected filters."
+
+
+@pytest.mark.parametrize("filters", [Filters(service="Young people"), SMALL, Filters(service="Young people",
+                                                                                       district="E07000181")])
+def test_by_sex_and_age_band_never_hide_a_lone_group_denominator(data, filters):
+    """The sexes' (and age bands') numbers of people add up to the people in the selection, shown
+    elsewhere: one hidden group's number could be worked back, so none is hidden alone."""
+    figures = view.substances(data, FY, COMPARISON, filters)
+    for frames, by in ((figures.by_sex, "sex"), (figures.by_age, "age_band")):
+        for frame in frames.values():
+            for prefix in ("", "previous_"):
+                per_group = frame.groupby(by, observed=True)[f"{prefix}denominator_suppressed"].first()
+                assert per_group.sum() != 1, (by, prefix)
+                hidden = frame[f"{prefix}denominator_suppressed"].astype(bool)
+                assert frame.loc[hidden, f"{prefix}value"].isna().all()

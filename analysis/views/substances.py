@@ -12,7 +12,7 @@ from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.summaries import format_value
-from analysis.views.people import cohort_noun, compare, emptied, in_order, nobody
+from analysis.views.people import cohort_noun, compare, emptied, in_order, nobody, protect_group_denominators
 from analysis.yoy import PROPORTION
 
 #: The two ways of counting substances (GLOSSARY "Problem substances"), in page order.
@@ -128,9 +128,11 @@ class SubstanceFigures:
 
 def _by(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters, view: str,
         by: str) -> pd.DataFrame:
-    frame = compare(profiles.substances, data, fy, comparison, filters=filters, view=view, by=by)
-    frame = in_order(frame, {by: BY[by], "substance": GROUP_ORDER["substance"]})
-    frame = board.suppress_comparison(frame, [by], complement=True)
+    raw = compare(profiles.substances, data, fy, comparison, filters=filters, view=view, by=by)
+    raw = in_order(raw, {by: BY[by], "substance": GROUP_ORDER["substance"]})
+    frame = board.suppress_comparison(raw, [by], complement=True)
+    # The groups' numbers of people add up to the people in the selection (shown on other pages).
+    frame = protect_group_denominators(frame, raw, by)
     # Groups with nobody this year (e.g. adult age bands in a young people's service) are not shown.
     has_people = frame["denominator_suppressed"].astype(bool) | (frame["denominator"] > 0)
     if by == "sex" and filters.sex != ALL:
@@ -147,7 +149,8 @@ def substances(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filt
     .substances``: any mention counts a person once per substance group recorded at any rank, so
     shares can sum past 100%; primary counts the rank-1 substance only). Wilson 95% intervals;
     the change since the comparison year is judged by Newcombe's interval (``analysis.yoy``).
-    Secondary suppression within each view, and within each sex / age band for those breakdowns."""
+    Secondary suppression within each view, and within each sex / age band for those breakdowns,
+    whose numbers of people are protected as one column (``people.protect_group_denominators``)."""
     noun = cohort_noun(filters)
     overall, by_sex, by_age, change, summaries = {}, {}, {}, {}, {}
     for view in VIEWS:
@@ -185,7 +188,6 @@ __all__ = [
 # ------------------------------------------------------------------ issue 9: drug class
 from analysis.codes import DRUG_CLASS_GROUPS  # noqa: E402
 from analysis.summaries import format_with_interval  # noqa: E402
-from analysis.views.people import protect_group_denominators  # noqa: E402
 
 
 def drug_classes(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> pd.DataFrame:
