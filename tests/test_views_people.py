@@ -296,3 +296,24 @@ def test_single_year_of_age_is_for_the_young_peoples_service_only(data, figures)
     assert figures.notes["single_age"] == view.SINGLE_AGE_NOTE
     adults = view.people(data, FY, COMPARISON, Filters(service="Adults"))
     assert adults.summaries["single_age"] == view.SINGLE_AGE_NOTE
+
+
+def test_accommodation_recorded_tile_is_hidden_when_it_would_give_back_a_hidden_not_recorded_count():
+    """20 settled, 6 temporary, 3 not recorded, 7 unmapped: the 3 is hidden, with the 6 beside it; the
+    tile's 26 of 36 recorded would give 36 - 26 - 7 = 3 back, so the tile is hidden too."""
+    from tests.factories import episodes, substances
+    codes = ["settled"] * 20 + ["temporary"] * 6 + [None] * 3 + ["martian"] * 7
+    eps = episodes([{"client_id": f"p{i}", "episode_id": str(i), "triage_date": "2024-05-01",
+                     "accommodation_status": c} for i, c in enumerate(codes)])
+    tables = {"episodes": eps, "substances": substances([]), "referrals": pd.DataFrame(),
+              "districts": pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    figures = view.people(ds.from_tables(tables, label="t", version="t"), FY, COMPARISON, Filters())
+    breakdown = figures.breakdowns["accommodation_status"].set_index("accommodation_status")
+    assert breakdown.loc["Not recorded", "suppressed"] and breakdown.loc["Temporary", "suppressed"]
+    assert breakdown.loc["Unmapped code", "count"] == 7
+    tile = figures.accommodation_recorded.iloc[0]
+    assert tile["suppressed"] and pd.isna(tile["value"]) and pd.isna(tile["count"])
+    among = figures.among_recorded["accommodation_status"]
+    assert among["denominator"].isna().all() and among["value"].isna().all()
+    assert "26" not in figures.summaries["accommodation_recorded"]

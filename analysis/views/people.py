@@ -396,6 +396,14 @@ def _add_among_recorded(figures: PeopleFigures, data: Dataset, fy: FinancialYear
         figures.completeness[attribute] = complete
         figures.summaries[f"among_recorded:{attribute}"] = recorded_sentence(among, complete, attribute, subject,
                                                                              fy, comparison)
+        if attribute == "accommodation_status":  # the tile is the same completeness: hide it where this is hidden
+            tile = figures.accommodation_recorded
+            for prefix, flag in _FLAGS.items():
+                tile = hide(tile, complete[flag].to_numpy(dtype=bool), prefix)
+            figures.accommodation_recorded = tile
+            figures.summaries["accommodation_recorded"] = category_sentence(
+                tile, "field", "Accommodation status recorded", f"Accommodation status recorded, % of {noun}",
+                fy, comparison)
 
 
 def _single_year_frames(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters,
