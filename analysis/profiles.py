@@ -376,7 +376,8 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Drug class (any mention) by sex")
 
 
-def _recorded_categories(attribute: str) -> list[str]:
+def recorded_categories(attribute: str) -> list[str]:
+    """The categories of an attribute that are a recorded value (not ``UNKNOWN_VALUE_GROUPS``), in order."""
     return [c for c in ATTRIBUTES[attribute][1] if c not in UNKNOWN_VALUE_GROUPS]
 
 
@@ -390,7 +391,7 @@ def people_by_among_recorded(
     people = cohorts.in_treatment(data.episodes, fy, filters)
     values = people[column].astype(object)
     recorded = values[~values.isin(UNKNOWN_VALUE_GROUPS)]
-    categories = _recorded_categories(attribute)
+    categories = recorded_categories(attribute)
     out = _counts(recorded, categories, attribute)
     out["denominator"] = len(recorded)
     return measure(out, PROPORTION, label=f"People by {attribute.replace('_', ' ')}, % of those recorded")
@@ -434,5 +435,5 @@ def people_by_single_year_of_age(
 
 __all__ += [
     "RECORDED_FIELDS", "UNKNOWN_VALUE_GROUPS", "drug_class_table", "drug_classes", "field_recorded", "people_by_among_recorded",
-    "people_by_single_year_of_age", "substance_class",
+    "people_by_single_year_of_age", "recorded_categories", "substance_class",
 ]

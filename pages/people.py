@@ -1,4 +1,5 @@
-"""People in treatment: age and sex, ethnicity, accommodation, in care and injecting, against the comparison year."""
+"""People in treatment: age and sex (single year of age for young people), ethnicity, accommodation, in care and
+injecting (also as shares of those recorded), against the comparison year."""
 
 import streamlit as st
 

@@ -1,4 +1,4 @@
-"""Substances: problem substances (any mention and primary), by sex and age band, and change since the comparison year."""
+"""Substances: problem substances (any mention and primary), drug class, by sex and age band, and change since the comparison year."""
 
 import streamlit as st
 

@@ -1,4 +1,5 @@
-"""Figures of the People in treatment page: age and sex, ethnicity, accommodation, in care, injecting."""
+"""Figures of the People in treatment page: age and sex (and single year of age for young people), ethnicity,
+accommodation, in care and injecting, each also as shares among the people with it recorded."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import board, profiles, yoy
@@ -13,7 +15,8 @@ from analysis.codes import ACCOMMODATION_GROUPS, ADULTS, GROUP_ORDER, NOT_RECORD
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
-from analysis.summaries import change_sentence, format_value
+from analysis.summaries import change_sentence, format_value, format_with_interval
+from analysis.suppression import SUPPRESSED, suppress_counts
 from analysis.yoy import PROPORTION
 
 #: Attributes shown as breakdowns on the page, in page order, with the words used for them.
@@ -228,17 +231,7 @@ def people(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters:
     return figures
 
 
-__all__ = [
-    "BREAKDOWNS", "PeopleFigures", "accommodation_recorded", "category_sentence", "cohort_noun", "compare",
-    "emptied", "in_order", "largest_group_sentence", "nobody", "people", "significant_changes_sentence",
-]
-
-
-# ------------------------------------------------------------------ issue 9: shares among the recorded, single year of age
-import numpy as np  # noqa: E402
-
-from analysis.suppression import SUPPRESSED, suppress_counts  # noqa: E402
-from analysis.summaries import format_with_interval  # noqa: E402
+# ------------------------------------------------------------------ shares among the recorded, single year of age
 
 #: Words for each field whose shares among the recorded are shown.
 RECORDED_WORDS: dict[str, str] = {
@@ -316,7 +309,7 @@ def shares_among_recorded(
     is hidden in both (they show the same count); when any not-recorded group or the
     completeness is hidden in a year, the number recorded (= all - not recorded) and the shares
     among the recorded are hidden for that year, since they would give the hidden count back."""
-    order = profiles._recorded_categories(attribute)
+    order = profiles.recorded_categories(attribute)
     among = compare(profiles.people_by_among_recorded, data, fy, comparison, attribute, filters=filters)
     among = among[among[attribute].isin(order) | (among["count"] > 0) | (among["previous_count"] > 0)]
     among = board.suppress_comparison(in_order(among, {attribute: order}), complement=True)
@@ -486,7 +479,9 @@ def _add_single_year_of_age(figures: PeopleFigures, data: Dataset, fy: Financial
                                        else f"No {cohort_noun(filters)} match the selected filters.")
 
 
-__all__ += [
-    "RECORDED_WORDS", "SINGLE_AGE_NOTE", "hide", "peaks_sentence", "protect_group_denominators",
-    "recorded_sentence", "shares_among_recorded", "single_year_of_age",
+__all__ = [
+    "BREAKDOWNS", "PeopleFigures", "RECORDED_WORDS", "SINGLE_AGE_NOTE", "accommodation_recorded",
+    "category_sentence", "cohort_noun", "compare", "emptied", "hide", "in_order", "largest_group_sentence",
+    "nobody", "peaks_sentence", "people", "protect_group_denominators", "recorded_sentence",
+    "shares_among_recorded", "significant_changes_sentence", "single_year_of_age",
 ]

@@ -1,4 +1,5 @@
-"""Figures of the Substances page: problem substances (any mention and primary), by sex, by age band, and change."""
+"""Figures of the Substances page: problem substances (any mention and primary), drug class, by sex, by age band,
+and change."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import board, profiles, stats
-from analysis.codes import GROUP_ORDER
+from analysis.codes import DRUG_CLASS_GROUPS, GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
-from analysis.summaries import format_value
+from analysis.summaries import format_value, format_with_interval
 from analysis.views.people import cohort_noun, compare, emptied, in_order, nobody, protect_group_denominators
 from analysis.yoy import PROPORTION
 
@@ -179,15 +180,7 @@ def substances(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filt
     return figures
 
 
-__all__ = [
-    "BY", "CHANGE_INTERVAL", "SubstanceFigures", "VIEWS", "VIEW_LABELS", "by_age_sentence", "by_sex_sentence",
-    "change_sentence_points", "substance_sentence", "substances", "with_change_interval",
-]
-
-
-# ------------------------------------------------------------------ issue 9: drug class
-from analysis.codes import DRUG_CLASS_GROUPS  # noqa: E402
-from analysis.summaries import format_with_interval  # noqa: E402
+# ------------------------------------------------------------------ drug class
 
 
 def drug_classes(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> pd.DataFrame:
@@ -207,7 +200,7 @@ def drug_classes(data: Dataset, fy: FinancialYear, comparison: FinancialYear, fi
         keep &= (raw["sex"] == filters.sex).to_numpy()
     out = frame[keep].reset_index(drop=True)
     out.attrs.update(frame.attrs)
-    return emptied(out) if nobody(out) and not (out["suppressed"].any() if len(out) else False) else out
+    return emptied(out) if out.empty or nobody(raw[keep]) else out
 
 
 def drug_class_sentence(frame: pd.DataFrame, noun: str, fy: FinancialYear, comparison: FinancialYear) -> str:
@@ -235,4 +228,8 @@ def drug_class_sentence(frame: pd.DataFrame, noun: str, fy: FinancialYear, compa
     return f"{top} (any mention), {fy.label}: {', '.join(now)}; {earlier}."
 
 
-__all__ += ["drug_class_sentence", "drug_classes"]
+__all__ = [
+    "BY", "CHANGE_INTERVAL", "SubstanceFigures", "VIEWS", "VIEW_LABELS", "by_age_sentence", "by_sex_sentence",
+    "change_sentence_points", "drug_class_sentence", "drug_classes", "substance_sentence", "substances",
+    "with_change_interval",
+]
