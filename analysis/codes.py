@@ -198,7 +198,7 @@ DRUG_CLASS = {
     "codeine": CLASS_B, "dihydrocodeine": CLASS_B, "barbiturates": CLASS_B, "ghb": CLASS_B, "gbl": CLASS_B,
     # Class C
     "benzodiazepine": CLASS_C, "benzodiazepines": CLASS_C, "buprenorphine": CLASS_C, "tramadol": CLASS_C,
-    "pregabalin": CLASS_C, "gabapentin": CLASS_C, "anabolic steroids": CLASS_C, "steroids": CLASS_C,
+    "pregabalin": CLASS_C, "gabapentin": CLASS_C, "anabolic steroids": CLASS_C,
     # Alcohol
     "alcohol": CLASS_ALCOHOL,
     # Not controlled under the 1971 Act, or a code naming drugs of several classes

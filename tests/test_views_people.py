@@ -317,3 +317,22 @@ def test_accommodation_recorded_tile_is_hidden_when_it_would_give_back_a_hidden_
     among = figures.among_recorded["accommodation_status"]
     assert among["denominator"].isna().all() and among["value"].isna().all()
     assert "26" not in figures.summaries["accommodation_recorded"]
+
+
+@pytest.mark.parametrize("attribute, column, key, codes, unknown, young_people", [
+    # "declined" is a recorded answer in the file but says nothing about injecting: not recorded
+    ("injecting_status", "injecting_status", "Currently injecting", {"currently", "current"}, {"declined"}, False),
+    ("in_care", "in_care", "Yes", {"y", "yes"}, set(), True),
+])
+def test_key_category_among_recorded_is_hand_count(data, figures, attribute, column, key, codes, unknown,
+                                                   young_people):
+    people = young_people_by_hand(FY) if young_people else people_by_hand(FY)
+    raw = people[column].str.strip().str.lower()
+    recorded = raw.notna() & ~raw.isin(unknown)
+    count, total = int(raw.isin(codes).sum()), int(recorded.sum())
+    row = figures.among_recorded[attribute].set_index(attribute).loc[key]
+    assert (row["count"], row["denominator"]) == (count, total)
+    assert (row["lower"], row["upper"]) == pytest.approx(wilson(count, total))
+    assert row["all_value"] == pytest.approx(count / len(people) * 100)
+    complete = figures.completeness[attribute].iloc[0]
+    assert complete["value"] == pytest.approx(total / len(people) * 100)
