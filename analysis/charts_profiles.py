@@ -146,7 +146,7 @@ def age_sex_pyramid(
 
 def grouped_comparison_bars(
     frame: pd.DataFrame, category: str, group: str, title: str, year_label: str, comparison_label: str,
-    *, groups: Sequence[str] | None = None,
+    *, groups: Sequence[str] | None = None, colours: dict[str, str] | None = None,
 ) -> go.Figure | None:
     """Horizontal bars of each ``category`` (e.g. substance) for each ``group`` (e.g. sex), side by
     side: the selected year filled with its 95% interval, the comparison year as an unfilled outline
@@ -171,7 +171,8 @@ def grouped_comparison_bars(
             if prefix:
                 figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color="#424242", width=OUTLINE_WIDTH)))
             else:
-                figure.add_bar(**bar, marker=dict(color=colour_for(name)), error_x=error_bars(part, prefix))
+                colour = (colours or {}).get(str(name)) or colour_for(name)
+                figure.add_bar(**bar, marker=dict(color=colour), error_x=error_bars(part, prefix))
     figure.update_layout(barmode="group")
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(title=axis_title(kind, per), rangemode="tozero")
@@ -252,7 +253,105 @@ def change_dots(frame: pd.DataFrame, category: str, title: str, comparison_label
     return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(frame)))
 
 
+#: Columns of the table under a count chart (e.g. people by single year of age).
+COUNT_COMPARISON_COLUMNS: list[tuple[str, str]] = [
+    ("count", "People {year}"),
+    ("lower", "Lower 95% CI {year}"),
+    ("upper", "Upper 95% CI {year}"),
+    ("previous_count", "People {comparison}"),
+    ("previous_lower", "Lower 95% CI {comparison}"),
+    ("previous_upper", "Upper 95% CI {comparison}"),
+    ("change", "Change (people)"),
+    ("percent_change", "Change (%)"),
+    ("significant", "Significant change"),
+]
+#: The two shares drawn for each recorded category, and their colours.
+SHARE_OF_ALL, SHARE_OF_RECORDED = "% of all people", "% of those recorded"
+SHARE_COLOURS = {SHARE_OF_ALL: "#9E9E9E", SHARE_OF_RECORDED: CURRENT_COLOUR}
+
+
+def count_comparison_table(
+    frame: pd.DataFrame, keys: Sequence[tuple[str, str]], year_label: str, comparison_label: str
+) -> pd.DataFrame:
+    """The table (and download) under a count chart: key columns, both years' counts with their
+    95% intervals (Byar / exact Poisson), the change and its significance, ``*`` where hidden."""
+    return board.display_table(frame, [*keys, *COUNT_COMPARISON_COLUMNS], year_label=year_label,
+                               comparison_label=comparison_label)
+
+
+def recorded_share_table(
+    frame: pd.DataFrame, completeness: pd.DataFrame, category: str, heading: str, year_label: str,
+    comparison_label: str,
+) -> pd.DataFrame:
+    """The table under a "shares among the recorded" chart: for each recorded category, people,
+    % of all people, the number recorded, % of those recorded with its 95% interval, for both
+    years, and the change in the share of those recorded; then a last row "All recorded" with the
+    number recorded and its % of all people (the field's completeness). ``*`` where hidden.
+    ``frame`` is ``analysis.views.people.shares_among_recorded``'s first frame."""
+    columns = [
+        (category, heading), ("count", "People {year}"), ("all_value", "% of all {year}"),
+        ("denominator", "Of people recorded {year}"), ("value", "% of recorded {year}"),
+        ("lower", "Lower 95% CI {year}"), ("upper", "Upper 95% CI {year}"),
+        ("previous_count", "People {comparison}"), ("previous_all_value", "% of all {comparison}"),
+        ("previous_denominator", "Of people recorded {comparison}"), ("previous_value", "% of recorded {comparison}"),
+        ("previous_lower", "Lower 95% CI {comparison}"), ("previous_upper", "Upper 95% CI {comparison}"),
+        ("change", "Change in % of recorded (percentage points)"), ("significant", "Significant change"),
+    ]
+    table = board.display_table(frame, columns, year_label=year_label, comparison_label=comparison_label)
+    row = completeness.iloc[0]
+    names = [heading.format(year=year_label, comparison=comparison_label)
+             for _, heading in columns]
+    total = {name: "" for name in names}
+    total[names[0]] = "All recorded (completeness)"
+    for prefix, count_name, share_name, flag in (
+        ("", names[1], names[2], "suppressed"), ("previous_", names[7], names[8], "previous_suppressed"),
+    ):
+        hidden = bool(row[flag])
+        total[count_name] = SUPPRESSED if hidden else f"{row[f'{prefix}count']:,.0f}"
+        total[share_name] = SUPPRESSED if hidden else f"{row[f'{prefix}value']:,.1f}"
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def recorded_share_bars(
+    frame: pd.DataFrame, category: str, title: str, year_label: str, comparison_label: str
+) -> go.Figure | None:
+    """For each recorded category, two bars side by side: its % of all people and its % of the
+    people with the field recorded, each with its 95% interval (Wilson), the comparison year as
+    an unfilled outline. ``frame`` is ``analysis.views.people.shares_among_recorded``'s first frame."""
+    if frame.empty:
+        return None
+    parts = []
+    for name, source in ((SHARE_OF_ALL, "all_"), (SHARE_OF_RECORDED, "")):
+        part = frame[[category, "suppressed", "previous_suppressed"]].copy()
+        for prefix in ("", "previous_"):
+            part[f"{prefix}count"] = frame[f"{prefix}count"]
+            part[f"{prefix}denominator"] = np.nan if source else frame[f"{prefix}denominator"]
+            for column in ("value", "lower", "upper"):
+                part[f"{prefix}{column}"] = frame[f"{prefix}{source}{column}"]
+            # a share hidden by suppression is drawn as *; one with no denominator is left blank
+            part[f"{prefix}suppressed"] = frame[f"{prefix}suppressed"].astype(bool) & part[f"{prefix}value"].isna()
+        part["share"] = name
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    long.attrs.update(kind=PROPORTION, per=100)
+    return grouped_comparison_bars(long, category, "share", title, year_label, comparison_label,
+                                   groups=[SHARE_OF_ALL, SHARE_OF_RECORDED], colours=SHARE_COLOURS)
+
+
+def single_age_bars(frame: pd.DataFrame, title: str, year_label: str, comparison_label: str) -> go.Figure | None:
+    """People by single year of age, one bar per sex at each age (counts, 95% interval), the
+    comparison year as an unfilled outline; ages labelled with their band ("16 (15-17)").
+    ``frame`` is ``analysis.views.people.single_year_of_age``."""
+    if frame.empty:
+        return None
+    labelled = frame.assign(age_label=[f"{a} ({b})" for a, b in zip(frame["age"], frame["age_band"], strict=True)])
+    labelled.attrs.update(frame.attrs)
+    return grouped_comparison_bars(labelled, "age_label", "sex", title, year_label, comparison_label,
+                                   groups=list(PYRAMID_SIDES) + ["Other / not stated"])
+
+
 __all__ = [
-    "CHANGE_INTERVAL_COLUMNS", "COMPARISON_COLUMNS", "SCALE_COUNT", "SCALE_PERCENT", "age_sex_pyramid",
+    "CHANGE_INTERVAL_COLUMNS", "COMPARISON_COLUMNS", "COUNT_COMPARISON_COLUMNS", "SHARE_COLOURS", "SHARE_OF_ALL",
+    "SHARE_OF_RECORDED", "count_comparison_table", "recorded_share_bars", "recorded_share_table", "single_age_bars", "SCALE_COUNT", "SCALE_PERCENT", "age_sex_pyramid",
     "change_dots", "comparison_table", "grouped_comparison_bars", "share_heatmap",
 ]

@@ -220,6 +220,61 @@ SUBSTANCE_GROUPS = [
 #: Substance groups that national prevalence estimates of opiate and/or crack use (OCU) cover.
 OPIATE_CRACK_GROUPS = ("Opiates", "Crack cocaine")
 
+# ---------------------------------------------------------------- drug class (Misuse of Drugs Act 1971)
+# Class of each substance code, declared as data. Used by ``analysis.profiles.drug_classes``.
+# Sources: Misuse of Drugs Act 1971, Schedule 2 (Parts I-III, Class A/B/C) as amended, and the
+# Home Office list of controlled drugs (gov.uk "List of most commonly encountered drugs currently
+# controlled under the misuse of drugs legislation"). Today's class is used for every year, so
+# a year before a reclassification counts a drug in its current class (e.g. ketamine before 2014).
+#   Class A: heroin, methadone, morphine, fentanyl, opium (opiates); crack and powder cocaine;
+#            ecstasy/MDMA; LSD and magic mushrooms; methamphetamine (Class A since 2007).
+#   Class B: cannabis (back to Class B in 2009), synthetic cannabinoids; amphetamine; ketamine
+#            (Class B since June 2014); mephedrone and cathinones (since April 2010); codeine and
+#            dihydrocodeine; barbiturates; GHB/GBL (Class B since April 2022, Class C before).
+#   Class C: benzodiazepines; buprenorphine; tramadol (since June 2014); pregabalin and
+#            gabapentin (since April 2019); anabolic steroids.
+#   Alcohol: alcohol (not a controlled drug; its own row, as NDTMS reports it).
+#   Not controlled / other: not controlled under the 1971 Act (nicotine, solvents (Intoxicating
+#            Substances (Supply) Act 1985), new psychoactive substances (Psychoactive Substances
+#            Act 2016), anti-depressants, major tranquilisers, prescription-only medicines not
+#            controlled, "other"), and codes naming several drugs of different classes
+#            ("other opiates", "opiates"), whose class cannot be told from the code.
+CLASS_A, CLASS_B, CLASS_C = "Class A", "Class B", "Class C"
+CLASS_ALCOHOL = "Alcohol"
+NOT_CONTROLLED = "Not controlled / other"
+DRUG_CLASS_GROUPS = [CLASS_A, CLASS_B, CLASS_C, CLASS_ALCOHOL, NOT_CONTROLLED]
+DRUG_CLASS = {
+    # Class A
+    "heroin": CLASS_A, "heroin illicit": CLASS_A, "methadone": CLASS_A, "methadone prescribed": CLASS_A, "methadone illicit": CLASS_A,
+    "morphine": CLASS_A, "fentanyl": CLASS_A, "opium": CLASS_A, "diamorphine": CLASS_A,
+    "crack": CLASS_A, "crack cocaine": CLASS_A, "crack cocaine only": CLASS_A, "cocaine": CLASS_A, "powder cocaine": CLASS_A,
+    "ecstasy": CLASS_A, "mdma": CLASS_A, "lsd": CLASS_A, "magic mushrooms": CLASS_A,
+    "methamphetamine": CLASS_A, "crystal meth": CLASS_A,
+    # Class B
+    "cannabis": CLASS_B, "synthetic cannabinoids": CLASS_B, "spice": CLASS_B,
+    "amphetamine": CLASS_B, "amphetamines": CLASS_B, "ketamine": CLASS_B, "mephedrone": CLASS_B,
+    "codeine": CLASS_B, "dihydrocodeine": CLASS_B, "barbiturates": CLASS_B, "ghb": CLASS_B, "gbl": CLASS_B,
+    # Class C
+    "benzodiazepine": CLASS_C, "benzodiazepines": CLASS_C, "buprenorphine": CLASS_C, "tramadol": CLASS_C,
+    "pregabalin": CLASS_C, "gabapentin": CLASS_C, "anabolic steroids": CLASS_C,
+    # Alcohol
+    "alcohol": CLASS_ALCOHOL, "alcohol only": CLASS_ALCOHOL,
+    # Not controlled under the 1971 Act, or a code naming drugs of several classes
+    "nicotine": NOT_CONTROLLED, "solvents": NOT_CONTROLLED, "volatile substances": NOT_CONTROLLED, "nps": NOT_CONTROLLED,
+    "new psychoactive substances": NOT_CONTROLLED, "anti depressants": NOT_CONTROLLED,
+    "antidepressants": NOT_CONTROLLED, "major tranquilisers": NOT_CONTROLLED,
+    "prescription only medicines not controlled": NOT_CONTROLLED, "other": NOT_CONTROLLED,
+    "other drugs": NOT_CONTROLLED, "other opiates": NOT_CONTROLLED, "opiates": NOT_CONTROLLED,
+}
+#: Class of a substance *group*, for a code the list above does not name (e.g. a local code a
+#: user mapped to a group): only groups whose every drug is in one class; "Opiates" spans
+#: Class A (heroin, methadone) and Class C (buprenorphine), so it falls to "Not controlled / other".
+SUBSTANCE_GROUP_CLASS = {
+    "Alcohol": CLASS_ALCOHOL, "Cannabis": CLASS_B, "Crack cocaine": CLASS_A, "Powder cocaine": CLASS_A,
+    "Amphetamines": CLASS_B, "Ecstasy": CLASS_A, "Benzodiazepines": CLASS_C,
+}
+
+
 # ---------------------------------------------------------------- referral sources
 REFERRAL_SOURCE = {
     "self": "Self, family or friends",

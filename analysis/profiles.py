@@ -382,3 +382,126 @@ __all__ = [
     "substances",
     "successful_completion_rate",
 ]
+
+
+# ------------------------------------------------------------------ analyses added for issue 9
+# (kept in their own block, below ``__all__``, so changes elsewhere in this module merge cleanly)
+from analysis.codes import (  # noqa: E402
+    DRUG_CLASS, DRUG_CLASS_GROUPS, NOT_CONTROLLED, NOT_RECORDED, SUBSTANCE_GROUP_CLASS, UNMAPPED, normalise_code,
+)
+from analysis.periods import age_band  # noqa: E402
+
+#: Groups meaning a field's value is not known (as ``analysis.quality.MISSING_GROUPS``, which
+#: imports this module): a person holding one of them has the field "not recorded".
+UNKNOWN_VALUE_GROUPS = (NOT_RECORDED, UNMAPPED, "Not stated")
+#: Fields whose shares among the people with the field recorded are shown on the People page.
+RECORDED_FIELDS = ("ethnicity", "accommodation_status", "in_care", "injecting_status")
+
+
+def substance_class(substances: pd.DataFrame) -> pd.Series:
+    """Drug class of each substance row (``analysis.codes.DRUG_CLASS``, Misuse of Drugs Act 1971):
+    by the row's code (matched as ``normalise_code`` matches codes); a code the list does not name
+    takes the class of its substance group where the whole group is in one class
+    (``SUBSTANCE_GROUP_CLASS``), and otherwise "Not controlled / other"."""
+    by_code = {normalise_code(code): group for code, group in DRUG_CLASS.items()}
+    codes = substances["substance"].astype("string").astype("category")
+    lookup = {value: by_code.get(normalise_code(value)) for value in codes.cat.categories}
+    from_code = codes.map(lookup).astype(object)
+    from_group = substances["substance_group"].astype(object).map(SUBSTANCE_GROUP_CLASS)
+    return from_code.where(from_code.notna(), from_group).fillna(NOT_CONTROLLED).rename("drug_class")
+
+
+def drug_class_table() -> pd.DataFrame:
+    """The declared substance code -> drug class mapping (``analysis.codes.DRUG_CLASS``), then the
+    class a substance group gives a code the list does not name, as a table to show."""
+    codes = pd.DataFrame({"Substance code": list(DRUG_CLASS), "Drug class": list(DRUG_CLASS.values())})
+    groups = pd.DataFrame({"Substance code": [f"any other code of the group {g!r}" for g in SUBSTANCE_GROUP_CLASS],
+                           "Drug class": list(SUBSTANCE_GROUP_CLASS.values())})
+    rest = pd.DataFrame({"Substance code": ["any other code"], "Drug class": [NOT_CONTROLLED]})
+    return pd.concat([codes, groups, rest], ignore_index=True)
+
+
+def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+    """People in treatment during the year with a problem substance in each drug class (Class A,
+    B, C, alcohol, not controlled / other), by sex, as % of people in treatment of that sex.
+
+    Any mention: a person counts once in every class any of their substances falls in (so shares
+    can sum past 100%). A person's substances are the up to three of their latest episode in the
+    year within the selected service (GLOSSARY "Which episode describes a person"); people with
+    no substance recorded count in the denominator only. Classes: ``substance_class``."""
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    subs = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
+    rows = pd.DataFrame({"episode_id": subs["episode_id"].to_numpy(),
+                         "drug_class": substance_class(subs).to_numpy()})
+    rows = rows.merge(people[["episode_id", "client_id", "sex_group"]], on="episode_id")
+    rows = rows.drop_duplicates(["client_id", "drug_class"])
+    parts = []
+    for sex in GROUP_ORDER["sex"]:
+        part = _counts(rows.loc[rows["sex_group"] == sex, "drug_class"], DRUG_CLASS_GROUPS, "drug_class")
+        part.insert(0, "sex", sex)
+        part["denominator"] = int((people["sex_group"] == sex).sum())
+        parts.append(part)
+    return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Drug class (any mention) by sex")
+
+
+def recorded_categories(attribute: str) -> list[str]:
+    """The categories of an attribute that are a recorded value (not ``UNKNOWN_VALUE_GROUPS``), in order."""
+    return [c for c in ATTRIBUTES[attribute][1] if c not in UNKNOWN_VALUE_GROUPS]
+
+
+def people_by_among_recorded(
+    data: Dataset, attribute: str, *, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """People in treatment by one attribute (``RECORDED_FIELDS``) as % of the people whose value
+    of it is recorded: the denominator leaves out people whose value is not recorded, not stated
+    or an unmapped code (``UNKNOWN_VALUE_GROUPS``). Wilson intervals follow from the measure."""
+    column, _ = ATTRIBUTES[attribute]
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    values = people[column].astype(object)
+    recorded = values[~values.isin(UNKNOWN_VALUE_GROUPS)]
+    categories = recorded_categories(attribute)
+    out = _counts(recorded, categories, attribute)
+    out["denominator"] = len(recorded)
+    return measure(out, PROPORTION, label=f"People by {attribute.replace('_', ' ')}, % of those recorded")
+
+
+def field_recorded(
+    data: Dataset, attribute: str, *, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Completeness of one attribute (GLOSSARY "Completeness"): people in treatment whose value is
+    recorded (not "not recorded", "not stated" or an unmapped code), as % of people in treatment."""
+    column, _ = ATTRIBUTES[attribute]
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    recorded = int((~people[column].astype(object).isin(UNKNOWN_VALUE_GROUPS)).sum())
+    frame = pd.DataFrame({"field": [attribute], "count": [recorded], "denominator": [len(people)]})
+    return measure(frame, PROPORTION, label=f"{attribute.replace('_', ' ').capitalize()} recorded")
+
+
+def people_by_single_year_of_age(
+    data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """People in treatment during the year by single year of age and sex (a count, with exact
+    Poisson / Byar 95% intervals): age at triage of each person's latest episode in the year
+    within the selected service. Every age from the youngest to the oldest seen is listed (zero
+    where nobody); ``age_band`` is the band the age falls in."""
+    people = cohorts.in_treatment(data.episodes, fy, filters)
+    ages = pd.to_numeric(people["age_at_triage"], errors="coerce")
+    known = ages.notna()
+    if not known.any():
+        out = pd.DataFrame({"sex": pd.Series(dtype=object), "age": pd.Series(dtype="int64"),
+                            "age_band": pd.Series(dtype=object), "count": pd.Series(dtype="int64")})
+        return measure(out, COUNT, label="People in treatment by single year of age and sex")
+    span = range(int(ages[known].min()), int(ages[known].max()) + 1)
+    counts = pd.crosstab(people.loc[known, "sex_group"].astype(object), ages[known].astype("int64"))
+    index = pd.MultiIndex.from_product([GROUP_ORDER["sex"], list(span)], names=["sex", "age"])
+    stacked = counts.stack() if not counts.empty else pd.Series(dtype="int64")
+    stacked.index.names = ["sex", "age"]
+    out = stacked.reindex(index, fill_value=0).astype("int64").rename("count").reset_index()
+    out.insert(2, "age_band", age_band(out["age"]).astype(str).to_numpy())
+    return measure(out, COUNT, label="People in treatment by single year of age and sex")
+
+
+__all__ += [
+    "RECORDED_FIELDS", "UNKNOWN_VALUE_GROUPS", "drug_class_table", "drug_classes", "field_recorded", "people_by_among_recorded",
+    "people_by_single_year_of_age", "recorded_categories", "substance_class",
+]

@@ -66,3 +66,16 @@ def most_common_sentence(frame: pd.DataFrame, category: str, subject: str,
     share = frame.loc[frame[category] == now, "value"].iloc[0]
     before_text = f"{before} in {comparison_fy.label}" if before else f"not available for {comparison_fy.label}"
     return f"{subject}: **{now}** ({share:.0f}% of people) in {fy.label}; {before_text}."
+
+
+def format_with_interval(row: pd.Series, kind: str = PROPORTION, prefix: str = "") -> str:
+    """A value with its 95% interval as a board quotes it, e.g. "8% (5% to 11%)" or
+    "54 (41 to 71)" for a count; ``prefix`` "previous_" for the comparison year."""
+    value, lower, upper = (row.get(f"{prefix}{c}") for c in ("value", "lower", "upper"))
+    text = format_value(value, kind)
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return text
+    return f"{text} ({format_value(lower, kind)} to {format_value(upper, kind)})"
+
+
+__all__ += ["format_with_interval"]

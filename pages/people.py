@@ -1,4 +1,5 @@
-"""People in treatment: age and sex, ethnicity, accommodation, in care and injecting, against the comparison year."""
+"""People in treatment: age and sex (single year of age for young people), ethnicity, accommodation, in care and
+injecting (also as shares of those recorded), against the comparison year."""
 
 import streamlit as st
 
@@ -27,6 +28,18 @@ render.figure_block(
     figures.summaries["pyramid"], key="people_pyramid", filename="people_age_sex",
 )
 
+st.subheader("Single year of age")
+if "single_age" in figures.notes:
+    st.info(figures.notes["single_age"])
+else:
+    render.figure_block(
+        charts_profiles.single_age_bars(figures.single_age, f"People by single year of age (at triage), {fy.label} "
+                                        f"(outline: {comparison.label})", fy.label, comparison.label),
+        charts_profiles.count_comparison_table(figures.single_age, [("sex", "Sex"), ("age", "Age"),
+                                                                    ("age_band", "Age band")], **years),
+        figures.summaries["single_age"], key="people_single_age", filename="people_single_year_of_age",
+    )
+
 for attribute, words in BREAKDOWNS.items():
     st.subheader(words)
     if attribute in figures.notes:
@@ -44,3 +57,13 @@ for attribute, words in BREAKDOWNS.items():
         figures.summaries[attribute], key=f"people_{attribute}", filename=f"people_{attribute}",
         empty_message=figures.notes.get(attribute, "No people match the selected filters for this chart."),
     )
+    among = figures.among_recorded.get(attribute)
+    if among is not None and not among.empty:
+        st.markdown(f"**{words}: share of all people and of those with it recorded**")
+        render.figure_block(
+            charts_profiles.recorded_share_bars(among, attribute, f"{words}: % of all and % of those recorded",
+                                                fy.label, comparison.label),
+            charts_profiles.recorded_share_table(among, figures.completeness[attribute], attribute, words, **years),
+            figures.summaries[f"among_recorded:{attribute}"], key=f"people_{attribute}_recorded",
+            filename=f"people_{attribute}_among_recorded",
+        )

@@ -1,8 +1,8 @@
-"""Substances: problem substances (any mention and primary), by sex and age band, and change since the comparison year."""
+"""Substances: problem substances (any mention and primary), drug class, by sex and age band, and change since the comparison year."""
 
 import streamlit as st
 
-from analysis import charts, charts_profiles
+from analysis import charts, charts_profiles, profiles
 from analysis.codes import SEX_GROUPS
 from analysis.views.substances import VIEW_LABELS, VIEWS, substances
 from ui import render, state
@@ -28,6 +28,19 @@ for column, view in zip(columns, VIEWS, strict=True):
             charts_profiles.comparison_table(frame, keys, **years), figures.summaries[f"overall:{view}"],
             key=f"substances_overall_{view.replace(' ', '_')}", filename=f"substances_{view.replace(' ', '_')}",
         )
+
+st.subheader("Drug class (Misuse of Drugs Act 1971)")
+st.caption("Any mention: a person counts in every class any of their substances (latest episode in the year) "
+           "falls in. \"Not controlled / other\" also holds codes naming drugs of several classes (other opiates).")
+frame = figures.drug_class
+render.figure_block(
+    charts_profiles.grouped_comparison_bars(frame, "drug_class", "sex", "Drug class (any mention): % of people of "
+                                            "each sex", fy.label, comparison.label, groups=SEX_GROUPS),
+    charts_profiles.comparison_table(frame, [("sex", "Sex"), ("drug_class", "Drug class")], **years),
+    figures.summaries["drug_class"], key="substances_drug_class", filename="substances_drug_class",
+)
+with st.expander("Which substance is in which class"):
+    st.dataframe(profiles.drug_class_table(), hide_index=True, key="substances_drug_class_mapping")
 
 labels = {VIEW_LABELS[v]: v for v in VIEWS}
 view = labels[st.radio("Breakdowns below use", list(labels), horizontal=True, key="substances_view")]

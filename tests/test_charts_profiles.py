@@ -154,3 +154,66 @@ def test_pyramid_does_not_depend_on_row_order():
     figure = cp.age_sex_pyramid(shuffled, "t", YEAR, COMPARISON, scale=cp.SCALE_COUNT)
     male = next(t for t in figure.data if t.name == "Male, 2024/25")
     assert list(male.y) == ["Under 15", "15-17", "18-24"] and list(male.x) == [-20, -30, -40]
+
+
+# ------------------------------------------------------------------ issue 9: shares among the recorded, single age
+from analysis.views.people import hide  # noqa: E402
+
+
+def among_frame():
+    """Settled 60 / Temporary 30 / No fixed abode 10 of 100 recorded (120 people, so 50%, 25%, 8.3% of all);
+    last year No fixed abode 3 (hidden)."""
+    frame = compared({"accommodation_status": ["Settled", "Temporary", "No fixed abode"]}, [60, 30, 10],
+                     [50, 40, 3], 100, 93)
+    for prefix, values in (("", [50.0, 25.0, 10 / 120 * 100]), ("previous_", [45.0, 36.0, np.nan])):
+        for part in ("value", "lower", "upper"):
+            frame[f"{prefix}all_{part}"] = values
+    return frame
+
+
+def completeness_frame(hidden_previous: bool = False):
+    frame = compared({"field": ["accommodation_status"]}, [100], [93], 120, 110)
+    return hide(frame, [hidden_previous], "previous_")
+
+
+def test_recorded_share_bars_draw_share_of_all_beside_share_of_recorded():
+    frame = among_frame()
+    figure = cp.recorded_share_bars(frame, "accommodation_status", "t", YEAR, COMPARISON)
+    traces = {t.name: t for t in figure.data}
+    assert set(traces) == {f"{cp.SHARE_OF_ALL}, {YEAR}", f"{cp.SHARE_OF_ALL}, {COMPARISON}",
+                           f"{cp.SHARE_OF_RECORDED}, {YEAR}", f"{cp.SHARE_OF_RECORDED}, {COMPARISON}"}
+    assert list(traces[f"{cp.SHARE_OF_RECORDED}, {YEAR}"].x) == pytest.approx([60.0, 30.0, 10.0])
+    assert list(traces[f"{cp.SHARE_OF_ALL}, {YEAR}"].x) == pytest.approx([50.0, 25.0, 10 / 120 * 100])
+    assert traces[f"{cp.SHARE_OF_RECORDED}, {YEAR}"].marker.color == cp.SHARE_COLOURS[cp.SHARE_OF_RECORDED]
+    assert list(traces[f"{cp.SHARE_OF_RECORDED}, {COMPARISON}"].text) == ["", "*", "*"]
+    assert cp.recorded_share_bars(frame.iloc[0:0], "accommodation_status", "t", YEAR, COMPARISON) is None
+
+
+def test_recorded_share_table_adds_the_completeness_row_and_stars_hidden_cells():
+    table = cp.recorded_share_table(among_frame(), completeness_frame(hidden_previous=True), "accommodation_status",
+                                    "Accommodation status", YEAR, COMPARISON)
+    nfa = table.set_index("Accommodation status").loc["No fixed abode"]
+    assert nfa["People 2024/25"] == "10" and nfa["% of recorded 2024/25"] == "10.0"
+    assert nfa["% of all 2024/25"] == "8.3" and nfa["Of people recorded 2024/25"] == "100"
+    assert nfa["People 2023/24"] == SUPPRESSED and nfa["% of recorded 2023/24"] == SUPPRESSED
+    last = table.iloc[-1]
+    assert last["Accommodation status"] == "All recorded (completeness)"
+    assert (last["People 2024/25"], last["% of all 2024/25"]) == ("100", "83.3")
+    assert (last["People 2023/24"], last["% of all 2023/24"]) == (SUPPRESSED, SUPPRESSED)
+
+
+def test_single_age_bars_label_ages_with_their_band_and_star_hidden_counts():
+    current = yoy.measure(pd.DataFrame({"sex": ["Male"] * 3, "age": [15, 16, 17], "age_band": ["15-17"] * 3,
+                                        "count": [12, 3, 9]}), yoy.COUNT)
+    before = yoy.measure(pd.DataFrame({"sex": ["Male"] * 3, "age": [15, 16, 17], "age_band": ["15-17"] * 3,
+                                       "count": [10, 11, 7]}), yoy.COUNT)
+    frame = board.suppress_comparison(in_order(yoy.year_on_year(current, before), {"age": [15, 16, 17]}),
+                                      ["sex", "age_band"])
+    figure = cp.single_age_bars(frame, "t", YEAR, COMPARISON)
+    bars = next(t for t in figure.data if t.name == f"Male, {YEAR}")
+    assert list(bars.y) == ["15 (15-17)", "16 (15-17)", "17 (15-17)"]
+    assert list(bars.text) == ["", "*", "*"]  # 3 hidden, and 9 with it so it can't be worked out from the band
+    table = cp.count_comparison_table(frame, [("sex", "Sex"), ("age", "Age")], YEAR, COMPARISON)
+    assert list(table["People 2024/25"]) == ["12", SUPPRESSED, SUPPRESSED]
+    assert list(table["People 2023/24"]) == ["10", "11", "7"]
+    assert cp.single_age_bars(frame.iloc[0:0], "t", YEAR, COMPARISON) is None

@@ -56,7 +56,7 @@ def test_small_selection_shows_no_count_from_1_to_4(data):
     figures = people(data, FinancialYear(2024), FinancialYear(2023), Filters(**{
         "service": SMALL["service"], "sex": SMALL["sex"], "district": SMALL["district"]}))
     assert figures.summaries["pyramid"] in [c.value for c in at.caption]
-    assert len(at.dataframe) >= 4
+    assert len(at.dataframe) >= 8  # pyramid, single age, four breakdowns, and shares among the recorded
     starred = False
     for frame in at.dataframe:
         table = frame.value
@@ -70,3 +70,27 @@ def test_small_selection_shows_no_count_from_1_to_4(data):
 def test_adults_see_why_in_care_is_not_shown():
     at = open_page(service="Adults")
     assert any("young people's service" in i.value for i in at.info)
+
+
+def test_young_people_see_single_year_of_age_and_shares_among_the_recorded(data):
+    at = open_page(service="Young people")
+    figures = people(data, FinancialYear(2024), FinancialYear(2023), Filters(service="Young people"))
+    captions = [c.value for c in at.caption]
+    assert figures.summaries["single_age"] in captions
+    for attribute in ("ethnicity", "accommodation_status", "in_care", "injecting_status"):
+        assert figures.summaries[f"among_recorded:{attribute}"] in captions, attribute
+    single_age = at.dataframe[1].value  # right after the pyramid
+    males_16 = figures.single_age.set_index(["sex", "age"]).loc[("Male", 16)]
+    shown = single_age[(single_age["Sex"] == "Male") & (single_age["Age"] == "16")].iloc[0]
+    assert shown["People 2024/25"] == f"{males_16['count']:,.0f}"
+    recorded = next(f.value for f in at.dataframe if "% of recorded 2024/25" in f.value.columns
+                    and "Accommodation status" in f.value.columns)
+    nfa = figures.among_recorded["accommodation_status"].set_index("accommodation_status").loc["No fixed abode"]
+    assert recorded.set_index("Accommodation status").loc["No fixed abode", "% of recorded 2024/25"] == \
+        f"{nfa['value']:.1f}"
+
+
+def test_all_services_say_why_single_year_of_age_is_not_shown():
+    at = open_page()
+    from analysis.views.people import SINGLE_AGE_NOTE
+    assert SINGLE_AGE_NOTE in [i.value for i in at.info]

@@ -50,13 +50,14 @@ def test_view_switch_shows_primary_breakdowns(data):
     captions = [c.value for c in at.caption]
     assert figures.summaries[f"by_sex:{profiles.PRIMARY}"] in captions
     assert figures.summaries[f"change:{profiles.PRIMARY}"] in captions
-    change = at.dataframe[4].value  # the change table is last
+    change = at.dataframe[6].value  # the change table is last
     assert "Change lower 95% CI" in change.columns
 
 
 def test_small_selection_shows_no_count_from_1_to_4():
     at = open_page(**SMALL)
-    assert len(at.dataframe) == 5
+    # two overall views, drug class and its class mapping, by sex, by age band, change
+    assert len(at.dataframe) == 7
     starred = False
     for frame in at.dataframe:
         table = frame.value
@@ -68,5 +69,23 @@ def test_small_selection_shows_no_count_from_1_to_4():
 
 def test_nobody_selected_shows_sentences():
     at = open_page(service="Adults", age="Under 15")
-    assert not at.dataframe
+    # no table of figures: the only table is the (figure-free) list of substances by drug class
+    assert [list(f.value.columns) for f in at.dataframe] == [["Substance code", "Drug class"]]
     assert any("No people match" in i.value for i in at.info)
+
+
+def test_drug_class_section_shows_the_page_model(data):
+    at = open_page(service="Young people")
+    figures = substances(data, FinancialYear(2024), FinancialYear(2023), Filters(service="Young people"))
+    assert figures.summaries["drug_class"] in [c.value for c in at.caption]
+    assert "Drug class (Misuse of Drugs Act 1971)" in [h.value for h in at.subheader]
+    table = at.dataframe[2].value  # after the two overall views
+    row = figures.drug_class.set_index(["sex", "drug_class"]).loc[("Male", "Class B")]
+    shown = table.set_index(["Sex", "Drug class"]).loc[("Male", "Class B")]
+    assert shown["People 2024/25"] == f"{row['count']:,.0f}"
+    assert shown["% 2024/25"] == f"{row['value']:.1f}"
+    assert shown["Lower 95% CI 2024/25"] == f"{row['lower']:.1f}"
+    mapping = at.dataframe[3].value
+    assert mapping.set_index("Substance code").loc["ketamine", "Drug class"] == "Class B"
+    # the comparison year's female denominators are hidden (1 to 4 of other / not stated sex)
+    assert table.set_index(["Sex", "Drug class"]).loc[("Female", "Class A"), "Of people 2023/24"] == "*"

@@ -83,3 +83,139 @@ def test_effective_treatment_is_a_count_with_its_share_and_not_applicable_to_you
     indicator = indicators.BY_ID["effective_treatment"]
     assert indicator.not_applicable(Filters(service="Young people")) == "Not applicable to the young people's service"
     assert indicator.not_applicable(Filters()) is None and indicator.not_applicable(Filters(service="Adults")) is None
+
+
+# ------------------------------------------------------------------ issue 9: drug class, shares among the recorded, single age
+import math  # noqa: E402
+
+import pytest  # noqa: E402
+
+from analysis import codes, quality  # noqa: E402
+
+Z95 = 1.959963984540054
+
+
+def wilson(count: float, n: float) -> tuple[float, float]:
+    """Wilson score interval in %, from the published formula (Wilson 1927)."""
+    p = count / n
+    centre = p + Z95**2 / (2 * n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2))
+    return (centre - half) / (1 + Z95**2 / n) * 100, (centre + half) / (1 + Z95**2 / n) * 100
+
+
+@pytest.mark.parametrize(("code", "group", "expected"), [
+    ("heroin", "Opiates", "Class A"), ("methadone", "Opiates", "Class A"), ("Crack Cocaine", "Crack cocaine", "Class A"),
+    ("cocaine", "Powder cocaine", "Class A"), ("ecstasy", "Ecstasy", "Class A"), ("MDMA", "Ecstasy", "Class A"),
+    ("cannabis", "Cannabis", "Class B"), ("amphetamine", "Amphetamines", "Class B"), ("ketamine", "Other", "Class B"),
+    ("benzodiazepine", "Benzodiazepines", "Class C"), ("buprenorphine", "Opiates", "Class C"),
+    ("alcohol", "Alcohol", "Alcohol"), ("nps", "New psychoactive substances", "Not controlled / other"),
+    ("solvents", "Solvents", "Not controlled / other"), ("other", "Other", "Not controlled / other"),
+    ("other opiates", "Opiates", "Not controlled / other"),
+    # a local code the class list does not name takes its group's class when the group has one class ...
+    ("weed", "Cannabis", "Class B"), ("valium", "Benzodiazepines", "Class C"),
+    # ... and not otherwise (opiates span Class A and Class C)
+    ("codeine linctus", "Opiates", "Not controlled / other"),
+])
+def test_substance_class_follows_the_declared_mapping(code, group, expected):
+    rows = pd.DataFrame({"episode_id": ["1"], "rank": [1], "substance": [code], "substance_group": [group]})
+    assert profiles.substance_class(rows).tolist() == [expected]
+
+
+def test_every_declared_substance_code_has_a_class_of_its_own():
+    named = {codes.normalise_code(c) for c in codes.DRUG_CLASS}
+    assert {codes.normalise_code(c) for c in codes.SUBSTANCE} <= named
+    assert set(codes.DRUG_CLASS.values()) <= set(codes.DRUG_CLASS_GROUPS)
+    assert set(codes.SUBSTANCE_GROUP_CLASS.values()) <= set(codes.DRUG_CLASS_GROUPS)
+
+
+def class_data() -> ds.Dataset:
+    eps = episodes([
+        # a: male; an earlier episode in the year with benzodiazepines, then the latest with heroin and cannabis
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-10", "discharge_date": "2024-06-01"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-07-01"},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-05-01"},                 # male, alcohol only
+        {"client_id": "c", "episode_id": "4", "triage_date": "2024-05-01", "sex": "F"},     # crack and cocaine
+        {"client_id": "d", "episode_id": "5", "triage_date": "2024-05-01", "sex": "F"},     # no substance
+        {"client_id": "e", "episode_id": "6", "triage_date": "2022-05-01", "discharge_date": "2023-05-01"},  # not this year
+    ])
+    subs = substances([("1", 1, "benzodiazepine"), ("2", 1, "heroin"), ("2", 2, "cannabis"), ("3", 1, "alcohol"),
+                       ("4", 1, "crack"), ("4", 2, "cocaine"), ("6", 1, "ketamine")])
+    tables = {"episodes": eps, "substances": subs, "referrals": pd.DataFrame(),
+              "districts": pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    return ds.from_tables(tables, label="test", version="t")
+
+
+def test_drug_classes_count_people_once_per_class_from_their_latest_episode():
+    result = profiles.drug_classes(class_data(), fy=FY).set_index(["sex", "drug_class"])
+    counts = result["count"].to_dict()
+    assert counts[("Male", "Class A")] == 1      # a: heroin
+    assert counts[("Male", "Class B")] == 1      # a: cannabis
+    assert counts[("Male", "Class C")] == 0      # a's benzodiazepines were on the earlier episode
+    assert counts[("Male", "Alcohol")] == 1      # b
+    assert counts[("Female", "Class A")] == 1    # c once, though crack and cocaine are both Class A
+    assert counts[("Female", "Alcohol")] == 0
+    assert result.loc[("Male", "Class A"), "denominator"] == 2
+    assert result.loc[("Female", "Class A"), "denominator"] == 2   # d has no substance but is in treatment
+    assert result.loc[("Other / not stated", "Class A"), "denominator"] == 0
+    assert result.attrs["kind"] == "proportion"
+
+
+def recorded_data() -> ds.Dataset:
+    values = ["white british"] * 3 + ["mixed", "not stated", None, "martian"]
+    eps = episodes([{"client_id": f"p{i}", "episode_id": str(i), "triage_date": "2024-05-01", "ethnicity": v}
+                    for i, v in enumerate(values)])
+    tables = {"episodes": eps, "substances": substances([]), "referrals": pd.DataFrame(),
+              "districts": pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    return ds.from_tables(tables, label="test", version="t")
+
+
+def test_shares_among_recorded_leave_out_not_stated_not_recorded_and_unmapped():
+    data = recorded_data()
+    among = profiles.people_by_among_recorded(data, "ethnicity", fy=FY).set_index("ethnicity")
+    # 7 people: 3 White British, 1 Mixed recorded; not stated, empty and an unmapped code are not recorded
+    assert among.loc["White British", "count"] == 3 and among.loc["Mixed", "count"] == 1
+    assert (among["denominator"] == 4).all()
+    assert "Not stated" not in among.index
+    from analysis.yoy import with_intervals
+    row = with_intervals(among.reset_index()).set_index("ethnicity").loc["White British"]
+    assert row["value"] == pytest.approx(75.0)
+    assert (row["lower"], row["upper"]) == pytest.approx(wilson(3, 4))
+    complete = profiles.field_recorded(data, "ethnicity", fy=FY).iloc[0]
+    assert (complete["count"], complete["denominator"]) == (4, 7)
+
+
+def test_unknown_value_groups_are_the_data_quality_pages():
+    assert set(profiles.UNKNOWN_VALUE_GROUPS) == set(quality.MISSING_GROUPS)
+
+
+def test_single_year_of_age_uses_the_latest_episode_and_lists_every_age():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "age_at_triage": 15, "service": "yp"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-05-01", "age_at_triage": 15, "service": "yp"},
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-04-02", "discharge_date": "2024-05-01",
+         "age_at_triage": 16, "service": "yp"},
+        {"client_id": "c", "episode_id": "4", "triage_date": "2024-09-01", "age_at_triage": 17, "service": "yp"},
+        {"client_id": "d", "episode_id": "5", "triage_date": "2024-05-01", "age_at_triage": 17, "sex": "F",
+         "service": "yp"},
+    ])
+    tables = {"episodes": eps, "substances": substances([]), "referrals": pd.DataFrame(),
+              "districts": pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    result = profiles.people_by_single_year_of_age(ds.from_tables(tables, label="t", version="t"), fy=FY,
+                                                   filters=Filters(service="Young people"))
+    counts = result.set_index(["sex", "age"])["count"].to_dict()
+    assert counts[("Male", 15)] == 2 and counts[("Male", 16)] == 0 and counts[("Male", 17)] == 1
+    assert counts[("Female", 17)] == 1 and counts[("Female", 15)] == 0
+    assert sorted(result["age"].unique()) == [15, 16, 17]
+    assert result.set_index(["sex", "age"]).loc[("Male", 16), "age_band"] == "15-17"
+    assert result.attrs["kind"] == "count"
+
+
+def test_drug_class_table_lists_every_declared_code_once_and_the_fallbacks():
+    table = profiles.drug_class_table()
+    assert table.loc[table["Substance code"] == "ketamine", "Drug class"].tolist() == ["Class B"]
+    assert table["Substance code"].is_unique
+    assert len(table) == len(codes.DRUG_CLASS) + len(codes.SUBSTANCE_GROUP_CLASS) + 1
+    assert table["Drug class"].iloc[-1] == "Not controlled / other"

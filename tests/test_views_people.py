@@ -163,3 +163,176 @@ def test_largest_group_sentence_never_names_a_suppressed_group():
 @pytest.mark.parametrize("service, noun", [("Young people", "young people"), ("Adults", "adults"), ("All", "people")])
 def test_cohort_noun(service, noun):
     assert view.cohort_noun(Filters(service=service)) == noun
+
+
+# ------------------------------------------------------------------ issue 9: shares among the recorded, single year of age
+from dataclasses import replace  # noqa: E402
+
+from analysis.charts_profiles import count_comparison_table, recorded_share_table  # noqa: E402
+
+#: Raw demo accommodation codes that mean "no fixed abode", and those that mean nothing is recorded.
+NFA_CODES = {"nfa", "no fixed abode", "urgent housing problem"}
+
+
+def young_people_by_hand(fy: FinancialYear) -> pd.DataFrame:
+    """Young people in treatment during ``fy`` from the parquet: the young people's service's episodes,
+    active in the year, each person's latest (triage date, then episode id)."""
+    episodes = pd.read_parquet(ROOT / "data/demo/episodes.parquet")
+    episodes = episodes[episodes["service"] == "young_people"]
+    triage, discharge = pd.to_datetime(episodes["triage_date"]), pd.to_datetime(episodes["discharge_date"])
+    active = episodes[(triage <= fy.end) & (discharge.isna() | (discharge >= fy.start))].copy()
+    active["triage"] = pd.to_datetime(active["triage_date"])
+    return active.sort_values(["client_id", "triage", "episode_id"]).drop_duplicates("client_id", keep="last")
+
+
+def test_no_fixed_abode_among_recorded_is_hand_count_with_wilson_interval(figures):
+    people = people_by_hand(FY)
+    raw = people["accommodation_status"].str.strip().str.lower()
+    nfa = int(raw.isin(NFA_CODES).sum())
+    recorded = int(raw.notna().sum())  # the demo's only not-recorded accommodation is an empty cell
+    row = figures.among_recorded["accommodation_status"].set_index("accommodation_status").loc["No fixed abode"]
+    assert (row["count"], row["denominator"]) == (nfa, recorded)
+    assert row["value"] == pytest.approx(nfa / recorded * 100)
+    assert (row["lower"], row["upper"]) == pytest.approx(wilson(nfa, recorded))
+    assert row["all_value"] == pytest.approx(nfa / len(people) * 100)
+    previous = people_by_hand(COMPARISON)["accommodation_status"].str.strip().str.lower()
+    assert row["previous_value"] == pytest.approx(previous.isin(NFA_CODES).sum() / previous.notna().sum() * 100)
+    complete = figures.completeness["accommodation_status"].iloc[0]
+    assert (complete["count"], complete["denominator"]) == (recorded, len(people))
+    sentence = figures.summaries["among_recorded:accommodation_status"]
+    lower, upper = wilson(nfa, recorded)
+    assert sentence.startswith(
+        f"No fixed abode, 2024/25: {nfa / len(people) * 100:.0f}% of all people; {nfa / recorded * 100:.0f}% "
+        f"({lower:.0f}% to {upper:.0f}%) of the {recorded / len(people) * 100:.0f}% with accommodation status recorded")
+
+
+def test_ethnicity_among_recorded_leaves_out_not_stated(figures):
+    people = people_by_hand(FY)
+    raw = people["ethnicity"].str.strip().str.lower()
+    recorded = int((raw.notna() & (raw != "not stated")).sum())
+    row = figures.among_recorded["ethnicity"].set_index("ethnicity").loc["White British"]
+    assert row["denominator"] == recorded
+    assert row["count"] == int((raw == "white british").sum())
+    assert "Not stated" not in set(figures.among_recorded["ethnicity"]["ethnicity"])
+
+
+def test_among_recorded_hides_the_number_recorded_when_a_not_recorded_group_is_hidden(data):
+    figures = view.people(data, FY, COMPARISON, SMALL)
+    for attribute, among in figures.among_recorded.items():
+        if among.empty:
+            continue
+        breakdown = figures.breakdowns[attribute]
+        for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
+            unknown = breakdown[breakdown[attribute].isin(profiles.UNKNOWN_VALUE_GROUPS)]
+            if unknown[flag].any():
+                assert among[f"{prefix}denominator"].isna().all(), attribute
+                assert among[f"{prefix}value"].isna().all(), attribute
+                assert bool(figures.completeness[attribute][flag].iloc[0]), attribute
+            # a count hidden in one table is hidden in the other
+            hidden_among = set(among.loc[among[flag] & among[f"{prefix}count"].isna(), attribute])
+            shown_all = set(breakdown.loc[breakdown[f"{prefix}count"].notna(), attribute])
+            assert not hidden_among & shown_all, attribute
+        table = recorded_share_table(among, figures.completeness[attribute], attribute, "Key", FY.label,
+                                     COMPARISON.label)
+        counts = [c for c in table.columns if c.startswith(("People", "Of people"))]
+        assert not is_disclosive(table, counts), attribute
+
+
+def test_small_selection_hides_shares_among_recorded_built_on_small_complements(data):
+    figures = view.people(data, FY, COMPARISON, SMALL)
+    assert figures.completeness["ethnicity"]["suppressed"].iloc[0]  # 1 to 4 young women here lack an ethnicity
+    for among in figures.among_recorded.values():
+        shown = among[among["value"].notna()]
+        complement = shown["denominator"] - shown["count"]
+        assert not ((complement > 0) & (complement < 5)).any()
+
+
+def test_single_year_of_age_is_hand_count_for_young_people(data):
+    figures = view.people(data, FY, COMPARISON, Filters(service="Young people"))
+    frame = figures.single_age.set_index(["sex", "age"])
+    people = young_people_by_hand(FY)
+    for sex, code in (("Male", "M"), ("Female", "F")):
+        ages = people.loc[people["sex"] == code, "age_at_triage"]
+        peak = int(ages.value_counts().sort_index().idxmax())
+        assert frame.loc[(sex, 16), "count"] == int((ages == 16).sum())
+        assert frame.loc[(sex, peak), "count"] == int(ages.value_counts().max())
+    before = young_people_by_hand(COMPARISON)
+    assert frame.loc[("Male", 16), "previous_count"] == int(((before["sex"] == "M") & (before["age_at_triage"] == 16)).sum())
+    # 54 males aged 16: Byar's limits worked by hand, n(1 - 1/9n - z/3sqrt(n))^3 and (n+1)(1 - 1/9(n+1) +
+    # z/3sqrt(n+1))^3 = 40.5637 and 70.4597 (the exact chi-square limits are 40.566 and 70.458)
+    males_16 = frame.loc[("Male", 16)]
+    assert males_16["count"] == 54
+    assert (males_16["lower"], males_16["upper"]) == pytest.approx((40.5637, 70.4597), abs=1e-3)
+    def peak(frame_: pd.DataFrame, code: str) -> tuple[int, int]:
+        counts = frame_.loc[frame_["sex"] == code, "age_at_triage"].value_counts().sort_index()
+        return int(counts.idxmax()), int(counts.max())  # idxmax on sorted ages: the youngest on a tie
+    (m_age, m_n), (f_age, f_n) = peak(people, "M"), peak(people, "F")
+    (pm_age, _), (pf_age, _) = peak(before, "M"), peak(before, "F")
+    assert (m_age, m_n, f_age, f_n) == (16, 54, 17, 31)
+    assert figures.summaries["single_age"] == (
+        f"Peak age (age at triage) in 2024/25: {m_age} ({m_n} people) for males, {f_age} ({f_n} people) for "
+        f"females; in 2023/24: {pm_age} for males, {pf_age} for females.")
+
+
+def test_single_year_of_age_hides_every_age_of_a_hidden_band_and_two_in_any_band(data):
+    for filters in (Filters(service="Young people"), SMALL, replace(SMALL, sex="All")):
+        figures = view.people(data, FY, COMPARISON, filters)
+        frame, pyramid = figures.single_age, figures.pyramid.set_index(["sex", "age_band"])
+        for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
+            counts = frame[f"{prefix}count"]
+            assert not ((counts > 0) & (counts < 5)).any()
+            for (sex, band), group in frame.groupby(["sex", "age_band"]):
+                hidden = group[flag]
+                if pyramid.loc[(sex, band), flag]:
+                    assert hidden.all(), (sex, band)
+                else:  # a band shown in the pyramid: a lone hidden age could be worked out from it
+                    assert hidden.sum() != 1, (sex, band)
+        table = count_comparison_table(frame, [("sex", "Sex"), ("age", "Age")], FY.label, COMPARISON.label)
+        assert not is_disclosive(table, [c for c in table.columns if c.startswith("People")])
+
+
+def test_single_year_of_age_is_for_the_young_peoples_service_only(data, figures):
+    assert figures.single_age.empty
+    assert figures.notes["single_age"] == view.SINGLE_AGE_NOTE
+    adults = view.people(data, FY, COMPARISON, Filters(service="Adults"))
+    assert adults.summaries["single_age"] == view.SINGLE_AGE_NOTE
+
+
+def test_accommodation_recorded_tile_is_hidden_when_it_would_give_back_a_hidden_not_recorded_count():
+    """20 settled, 6 temporary, 3 not recorded, 7 unmapped: the 3 is hidden, with the 6 beside it; the
+    tile's 26 of 36 recorded would give 36 - 26 - 7 = 3 back, so the tile is hidden too."""
+    from tests.factories import episodes, substances
+    codes = ["settled"] * 20 + ["temporary"] * 6 + [None] * 3 + ["martian"] * 7
+    eps = episodes([{"client_id": f"p{i}", "episode_id": str(i), "triage_date": "2024-05-01",
+                     "accommodation_status": c} for i, c in enumerate(codes)])
+    tables = {"episodes": eps, "substances": substances([]), "referrals": pd.DataFrame(),
+              "districts": pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    figures = view.people(ds.from_tables(tables, label="t", version="t"), FY, COMPARISON, Filters())
+    breakdown = figures.breakdowns["accommodation_status"].set_index("accommodation_status")
+    assert breakdown.loc["Not recorded", "suppressed"] and breakdown.loc["Temporary", "suppressed"]
+    assert breakdown.loc["Unmapped code", "count"] == 7
+    tile = figures.accommodation_recorded.iloc[0]
+    assert tile["suppressed"] and pd.isna(tile["value"]) and pd.isna(tile["count"])
+    among = figures.among_recorded["accommodation_status"]
+    assert among["denominator"].isna().all() and among["value"].isna().all()
+    assert "26" not in figures.summaries["accommodation_recorded"]
+
+
+@pytest.mark.parametrize("attribute, column, key, codes, unknown, young_people", [
+    # "declined" is a recorded answer in the file but says nothing about injecting: not recorded
+    ("injecting_status", "injecting_status", "Currently injecting", {"currently", "current"}, {"declined"}, False),
+    ("in_care", "in_care", "Yes", {"y", "yes"}, set(), True),
+])
+def test_key_category_among_recorded_is_hand_count(data, figures, attribute, column, key, codes, unknown,
+                                                   young_people):
+    people = young_people_by_hand(FY) if young_people else people_by_hand(FY)
+    raw = people[column].str.strip().str.lower()
+    recorded = raw.notna() & ~raw.isin(unknown)
+    count, total = int(raw.isin(codes).sum()), int(recorded.sum())
+    row = figures.among_recorded[attribute].set_index(attribute).loc[key]
+    assert (row["count"], row["denominator"]) == (count, total)
+    assert (row["lower"], row["upper"]) == pytest.approx(wilson(count, total))
+    assert row["all_value"] == pytest.approx(count / len(people) * 100)
+    complete = figures.completeness[attribute].iloc[0]
+    assert complete["value"] == pytest.approx(total / len(people) * 100)

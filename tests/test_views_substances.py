@@ -170,3 +170,82 @@ def test_by_sex_and_by_age_sentences():
         "Most common problem substance in 2024/25: Cannabis for males (50%), Alcohol for females (80%).")
     assert view.by_age_sentence(frame, "young people", FY) == (
         "Highest share in 2024/25: Alcohol among young people aged under 15 (80% of them).")
+
+
+# ------------------------------------------------------------------ issue 9: drug class
+#: Demo substance codes by class, written out from the Misuse of Drugs Act 1971 schedules (not from codes.py).
+CLASS_A_CODES = {"heroin", "methadone", "crack", "cocaine", "ecstasy"}
+CLASS_B_CODES = {"cannabis", "amphetamine", "ketamine"}
+
+
+def class_people_by_hand(fy: FinancialYear, codes: set[str], sex: str) -> tuple[int, int]:
+    """(people of ``sex`` whose latest in-year episode has a substance in ``codes``, people of that sex)."""
+    people = people_by_hand(fy)
+    people = people[people["sex"] == sex]
+    subs = pd.read_parquet(ROOT / "data/demo/substances.parquet")
+    subs = subs[subs["substance"].str.strip().str.lower().isin(codes)]
+    return int(people["episode_id"].isin(subs["episode_id"]).sum()), len(people)
+
+
+@pytest.mark.parametrize("sex, code", [("Male", "M"), ("Female", "F")])
+@pytest.mark.parametrize("drug_class, codes", [("Class A", CLASS_A_CODES), ("Class B", CLASS_B_CODES)])
+def test_drug_class_share_equals_hand_count(figures, sex, code, drug_class, codes):
+    count, people = class_people_by_hand(FY, codes, code)
+    row = figures.drug_class.set_index(["sex", "drug_class"]).loc[(sex, drug_class)]
+    assert (row["count"], row["denominator"]) == (count, people)
+    assert row["value"] == pytest.approx(count / people * 100)
+    assert (row["lower"], row["upper"]) == pytest.approx(wilson(count, people))
+    before, before_people = class_people_by_hand(COMPARISON, codes, code)
+    assert (row["previous_count"], row["previous_denominator"]) == (before, before_people)
+
+
+def test_drug_class_sentence_gives_the_most_common_class_with_intervals(figures):
+    count, people = class_people_by_hand(FY, CLASS_A_CODES, "M")
+    lower, upper = wilson(count, people)
+    assert figures.summaries["drug_class"].startswith(
+        f"Class A (any mention), 2024/25: {count / people * 100:.0f}% ({lower:.0f}% to {upper:.0f}%) of males")
+
+
+def test_drug_class_protects_the_sexes_denominators(data):
+    """Young people 2023/24: 1 to 4 of "other / not stated" sex, so a second sex's number of people
+    (and its percentages) is hidden too, or it could be worked back from the people in treatment."""
+    frame = view.substances(data, FY, COMPARISON, Filters(service="Young people")).drug_class
+    for prefix in ("", "previous_"):
+        per_sex = frame.groupby("sex")[f"{prefix}denominator_suppressed"].first()
+        assert per_sex.sum() != 1
+        hidden = frame[f"{prefix}denominator_suppressed"].astype(bool)
+        assert frame.loc[hidden, f"{prefix}value"].isna().all()
+        assert frame.loc[hidden, f"{prefix}denominator"].isna().all()
+    assert frame.groupby("sex")["previous_denominator_suppressed"].first().sum() == 2
+
+
+def test_drug_class_small_selection_shows_no_count_from_1_to_4(data):
+    frame = view.substances(data, FY, COMPARISON, SMALL).drug_class
+    assert set(frame["sex"]) == {"Female"}
+    table = comparison_table(frame, [("sex", "Sex"), ("drug_class", "Drug class")], FY.label, COMPARISON.label)
+    assert not is_disclosive(table, [c for c in table.columns if c.startswith(("People", "Of people"))])
+    assert (table == "*").any().any()
+    shown = frame[frame["value"].notna()]
+    complement = shown["denominator"] - shown["count"]
+    assert not ((complement > 0) & (complement < 5)).any()
+
+
+def test_drug_class_for_nobody_gives_a_sentence(data):
+    figures = view.substances(data, FY, COMPARISON, Filters(service="Adults", age_band="Under 15"))
+    assert figures.drug_class.empty
+    assert figures.summaries["drug_class"] == "No adults match the selected filters."
+
+
+@pytest.mark.parametrize("filters", [Filters(service="Young people"), SMALL, Filters(service="Young people",
+                                                                                       district="E07000181")])
+def test_by_sex_and_age_band_never_hide_a_lone_group_denominator(data, filters):
+    """The sexes' (and age bands') numbers of people add up to the people in the selection, shown
+    elsewhere: one hidden group's number could be worked back, so none is hidden alone."""
+    figures = view.substances(data, FY, COMPARISON, filters)
+    for frames, by in ((figures.by_sex, "sex"), (figures.by_age, "age_band")):
+        for frame in frames.values():
+            for prefix in ("", "previous_"):
+                per_group = frame.groupby(by, observed=True)[f"{prefix}denominator_suppressed"].first()
+                assert per_group.sum() != 1, (by, prefix)
+                hidden = frame[f"{prefix}denominator_suppressed"].astype(bool)
+                assert frame.loc[hidden, f"{prefix}value"].isna().all()

@@ -1,11 +1,13 @@
-"""Figures of the People in treatment page: age and sex, ethnicity, accommodation, in care, injecting."""
+"""Figures of the People in treatment page: age and sex (and single year of age for young people), ethnicity,
+accommodation, in care and injecting, each also as shares among the people with it recorded."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import board, profiles, yoy
@@ -13,7 +15,8 @@ from analysis.codes import ACCOMMODATION_GROUPS, ADULTS, GROUP_ORDER, NOT_RECORD
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
-from analysis.summaries import change_sentence, format_value
+from analysis.summaries import change_sentence, format_value, format_with_interval
+from analysis.suppression import SUPPRESSED, suppress_counts
 from analysis.yoy import PROPORTION
 
 #: Attributes shown as breakdowns on the page, in page order, with the words used for them.
@@ -149,6 +152,12 @@ class PeopleFigures:
     accommodation_recorded: pd.DataFrame
     summaries: dict[str, str]
     notes: dict[str, str]
+    #: Per attribute of ``profiles.RECORDED_FIELDS``: % of people with the field recorded (``shares_among_recorded``).
+    among_recorded: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Per attribute: completeness (one row, people recorded as % of all).
+    completeness: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Young people's service: people by single year of age and sex (``single_year_of_age``).
+    single_age: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _pyramid_sentence(by_sex: pd.DataFrame, by_age: pd.DataFrame, filters: Filters,
@@ -216,10 +225,263 @@ def people(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters:
     summaries["accommodation_recorded"] = category_sentence(
         recorded, "field", "Accommodation status recorded", f"Accommodation status recorded, % of {noun}",
         fy, comparison) if not nobody(by_sex) else f"No {noun} match the selected filters."
-    return PeopleFigures(pyramid, breakdowns, recorded, summaries, notes)
+    figures = PeopleFigures(pyramid, breakdowns, recorded, summaries, notes)
+    _add_among_recorded(figures, data, fy, comparison, filters)
+    _add_single_year_of_age(figures, data, fy, comparison, filters)
+    return figures
+
+
+# ------------------------------------------------------------------ shares among the recorded, single year of age
+
+#: Words for each field whose shares among the recorded are shown.
+RECORDED_WORDS: dict[str, str] = {
+    "ethnicity": "ethnicity", "accommodation_status": "accommodation status",
+    "in_care": "looked-after status", "injecting_status": "injecting status",
+}
+#: Why the single-year-of-age figure is shown only for the young people's service.
+SINGLE_AGE_NOTE = ("Single year of age is shown for the young people's service, where a year of age matters "
+                   "(choose \"Young people\" as the service in the sidebar); adults are shown by age band.")
+_VALUE_PARTS = ("value", "lower", "upper")
+_FLAGS = {"": "suppressed", "previous_": "previous_suppressed"}
+
+
+def hide(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, prefix: str = "", *,
+         count: bool = True, denominator: bool = False) -> pd.DataFrame:
+    """A suppressed year-on-year frame with more of one year's cells hidden where ``mask``: the
+    value and its interval (and the count unless ``count=False``; the denominator when
+    ``denominator=True``), the flag set, and the change, its interval and significance hidden.
+    Hiding more never reveals what was hidden, so this only ever adds protection."""
+    out = frame.copy()
+    rows = np.asarray(mask, dtype=bool)
+    if not rows.any():
+        return out
+    columns = [f"{prefix}{c}" for c in _VALUE_PARTS] + ([f"{prefix}count"] if count else [])
+    columns += [f"{prefix}{c}" for c in ("all_value", "all_lower", "all_upper") if count and f"{prefix}{c}" in out]
+    for column in columns:
+        out[column] = out[column].astype("float64").mask(rows)
+    flag = _FLAGS[prefix]
+    out[flag] = out[flag].astype(bool) | rows
+    if denominator:
+        out[f"{prefix}denominator"] = out[f"{prefix}denominator"].astype("float64").mask(rows)
+        out[f"{prefix}denominator_suppressed"] = out[f"{prefix}denominator_suppressed"].astype(bool) | rows
+    out["change_suppressed"] = out["suppressed"].astype(bool) | out["previous_suppressed"].astype(bool)
+    changed = out["change_suppressed"]
+    for column in ("change", "percent_change", "change_lower", "change_upper"):
+        if column in out:
+            out[column] = out[column].astype("float64").mask(changed)
+    out["significant"] = out["significant"].astype(object).where(~changed, None)
+    out["direction"] = out["direction"].astype(object).where(~changed, SUPPRESSED)
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def protect_group_denominators(frame: pd.DataFrame, raw: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Secondary suppression of the groups' denominators (e.g. people of each sex), which add up
+    to the people in the selection, a total shown elsewhere: where a group's denominator must be
+    hidden (1 to 4, or to protect another: ``suppression.suppress_counts``), its denominator,
+    percentages and intervals are hidden (its counts stay: a count alone does not give the
+    denominator back). ``raw`` is the unsuppressed frame, ``frame`` the suppressed one."""
+    out = frame
+    for prefix in _FLAGS:
+        per_group = raw.groupby(group, sort=False)[f"{prefix}denominator"].first().fillna(0).astype("int64")
+        hidden = suppress_counts(per_group, total_published=True)
+        rows = frame[group].map(hidden).fillna(False).astype(bool).to_numpy()
+        out = hide(out, rows, prefix, count=False, denominator=True)
+    return out
+
+
+def _unknown_hidden(all_frame: pd.DataFrame, attribute: str, flag: str) -> bool:
+    unknown = all_frame[all_frame[attribute].isin(profiles.UNKNOWN_VALUE_GROUPS)]
+    return bool(unknown[flag].astype(bool).any())
+
+
+def shares_among_recorded(
+    data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters, attribute: str,
+    all_frame: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Each recorded category of ``attribute``: % of the people with the field recorded
+    (``profiles.people_by_among_recorded``, Wilson interval, change since the comparison year by
+    Newcombe's interval) beside its % of all people (``all_value`` etc., from ``all_frame``, the
+    page's suppressed breakdown of the same attribute), and the field's completeness.
+
+    Returns (among, completeness, all_frame). Suppression: the among-recorded counts within the
+    field, with complements (recorded - count) of 1 to 4 hidden; a cell hidden in either table
+    is hidden in both (they show the same count); when any not-recorded group or the
+    completeness is hidden in a year, the number recorded (= all - not recorded) and the shares
+    among the recorded are hidden for that year, since they would give the hidden count back."""
+    order = profiles.recorded_categories(attribute)
+    among = compare(profiles.people_by_among_recorded, data, fy, comparison, attribute, filters=filters)
+    among = among[among[attribute].isin(order) | (among["count"] > 0) | (among["previous_count"] > 0)]
+    among = board.suppress_comparison(in_order(among, {attribute: order}), complement=True)
+    complete = board.suppress_comparison(compare(profiles.field_recorded, data, fy, comparison, attribute,
+                                                 filters=filters))
+    for prefix, flag in _FLAGS.items():
+        shown_all = all_frame.set_index(attribute)
+        hidden_all = among[attribute].map(shown_all[flag]).fillna(False).astype(bool).to_numpy()
+        among = hide(among, hidden_all, prefix)
+        hidden_among = all_frame[attribute].map(among.set_index(attribute)[flag]).fillna(False).astype(bool)
+        all_frame = hide(all_frame, hidden_among.to_numpy(), prefix)
+        shown_all = all_frame.set_index(attribute)
+        for part in _VALUE_PARTS:
+            among[f"{prefix}all_{part}"] = among[attribute].map(shown_all[f"{prefix}{part}"]).astype("float64")
+        if _unknown_hidden(all_frame, attribute, flag) or bool(complete[flag].iloc[0]):
+            among = hide(among, np.ones(len(among), bool), prefix, count=False, denominator=True)
+            complete = hide(complete, np.ones(len(complete), bool), prefix)
+    return among, complete, all_frame
+
+
+def recorded_sentence(among: pd.DataFrame, complete: pd.DataFrame, attribute: str, subject: str,
+                      fy: FinancialYear, comparison: FinancialYear) -> str:
+    """e.g. "No fixed abode, 2024/25: 4% of all young people; 8% (5% to 11%) of the 61% with
+    accommodation status recorded; 2023/24: 7% of those recorded (not a significant change)."
+    The category is the page's key category of the field (the largest shown for ethnicity);
+    nothing hidden is named or given."""
+    words = RECORDED_WORDS[attribute]
+    completeness = complete.iloc[0]
+    if bool(completeness["suppressed"]):
+        recorded_text = "the people"
+        completeness_text = f" (the share with {words} recorded is not shown: it would reveal fewer than 5 people)"
+    else:
+        recorded_text = f"the {format_value(completeness['value'], PROPORTION)}"
+        completeness_text = ""
+    key = KEY_CATEGORY.get(attribute)
+    shown = among[~among["suppressed"].astype(bool) & (among["count"] > 0)]
+    if key is None:
+        rows = shown.loc[[shown["count"].idxmax()]] if not shown.empty else shown
+    else:
+        rows = among[among[attribute] == key]
+    if rows.empty or pd.isna(rows.iloc[0]["all_value"]):
+        what = f"{key} is not shown" if key else "no group can be shown"
+        return (f"{words.capitalize()}, {fy.label}: {what} (fewer than 5 {subject}, or a figure that "
+                f"would reveal them){completeness_text}.")
+    row = rows.iloc[0]
+    name = "Looked-after (in care)" if attribute == "in_care" else str(row[attribute])
+    head = f"{name}, {fy.label}: {format_value(row['all_value'], PROPORTION)} of all {subject}"
+    if pd.isna(row["value"]):
+        among_text = f"its share of those with {words} recorded is not shown (it would reveal fewer than 5 people)"
+        completeness_text = ""
+    else:
+        among_text = f"{format_with_interval(row)} of {recorded_text} with {words} recorded"
+    if bool(row["change_suppressed"]) or pd.isna(row["previous_value"]):
+        before = f"{comparison.label} not available"
+    else:
+        verdict = "a significant change" if bool(row["significant"]) else "not a significant change"
+        before = f"{comparison.label}: {format_value(row['previous_value'], PROPORTION)} of those recorded ({verdict})"
+    return f"{head}; {among_text}{completeness_text}; {before}."
+
+
+def _add_among_recorded(figures: PeopleFigures, data: Dataset, fy: FinancialYear, comparison: FinancialYear,
+                        filters: Filters) -> None:
+    noun = cohort_noun(filters)
+    for attribute in profiles.RECORDED_FIELDS:
+        all_frame = figures.breakdowns[attribute]
+        if all_frame.empty:
+            figures.among_recorded[attribute] = all_frame
+            figures.completeness[attribute] = all_frame
+            figures.summaries[f"among_recorded:{attribute}"] = figures.summaries[attribute]
+            continue
+        selection, subject = filters, noun
+        if attribute == "in_care":
+            selection, subject = replace(filters, service=IN_CARE_SERVICE), "young people"
+        among, complete, all_frame = shares_among_recorded(data, fy, comparison, selection, attribute, all_frame)
+        figures.breakdowns[attribute] = all_frame
+        figures.among_recorded[attribute] = among
+        figures.completeness[attribute] = complete
+        figures.summaries[f"among_recorded:{attribute}"] = recorded_sentence(among, complete, attribute, subject,
+                                                                             fy, comparison)
+        if attribute == "accommodation_status":  # the tile is the same completeness: hide it where this is hidden
+            tile = figures.accommodation_recorded
+            for prefix, flag in _FLAGS.items():
+                tile = hide(tile, complete[flag].to_numpy(dtype=bool), prefix)
+            figures.accommodation_recorded = tile
+            figures.summaries["accommodation_recorded"] = category_sentence(
+                tile, "field", "Accommodation status recorded", f"Accommodation status recorded, % of {noun}",
+                fy, comparison)
+
+
+def _single_year_frames(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters,
+                        pyramid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(suppressed, unsuppressed) single-year-of-age frames, same rows in the same order."""
+    frame = compare(profiles.people_by_single_year_of_age, data, fy, comparison, filters=filters)
+    if frame.empty:
+        return frame, frame
+    frame = in_order(frame.assign(age=frame["age"].astype("int64")),
+                     {"sex": GROUP_ORDER["sex"], "age": sorted(set(frame["age"].astype("int64")))})
+    out = board.suppress_comparison(frame, ["sex", "age_band"])
+    if not pyramid.empty:
+        cells = pyramid.set_index(["sex", "age_band"])
+        keys = pd.MultiIndex.from_arrays([out["sex"], out["age_band"]])
+        for prefix, flag in _FLAGS.items():
+            out = hide(out, cells[flag].reindex(keys).fillna(False).astype(bool).to_numpy(), prefix)
+    people_by_sex = frame.groupby("sex", sort=False)[["count", "previous_count"]].sum().sum(axis=1)
+    keep = (out["sex"].map(people_by_sex).fillna(0) > 0).to_numpy().copy()
+    if filters.sex != ALL:
+        keep &= (out["sex"] == filters.sex).to_numpy()
+    shown, raw = out[keep].reset_index(drop=True), frame[keep].reset_index(drop=True)
+    shown.attrs.update(out.attrs)
+    return shown, raw
+
+
+def single_year_of_age(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters,
+                       pyramid: pd.DataFrame) -> pd.DataFrame:
+    """People by single year of age and sex (``profiles.people_by_single_year_of_age``, counts with
+    Byar / exact Poisson intervals, change by the exact conditional test) for the selection.
+
+    Suppression: within each sex and age band (the single ages of a band add up to the band's
+    count in the age-sex pyramid shown beside it), and every age of a band whose pyramid cell
+    (``pyramid``, already suppressed) is hidden is hidden too, zeros included, so the single
+    ages never give a hidden band back. Sexes with nobody in either year are left out."""
+    return _single_year_frames(data, fy, comparison, filters, pyramid)[0]
+
+
+def peaks_sentence(frame: pd.DataFrame, raw: pd.DataFrame, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """The most common single year of age of each sex (the youngest on a tie), e.g. "Peak age
+    (age at triage) in 2024/25: 16 for males (54 people), 17 for females (31 people); in 2023/24:
+    16 for males, 17 for females." ``raw`` (unsuppressed, same rows as ``frame``) finds the peak;
+    a peak whose count is hidden in ``frame`` is not named."""
+    def peak(sex: str, prefix: str) -> str | None:
+        rows = (frame["sex"] == sex).to_numpy()
+        counts = raw.loc[rows, f"{prefix}count"]
+        if counts.empty or counts.max() <= 0:
+            return None
+        top = counts.idxmax()
+        if bool(frame.loc[top, _FLAGS[prefix]]):
+            return "not shown (small numbers)"
+        return f"{int(raw.loc[top, 'age'])}" + ("" if prefix else f" ({counts.max():,.0f} people)")
+
+    now, before = [], []
+    for sex in GROUP_ORDER["sex"]:
+        if not (frame["sex"] == sex).any():
+            continue
+        who = {"Male": "males", "Female": "females"}.get(sex, sex.lower())
+        this, last = peak(sex, ""), peak(sex, "previous_")
+        if sex not in ("Male", "Female"):  # too few to have a peak worth naming unless it is shown
+            this, last = (None if v and v.startswith("not shown") else v for v in (this, last))
+        if this:
+            now.append(f"{this} for {who}")
+        if last:
+            before.append(f"{last} for {who}")
+    if not now:
+        return f"No peak age can be shown for {fy.label} (nobody in the selection)."
+    earlier = f"; in {comparison.label}: {', '.join(before)}" if before else f"; {comparison.label} not available"
+    return f"Peak age (age at triage) in {fy.label}: {', '.join(now)}{earlier}."
+
+
+def _add_single_year_of_age(figures: PeopleFigures, data: Dataset, fy: FinancialYear, comparison: FinancialYear,
+                            filters: Filters) -> None:
+    if filters.service != YOUNG_PEOPLE:
+        figures.notes["single_age"] = SINGLE_AGE_NOTE
+        figures.summaries["single_age"] = SINGLE_AGE_NOTE
+        return
+    frame, raw = _single_year_frames(data, fy, comparison, filters, figures.pyramid)
+    figures.single_age = emptied(frame) if nobody(raw) else frame
+    figures.summaries["single_age"] = (peaks_sentence(frame, raw, fy, comparison) if not nobody(raw)
+                                       else f"No {cohort_noun(filters)} match the selected filters.")
 
 
 __all__ = [
-    "BREAKDOWNS", "PeopleFigures", "accommodation_recorded", "category_sentence", "cohort_noun", "compare",
-    "emptied", "in_order", "largest_group_sentence", "nobody", "people", "significant_changes_sentence",
+    "BREAKDOWNS", "PeopleFigures", "RECORDED_WORDS", "SINGLE_AGE_NOTE", "accommodation_recorded",
+    "category_sentence", "cohort_noun", "compare", "emptied", "hide", "in_order", "largest_group_sentence",
+    "nobody", "peaks_sentence", "people", "protect_group_denominators", "recorded_sentence",
+    "shares_among_recorded", "significant_changes_sentence", "single_year_of_age",
 ]

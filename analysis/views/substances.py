@@ -1,18 +1,19 @@
-"""Figures of the Substances page: problem substances (any mention and primary), by sex, by age band, and change."""
+"""Figures of the Substances page: problem substances (any mention and primary), drug class, by sex, by age band,
+and change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analysis import board, profiles, stats
-from analysis.codes import GROUP_ORDER
+from analysis.codes import DRUG_CLASS_GROUPS, GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
-from analysis.summaries import format_value
-from analysis.views.people import cohort_noun, compare, emptied, in_order, nobody
+from analysis.summaries import format_value, format_with_interval
+from analysis.views.people import cohort_noun, compare, emptied, in_order, nobody, protect_group_denominators
 from analysis.yoy import PROPORTION
 
 #: The two ways of counting substances (GLOSSARY "Problem substances"), in page order.
@@ -122,13 +123,17 @@ class SubstanceFigures:
     by_age: dict[str, pd.DataFrame]
     change: dict[str, pd.DataFrame]
     summaries: dict[str, str]
+    #: Drug class (any mention) by sex (``drug_classes``); its sentence is ``summaries["drug_class"]``.
+    drug_class: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _by(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters, view: str,
         by: str) -> pd.DataFrame:
-    frame = compare(profiles.substances, data, fy, comparison, filters=filters, view=view, by=by)
-    frame = in_order(frame, {by: BY[by], "substance": GROUP_ORDER["substance"]})
-    frame = board.suppress_comparison(frame, [by], complement=True)
+    raw = compare(profiles.substances, data, fy, comparison, filters=filters, view=view, by=by)
+    raw = in_order(raw, {by: BY[by], "substance": GROUP_ORDER["substance"]})
+    frame = board.suppress_comparison(raw, [by], complement=True)
+    # The groups' numbers of people add up to the people in the selection (shown on other pages).
+    frame = protect_group_denominators(frame, raw, by)
     # Groups with nobody this year (e.g. adult age bands in a young people's service) are not shown.
     has_people = frame["denominator_suppressed"].astype(bool) | (frame["denominator"] > 0)
     if by == "sex" and filters.sex != ALL:
@@ -145,7 +150,8 @@ def substances(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filt
     .substances``: any mention counts a person once per substance group recorded at any rank, so
     shares can sum past 100%; primary counts the rank-1 substance only). Wilson 95% intervals;
     the change since the comparison year is judged by Newcombe's interval (``analysis.yoy``).
-    Secondary suppression within each view, and within each sex / age band for those breakdowns."""
+    Secondary suppression within each view, and within each sex / age band for those breakdowns,
+    whose numbers of people are protected as one column (``people.protect_group_denominators``)."""
     noun = cohort_noun(filters)
     overall, by_sex, by_age, change, summaries = {}, {}, {}, {}, {}
     for view in VIEWS:
@@ -167,10 +173,63 @@ def substances(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filt
         summaries[f"by_sex:{view}"] = by_sex_sentence(by_sex[view], noun, fy)
         summaries[f"by_age:{view}"] = by_age_sentence(by_age[view], noun, fy)
         summaries[f"change:{view}"] = change_sentence_points(change[view], comparison)
-    return SubstanceFigures(overall, by_sex, by_age, change, summaries)
+    figures = SubstanceFigures(overall, by_sex, by_age, change, summaries)
+    figures.drug_class = drug_classes(data, fy, comparison, filters)
+    figures.summaries["drug_class"] = (drug_class_sentence(figures.drug_class, noun, fy, comparison)
+                                       if not figures.drug_class.empty else f"No {noun} match the selected filters.")
+    return figures
+
+
+# ------------------------------------------------------------------ drug class
+
+
+def drug_classes(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> pd.DataFrame:
+    """Drug class (Class A / B / C of the Misuse of Drugs Act 1971, alcohol, not controlled / other),
+    any mention, by sex: % of people in treatment of each sex with a problem substance in the class
+    (``profiles.drug_classes``), Wilson intervals, change since the comparison year by Newcombe's
+    interval. Suppression: within each sex, with complements (people of the sex - count) of 1 to 4
+    hidden (a person can be in several classes); the sexes' denominators add up to the people in
+    the selection, so they are protected as one column (``protect_group_denominators``). Sexes
+    not selected, or with nobody in either year, are left out; empty when nobody is selected."""
+    raw = compare(profiles.drug_classes, data, fy, comparison, filters=filters)
+    raw = in_order(raw, {"sex": GROUP_ORDER["sex"], "drug_class": DRUG_CLASS_GROUPS})
+    frame = board.suppress_comparison(raw, ["sex"], complement=True)
+    frame = protect_group_denominators(frame, raw, "sex")
+    keep = ((raw["denominator"] > 0) | (raw["previous_denominator"] > 0)).to_numpy().copy()
+    if filters.sex != ALL:
+        keep &= (raw["sex"] == filters.sex).to_numpy()
+    out = frame[keep].reset_index(drop=True)
+    out.attrs.update(frame.attrs)
+    return emptied(out) if out.empty or nobody(raw[keep]) else out
+
+
+def drug_class_sentence(frame: pd.DataFrame, noun: str, fy: FinancialYear, comparison: FinancialYear) -> str:
+    """The most common class (largest shown count over the sexes) for each sex shown, e.g.
+    "Class A (any mention), 2024/25: 67% (65% to 69%) of males, 69% (66% to 72%) of females;
+    2023/24: 66% and 70% (no significant change)." Hidden figures are never given."""
+    shown = frame[~frame["suppressed"].astype(bool) & frame["value"].notna()]
+    if shown.empty:
+        return f"No drug class can be shown for {noun} in {fy.label} (no records, or fewer than 5 people)."
+    top = shown.groupby("drug_class", sort=False)["count"].sum().idxmax()
+    rows = frame[frame["drug_class"] == top]
+    now, before, significant = [], [], []
+    for _, row in rows.iterrows():
+        who = {"Male": "males", "Female": "females"}.get(row["sex"], str(row["sex"]).lower())
+        if noun != "people" and row["sex"] in ("Male", "Female"):
+            who = f"{row['sex'].lower()} {noun}"
+        now.append(f"{format_with_interval(row)} of {who}" if pd.notna(row["value"]) else f"not shown for {who}")
+        if not bool(row["change_suppressed"]) and pd.notna(row["previous_value"]):
+            before.append(f"{format_value(row['previous_value'], PROPORTION)} of {who}")
+            if bool(row["significant"]):
+                significant.append(f"{who} ({'up' if row['change'] > 0 else 'down'} {abs(row['change']):.1f} points)")
+    verdict = (f"significant change for {', '.join(significant)}" if significant
+               else "no significant change") if before else ""
+    earlier = f"{comparison.label}: {', '.join(before)} ({verdict})" if before else f"{comparison.label} not available"
+    return f"{top} (any mention), {fy.label}: {', '.join(now)}; {earlier}."
 
 
 __all__ = [
     "BY", "CHANGE_INTERVAL", "SubstanceFigures", "VIEWS", "VIEW_LABELS", "by_age_sentence", "by_sex_sentence",
-    "change_sentence_points", "substance_sentence", "substances", "with_change_interval",
+    "change_sentence_points", "drug_class_sentence", "drug_classes", "substance_sentence", "substances",
+    "with_change_interval",
 ]
