@@ -70,7 +70,10 @@ def _run(action, success: str, *, show_saved: bool) -> None:
         st.session_state[ERROR_KEY] = plain(f"Nothing was saved: {error} The saved data are as they were.")
         return
     if isinstance(outcome, store.SaveResult):
-        success = " ".join([f"Saved as version {outcome.version.number}.", *(c.sentence for c in outcome.changes)])
+        boundaries = outcome.version.manifest.get("boundaries") or {}
+        success = " ".join([f"Saved as version {outcome.version.number}.", *(c.sentence for c in outcome.changes),
+                            *([f"Boundaries from {boundaries.get('source')} saved."]
+                              if boundaries.get("saved_in_version") == outcome.version.number else [])])
         st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
     saved = state.saved_store()
     missing = saved.missing_tables()
