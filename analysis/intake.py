@@ -202,13 +202,6 @@ def rejected_file(result: LoadResult) -> bytes:
     return to_csv_bytes(result.rejected)
 
 
-def validation_summary(result: LoadResult) -> str:
-    """One sentence: rows read, valid and rejected."""
-    rejected = len(result.rejected)
-    return (f"{result.source_name}: {result.rows_read:,} rows read, {len(result.data):,} valid, "
-            f"{rejected:,} rejected{' (listed below; download them to fix and upload again)' if rejected else ''}.")
-
-
 def versions_table(store: Store) -> pd.DataFrame:
     """Every saved version, newest first: number, when, who, what was done, rows per table, current."""
     current = store.current()
@@ -482,6 +475,14 @@ def check_part(
     as waiting, not rejected, until the code box is answered."""
     result = read_file(part.content, part.filename, part.table, sheet=part.sheet, column_map=column_map,
                        code_map=code_map, max_bytes=max_bytes)
+    return hold_back(part, result, raw, column_map, pending)
+
+
+def hold_back(
+    part: Part, result: LoadResult, raw: pd.DataFrame, column_map: Mapping[str, str], pending: Mapping[str, set[str]],
+) -> Check:
+    """The :class:`Check` of a part read as ``result``: rows whose service or substance code is in
+    ``pending`` (found in ``raw``, the preview of every row) are waiting, the other rejected rows rejected."""
     waiting_rows: set[int] = set()
     headers = list(raw.columns)
     for column, codes in pending.items():

@@ -8,6 +8,7 @@ tables or with Markdown escaped (:func:`plain`), never as Markdown.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from pathlib import Path
 
@@ -23,6 +24,8 @@ MESSAGE_KEY, ERROR_KEY, SAVED_KEY = "data_message", "data_error", "data_just_sav
 #: Session key counting saves: the uploader's key changes with it, so a save clears the uploader.
 ROUND_KEY = "data_upload_round"
 OVERVIEW_PAGE = "pages/overview.py"
+#: Files kept read in memory between reruns (a code or column choice re-reads only what it changes).
+CACHED_FILES = 32
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 
@@ -112,11 +115,37 @@ def _table_label(table: str) -> str:
     return {intake.BOUNDARIES: "district boundaries"}.get(table, table)
 
 
+def _digest(part: intake.Part) -> str:
+    """What identifies a part's content in the caches below (a file re-uploaded with fixes is new)."""
+    return hashlib.sha256(part.content).hexdigest()
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=CACHED_FILES)
+def _preview(digest: str, table: str, sheet: str | None, remembered: tuple, _part: intake.Part) -> pd.DataFrame:
+    return intake.preview(_part.content, _part.filename, table, sheet=sheet, column_map=dict(remembered))
+
+
+@st.cache_data(show_spinner="Checking the rows…", max_entries=CACHED_FILES)
+def _read(digest: str, table: str, sheet: str | None, column_map: tuple, code_map: tuple, _part: intake.Part):
+    # keyed by the file and by only the code mappings of this table's columns, so answering a
+    # code box re-reads only the files that hold that column
+    return intake.read_file(_part.content, _part.filename, table, sheet=sheet, column_map=dict(column_map),
+                            code_map={column: dict(codes) for column, codes in code_map})
+
+
+def _check(part: intake.Part, raw: pd.DataFrame, column_map: dict[str, str], code_map: dict[str, dict[str, str]],
+           pending: dict[str, set[str]]) -> intake.Check:
+    columns = intake.code_columns(part.table)
+    relevant = tuple(sorted((c, tuple(sorted(code_map[c].items()))) for c in columns if c in code_map))
+    result = _read(_digest(part), part.table, part.sheet, tuple(sorted(column_map.items())), relevant, part)
+    return intake.hold_back(part, result, raw, column_map, pending)
+
+
 def _columns(part: intake.Part, saved: store.Store, slot: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The preview and column mapping of one file (suggested, editable, remembered); open only when
     a required column has no match."""
     remembered = saved.column_map(part.table)
-    raw = intake.preview(part.content, part.filename, part.table, sheet=part.sheet, column_map=remembered)
+    raw = _preview(_digest(part), part.table, part.sheet, tuple(sorted(remembered.items())), part)
     proposal = intake.propose_column_map(raw.columns, part.table, remembered)
     spec = TABLES[part.table]
     unmatched = [c for c in spec.required if c not in proposal]
@@ -165,9 +194,7 @@ def _report(checks: list[intake.Check]) -> None:
     for i, check in enumerate(checks):
         if not (check.result.warnings or len(check.rejected)):
             continue
-        with st.expander(plain(f"Notes on {check.part.name}" + (f": {len(check.rejected):,} rejected rows"
-                                                                if len(check.rejected) else "")),
-                         expanded=bool(len(check.rejected))):
+        with st.expander(plain(check.sentence), expanded=bool(len(check.rejected))):
             for warning in check.result.warnings:
                 st.warning(plain(warning))
             if len(check.rejected):
@@ -210,7 +237,7 @@ def review(saved: store.Store, files: list[tuple[str, bytes]]) -> None:
     checks, column_maps = [], {}
     for part, raw, column_map in reviewed:
         try:
-            checks.append(intake.check_part(part, raw, column_map, code_map, pending))
+            checks.append(_check(part, raw, column_map, code_map, pending))
             column_maps[part.name] = column_map
         except DashboardError as error:
             st.warning(plain(error))
