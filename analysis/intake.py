@@ -334,9 +334,9 @@ def header_rows(content: bytes, filename: str, sheet: str | None = None) -> list
 def unpack(files: Sequence[tuple[str, bytes]], max_bytes: int | None = None) -> list[tuple[str, str, bytes, str]]:
     """The files of an upload with every .zip opened: ``(shown name, file name, content, problem)``.
 
-    A .zip holding a shapefile (.shp) stays whole: it is the boundaries. Folders, hidden files
-    and files of other types inside a .zip are skipped; a file inside a .zip larger than the
-    upload limit is listed with a problem instead of being read (a guard against zip bombs)."""
+    A .zip holding a shapefile (.shp) stays whole: it is the boundaries. Folders and hidden files
+    inside a .zip are skipped; a file of another type (a .zip in the .zip too) and a file larger
+    than the upload limit (a guard against zip bombs) are listed with a problem instead of being read."""
     limit = max_bytes or max_upload_bytes()
     out: list[tuple[str, str, bytes, str]] = []
     for name, content in files:
@@ -354,10 +354,13 @@ def unpack(files: Sequence[tuple[str, bytes]], max_bytes: int | None = None) -> 
             continue
         for member in members:
             base = Path(member.filename).name
-            if base.startswith(".") or "__MACOSX" in member.filename or Path(base).suffix.lower().lstrip(".") not in (
-                    set(EXTRACT_TYPES) - {"zip"}):
+            if base.startswith(".") or "__MACOSX" in member.filename:  # left by the system that made the zip
                 continue
             shown = f"{name}/{member.filename}"
+            if Path(base).suffix.lower().lstrip(".") not in set(EXTRACT_TYPES) - {"zip"}:
+                out.append((shown, base, b"", f"{shown} is not a table or boundaries file (CSV, Excel .xlsx, Parquet, "
+                                              "GeoJSON), so it was not read."))
+                continue
             if member.file_size > limit:
                 out.append((shown, base, b"", _too_large(shown, member.file_size, f"{limit / BYTES_PER_MB:g} MB")))
                 continue

@@ -159,6 +159,7 @@ def test_an_extract_in_a_zip_a_workbook_and_loose_files_is_split_into_its_tables
     assert found == [
         ("yp.zip/extract/episodes.csv", "episodes", intake.BY_NAME, ""),  # "Team" is no known name for service
         ("yp.zip/extract/districts.csv", "districts", intake.BY_BOTH, ""),
+        ("yp.zip/extract/readme.md", None, "", "yp.zip/extract/readme.md is no"),
         ("book.xlsx [Notes]", None, "", ""),
         ("book.xlsx [Substances]", "substances", intake.BY_BOTH, ""),
         ("empty.csv", None, "", "empty.csv is empty. Check that"),

@@ -152,14 +152,14 @@ def _columns(part: intake.Part, saved: store.Store, slot: str) -> tuple[pd.DataF
     title = f"Columns of {part.name}: " + (f"{len(unmatched)} required column{'s' if len(unmatched) != 1 else ''} "
                                             "to match" if unmatched else f"all {len(spec.required)} required matched")
     with st.expander(plain(title), expanded=bool(unmatched)):
+        st.caption(plain(f"{spec.description} Required columns: {', '.join(spec.required)}."))
         st.dataframe(raw.head(intake.PREVIEW_ROWS), key=f"data_preview_{slot}")
         st.caption("Which column of your file holds each column of the table (* required).")
         options, grid, choices = [intake.NOT_IN_FILE, *raw.columns], st.columns(3), {}
         for i, column in enumerate(spec.columns):
             choices[column.name] = grid[i % 3].selectbox(
                 plain(column.name) + (r" \*" if column.required else ""), options, help=column.description,
-                index=options.index(proposal.get(column.name, intake.NOT_IN_FILE)), key=f"data_map_{slot}_{column.name}",
-                format_func=plain)
+                index=options.index(proposal.get(column.name, intake.NOT_IN_FILE)), key=f"data_map_{slot}_{column.name}")
         if twice := intake.headers_used_twice(choices):
             st.warning(plain(f"Each file column can supply one table column; used twice: {', '.join(twice)}."))
     return raw, intake.column_map_from_choices(choices)
@@ -274,7 +274,7 @@ def versions(saved: store.Store) -> None:
         return
     st.dataframe(table, hide_index=True, key="data_versions")
     choices = intake.restore_choices(table)
-    number = st.selectbox("Version to restore", list(choices), format_func=lambda n: plain(choices[n]),
+    number = st.selectbox("Version to restore", list(choices), format_func=choices.get,
                           key="data_restore_version")
     st.button("Restore this version", key="data_restore", on_click=_run,
               args=(lambda: saved.restore(int(number)), f"Version {number} restored: it is the current saved data."),
