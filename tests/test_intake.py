@@ -167,7 +167,7 @@ def test_an_extract_in_a_zip_a_workbook_and_loose_files_is_split_into_its_tables
         ("bad.parquet", None, "", "bad.parquet could not be read "),
     ]
     assert parts[0].filename == "episodes.csv" and parts[0].content == CONTENT
-    assert parts[3].sheet == "Substances"
+    assert parts[4].sheet == "Substances"
 
 
 def test_a_zipped_shapefile_stays_whole_and_a_huge_member_is_refused():
