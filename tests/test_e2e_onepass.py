@@ -20,6 +20,9 @@ from tests.test_e2e_browser import ARTIFACTS, _assert_no_error, _wait_for_app, b
 pytestmark = pytest.mark.e2e
 #: The bound the issue sets: fewer than 10 clicks from the files to the Overview, and no code choice.
 MAX_CLICKS = 9
+#: The system's file dialog is outside the page, so Playwright fills it without clicks; a user
+#: selects the files (one drag or Ctrl+A) and presses Open: counted as two clicks.
+FILE_DIALOG_CLICKS = 2
 #: A code box's label, e.g. "service: 'YP Team' (12 rows)" (ui/upload.py): each one is a code choice.
 CODE_BOX = re.compile(r"^\w+: '.*' \([\d,]+ rows?\)$")
 
@@ -45,6 +48,7 @@ def test_from_the_files_to_the_overview_in_under_ten_clicks_and_no_code_choice(s
     with page.expect_file_chooser() as chooser:
         click(page.get_by_test_id("stFileUploaderDropzone"))
     chooser.value.set_files([str(p) for p in paths])
+    clicks += FILE_DIALOG_CLICKS
     page.get_by_role("heading", name="Validation report").wait_for(timeout=120_000)
     _wait_for_app(page)
     _assert_no_error(page, "data page after the upload")
@@ -72,7 +76,8 @@ def test_from_the_files_to_the_overview_in_under_ten_clicks_and_no_code_choice(s
     saved_tiles = page.locator("[data-testid='stMetricValue']").all_inner_texts()
     page.close()
 
-    figures = {"files": len(paths), "clicks": clicks, "code_choices": code_choices, "saves": saves, "version": version,
+    figures = {"files": len(paths), "clicks": clicks, "of_which_in_the_file_dialog": FILE_DIALOG_CLICKS,
+               "code_choices": code_choices, "saves": saves, "version": version,
                "bound": f"clicks <= {MAX_CLICKS}, code choices = 0"}
     print("ONE-PASS " + json.dumps(figures))
     # the saved extract is the demo written out: the Overview's tiles are the demo's own

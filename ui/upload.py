@@ -103,7 +103,7 @@ def _table_choices(parts: list[intake.Part]) -> list[intake.Part]:
             continue
         found = part.table or intake.NOT_USED
         how = f"recognised by its {part.recognised_by}" if part.table else "not recognised: choose its table"
-        table = grid[i % 3].selectbox(plain(part.name), options, index=options.index(found), help=how,
+        table = grid[i % 3].selectbox(plain(part.name), options, index=options.index(found),
                                       key=f"data_table_{part.name}", format_func=_table_label)
         grid[i % 3].caption(plain(how))
         if table != intake.NOT_USED:
