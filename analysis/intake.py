@@ -384,9 +384,11 @@ def extract_parts(
         elif suffix in BOUNDARY_TYPES:
             parts.append(Part(shown, filename, content, table=BOUNDARIES, recognised_by=BY_TYPE))
         elif not content.strip():
-            parts.append(Part(shown, filename, content, problem=f"{shown} is empty. Check that you chose the right file."))
+            parts.append(Part(shown, filename, content,
+                              problem=f"{shown} is empty. Check that you chose the right file."))
         elif len(content) > limit:
-            parts.append(Part(shown, filename, content, problem=_too_large(shown, None, f"{limit / BYTES_PER_MB:g} MB")))
+            parts.append(Part(shown, filename, content,
+                              problem=_too_large(shown, None, f"{limit / BYTES_PER_MB:g} MB")))
         else:
             try:
                 names = sheet_names(io.BytesIO(content), filename=filename, max_bytes=limit)

@@ -1,4 +1,4 @@
-"""Data: which data the app shows; upload a whole extract, review its columns and codes, save it as one version; restore."""
+"""Data: the data shown; a whole extract uploaded, its columns and codes reviewed, saved as one version; restore."""
 
 import streamlit as st
 

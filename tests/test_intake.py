@@ -108,7 +108,8 @@ EPISODE_HEADERS = ["Client ID", "Episode ID", "Gender", "Age", "LA code", "Servi
     ("extract_01.csv", [EPISODE_HEADERS], ("episodes", intake.BY_COLUMNS)),
     ("episodes.csv", [EPISODE_HEADERS], ("episodes", intake.BY_BOTH)),
     # a title row above the header: every top row is tried as the header
-    ("extract_02.csv", [["Substances from CaseSys"], ["Episode ID", "Rank", "Drug"]], ("substances", intake.BY_COLUMNS)),
+    ("extract_02.csv", [["Substances from CaseSys"], ["Episode ID", "Rank", "Drug"]],
+     ("substances", intake.BY_COLUMNS)),
     # population with district names is population (5 required columns), not districts (2)
     ("extract_03.csv", [["district_code", "district_name", "year", "sex", "age", "population"]],
      ("population", intake.BY_COLUMNS)),

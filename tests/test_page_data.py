@@ -305,8 +305,8 @@ def test_a_whole_extract_in_one_zip_is_one_review_one_save_one_version_and_is_th
     assert not [s for s in at.selectbox if s.key and s.key.startswith("data_code_")]
     assert "Every code in the files matches a reporting group." in shown_text(at)
     demo = {t: pd.read_parquet(DEMO_DIR / f"{t}.parquet") for t in FILE_NAMES}
-    assert report_sentences(at) == [f"extract.zip/extract/{FILE_NAMES[t]}: {len(demo[t])} rows read, {len(demo[t])} valid, "
-                                    "0 rejected." for t in FILE_NAMES]
+    assert report_sentences(at) == [f"extract.zip/extract/{FILE_NAMES[t]}: {len(demo[t])} rows read, "
+                                    f"{len(demo[t])} valid, 0 rejected." for t in FILE_NAMES]
     save = at.button(key="data_save")
     assert save.label == "Save 7 tables as one version" and not save.disabled
     save.click().run()  # the one click that saves

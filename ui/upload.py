@@ -159,7 +159,8 @@ def _columns(part: intake.Part, saved: store.Store, slot: str) -> tuple[pd.DataF
         for i, column in enumerate(spec.columns):
             choices[column.name] = grid[i % 3].selectbox(
                 plain(column.name) + (r" \*" if column.required else ""), options, help=column.description,
-                index=options.index(proposal.get(column.name, intake.NOT_IN_FILE)), key=f"data_map_{slot}_{column.name}")
+                index=options.index(proposal.get(column.name, intake.NOT_IN_FILE)),
+                key=f"data_map_{slot}_{column.name}")
         if twice := intake.headers_used_twice(choices):
             st.warning(plain(f"Each file column can supply one table column; used twice: {', '.join(twice)}."))
     return raw, intake.column_map_from_choices(choices)
