@@ -83,11 +83,6 @@ def preview(
                     max_bytes=max_bytes or max_upload_bytes())
 
 
-def sheets(content: bytes, filename: str) -> list[str]:
-    """The sheets of an .xlsx upload (empty for CSV and Parquet)."""
-    return sheet_names(io.BytesIO(content), filename=filename, max_bytes=max_upload_bytes())
-
-
 def boundaries(content: bytes, filename: str) -> Any:
     """District boundaries from a GeoJSON or zipped-shapefile upload (``analysis.loaders.load_boundaries``)."""
     return load_boundaries(io.BytesIO(content), filename=filename, max_bytes=max_upload_bytes())

@@ -371,3 +371,21 @@ def test_restore_offers_the_newest_version_first_and_shows_it(isolated_store):
     at.button(key="data_restore").click().run()
     assert saved.current().number == 2
     assert "Version 2 restored" in shown_text(at) and at.radio(key="data_source_choice").value == store.SAVED
+
+
+def test_a_file_not_recognised_is_given_its_table_and_columns_by_hand_and_known_next_time(isolated_store):
+    content = b"Code,Name\nE07000178,Oxford\nE07000179,South Oxfordshire\n"
+    at = upload_files(data_page(), [("mystery.csv", content)], {"mystery.csv": intake.NOT_USED})
+    assert "not recognised: choose its table" in shown_text(at)
+    assert at.button(key="data_save").disabled
+    at.selectbox(key="data_table_mystery.csv").set_value("districts").run()
+    assert "the districts table needs the columns district_code, district_name" in shown_text(at)
+    at.selectbox(key="data_map_districts_district_code").set_value("Code").run()
+    at.selectbox(key="data_map_districts_district_name").set_value("Name").run()
+    assert report_sentences(at) == ["mystery.csv: 2 rows read, 2 valid, 0 rejected."]
+    at.button(key="data_save").click().run()
+    assert list(store.Store.open().table("districts")["district_name"]) == ["Oxford", "South Oxfordshire"]
+    # the mapping is remembered: the same kind of file is recognised, and its columns matched, next time
+    again = upload_files(data_page(), [("mystery_2.csv", content)], {"mystery_2.csv": "districts"})
+    assert again.selectbox(key="data_map_districts_district_code").value == "Code"
+    assert report_sentences(again) == ["mystery_2.csv: 2 rows read, 2 valid, 0 rejected."]
