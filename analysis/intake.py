@@ -1,4 +1,10 @@
-"""The Data page's steps as plain functions: read an upload, propose mappings, list unmapped codes, report problems."""
+"""The Data page's steps as plain functions: split an extract into its tables, propose mappings, list unmapped codes, check rows.
+
+The one pass: :func:`extract_parts` splits the upload (files, .zips, sheets) and recognises each
+part's table (:func:`recognise_table`); each part's columns are proposed (:func:`propose_column_map`);
+the codes of every part are listed once (:func:`unmapped_codes_of`) and answered before rows are
+judged (:func:`check_part` holds back rows waiting for a code); one save stores everything.
+"""
 
 from __future__ import annotations
 

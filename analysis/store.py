@@ -13,7 +13,8 @@ Layout of the store folder (its location is a setting: ``DAAT_DASHBOARD_STORE``,
     mappings.json              column and code mappings, reused for the next upload of the same table
     settings.json              which data the app shows on start (demo or saved)
 
-A save writes the new version into a temporary folder beside the versions, fsyncs every file,
+A save holds any number of tables (a whole extract) and, optionally, boundaries: all of them are
+one version, or nothing changes. It writes the new version into a temporary folder beside the versions, fsyncs every file,
 renames the folder into place, then replaces ``CURRENT`` (temporary file + fsync + ``os.replace``).
 A process killed at any point leaves the previous version current and complete; a restore only
 rewrites ``CURRENT``. Versions are never deleted.
