@@ -15,7 +15,8 @@ Layout of the store folder (its location is a setting: ``DAAT_DASHBOARD_STORE``,
     targets.json               targets the user set (e.g. the key referring agencies' share), per data
                                set ("demo" or "saved"), with who set them and when, and every earlier setting
 
-A save writes the new version into a temporary folder beside the versions, fsyncs every file,
+A save holds any number of tables (a whole extract) and, optionally, boundaries: all of them are
+one version, or nothing changes. It writes the new version into a temporary folder beside the versions, fsyncs every file,
 renames the folder into place, then replaces ``CURRENT`` (temporary file + fsync + ``os.replace``).
 A process killed at any point leaves the previous version current and complete; a restore only
 rewrites ``CURRENT``. Versions are never deleted.
@@ -681,16 +682,24 @@ class Store:
         for path in self.versions_dir.glob(f"{TMP_PREFIX}*"):
             shutil.rmtree(path, ignore_errors=True)
 
-    def save(self, uploads: Sequence[Upload], *, saved_by: str | None = None) -> SaveResult:
-        """Save validated files as a new version and make it current (atomically).
+    def save(
+        self, uploads: Sequence[Upload], *, saved_by: str | None = None,
+        boundaries: tuple[bytes | str, str] | None = None,
+    ) -> SaveResult:
+        """Save validated files (and, optionally, district boundaries: ``(GeoJSON, source name)``)
+        as ONE new version and make it current (atomically): a whole extract of several tables is
+        one version, or none of it is saved.
 
         Each upload is merged into the current version's table by its mode (see the module
-        docstring); other tables are carried over unchanged. Rejected rows are kept beside the
+        docstring); other tables are carried over unchanged. Several files of one table in one save
+        are merged in turn; with ``replace``, the first replaces the saved table and the others are
+        added to it (so one save never replaces its own rows). Rejected rows are kept beside the
         table. The column and code mappings are remembered for the next upload. A failure at any
         point leaves the current version as it was.
         """
-        if not uploads:
+        if not uploads and boundaries is None:
             raise StoreError("There is nothing to save: upload and check a file first.")
+        uploads = list(uploads)
         for upload in uploads:
             if upload.result.table not in TABLES:
                 raise StoreError(f"'{upload.result.table}' is not a table of the data contract.")
@@ -703,8 +712,12 @@ class Store:
             tables = {name: self.table(name, base) for name in (base.tables if base else {})}
             rejected = self.rejected(base) if base else {}
             new_number = self._next_number()
-            for upload in uploads:
+            seen: set[str] = set()
+            for index, upload in enumerate(uploads):
                 result = upload.result
+                if upload.mode == REPLACE and result.table in seen:  # a second file of the table in this save
+                    upload = uploads[index] = Upload(result, ADD, upload.column_map, upload.code_map)
+                seen.add(result.table)
                 before = tables.get(result.table)
                 merged, counts = merge_table(before, result.data, result.table, upload.mode)
                 tables[result.table] = merged
@@ -719,7 +732,13 @@ class Store:
                 keep_earlier = earlier is not None and upload.mode != REPLACE
                 rejected[result.table] = pd.concat([earlier, report], ignore_index=True) if keep_earlier else report
             manifest = self._manifest(base, uploads, changes, tables, saved_by, action="save")
-            version = self._write_version(new_number, base, tables, rejected, manifest, {u.result.table for u in uploads})
+            data = None
+            if boundaries is not None:
+                data = boundaries[0].encode("utf-8") if isinstance(boundaries[0], str) else boundaries[0]
+                manifest["boundaries"] = {"source": boundaries[1], "sha256": hashlib.sha256(data).hexdigest(),
+                                          "saved_in_version": new_number}
+            version = self._write_version(
+                new_number, base, tables, rejected, manifest, {u.result.table for u in uploads}, data)
             for upload in uploads:
                 self.remember_mappings(upload.result.table, upload.column_map, upload.code_map)
         return SaveResult(version, changes)
@@ -732,10 +751,10 @@ class Store:
             base = self.current()
             tables = {name: self.table(name, base) for name in (base.tables if base else {})}
             manifest = self._manifest(base, [], [], tables, saved_by, action="boundaries")
-            manifest["boundaries"] = {"source": source, "sha256": hashlib.sha256(data).hexdigest()}
-            return self._write_version(
-                self._next_number(), base, tables, self.rejected(base) if base else {}, manifest, set(), data
-            )
+            number = self._next_number()
+            manifest["boundaries"] = {"source": source, "sha256": hashlib.sha256(data).hexdigest(),
+                                      "saved_in_version": number}
+            return self._write_version(number, base, tables, self.rejected(base) if base else {}, manifest, set(), data)
 
     def restore(self, number: int) -> Version:
         """Make an earlier version current again (atomic: only ``CURRENT`` changes; nothing is deleted)."""

@@ -5,6 +5,8 @@ store stays exactly as it was."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -16,12 +18,15 @@ from analysis import store
 from analysis.codes import map_codes
 from analysis.dataset import DEMO_DIR, SYNTHETIC_NOTICE
 from analysis.export import neutralise_formulas
+from analysis import intake
 from analysis.intake import MAX_UPLOAD_ENV, NOT_IN_FILE
 from analysis.loaders import load_table
+from tests.extract_files import FILE_NAMES, extract_files, extract_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "client_id,episode_id,sex,age_at_triage,district_code,service,triage_date"
 GOOD = "C1,E1,M,30,E07000178,adult,2024-05-01"
+MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]<>#|~$])")
 
 
 @pytest.fixture(autouse=True)
@@ -49,20 +54,37 @@ def data_page() -> AppTest:
     return at
 
 
-def upload(at: AppTest, table: str, name: str, content: bytes) -> AppTest:
-    if table != "episodes":
-        at.selectbox(key="data_table").set_value(table).run()
-    at.file_uploader(key=f"data_upload_{table}").set_value((name, content, "application/octet-stream")).run()
+def upload(at: AppTest, table: str | None, name: str, content: bytes) -> AppTest:
+    """Upload one file through the page's one uploader; the file must be recognised as ``table``
+    (by its name or its columns) when it can be read at all."""
+    return upload_files(at, [(name, content)], {name: table} if table else {})
+
+
+def upload_files(at: AppTest, files: list[tuple[str, bytes]], tables: dict[str, str] | None = None) -> AppTest:
+    at.file_uploader[0].set_value([(name, content, "application/octet-stream") for name, content in files]).run()
     assert not at.exception, at.exception
+    for name, table in (tables or {}).items():
+        boxes = [s for s in at.selectbox if s.key == f"data_table_{name}"]
+        assert not boxes or boxes[0].value == table, f"{name} recognised as {boxes[0].value}, not {table}"
     return at
 
 
+def report_sentences(at: AppTest) -> list[str]:
+    """The validation report's rows as sentences, e.g. "dups.csv: 2 rows read, 1 valid, 1 rejected."."""
+    report = next((df.value for df in at.dataframe if "rows read" in df.value.columns), pd.DataFrame())
+    return [f"{r['file']}: {r['rows read']} rows read, {r['valid']} valid, "
+            + (f"{r['waiting for a code group']} waiting for a code group, " if r["waiting for a code group"] else "")
+            + f"{r['rejected']} rejected." for _, r in report.iterrows()]
+
+
 def shown_text(at: AppTest) -> str:
-    """Every message and cell the page shows, as one text to search."""
+    """Every message and cell the page shows, as one text to search (Markdown escapes removed: text
+    from a file is shown escaped, so that it is never read as Markdown)."""
     parts = [e.value for kind in ("warning", "error", "markdown", "caption", "success", "info")
              for e in getattr(at, kind)]
     parts += [df.value.to_csv(index=False) for df in at.dataframe]
-    return "\n".join(str(p) for p in parts)
+    parts += report_sentences(at)
+    return MARKDOWN_ESCAPE.sub(r"\1", "\n".join(str(p) for p in parts))
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
@@ -135,7 +157,8 @@ def test_a_file_over_the_size_limit_says_the_limit(isolated_store, saved_before,
     assert len(big) > 1024 * 1024
     at = upload(data_page(), "episodes", "big.csv", big)
     assert "big.csv is larger than the 1 MB limit" in shown_text(at)
-    assert not [b for b in at.button if b.key == "data_save"]  # nothing to save
+    assert at.button(key="data_save").disabled  # nothing to save (the one Save of the page is greyed out)
+    assert "No file has a valid row to save yet." in shown_text(at)
     assert snapshot(isolated_store) == saved_before
 
 
@@ -253,18 +276,116 @@ def test_a_killed_save_leaves_the_app_showing_the_previous_version(isolated_stor
 
 
 def test_boundaries_and_the_sheet_of_a_workbook(isolated_store):
+    # boundaries go through the same uploader and the same Save (changed with the one-pass upload:
+    # there is no separate boundaries button any more)
     at = upload(data_page(), "boundaries", "ox.geojson", (ROOT / "data/geo/oxfordshire_districts.geojson").read_bytes())
-    assert "5 areas with codes: E07000177, E07000178, E07000179, E07000180, E07000181." in shown_text(at)
-    at.button(key="data_save_boundaries").click().run()
-    assert "Boundaries from ox.geojson saved." in shown_text(at)
+    assert "ox.geojson: 5 areas with codes: E07000177, E07000178, E07000179, E07000180, E07000181." in shown_text(at)
+    assert at.button(key="data_save").label == "Save the boundaries as one version"
+    at.button(key="data_save").click().run()
+    assert "Saved as version 1. Boundaries from ox.geojson saved." in shown_text(at)
     saved = store.Store.open()
     assert saved.boundaries_path() == saved.current().path / store.BOUNDARIES_FILE
+    # every sheet of a workbook is a file of the extract: the notes are not used, the districts are read
+    # (changed with the one-pass upload: no sheet to choose)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer) as writer:
         pd.DataFrame({"notes": ["read me"]}).to_excel(writer, sheet_name="Notes", index=False)
         pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}).to_excel(
             writer, sheet_name="Districts", index=False)
-    at = upload(data_page(), "districts", "book.xlsx", buffer.getvalue())
-    assert "book.xlsx: the districts table needs the columns district_code, district_name" in shown_text(at)
-    at.selectbox(key="data_sheet").set_value("Districts").run()
-    assert "book.xlsx: 1 rows read, 1 valid, 0 rejected." in shown_text(at)
+    at = upload_files(data_page(), [("book.xlsx", buffer.getvalue())],
+                      {"book.xlsx [Notes]": intake.NOT_USED, "book.xlsx [Districts]": "districts"})
+    assert report_sentences(at) == ["book.xlsx [Districts]: 1 rows read, 1 valid, 0 rejected."]
+
+
+# ---------------------------------------------------------------- from extract to dashboard in one pass
+def test_a_whole_extract_in_one_zip_is_one_review_one_save_one_version_and_is_then_shown(isolated_store):
+    at = upload_files(data_page(), [("extract.zip", extract_zip())],
+                      {f"extract.zip/extract/{name}": table for table, name in FILE_NAMES.items()})
+    # every column matched by itself: no file's column box is open, no code needs a choice
+    assert not [s for s in at.selectbox if s.key and s.key.startswith("data_code_")]
+    assert "Every code in the files matches a reporting group." in shown_text(at)
+    demo = {t: pd.read_parquet(DEMO_DIR / f"{t}.parquet") for t in FILE_NAMES}
+    assert report_sentences(at) == [f"extract.zip/extract/{FILE_NAMES[t]}: {len(demo[t])} rows read, "
+                                    f"{len(demo[t])} valid, 0 rejected." for t in FILE_NAMES]
+    save = at.button(key="data_save")
+    assert save.label == "Save 7 tables as one version" and not save.disabled
+    save.click().run()  # the one click that saves
+    assert not at.exception, at.exception
+    saved = store.Store.open()
+    assert [v.number for v in saved.versions()] == [1]
+    assert sorted(saved.current().tables) == sorted(FILE_NAMES)
+    for table, frame in demo.items():
+        assert len(saved.table(table)) == len(frame), table
+    # the app now shows the saved data, says so, and links to the Overview
+    text = shown_text(at)
+    assert "Saved as version 1." in text and "Every page now shows these saved data" in text
+    assert at.radio(key="data_source_choice").value == store.SAVED
+    assert any(saved.current().label in i.value for i in at.info)
+    assert not any(SYNTHETIC_NOTICE in w.value for w in at.warning)
+    assert not at.file_uploader[0].value  # the uploader is emptied for the next extract
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    assert any(saved.current().label in i.value for i in at.info)
+    # the saved copy of the demo gives the demo's own headline figures
+    demo_overview = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    store.Store.open().set_preferred_source(store.DEMO)
+    demo_overview.run()
+    assert [m.value for m in at.metric] == [m.value for m in demo_overview.metric] and len(at.metric) >= 6
+
+
+def test_an_unknown_service_code_waits_in_codes_instead_of_a_wall_of_rejected_rows(isolated_store):
+    files = extract_files()
+    episodes = pd.read_csv(io.BytesIO(files[FILE_NAMES["episodes"]]), dtype=str, keep_default_na=False)
+    episodes["Service"] = episodes["Service"].replace({"young_people": "YP Team"})
+    young = int((episodes["Service"] == "YP Team").sum())
+    at = upload_files(data_page(), [("YP_Episodes.csv", episodes.to_csv(index=False).encode())])
+    # the page points at the box that fixes it, and counts the rows as waiting, not rejected
+    assert "1 service code needs a group before its rows can be checked: see 'Codes' below." in shown_text(at)
+    assert at.selectbox(key="data_code_service_YP Team").label == f"service: 'YP Team' ({young:,} rows)"
+    assert at.selectbox(key="data_code_service_YP Team").value is None
+    assert report_sentences(at) == [f"YP_Episodes.csv: {len(episodes)} rows read, {len(episodes) - young} valid, "
+                                    f"{young} waiting for a code group, 0 rejected."]
+    assert at.button(key="data_save").disabled
+    at.selectbox(key="data_code_service_YP Team").set_value("Young people").run()
+    assert "needs a group" not in shown_text(at)
+    assert report_sentences(at) == [f"YP_Episodes.csv: {len(episodes)} rows read, {len(episodes)} valid, 0 rejected."]
+    at.button(key="data_save").click().run()
+    assert store.Store.open().code_maps()["service"] == {"YP Team": "Young people"}
+    # leaving the rows out is a choice too: they are then rejected and listed, and the rest can be saved
+    at = upload_files(data_page(), [("next.csv", episodes.assign(Service="Nobody knows").to_csv(index=False).encode())],
+                      {"next.csv": "episodes"})
+    at.selectbox(key="data_code_service_Nobody knows").set_value(intake.LEAVE_OUT).run()
+    assert report_sentences(at) == [f"next.csv: {len(episodes)} rows read, 0 valid, {len(episodes)} rejected."]
+    assert "unknown service code" in shown_text(at)
+
+
+def test_restore_offers_the_newest_version_first_and_shows_it(isolated_store):
+    saved = store.Store.open()
+    saved.save([store.Upload(load_table(DEMO_DIR / "districts.parquet", "districts"))])
+    saved.save([store.Upload(load_table(DEMO_DIR / f"{t}.parquet", t)) for t in FILE_NAMES])
+    saved.restore(1)
+    at = data_page()
+    box = at.selectbox(key="data_restore_version")
+    assert box.options[0].startswith("version 2, saved ") and "episodes (11,594)" in box.options[0]
+    assert box.value == 2
+    at.button(key="data_restore").click().run()
+    assert saved.current().number == 2
+    assert "Version 2 restored" in shown_text(at) and at.radio(key="data_source_choice").value == store.SAVED
+
+
+def test_a_file_not_recognised_is_given_its_table_and_columns_by_hand_and_known_next_time(isolated_store):
+    content = b"Code,Name\nE07000178,Oxford\nE07000179,South Oxfordshire\n"
+    at = upload_files(data_page(), [("mystery.csv", content)], {"mystery.csv": intake.NOT_USED})
+    assert "not recognised: choose its table" in shown_text(at)
+    assert at.button(key="data_save").disabled
+    at.selectbox(key="data_table_mystery.csv").set_value("districts").run()
+    assert "the districts table needs the columns district_code, district_name" in shown_text(at)
+    at.selectbox(key="data_map_districts_district_code").set_value("Code").run()
+    at.selectbox(key="data_map_districts_district_name").set_value("Name").run()
+    assert report_sentences(at) == ["mystery.csv: 2 rows read, 2 valid, 0 rejected."]
+    at.button(key="data_save").click().run()
+    assert list(store.Store.open().table("districts")["district_name"]) == ["Oxford", "South Oxfordshire"]
+    # the mapping is remembered: the same kind of file is recognised, and its columns matched, next time
+    again = upload_files(data_page(), [("mystery_2.csv", content)], {"mystery_2.csv": "districts"})
+    assert again.selectbox(key="data_map_districts_district_code").value == "Code"
+    assert report_sentences(again) == ["mystery_2.csv: 2 rows read, 2 valid, 0 rejected."]

@@ -21,18 +21,23 @@ def isolated_store(tmp_path, monkeypatch):
     monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
 
 
+def report(at: AppTest):
+    return next(df.value for df in at.dataframe if "waiting for a code group" in df.value.columns).iloc[0]
+
+
 def test_service_proposal_is_confirmed_then_the_rows_load():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/data.py").run()
     assert any(intake.NOT_STORED_NOTE in c.value for c in at.caption)  # said before any file is chosen
-    at.file_uploader(key="data_upload_episodes").set_value(("yp.csv", CONTENT, "text/csv")).run()
+    at.file_uploader[0].set_value([("yp.csv", CONTENT, "text/csv")]).run()
     assert not at.exception, at.exception
-    suggestions = next(df.value for df in at.dataframe if "suggested" in df.value.columns)
-    assert suggestions[["code", "rows", "suggested"]].values.tolist() == [["Oxon Youth Team", 2, "Young people"]]
     box = at.selectbox(key="data_code_service_Oxon Youth Team")
-    assert box.value == intake.LEAVE_UNMAPPED  # proposed, not applied
-    assert any("0 valid, 2 rejected" in m.value for m in at.markdown)
+    assert box.value is None  # a group is proposed, not applied: the rows wait for it
+    assert "Suggested: Young people" in box.help
+    row = report(at)
+    assert (row["table"], row["valid"], row["waiting for a code group"], row["rejected"]) == ("episodes", 0, 2, 0)
     at.button(key="data_code_accept").click().run()
     assert not at.exception, at.exception
     assert at.selectbox(key="data_code_service_Oxon Youth Team").value == "Young people"
-    assert any("2 rows read, 2 valid, 0 rejected" in m.value for m in at.markdown)
+    row = report(at)
+    assert (row["valid"], row["waiting for a code group"], row["rejected"]) == (2, 0, 0)

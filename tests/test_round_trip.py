@@ -36,8 +36,11 @@ HEADERS = {
     "prevalence": {"substance_group": "Group", "year": "Year", "age_band": "Ages", "estimate": "Central",
                    "lower": "Low", "upper": "High"},
 }
-#: Discharge reasons are shown as recorded, so they keep their words but not their spelling.
-KEEP_WORDS = {"discharge_reason"}
+#: Discharge reasons are shown as recorded, so they keep their words but not their spelling. Substances
+#: keep their names too: a substance's drug class comes from the substance itself (heroin Class A,
+#: buprenorphine Class C), which a local code mapped only to its group ("Opiates") cannot carry; such a
+#: code counts under "Not controlled / other" (tests/test_profiles.py), as the Substances page says.
+KEEP_WORDS = {"discharge_reason", "substance"}
 
 
 @pytest.fixture(scope="module")

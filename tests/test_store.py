@@ -340,3 +340,39 @@ def test_the_manifest_records_when_who_and_what(tmp_path):
     assert manifest["saved_by"] == "analyst" and manifest["action"] == "save"
     assert manifest["changes"][0]["source"] == "d.csv" and manifest["changes"][0]["mode"] == store.REPLACE
     assert pd.Timestamp(manifest["saved_at"]) <= pd.Timestamp.now()
+
+
+def test_a_whole_extract_with_boundaries_is_one_version(tmp_path):
+    s = store.Store.open()
+    geojson = DEMO_BOUNDARIES.read_text("utf-8")
+    result = s.save([store.Upload(demo(t)) for t in TABLE_FILES], boundaries=(geojson, "ox.geojson"))
+    assert [v.number for v in s.versions()] == [1] and result.version.number == 1
+    assert sorted(s.current().tables) == sorted(TABLE_FILES)
+    assert s.missing_tables() == []
+    assert s.boundaries_path() == s.current().path / store.BOUNDARIES_FILE
+    assert (s.current().path / store.BOUNDARIES_FILE).read_text("utf-8") == geojson
+    assert s.current().manifest["boundaries"]["saved_in_version"] == 1
+    # the next save carries the boundaries over, without claiming to have saved them again
+    s.save([store.Upload(demo("districts"), mode=store.REPLACE)])
+    assert s.current().manifest["boundaries"]["saved_in_version"] == 1
+    assert s.boundaries_path() == s.current().path / store.BOUNDARIES_FILE
+
+
+def test_boundaries_alone_can_be_saved_and_nothing_at_all_cannot(tmp_path):
+    s = store.Store.open()
+    with pytest.raises(store.StoreError, match="There is nothing to save"):
+        s.save([])
+    s.save([], boundaries=(DEMO_BOUNDARIES.read_bytes(), "ox.geojson"))
+    assert s.current().number == 1 and s.current().tables == {}
+
+
+def test_two_files_of_one_table_in_one_replace_save_keep_both(tmp_path):
+    s = store.Store.open()
+    s.save([store.Upload(csv_result(tmp_path, "districts", "district_code,district_name\nE1,Old\n", "old.csv"))])
+    first = csv_result(tmp_path, "districts", "district_code,district_name\nE07000178,Oxford\n", "a.csv")
+    second = csv_result(tmp_path, "districts", "district_code,district_name\nE07000179,South Oxfordshire\n", "b.csv")
+    result = s.save([store.Upload(first, mode=store.REPLACE), store.Upload(second, mode=store.REPLACE)])
+    # by hand: a.csv replaces the saved table (E1 goes), b.csv is added to it, not replacing a.csv's row
+    assert list(s.table("districts")["district_code"]) == ["E07000178", "E07000179"]
+    assert [c.mode for c in result.changes] == [store.REPLACE, store.ADD]
+    assert s.current().tables["districts"]["sources"] == ["a.csv", "b.csv"]
