@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import render, state
+from ui import auth, render, state
 
 state.require_navigation()
 st.set_page_config(page_title="Drug and alcohol needs assessment", page_icon=":material/monitoring:", layout="wide")
@@ -21,8 +21,13 @@ PAGES = [
     st.Page("pages/about.py", title="Definitions and sources", url_path="about"),
 ]
 
-navigation = st.navigation(PAGES)
 try:
+    # Login and roles (issue 11): who is using the app; stops with the login screen, or the reason no
+    # data are shown, until someone with a role is signed in. Pages their role may not open stay out of
+    # the menu (their address says the analyst role is needed).
+    user = auth.require_user()
+    navigation = st.navigation(auth.allowed_pages(PAGES, user))
+    auth.sidebar(user)
     data = state.current_dataset()
     st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
     render.provenance_banner(data)

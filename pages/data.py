@@ -7,11 +7,12 @@ import streamlit as st
 from analysis import intake, store
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
-from ui import render, state
+from ui import auth, render, state
 
 MESSAGE_KEY, ERROR_KEY = "data_message", "data_error"
 saved = state.saved_store()
 state.current_dataset()  # routes the run through app.py, and records any problem with the saved data
+auth.require_analyst()  # login and roles (issue 11): uploads, saves and restores are for analysts
 st.title("Data")
 if message := st.session_state.pop(MESSAGE_KEY, None):
     st.success(message)
@@ -29,7 +30,7 @@ st.caption(f"Saved data are kept in {saved.root} (set the {store.STORE_ENV} envi
            + (f"Current: {current.label}." if current else "Nothing has been saved yet."))
 
 
-def save(action, success: str) -> None:
+def save(action, success: str, event: str = "save") -> None:
     """Button callback (runs before the next run draws the page, so the banner shows the new data):
     run a store action and keep a message; on failure nothing saved changes."""
     try:
@@ -37,6 +38,7 @@ def save(action, success: str) -> None:
     except (DashboardError, OSError) as error:
         st.session_state[ERROR_KEY] = f"Nothing was saved: {error} The saved data are as they were."
         return
+    auth.audit_store_action(event, outcome)  # audit log (issue 11): who saved or restored what, and when
     st.session_state[MESSAGE_KEY] = success if isinstance(outcome, store.Version) else " ".join(
         c.sentence for c in outcome.changes) + f" Saved as version {outcome.version.number}."
 
@@ -45,7 +47,7 @@ def boundaries_upload(content: bytes, name: str) -> None:
     frame = intake.boundaries(content, name)
     st.markdown(f"{len(frame)} areas with codes: {', '.join(sorted(frame['district_code'].dropna()))}.")
     st.button("Save boundaries", key="data_save_boundaries", type="primary", on_click=save,
-              args=(lambda: saved.save_boundaries(frame.to_json(), name), f"Boundaries from {name} saved."))
+              args=(lambda: saved.save_boundaries(frame.to_json(), name, saved_by=auth.name()), f"Boundaries from {name} saved.", "boundaries"))
 
 
 def table_upload(table: str, content: bytes, name: str) -> None:
@@ -81,11 +83,12 @@ def table_upload(table: str, content: bytes, name: str) -> None:
     if len(result.rejected):
         st.dataframe(intake.problems_by_column(result), hide_index=True, key="data_problem_columns")
         st.dataframe(result.rejected, hide_index=True, key="data_rejected")
-        st.download_button("Download the rejected rows to fix (CSV)", intake.rejected_file(result),
+        st.download_button("Download the rejected rows to fix (CSV)",
+                           auth.audited_download(f"rejected rows of {name}", lambda: intake.rejected_file(result)),
                            f"{Path(name).stem}_rejected.csv", "text/csv", key="data_rejected_csv", on_click="ignore")
     mode = st.radio("How to save", list(store.MODES), format_func=store.MODES.get, key="data_mode")
     st.button(f"Save {table} to the store", key="data_save", type="primary", disabled=result.data.empty,
-              on_click=save, args=(lambda: saved.save([store.Upload(result, mode, column_map, code_map)]), ""))
+              on_click=save, args=(lambda: saved.save([store.Upload(result, mode, column_map, code_map)], saved_by=auth.name()), ""))
 
 
 st.subheader("Upload a table")
@@ -112,4 +115,6 @@ else:
     st.dataframe(versions, hide_index=True, key="data_versions")
     number = st.selectbox("Version to restore", versions["version"].tolist(), key="data_restore_version")
     st.button("Restore this version", key="data_restore", on_click=save,
-              args=(lambda: saved.restore(int(number)), f"Version {number} restored: it is the current saved data."))
+              args=(lambda: saved.restore(int(number)), f"Version {number} restored: it is the current saved data.", "restore"))
+
+auth.audit_table()  # audit log (issue 11)
