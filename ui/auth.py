@@ -243,6 +243,9 @@ def audited_download(what: str, make: Callable[[], Any]) -> Callable[[], Any]:
     not available, so the user is captured now)."""
     user = current() or Access(access.LOCAL, _local_name(), access.ANALYST)
     root = state.saved_store().root
+    selection = st.session_state.get(state.SELECTION_KEY)
+    if selection is not None:  # which figures: the year, the comparison year and the filters
+        what += f" ({selection.fy.label} against {selection.comparison_fy.label}; {selection.filters.describe()})"
 
     def make_and_record() -> Any:
         data = make()
