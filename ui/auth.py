@@ -92,7 +92,7 @@ def _only_screen(title: str, draw: Callable[[], None]) -> None:
 def _refuse(title: str, sentences: Sequence[str]) -> None:
     def refusal() -> None:
         st.title(title)
-        for sentence in sentences:
+        for sentence in filter(None, sentences):
             st.text(sentence)  # may contain names from settings or the provider: never Markdown
 
     _only_screen(title, refusal)
@@ -104,6 +104,7 @@ def require_user() -> Access:
     Login configured: the user must sign in (``st.login``) and be on the allow-list. Not configured:
     on a loopback address the single local user is an analyst; on any other address (or behind a
     reverse proxy) the app shows no data and says how to configure login."""
+    st.session_state.pop(ACCESS_KEY, None)  # decided afresh on every run: never carried over from a sign-out
     section = auth_settings()
     mode = access.run_mode(section is not None, st.get_option("server.address"), dict(st.context.headers or {}))
     if mode == access.LOCAL:
@@ -134,7 +135,9 @@ def require_user() -> Access:
         _logout_button()
         _refuse("No access yet", [
             f"You are signed in as {name}, but you are not on this dashboard's list of analysts or viewers.",
-            "Ask whoever runs the dashboard to add you to its access settings (access.toml), then sign in again.",
+            "This dashboard has no allow-list yet (access.toml in its store folder), so nobody has a role."
+            if settings.empty else "",
+            "Ask whoever runs the dashboard to add you to its access settings (access.toml), then reload this page.",
         ])
     return _remember(Access(access.LOGIN, name, role))
 
