@@ -47,7 +47,8 @@ def boundaries_upload(content: bytes, name: str) -> None:
     frame = intake.boundaries(content, name)
     st.markdown(f"{len(frame)} areas with codes: {', '.join(sorted(frame['district_code'].dropna()))}.")
     st.button("Save boundaries", key="data_save_boundaries", type="primary", on_click=save,
-              args=(lambda: saved.save_boundaries(frame.to_json(), name, saved_by=auth.name()), f"Boundaries from {name} saved.", "boundaries"))
+              args=(lambda: saved.save_boundaries(frame.to_json(), name, saved_by=auth.name()),
+                    f"Boundaries from {name} saved.", "boundaries"))
 
 
 def table_upload(table: str, content: bytes, name: str) -> None:
@@ -88,7 +89,8 @@ def table_upload(table: str, content: bytes, name: str) -> None:
                            f"{Path(name).stem}_rejected.csv", "text/csv", key="data_rejected_csv", on_click="ignore")
     mode = st.radio("How to save", list(store.MODES), format_func=store.MODES.get, key="data_mode")
     st.button(f"Save {table} to the store", key="data_save", type="primary", disabled=result.data.empty,
-              on_click=save, args=(lambda: saved.save([store.Upload(result, mode, column_map, code_map)], saved_by=auth.name()), ""))
+              on_click=save, args=(lambda: saved.save([store.Upload(result, mode, column_map, code_map)],
+                                                       saved_by=auth.name()), ""))
 
 
 st.subheader("Upload a table")
@@ -115,6 +117,7 @@ else:
     st.dataframe(versions, hide_index=True, key="data_versions")
     number = st.selectbox("Version to restore", versions["version"].tolist(), key="data_restore_version")
     st.button("Restore this version", key="data_restore", on_click=save,
-              args=(lambda: saved.restore(int(number)), f"Version {number} restored: it is the current saved data.", "restore"))
+              args=(lambda: saved.restore(int(number)), f"Version {number} restored: it is the current saved data.",
+                    "restore"))
 
 auth.audit_table()  # audit log (issue 11)

@@ -4,6 +4,7 @@ open, logout, and the audit log. The rules themselves are in ``analysis/access.p
 from __future__ import annotations
 
 import getpass
+import importlib.util
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,9 +68,7 @@ def login_problem(section: Mapping[str, Any]) -> str | None:
         missing.append("a provider (client_id, client_secret, server_metadata_url)")
     if missing:
         return f"The login settings ([auth] in secrets.toml) lack: {', '.join(missing)}."
-    try:
-        import authlib  # noqa: F401  (st.login needs it)
-    except ImportError:
+    if importlib.util.find_spec("authlib") is None:  # st.login needs it
         return "Login needs the Authlib package: install the project's requirements.txt."
     return None
 
