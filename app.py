@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import render, state
+from ui import auth, render, state
 
 state.require_navigation()
 # the tab icon is a local file: the app asks nothing of any outside server
@@ -25,8 +25,13 @@ PAGES = [
     st.Page("pages/about.py", title="Definitions and sources", url_path="about"),
 ]
 
-navigation = st.navigation(PAGES)
 try:
+    # Login and roles (issue 11): who is using the app; stops with the login screen, or the reason no
+    # data are shown, until someone with a role is signed in. Pages their role may not open stay out of
+    # the menu (their address says the analyst role is needed).
+    user = auth.require_user()
+    navigation = st.navigation(auth.allowed_pages(PAGES, user))
+    auth.sidebar(user)
     data = state.current_dataset()
     st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
     render.provenance_banner(data, state.store_problems(), st.session_state.get(state.SAVED_PROBLEM_KEY))

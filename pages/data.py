@@ -3,10 +3,11 @@
 import streamlit as st
 
 from analysis import intake
-from ui import state, upload
+from ui import auth, state, upload
 
 saved = state.saved_store()
 state.current_dataset()  # routes the run through app.py, and records any problem with the saved data
+auth.require_analyst()  # login and roles (issue 11): uploads, saves and restores are for analysts
 st.title("Data")
 upload.messages()
 upload.source_switch(saved)
@@ -23,3 +24,5 @@ if files:
 
 st.subheader("Saved versions")
 upload.versions(saved)
+
+auth.audit_table()  # audit log (issue 11): analysts see who saved, restored or exported what

@@ -7,7 +7,7 @@ import streamlit as st
 from analysis import board
 from analysis.filters import Filters
 from analysis.views.data_quality import completeness_chart, data_quality
-from ui import render, state
+from ui import auth, render, state
 
 data = state.current_dataset()
 selection = state.selection()
@@ -29,8 +29,10 @@ with st.expander("Completeness by financial year (%)"):
     st.dataframe(figures.completeness_by_year, hide_index=True, key="quality_by_year")
     st.caption(render.SUPPRESSION_NOTE)
 
-show_records = st.toggle("Show the records to correct (record-level identifiers: for the data owner, "
-                         "not for a board)", key="quality_show_records")
+# login and roles (issue 11): record-level lists are for analysts; viewers see the suppressed summaries
+show_records = auth.is_analyst() and st.toggle(
+    "Show the records to correct (record-level identifiers: for the data owner, not for a board)",
+    key="quality_show_records")
 for check in figures.checks:
     st.subheader(check.title)
     st.markdown(check.sentence)

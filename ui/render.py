@@ -17,6 +17,7 @@ from analysis.errors import DashboardError
 from analysis.export import download_name, to_csv_bytes, to_excel_bytes
 from analysis.summaries import format_value
 from analysis.yoy import COUNT
+from ui import auth
 
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
 
@@ -144,10 +145,12 @@ def table_with_downloads(
     name = _file_name(filename)
     about = download_context(title or filename.replace("_", " ").capitalize(), notes, definition)
     left, right = st.columns(2)
-    left.download_button("Download CSV", partial(to_csv_bytes, table), f"{name}.csv", "text/csv",
-                         key=f"{key}_csv", on_click="ignore")
+    # each download is recorded in the audit log (issue 11) when its file is built
+    left.download_button("Download CSV", auth.audited_download(f"{name}.csv", partial(to_csv_bytes, table)),
+                         f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore")
     right.download_button(
-        "Download Excel", partial(to_excel_bytes, table, about=about), f"{name}.xlsx",
+        "Download Excel", auth.audited_download(f"{name}.xlsx", partial(to_excel_bytes, table, about=about)),
+        f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx", on_click="ignore",
     )
 

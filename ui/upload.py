@@ -18,7 +18,7 @@ import streamlit as st
 from analysis import intake, store
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
-from ui import state
+from ui import auth, state
 
 MESSAGE_KEY, ERROR_KEY, SAVED_KEY = "data_message", "data_error", "data_just_saved"
 #: Session key counting saves: the uploader's key changes with it, so a save clears the uploader.
@@ -56,22 +56,22 @@ def source_switch(saved: store.Store) -> None:
     st.radio("Data shown on every page", list(sources), format_func=sources.get, horizontal=True,
              index=list(sources).index(state.data_source()), key="data_source_choice",
              on_change=lambda: state.use_source(st.session_state["data_source_choice"]))
-    if state.data_source() == store.SAVED and (problem := st.session_state.get(state.SAVED_PROBLEM_KEY)):
-        st.warning(problem, icon="⚠️")
     current = saved.current()
     st.caption(plain(f"Saved data are kept in {saved.root} (set the {store.STORE_ENV} environment variable to change "
                      "it). " + (f"Current: {current.label}." if current else "Nothing has been saved yet.")))
 
 
-def _run(action, success: str, *, show_saved: bool) -> None:
+def _run(action, success: str, *, show_saved: bool, event: str = "save") -> None:
     """Button callback (runs before the next run draws the page, so the banner shows the new data):
     run a store action and keep a message; on failure nothing saved changes. When the saved data
-    are complete afterwards and ``show_saved``, every page shows them from now on."""
+    are complete afterwards and ``show_saved``, every page shows them from now on. The action is
+    recorded in the audit log as ``event`` ("save" or "restore")."""
     try:
         outcome = action()
     except (DashboardError, OSError) as error:
         st.session_state[ERROR_KEY] = plain(f"Nothing was saved: {error} The saved data are as they were.")
         return
+    auth.audit_store_action(event, outcome)  # who saved or restored what, and when (issue 11)
     if isinstance(outcome, store.SaveResult):
         boundaries = outcome.version.manifest.get("boundaries") or {}
         success = " ".join([f"Saved as version {outcome.version.number}.", *(c.sentence for c in outcome.changes),
@@ -211,7 +211,9 @@ def _report(checks: list[intake.Check]) -> None:
                 result = dataclasses.replace(check.result, rejected=check.rejected)
                 st.dataframe(intake.problems_by_column(result), hide_index=True, key=f"data_problem_columns_{i}")
                 st.dataframe(check.rejected, hide_index=True, key=f"data_rejected_{i}")
-                st.download_button("Download the rejected rows to fix (CSV)", intake.rejected_file(result),
+                st.download_button("Download the rejected rows to fix (CSV)",
+                                   auth.audited_download(f"rejected rows of {check.part.filename}",
+                                                         lambda result=result: intake.rejected_file(result)),
                                    f"{Path(check.part.filename).stem}_rejected.csv", "text/csv",
                                    key=f"data_rejected_csv_{i}", on_click="ignore")
 
@@ -270,7 +272,8 @@ def _save_button(
     uploads = [store.Upload(c.result, mode, column_maps[c.part.name], code_map) for c in checks if len(c.result.data)]
     st.button(f"Save {what or 'the files'} as one version", key="data_save", type="primary",
               disabled=bool(problem) or not (uploads or boundaries), on_click=_run,
-              args=(lambda: saved.save(uploads, boundaries=boundaries[-1] if boundaries else None), ""),
+              args=(lambda: saved.save(uploads, boundaries=boundaries[-1] if boundaries else None,
+                                       saved_by=auth.name()), ""),
               kwargs={"show_saved": True})
     if problem:
         st.caption(plain(problem))
@@ -288,4 +291,4 @@ def versions(saved: store.Store) -> None:
                           key="data_restore_version")
     st.button("Restore this version", key="data_restore", on_click=_run,
               args=(lambda: saved.restore(int(number)), f"Version {number} restored: it is the current saved data."),
-              kwargs={"show_saved": True})
+              kwargs={"show_saved": True, "event": "restore"})
