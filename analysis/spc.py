@@ -75,6 +75,21 @@ CONSISTENT_PASS = "consistent_pass"
 CONSISTENT_FAIL = "consistent_fail"
 INCONSISTENT = "inconsistent"
 
+#: The words a board reads for each point type (Making Data Count's variation icons).
+VARIATION_WORDS = {
+    COMMON_CAUSE: "Common cause variation",
+    IMPROVEMENT: "Special cause: improvement",
+    CONCERN: "Special cause: concern",
+    NEUTRAL_HIGH: "Special cause: neutral (higher)",
+    NEUTRAL_LOW: "Special cause: neutral (lower)",
+}
+#: The words for each assurance result (Making Data Count's assurance icons).
+ASSURANCE_WORDS = {
+    CONSISTENT_PASS: "Assurance: consistently meets the target",
+    CONSISTENT_FAIL: "Assurance: consistently misses the target",
+    INCONSISTENT: "Assurance: may meet or miss the target (the target is inside the process limits)",
+}
+
 COLUMNS = ["value", "period", "mean", "lpl", "upl", "relative_to_mean", "outside_limits", "close_to_limits",
            "special_cause", "point_type"]
 

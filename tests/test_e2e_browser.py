@@ -27,12 +27,13 @@ PAGES = {
     "substances": "Substances",
     "referrals": "Referrals",
     "treatment_exits": "Treatment and exits",
+    "spc": "Monthly trends (SPC)",
     "districts_map": "Districts and map",
     "data": "Data",
     "data_quality": "Data quality",
     "about": "Definitions and sources",
 }
-CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "districts_map", "data_quality"}
+CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "spc", "districts_map", "data_quality"}
 
 pytestmark = pytest.mark.e2e
 
@@ -173,4 +174,38 @@ def test_effective_treatment_not_applicable_to_young_people_and_new_exit_figures
     body = page.inner_text("body")
     assert "did so after a median of" in body and "Exits with no known reason" in body
     page.screenshot(path=str(ARTIFACTS / "treatment_exits_exit_groups.png"), full_page=True)
+    page.close()
+
+
+def test_spc_page_at_1280x720_draws_three_xmr_charts_and_rebases(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/spc")
+    _wait_for_app(page)
+    page.get_by_role("heading", name="Monthly trends (SPC)").first.wait_for(timeout=60_000)
+    _assert_no_error(page, "spc")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Synthetic demo data" in body
+    assert "Common cause variation" in body or "Special cause:" in body
+    page.screenshot(path=str(ARTIFACTS / "spc.png"))
+    for number, name in enumerate(("referrals", "new_presentations", "planned_exits")):
+        page.locator(".js-plotly-plot").nth(number).screenshot(path=str(ARTIFACTS / f"spc_chart_{name}.png"))
+    # rebase at April 2023: every chart is drawn again, marked as rebased
+    page.get_by_role("combobox", name="Rebase the limits from").click()
+    page.keyboard.type("Apr 2023")
+    page.get_by_role("option", name="Apr 2023", exact=True).click()
+    _wait_for_app(page)
+    _assert_no_error(page, "spc rebased")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3", timeout=60_000)
+    assert page.get_by_text("Rebased Apr 2023").count() >= 1
+    page.locator(".js-plotly-plot").nth(2).screenshot(path=str(ARTIFACTS / "spc_chart_planned_exits_rebased.png"))
+    # a small selection: too small to draw without revealing months of 1-4
+    page.goto(f"{server}/spc?service=Young+people&sex=Female")
+    _wait_for_app(page)
+    _assert_no_error(page, "spc small selection")
+    assert page.get_by_text("not shown as a chart").count() == 3
+    assert page.locator(".js-plotly-plot").count() == 0
+    page.get_by_text("not shown as a chart").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "spc_small.png"))
     page.close()
