@@ -25,6 +25,20 @@ def first_limits(chart: pd.DataFrame) -> tuple[float, float, float]:
     return float(row["mean"]), float(row["lpl"]), float(row["upl"])
 
 
+# ------------------------------------------------------------------------ vignettes/deviations.Rmd
+@pytest.mark.parametrize("screen, expected", [(True, (4.6, 1.94, -0.72)), (False, (6.95, 1.94, -3.06))])
+def test_the_deviations_vignette_outlier_example(screen, expected):
+    # vignettes/deviations.Rmd, "Treatment of outlying points": data c(1, 2, 1, 2, 10, 1, 2, ..., 1) (18 points);
+    # captions print UPL, mean, LPL rounded to 2 places: 4.6, 1.94, -0.72 screened and 6.95, 1.94, -3.06 not (the
+    # Excel tool's way); the figure text: the fifth point is special cause improvement, the others common cause.
+    values = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
+    chart = spc.xmr(values, screen_outliers=screen)
+    row = chart.iloc[0]
+    assert (round(row["upl"], 2), round(row["mean"], 2), round(row["lpl"], 2)) == expected
+    assert chart["point_type"].tolist() == [spc.COMMON_CAUSE] * 4 + [spc.IMPROVEMENT] + [spc.COMMON_CAUSE] * 13
+    assert chart["special_cause"].iloc[4] == "Above UCL"
+
+
 # --------------------------------------------------------------- limits: tests/testthat/_snaps/ptd_spc_standard.md
 def test_limits_of_the_rnorm_series_match_the_snapshot():
     # _snaps/ptd_spc_standard.md, r1: mean_col 0.1416238, lpl -3.01138, upl 3.294627
@@ -38,8 +52,10 @@ def test_limits_of_the_rnorm_series_match_the_snapshot():
     assert not chart["outside_limits"].any() and not chart["close_to_limits"].iloc[:8].any()
     # by hand: point 18 (-1.9666) is beyond mean - 2/3 x 2.66 x average range (-1.9604), alone: still common cause
     assert chart["close_to_limits"].tolist() == [False] * 17 + [True, False, False]
-    # _snaps/ptd_spc.md: the same series summarised as 20 common cause points
+    # _snaps/ptd_spc.md: the same series summarised as 20 common cause points; its variation_type is the latest
+    # point's type (R/ptd_spc.R summary.ptd_spc_df)
     assert (chart["point_type"] == spc.COMMON_CAUSE).all()
+    assert spc.variation(chart) == spc.COMMON_CAUSE
     assert (chart["special_cause"] == spc.COMMON_CAUSE_LABEL).all()
 
 
@@ -319,3 +335,12 @@ def test_assurance_without_a_target_and_with_rebasing():
     assert spc.assurance(last["lpl"], last["upl"], 3.69, "increase") == "inconsistent"
     assert spc.assurance(last["lpl"], last["upl"], -3.29, "increase") == "consistent_pass"
     assert spc.assurance(last["lpl"], last["upl"], -3.29, "decrease") == "consistent_fail"
+
+
+# ------------------------------------------------------------------ tests/testthat/test-ptd_add_short_group_warnings.R
+def test_short_periods_are_those_under_12_points():
+    # 11 points warn, 12 do not; a rebase leaving a group of 5 among 35, 20 and 20 warns for that group only
+    assert spc.short_periods(spc.xmr(list(range(11)))) == [0]
+    assert spc.short_periods(spc.xmr(list(range(12)))) == []
+    values = [float(i % 3) for i in range(80)]
+    assert spc.short_periods(spc.xmr(values, rebase_at=[35, 40, 60])) == [1]
