@@ -31,6 +31,13 @@ st.markdown(f"""
   {stats.METHOD_NEWCOMBE}. A change is called significant when the 95% interval of the ratio excludes 1 (or
   of the difference excludes 0).
 - **Funnel plots**: 95% and 99.8% control limits around the partnership value (PHE method).
+- **Monthly trends (SPC)**: XmR charts as NHS England's Making Data Count defines them and the NHS-R
+  Community's NHSRplotthedots (v0.2.2) computes them: mean ± 2.66 × average moving range (moving ranges of
+  3.267 × the average or more screened out once), recomputed from a rebase month. Special cause, in this order:
+  a point beyond a process limit; 7 points in a row rising or falling; 2 of 3 points beyond two thirds of the
+  way to a limit, all on one side of the mean; 7 points in a row on one side of the mean. Judged as
+  improvement or concern by the indicator's better direction; assurance against a target from the limits.
+  A series with any month of 1-4 is not drawn.
 - **Small numbers**: counts from 1 to {MIN_SHOWN_COUNT - 1} are shown as `*`, with secondary suppression so a
   hidden count cannot be worked out from totals, and every rate, percentage or change built on one.
 """)

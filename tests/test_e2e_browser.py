@@ -27,12 +27,13 @@ PAGES = {
     "substances": "Substances",
     "referrals": "Referrals",
     "treatment_exits": "Treatment and exits",
+    "spc": "Monthly trends (SPC)",
     "districts_map": "Districts and map",
     "data": "Data",
     "data_quality": "Data quality",
     "about": "Definitions and sources",
 }
-CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "districts_map", "data_quality"}
+CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "spc", "districts_map", "data_quality"}
 
 pytestmark = pytest.mark.e2e
 
@@ -99,6 +100,7 @@ def _assert_no_error(page, name: str) -> None:
     assert errors.count() == 0, f"{name}: {errors.first.inner_text()[:500]}"
     body = page.inner_text("body")
     assert "Traceback" not in body, f"{name} shows a traceback"
+    assert "Page not found" not in body, f"{name}: the address is not a page of the app"
 
 
 def test_health_answers_ok(server):
@@ -109,7 +111,7 @@ def test_health_answers_ok(server):
 def test_every_page_renders_in_chromium(server, browser, path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/{path}")
+    page.goto(f"{server}/{'' if path == 'overview' else path}")  # the default page lives at the root
     _wait_for_app(page)
     page.get_by_role("heading", name=PAGES[path]).first.wait_for(timeout=60_000)
     assert "Synthetic demo data" in page.inner_text("body")
@@ -158,7 +160,7 @@ def test_clicking_a_district_on_the_map_filters_by_it(server, browser):
 def test_effective_treatment_not_applicable_to_young_people_and_new_exit_figures(server, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/overview?service=Young+people")
+    page.goto(f"{server}/?service=Young+people")
     _wait_for_app(page)
     _assert_no_error(page, "overview, young people")
     tile = page.get_by_test_id("stMetric").filter(has_text="Effective treatment (NI 40, adult OCU)")
@@ -209,3 +211,37 @@ def test_a_referral_target_set_in_the_browser_is_kept_with_who_set_it(server, br
     assert again.locator(".js-plotly-plot text", has_text="Target 15%").count() >= 1
     again.screenshot(path=str(ARTIFACTS / "referrals_target.png"), full_page=True)
     fresh.close()
+
+
+def test_spc_page_at_1280x720_draws_three_xmr_charts_and_rebases(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/spc")
+    _wait_for_app(page)
+    page.get_by_role("heading", name="Monthly trends (SPC)").first.wait_for(timeout=60_000)
+    _assert_no_error(page, "spc")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Synthetic demo data" in body
+    assert "Common cause variation" in body or "Special cause:" in body
+    page.screenshot(path=str(ARTIFACTS / "spc.png"))
+    for number, name in enumerate(("referrals", "new_presentations", "planned_exits")):
+        page.locator(".js-plotly-plot").nth(number).screenshot(path=str(ARTIFACTS / f"spc_chart_{name}.png"))
+    # rebase at April 2023: every chart is drawn again, marked as rebased
+    page.get_by_role("combobox", name="Rebase the limits from").click()
+    page.keyboard.type("Apr 2023")
+    page.get_by_role("option", name="Apr 2023", exact=True).click()
+    _wait_for_app(page)
+    _assert_no_error(page, "spc rebased")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3", timeout=60_000)
+    assert page.get_by_text("Rebased Apr 2023").count() >= 1
+    page.locator(".js-plotly-plot").nth(2).screenshot(path=str(ARTIFACTS / "spc_chart_planned_exits_rebased.png"))
+    # a small selection: too small to draw without revealing months of 1-4
+    page.goto(f"{server}/spc?service=Young+people&sex=Female")
+    _wait_for_app(page)
+    _assert_no_error(page, "spc small selection")
+    assert page.get_by_text("not shown as a chart").count() == 3
+    assert page.locator(".js-plotly-plot").count() == 0
+    page.get_by_text("not shown as a chart").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "spc_small.png"))
+    page.close()
