@@ -126,9 +126,12 @@ def compare(
     of 0 (nobody in the group) becomes missing, so the row has no percentage and is not
     significant instead of failing the interval and the test."""
     current = measure_function(data, fy=fy, **kwargs)
-    previous = measure_function(data, fy=comparison, **kwargs)
+    compared = isinstance(comparison, FinancialYear)  # else no comparison year: this year alone
+    previous = measure_function(data, fy=comparison, **kwargs) if compared else current
     if key is not None:
         current, previous = year_on_year_union(current, previous, key)
+    if not compared:
+        previous = yoy.no_values(current)
     frames = []
     for frame in (current, previous):
         usable = frame.assign(denominator=frame["denominator"].where(frame["denominator"] > 0))
@@ -141,6 +144,8 @@ def compare(
         rank = [position.get(tuple(row), len(position)) for row in out[keys].itertuples(index=False)]
         out = out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
         out.attrs.update(frames[0].attrs)
+    if not compared:
+        out["test"] = out["direction"] = yoy.NOT_COMPARED
     return out
 
 
@@ -208,8 +213,11 @@ def time_in_treatment_summary(
     groups of 1-4 people hidden. Columns: status, people, mean_weeks, median_weeks, suppressed and
     the same with a ``previous_`` prefix. Descriptive only: no significance test is applied."""
     now = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, fy, filters)))
-    before = _suppress_time_summary(
-        cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, comparison, filters)))
+    before = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(
+        data.episodes, comparison if isinstance(comparison, FinancialYear) else fy, filters)))
+    if not isinstance(comparison, FinancialYear):  # no comparison year: nothing to show beside this one
+        before = before.assign(**{c: np.nan for c in before.columns if c not in ("status", "suppressed")},
+                               suppressed=False)
     before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "status"})
     return now.merge(before, on="status")
 
