@@ -104,19 +104,16 @@ def estimate_year(prevalence: pd.DataFrame, fy: FinancialYear) -> tuple[int | No
     return chosen, note
 
 
-def unmet_need(data: Dataset, *, fy: Comparison, age_band: str | None = PREVALENCE_AGE_BAND,
-               service: str = ALL) -> pd.DataFrame:
+def unmet_need(data: Dataset, *, fy: Comparison, age_band: str | None = PREVALENCE_AGE_BAND) -> pd.DataFrame:
     """Per prevalence substance group: people in treatment (``count``) aged within ``age_band``
-    (``None``: the band matching ``service``, see ``matching_band``), the estimate with its 95%
-    limits, and unmet need as a percentage with the range carried from the estimate's limits
-    (``unmet_lower`` from the lower estimate, ``unmet_upper`` from the upper). A count of 1 to 4
-    is suppressed (missing, ``suppressed`` True) with everything built on it. Empty when no
-    prevalence table, no matching band or no comparison year (``NO_COMPARISON``)."""
+    (the selection's band: ``band_status``), the estimate with its 95% limits, and unmet need as
+    a percentage with the range carried from the estimate's limits (``unmet_lower`` from the
+    lower estimate, ``unmet_upper`` from the upper). A count of 1 to 4 is suppressed (missing,
+    ``suppressed`` True) with everything built on it. Empty when no prevalence table, no band
+    (``None``: none matches the selection) or no comparison year (``NO_COMPARISON``)."""
     columns = ["substance_group", "age_band", "count", "estimate", "lower", "upper", "unmet", "unmet_lower",
                "unmet_upper", "suppressed", "estimate_year", "note"]
     prevalence = data.prevalence
-    if age_band is None:
-        age_band = band_status(prevalence, service)[0]
     if prevalence is None or prevalence.empty or age_band is None or not isinstance(fy, FinancialYear):
         return pd.DataFrame(columns=columns)
     year, note = estimate_year(prevalence, fy)

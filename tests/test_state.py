@@ -28,3 +28,15 @@ def test_saved_data_draw_the_users_own_boundaries(store):
     path = state.district_boundaries(saved)
     assert path != str(ds.DEMO_BOUNDARIES)
     assert len(json.loads(open(path, encoding="utf-8").read())["features"]) == 2
+
+
+@pytest.mark.parametrize("services, expected", [
+    (["Young people", "Young people"], "Young people"),
+    (["Adults", None], "Adults"),
+    (["Young people", "Adults"], "All"),
+    ([], "All"),
+])
+def test_the_service_filter_starts_on_the_only_service_in_the_data(services, expected):
+    from analysis.filters import default_service
+
+    assert default_service(services) == expected
