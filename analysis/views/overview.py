@@ -31,11 +31,18 @@ class OverviewFigures:
     unmet_need_band: str = ""
 
 
+def headline(data: Dataset, indicator_id: str, fy: FinancialYear, comparison: Comparison,
+             filters: Filters) -> pd.DataFrame:
+    """One headline tile's row: the indicator for the year beside the comparison year, suppressed."""
+    indicator = indicators.BY_ID[indicator_id]
+    return board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
+
+
 def overview(data: Dataset, fy: FinancialYear, comparison: Comparison, filters: Filters) -> OverviewFigures:
     """Every figure of the Overview page for the selection (all suppressed for a board)."""
     headlines, summaries = {}, {}
     for indicator in indicators.INDICATORS:
-        row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
+        row = headline(data, indicator.id, fy, comparison, filters)
         headlines[indicator.id] = row
         summaries[indicator.id] = change_sentence(
             indicator.label, row.iloc[0], row.attrs["kind"], fy, comparison,
