@@ -81,3 +81,27 @@ def test_a_chart_with_no_comparison_draws_one_year():
                     yoy.PROPORTION)), ["sex"])
     figure = charts.comparison_bars(frame, "sex", "Sex", "2019/20", NO_COMPARISON.label)
     assert [trace.name for trace in figure.data] == ["2019/20"]
+
+
+PAGES = ["overview", "people", "substances", "referrals", "treatment_exits", "districts_map", "data",
+         "data_quality", "about"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_copes_with_the_earliest_year(page):
+    """The earliest year in the demo (2019/20) has no comparison: every page draws, none compares
+    with a later year, and none shows a change."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.session_state["year"] = "2019/20"
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    assert at.title and at.title[0].value != "Overview" or page == "overview", "the page itself was drawn"
+    assert at.selectbox(key="compare").value == "No earlier year in the data"
+    text = "\n".join(str(e.value) for kind in ("markdown", "caption", "info") for e in getattr(at, kind))
+    assert not any(later in text for later in ("2020/21", "2021/22", "2022/23", "2023/24", "2024/25")), page
+    assert all(not m.delta for m in at.metric), page
