@@ -19,7 +19,8 @@ columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):
     row = figures.headlines[indicator.id]
     with columns[position % 4]:
-        render.headline(indicator.label, row.iloc[0], row.attrs["kind"], comparison.label, indicator.definition)
+        whose = f" {render.escape(figures.rate_whose)}." if indicator.id == "rate_per_1000" else ""
+        render.headline(indicator.label, row.iloc[0], row.attrs["kind"], comparison.label, indicator.definition + whose)
 st.caption(render.escape(f"Rate per 1,000 population: {figures.rate_whose}."), help=indicators.BY_ID["rate_per_1000"].definition)
 if figures.unmet_need_band:
     st.caption(figures.unmet_need_band)
