@@ -159,10 +159,11 @@ def test_young_peoples_data_alone_default_to_their_service_and_ages_10_to_19(tmp
     demo = ROOT / "data" / "demo"
     episodes = pd.read_parquet(demo / "episodes.parquet")
     episodes = episodes[episodes["service"] == "young_people"]
-    keep = set(episodes["episode_id"])
+    substances = pd.read_parquet(demo / "substances.parquet")
+    referrals = pd.read_parquet(demo / "referrals.parquet")
     tables = {"episodes": episodes,
-              "substances": pd.read_parquet(demo / "substances.parquet").query("episode_id in @keep"),
-              "referrals": pd.read_parquet(demo / "referrals.parquet").query("client_id in @episodes.client_id"),
+              "substances": substances[substances["episode_id"].isin(episodes["episode_id"])],
+              "referrals": referrals[referrals["client_id"].isin(episodes["client_id"])],
               "districts": pd.read_parquet(demo / "districts.parquet"),
               "population": pd.read_parquet(demo / "population.parquet")}
     uploads = []
