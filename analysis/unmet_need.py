@@ -156,7 +156,9 @@ def unmet_need_sentence(frame: pd.DataFrame, fy: FinancialYear, missing: str | N
     band = row.get("age_band", PREVALENCE_AGE_BAND)
     if row["suppressed"]:
         return f"{row['substance_group']}, aged {band}: fewer than 5 people in treatment in {fy.label}; not shown."
-    return (f"An estimated {row['unmet']:.0f}% of people using {str(row['substance_group']).lower()} aged "
+    group = str(row["substance_group"])
+    group = group[:1].lower() + group[1:]  # "opiates and/or crack (OCU)": the abbreviation stays in capitals
+    return (f"An estimated {row['unmet']:.0f}% of people using {group} aged "
             f"{band} were not in treatment in {fy.label} ({row['count']:,.0f} in treatment against "
             f"an estimated {row['estimate']:,.0f}; range {row['unmet_lower']:.0f}% to {row['unmet_upper']:.0f}% "
             f"from the estimate's 95% interval).")

@@ -95,3 +95,9 @@ def test_when_no_loaded_band_matches_say_which_are_loaded():
     assert unmet_need(data, fy=FY, age_band=band).empty
     assert unmet_need_sentence(unmet_need(data, fy=FY, age_band=band), FY, missing) == missing
     assert band_status(None, "Adults") == (None, "No prevalence estimates are loaded, so unmet need cannot be shown.")
+
+
+def test_the_sentence_keeps_the_abbreviation_in_capitals():
+    sentence = unmet_need_sentence(unmet_need(make_data(40), fy=FY), FY)
+    assert sentence.startswith("An estimated 60% of people using opiates and/or crack (OCU) aged 15-64 were not in "
+                               "treatment in 2024/25 (40 in treatment against an estimated 100; range 50% to 68%")
