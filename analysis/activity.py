@@ -20,7 +20,7 @@ from analysis import cohorts, profiles, stats, yoy
 from analysis.codes import GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import Filters, select_service
-from analysis.periods import FinancialYear
+from analysis.periods import Comparison, FinancialYear
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, suppress_counts, total_suppressed
 from analysis.yoy import COUNT, PROPORTION, measure
 
@@ -126,9 +126,12 @@ def compare(
     of 0 (nobody in the group) becomes missing, so the row has no percentage and is not
     significant instead of failing the interval and the test."""
     current = measure_function(data, fy=fy, **kwargs)
-    previous = measure_function(data, fy=comparison, **kwargs)
+    compared = isinstance(comparison, FinancialYear)  # else no comparison year: this year alone
+    previous = measure_function(data, fy=comparison, **kwargs) if compared else current
     if key is not None:
         current, previous = year_on_year_union(current, previous, key)
+    if not compared:
+        previous = yoy.no_values(current)
     frames = []
     for frame in (current, previous):
         usable = frame.assign(denominator=frame["denominator"].where(frame["denominator"] > 0))
@@ -141,6 +144,8 @@ def compare(
         rank = [position.get(tuple(row), len(position)) for row in out[keys].itertuples(index=False)]
         out = out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
         out.attrs.update(frames[0].attrs)
+    if not compared:
+        out["test"] = out["direction"] = yoy.NOT_COMPARED
     return out
 
 
@@ -262,8 +267,11 @@ def time_in_treatment_summary(
     groups of 1-4 people hidden. Columns: status, people, mean_weeks, median_weeks, suppressed and
     the same with a ``previous_`` prefix. Descriptive only: no significance test is applied."""
     now = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, fy, filters)))
-    before = _suppress_time_summary(
-        cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, comparison, filters)))
+    before = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(
+        data.episodes, comparison if isinstance(comparison, FinancialYear) else fy, filters)))
+    if not isinstance(comparison, FinancialYear):  # no comparison year: nothing to show beside this one
+        before = before.assign(**{c: np.nan for c in before.columns if c not in ("status", "suppressed")},
+                               suppressed=False)
     before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "status"})
     return now.merge(before, on="status")
 
@@ -281,7 +289,7 @@ def _suppress_exit_time(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def time_by_exit_group_summary(
-    data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters = Filters()
+    data: Dataset, fy: FinancialYear, comparison: Comparison, filters: Filters = Filters()
 ) -> pd.DataFrame:
     """Mean and median weeks in treatment of people discharged in the year, by exit group (completed,
     dropped out or left, transferred, other / not known), in the selected and comparison years
@@ -292,9 +300,13 @@ def time_by_exit_group_summary(
         return _suppress_exit_time(cohorts.summarise_time_by_exit_group(
             cohorts.time_by_exit_group(data.episodes, when, filters)))
 
-    before = year(comparison)
+    now = year(fy)
+    if isinstance(comparison, FinancialYear):
+        before = year(comparison)
+    else:  # no comparison year (``NO_COMPARISON``): nothing to show beside this year
+        before = now.assign(people=np.nan, mean_weeks=np.nan, median_weeks=np.nan, suppressed=False)
     before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "exit_group"})
-    return year(fy).merge(before, on="exit_group")
+    return now.merge(before, on="exit_group")
 
 
 def hide_time_groups(summary: pd.DataFrame, exit_groups: pd.DataFrame) -> pd.DataFrame:

@@ -53,6 +53,13 @@ def suppress_comparison(
     any-mention substances, where each row is a yes/no split of the same people): a row whose
     "no" side (denominator - count) is 1 to 4 is hidden too. A single proportion always gets it."""
     group_cols = list(group_cols)
+    # No comparison year (analysis.yoy.no_values): the previous side has no counts at all. It
+    # protects nothing and needs no protection, so it is suppressed as zeros and left missing.
+    no_comparison = len(frame) > 0 and bool(frame["previous_count"].isna().all())
+    original = frame
+    if no_comparison:
+        frame = frame.assign(previous_count=0.0)
+        frame.attrs.update(original.attrs)
     out = apply_suppression(
         frame, "count", CURRENT_DEPENDENTS, group_cols=group_cols,
         linked_count_cols={"previous_count": PREVIOUS_DEPENDENTS}, joint_cols=CHANGE_COLUMNS,
@@ -75,6 +82,10 @@ def suppress_comparison(
         out["change_suppressed"] = out["suppressed"] | out["previous_suppressed"]
         for column in CHANGE_COLUMNS:
             out[column] = out[column].mask(out["change_suppressed"])
+    if no_comparison:
+        out["previous_count"] = np.nan
+        out["previous_suppressed"] = False
+        out["change_suppressed"] = out["suppressed"]
     out["significant"] = out["significant"].astype(object).where(~out["change_suppressed"], None)
     out["direction"] = out["direction"].astype(object).where(~out["change_suppressed"], SUPPRESSED)
     out.attrs.update(frame.attrs)

@@ -112,7 +112,10 @@ def comparison_bars(
     kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
     use_value = "value" if kind != COUNT else "count"
     figure = go.Figure()
-    for prefix, label, colour in [("previous_", comparison_label, PREVIOUS_COLOUR), ("", year_label, CURRENT_COLOUR)]:
+    # no comparison year (analysis.yoy.without_comparison): the previous side has no values, so one year is drawn
+    compared = frame[f"previous_{use_value}"].notna().any() or frame["previous_suppressed"].astype(bool).any()
+    series = [("previous_", comparison_label, PREVIOUS_COLOUR)] if compared else []
+    for prefix, label, colour in [*series, ("", year_label, CURRENT_COLOUR)]:
         values = frame[f"{prefix}{use_value}"].astype("float64")
         text = [SUPPRESSED if s else "" for s in frame[f"{prefix}suppressed"]]
         bar_args = dict(

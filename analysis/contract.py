@@ -169,7 +169,9 @@ PREVALENCE = Table(
     (
         Column("substance_group", TEXT, True, "e.g. Opiates and/or crack (OCU), Opiates, Crack cocaine."),
         Column("year", INTEGER, True, "First calendar year of the financial year estimated.", 1990, 2100),
-        Column("age_band", TEXT, True, "e.g. 15-64, 15-24, 25-34."),
+        Column("age_band", TEXT, True, "Ages the estimate covers, youngest-oldest: e.g. 15-64 (used for adults and all "
+                                       "services), 15-24 (used for the young people's service), 25-34. Any band may "
+                                       "be loaded; each selection uses the band that matches it."),
         Column("estimate", NUMBER, True, "Central estimate of the number of people.", 0, None),
         Column("lower", NUMBER, True, "Lower 95% limit.", 0, None),
         Column("upper", NUMBER, True, "Upper 95% limit.", 0, None),

@@ -18,6 +18,8 @@ from analysis import cohorts
 from analysis.dataset import Dataset
 from analysis.filters import ALL, NOT_KNOWN, SERVICE_AGE_RANGE, Filters
 from analysis.periods import FinancialYear, age_band_range
+from analysis.summaries import format_value
+from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED
 from analysis.yoy import PROPORTION, RATE, measure
 
 
@@ -39,6 +41,28 @@ def age_range_label(filters: Filters) -> str:
     """e.g. 'aged 18-64' for the rate's title."""
     ages = age_range(filters)
     return "no matching age group" if ages is None else f"aged {ages[0]}-{ages[1]}"
+
+
+def whose_rate(rate: pd.Series, people: pd.Series, filters: Filters) -> str:
+    """Whose rate a rate per 1,000 is (GLOSSARY "Rate per 1,000": every rate says whose rate it
+    is), e.g. "5.7 per 1,000 aged 10-64: 2,935 of the 3,028 people in treatment".
+
+    ``rate`` is a suppressed row of ``partnership_rate`` (its ``count`` is the people of the
+    denominator ages), ``people`` the suppressed row of all people in treatment in the same
+    selection (``profiles.people_in_treatment``). A count of 1 to 4 is shown as ``*``; so is the
+    rate's count when the people outside the rate's ages (the difference) are 1 to 4, since the
+    two counts side by side would give them away."""
+    ages = age_range_label(filters)
+    if pd.isna(rate.get("value")):
+        value = SUPPRESSED if bool(rate.get("suppressed")) else "no rate (no population for these ages)"
+    else:
+        value = format_value(float(rate["value"]), RATE)
+    numerator, everyone = rate.get("count"), people.get("count")
+    outside = (float(everyone) - float(numerator)) if pd.notna(numerator) and pd.notna(everyone) else np.nan
+    hide_numerator = pd.isna(numerator) or 0 < outside < MIN_SHOWN_COUNT
+    shown_numerator = SUPPRESSED if hide_numerator else f"{float(numerator):,.0f}"
+    shown_everyone = SUPPRESSED if pd.isna(everyone) else f"{float(everyone):,.0f}"
+    return f"{value} {ages}: {shown_numerator} of the {shown_everyone} people in treatment"
 
 
 def population_year(population: pd.DataFrame, fy: FinancialYear) -> tuple[int | None, str | None]:

@@ -23,6 +23,14 @@ SERVICE_AGE_RANGE: dict[str, tuple[int, int]] = {
 }
 
 
+def default_service(services_in_data: list[str] | pd.Series) -> str:
+    """The service the filter starts on: the only service in the data when there is just one
+    (so young people's data alone default to the young people's service and its rate ages,
+    10-19), else ``ALL``."""
+    present = [service for service in (YOUNG_PEOPLE, ADULTS) if service in set(pd.Series(services_in_data).dropna())]
+    return present[0] if len(present) == 1 else ALL
+
+
 @dataclass(frozen=True)
 class Filters:
     """A selection of people: service, age band, sex and district (each ``ALL`` for everyone).

@@ -164,6 +164,21 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
     ("Referrals that led to triage (new)",
      "The share of referrals received in the year whose episode (the referral's episode_id) was triaged on or "
      "after the referral date within the same year, with its Wilson 95% interval."),
+    ("Comparison year in a shared link",
+     "The page's link always carries both years, so a shared link shows the same comparison as the sender's "
+     "screen. Changing the year resets the comparison to the year before it."),
+    ("Rate per 1,000: whose rate",
+     "Every rate says whose rate it is: the people of the denominator ages among all people in treatment "
+     "(e.g. \"5.7 per 1,000 aged 10-64: 2,935 of the 3,028 people in treatment\"). The rate itself is unchanged."),
+    ("Rate per 1,000: starting selection",
+     "With one service in the data, the service filter, and so the rate's ages, start on it: young people's "
+     "data alone give rates per 1,000 aged 10-19, not 10-64."),
+    ("Unmet need: age band",
+     "Any age band of the prevalence estimates is used for the matching selection: a band within ages 10-24 "
+     "(e.g. 15-24) for the young people's service, a whole-adult band (e.g. 15-64) for adults and all services; "
+     "people in treatment of the band's ages in any service are counted, and the band is stated beside the "
+     "tiles. Before, 15-64 was used whatever the service. When no loaded band matches, the page says which "
+     "bands are loaded."),
 )
 
 

@@ -55,6 +55,50 @@ class FinancialYear:
         return self.label
 
 
+@dataclass(frozen=True)
+class NoComparison:
+    """Stands in for the comparison year when the selected year is the earliest in the data
+    (GLOSSARY "Previous year / comparison year": there is no comparison, and the page says so).
+    It is false in a test (``if comparison:``), and its label is what the page says instead of a year.
+    ``analysis.yoy`` gives it no values, so tiles show no change and charts one year."""
+
+    label: str = "no earlier year in the data"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return self.label
+
+
+#: The one "no comparison year" value (see ``NoComparison``).
+NO_COMPARISON = NoComparison()
+#: A selected year or its comparison: a financial year, or ``NO_COMPARISON``.
+Comparison = FinancialYear | NoComparison
+
+
+def default_comparison(fy: FinancialYear, years: list[FinancialYear]) -> Comparison:
+    """The comparison year by default: the latest year in ``years`` before ``fy`` (the year before
+    it when the data hold it), or ``NO_COMPARISON`` when ``fy`` is the earliest. Never a later year."""
+    earlier = [year for year in years if year < fy]
+    return max(earlier) if earlier else NO_COMPARISON
+
+
+def resolve_years(years: list[FinancialYear], year: str | None, comparison: str | None) -> tuple[FinancialYear, Comparison]:
+    """The selected year and comparison year from two labels (from the URL or the sidebar):
+    the year if the data hold it, else the latest; the comparison if it is a year of the data
+    before the selected one, else the default (``default_comparison``). ``years`` must not be empty."""
+    if not years:
+        raise ValueError("There are no financial years in the data to select from.")
+    by_label = {fy.label: fy for fy in years}
+    chosen = by_label.get(str(year)) if year is not None else None
+    chosen = chosen or max(years)
+    compared = by_label.get(str(comparison)) if comparison is not None else None
+    if compared is None or not compared < chosen:
+        return chosen, default_comparison(chosen, years)
+    return chosen, compared
+
+
 def financial_year_start(dates: pd.Series) -> pd.Series:
     """Start year of the financial year each date falls in (missing dates give missing)."""
     dates = pd.to_datetime(dates)
@@ -128,12 +172,17 @@ def weeks_between(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
 __all__ = [
     "AGE_BANDS",
     "AGE_BAND_LABELS",
+    "Comparison",
     "FinancialYear",
+    "NO_COMPARISON",
+    "NoComparison",
     "age_band",
     "age_band_range",
     "age_in_years",
+    "default_comparison",
     "financial_quarter",
     "financial_year_start",
     "financial_years_between",
+    "resolve_years",
     "weeks_between",
 ]

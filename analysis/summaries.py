@@ -33,6 +33,8 @@ def change_sentence(
                 f"and are not shown.")
     now, before = row.get("value"), row.get("previous_value")
     now_text, before_text = format_value(now, kind), format_value(before, kind)
+    if not comparison_fy:  # the earliest year in the data: nothing to compare with
+        return f"{subject}: {now_text} in {fy.label} ({comparison_fy.label})."
     if before is None or pd.isna(before) or now is None or pd.isna(now):
         return f"{subject}: {now_text} in {fy.label} ({comparison_fy.label} not available)."
     if now == before:
@@ -64,7 +66,8 @@ def most_common_sentence(frame: pd.DataFrame, category: str, subject: str,
     if now is None:
         return f"{subject}: no figure can be shown for {fy.label} (no records, or fewer than 5 people)."
     share = frame.loc[frame[category] == now, "value"].iloc[0]
-    before_text = f"{before} in {comparison_fy.label}" if before else f"not available for {comparison_fy.label}"
+    before_text = (comparison_fy.label if not comparison_fy else
+                   f"{before} in {comparison_fy.label}" if before else f"not available for {comparison_fy.label}")
     return f"{subject}: **{now}** ({share:.0f}% of people) in {fy.label}; {before_text}."
 
 

@@ -195,8 +195,9 @@ def unknown_exits_sentence(exit_groups: pd.DataFrame, fy: FinancialYear, compari
             return f"none in {label}" if _shown(count) and count == 0 else f"not available for {label}"
         return f"{count:,.0f} of the {total:,.0f} people discharged in {label} ({count / total * 100:.0f}%)"
 
+    earlier = part("previous_", comparison.label) if comparison else comparison.label
     return (f"Exits with no known reason (the \"other\" reason, no reason recorded, or a code mapped to no "
-            f"group): {part('', fy.label)}; {part('previous_', comparison.label)}; {tail}")
+            f"group): {part('', fy.label)}; {earlier}; {tail}")
 
 
 def context_sentence(row: pd.Series, label: str, fy: FinancialYear, comparison: FinancialYear) -> str:
@@ -225,6 +226,8 @@ def exit_time_sentence(summary: pd.DataFrame, fy: FinancialYear, comparison: Fin
     of 9 weeks (10 in 2023/24); completed (planned exit): 26 weeks (25); transferred: ...". From
     ``activity.time_by_exit_group_summary`` (suppressed): a hidden group says so, with no figure."""
     def before(row: pd.Series) -> str:
+        if not comparison:  # NO_COMPARISON: the earliest year in the data
+            return comparison.label
         if bool(row["previous_suppressed"]):
             return f"{comparison.label} not shown"
         if not _shown(row["previous_median_weeks"]):

@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from analysis.periods import FinancialYear
+from analysis.periods import Comparison, FinancialYear
 
 COUNT, RATE, PROPORTION = "count", "rate", "proportion"
 #: Words used for the direction of a significant change.
 HIGHER, LOWER, NO_CHANGE = "Significantly higher", "Significantly lower", "Not significantly different"
+#: Direction (and test) when there is no comparison year.
+NOT_COMPARED = "No comparison year"
 
 VALUE_COLUMNS = ["count", "denominator", "value", "lower", "upper"]
 #: Columns ``year_on_year`` adds besides the previous year's values.
@@ -162,15 +164,38 @@ def evaluate(measure_function: Callable[..., pd.DataFrame], fy: FinancialYear, *
     return result
 
 
+def no_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same rows as a measure frame with no count or denominator: the comparison-year side
+    when there is no comparison year (``analysis.periods.NO_COMPARISON``), so every previous
+    value, change and test comes out missing and not significant."""
+    out = frame.copy()
+    out["count"] = np.nan
+    out["denominator"] = np.nan
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def without_comparison(current: pd.DataFrame) -> pd.DataFrame:
+    """``year_on_year`` of a measure with nothing: the selected year's values and intervals, and
+    missing previous values, change and test (direction ``NOT_COMPARED``)."""
+    out = year_on_year(current, no_values(current))
+    out["test"] = NOT_COMPARED
+    out["direction"] = NOT_COMPARED
+    return out
+
+
 def compare_years(
     measure_function: Callable[..., pd.DataFrame],
     fy: FinancialYear,
-    comparison_fy: FinancialYear,
+    comparison_fy: Comparison,
     *args: Any,
     **kwargs: Any,
 ) -> pd.DataFrame:
-    """Run ``measure_function(*args, fy=..., **kwargs)`` for both years and compare them."""
+    """Run ``measure_function(*args, fy=..., **kwargs)`` for both years and compare them. With no
+    comparison year (``NO_COMPARISON``) the previous values, change and test are missing."""
     current = evaluate(measure_function, fy, *args, **kwargs)
+    if not isinstance(comparison_fy, FinancialYear):
+        return without_comparison(current)
     previous = evaluate(measure_function, comparison_fy, *args, **kwargs)
     return year_on_year(current, previous)
 

@@ -46,6 +46,9 @@ else:
     st.caption(f"Grey districts: figures rest on fewer than 5 people (shown as *). {render.SUPPRESSION_NOTE}")
 
 st.subheader("Rates by district")
+st.caption(render.escape(f"Partnership rate per 1,000 population: {figures.rate_whose}. Each district's people are "
+                         f"those {figures.ages} (age at triage of their latest episode in the year), over the "
+                         f"population of the same ages and sex."))
 st.markdown(figures.not_known)
 render.table_with_downloads(figures.district_table, [figures.rate_summary, figures.not_known],
                             key="districts_map_rates", filename="district_rates")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import dataset as ds
-from analysis import districts
+from analysis import districts, profiles
 from analysis.codes import map_codes
 from analysis.filters import NOT_KNOWN, Filters
 from analysis.periods import FinancialYear
@@ -85,3 +85,35 @@ def test_age_band_outside_service_range_gives_no_rate():
     assert districts.age_range(Filters(service="Young people", age_band="55-64")) is None
     result = districts.partnership_rate(data, fy=FY, filters=Filters(service="Young people", age_band="55-64"))
     assert result.loc[0, "count"] == 0 and np.isnan(result.loc[0, "denominator"])
+
+
+def rate_row(count, value, suppressed=False):
+    return pd.Series({"count": count, "value": value, "suppressed": suppressed})
+
+
+@pytest.mark.parametrize("rate, people, filters, expected", [
+    (rate_row(2935.0, 5.7049), pd.Series({"count": 3028.0}), Filters(),
+     "5.7 per 1,000 aged 10-64: 2,935 of the 3,028 people in treatment"),
+    (rate_row(308.0, 3.66), pd.Series({"count": 345.0}), Filters(service="Young people"),
+     "3.7 per 1,000 aged 10-19: 308 of the 345 people in treatment"),
+    # 3 people outside the rate's ages: the two counts side by side would reveal them, so the rate's count is hidden
+    (rate_row(100.0, 2.0), pd.Series({"count": 103.0}), Filters(service="Adults"),
+     "2.0 per 1,000 aged 18-64: * of the 103 people in treatment"),
+    # a rate on 1-4 people is suppressed with its count (board.suppress_comparison), and so is a count of 1-4 people
+    (rate_row(np.nan, np.nan, suppressed=True), pd.Series({"count": np.nan}), Filters(sex="Female"),
+     "* aged 10-64: * of the * people in treatment"),
+    (rate_row(0.0, 0.0), pd.Series({"count": 0.0}), Filters(), "0.0 per 1,000 aged 10-64: 0 of the 0 people in treatment"),
+])
+def test_every_rate_says_whose_rate_it_is(rate, people, filters, expected):
+    assert districts.whose_rate(rate, people, filters) == expected
+
+
+def test_whose_rate_counts_are_the_rate_numerator_and_all_people_in_treatment():
+    data = make_data(population())
+    rate = with_intervals(districts.partnership_rate(data, fy=FY, filters=Filters(service="Adults"))).iloc[0]
+    everyone = profiles.people_in_treatment(data, fy=FY, filters=Filters(service="Adults")).iloc[0]
+    # five adults in treatment; aged 18-64: all but the 70-year-old = 4 (so the 1 outside would show: hidden);
+    # population 18-64 of both districts: 2 x 9,400 = 18,800; 4 / 18,800 x 1,000 = 0.2
+    assert (rate["count"], everyone["count"]) == (4, 5)
+    assert districts.whose_rate(rate, everyone, Filters(service="Adults")) == (
+        "0.2 per 1,000 aged 18-64: * of the 5 people in treatment")

@@ -244,4 +244,70 @@ def test_spc_page_at_1280x720_draws_three_xmr_charts_and_rebases(server, browser
     assert page.locator(".js-plotly-plot").count() == 0
     page.get_by_text("not shown as a chart").first.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "spc_small.png"))
+
+
+def _select(page, label: str, option: str) -> None:
+    """Choose ``option`` in the sidebar box labelled ``label`` and wait for the page to redraw."""
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=label)
+    box.get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _wait_for_app(page)
+
+
+def _sidebar_value(page, label: str) -> str:
+    return page.get_by_test_id("stSidebar").get_by_role("combobox", name=label).input_value()
+
+
+def _tiles(page) -> list[str]:
+    """Every headline tile's text, once the page has settled (no element left over from the last run)."""
+    page.wait_for_function("() => !document.querySelector(\"[data-stale='true']\")", timeout=60_000)
+    return [tile.inner_text() for tile in page.get_by_test_id("stMetric").all()]
+
+
+def test_a_shared_link_shows_exactly_what_the_sender_sees(server, browser):
+    """Choose a service and change the year twice; the page's URL, opened in a fresh browser context
+    (a colleague opening the link), shows the same selection and the same text on every Overview tile."""
+    sender = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = sender.new_page()
+    # the Overview is the default page, at "/" (opening "/overview" in a second session shows
+    # Streamlit's "Page not found" dialog over the page, before and after this change)
+    page.goto(f"{server}/")
+    _wait_for_app(page)
+    _select(page, "Service", "Young people")
+    page.wait_for_function("() => window.location.search.includes('service=Young')", timeout=30_000)
+    _select(page, "Financial year", "2022/23")
+    page.wait_for_function("() => window.location.search.includes('year=2022')", timeout=30_000)
+    _select(page, "Financial year", "2024/25")
+    page.wait_for_function("() => window.location.search.includes('year=2024')", timeout=30_000)
+    _wait_for_app(page)
+    shown = _tiles(page)
+    assert len(shown) == 8, shown
+    assert _sidebar_value(page, "Compared with") == "2023/24", "the comparison follows the year: the year before"
+    assert "2024/25 compared with 2023/24" in page.inner_text("[data-testid='stMain']")
+    link = page.url
+    assert "year=2024%2F25" in link or "year=2024/25" in link, link
+    assert "compare=2023%2F24" in link or "compare=2023/24" in link, link
+    sender.close()
+
+    receiver = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = receiver.new_page()
+    opened.goto(link)
+    _wait_for_app(opened)
+    _assert_no_error(opened, "shared link")
+    assert [_sidebar_value(opened, box) for box in ("Financial year", "Compared with", "Service")] == [
+        "2024/25", "2023/24", "Young people"]
+    assert _tiles(opened) == shown, (link, _tiles(opened), shown)
+    assert "2024/25 compared with 2023/24" in opened.inner_text("[data-testid='stMain']")
+    receiver.close()
+
+
+def test_the_earliest_year_is_compared_with_nothing(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?year=2019%2F20")
+    _wait_for_app(page)
+    _assert_no_error(page, "earliest year")
+    main = page.inner_text("[data-testid='stMain']")
+    assert "no earlier year in the data" in main
+    assert page.get_by_test_id("stMetricDelta").count() == 0, "no tile shows a change"
+    page.wait_for_function("() => window.location.search.includes('compare=none')", timeout=30_000)
     page.close()

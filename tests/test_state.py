@@ -61,3 +61,15 @@ def test_a_saved_boundary_file_matching_none_of_the_districts_is_not_drawn(store
     store.save_boundaries(ds.DEMO_BOUNDARIES.read_text(), "oxfordshire.geojson")
     other = {code: code.replace("E07", "E06") for code in ds.load_demo().district_names}
     assert state.district_boundaries(_saved_like_demo(other)) is None
+
+
+@pytest.mark.parametrize("services, expected", [
+    (["Young people", "Young people"], "Young people"),
+    (["Adults", None], "Adults"),
+    (["Young people", "Adults"], "All"),
+    ([], "All"),
+])
+def test_the_service_filter_starts_on_the_only_service_in_the_data(services, expected):
+    from analysis.filters import default_service
+
+    assert default_service(services) == expected

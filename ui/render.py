@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from functools import partial
 
@@ -16,10 +17,19 @@ from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION
 from analysis.errors import DashboardError
 from analysis.export import download_name, to_csv_bytes, to_excel_bytes
 from analysis.summaries import format_value
-from analysis.yoy import COUNT
+from analysis.yoy import COUNT, NOT_COMPARED
 from ui import auth
 
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
+
+
+#: Characters Streamlit's Markdown gives a meaning to (emphasis, links, colour and icon directives, maths).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def escape(text: str) -> str:
+    """Text shown literally inside Markdown: names from a file, and ``*`` for a suppressed count."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def provenance_banner(data: Dataset, store_problems: list[str] | None = None, saved_problem: str | None = None) -> None:
@@ -45,7 +55,14 @@ def attribution() -> None:
 
 
 def headline(label: str, row: pd.Series, kind: str, comparison_label: str, definition: str) -> None:
-    """One st.metric tile: this year's value, the change since the comparison year, significance."""
+    """One st.metric tile: this year's value, the change since the comparison year, significance.
+    With no comparison year (the earliest year in the data) the tile shows the value alone."""
+    interval = (f" 95% CI {format_value(row['lower'], kind)} to {format_value(row['upper'], kind)}."
+                if kind != COUNT and not pd.isna(row["lower"]) else "")
+    if row.get("direction") == NOT_COMPARED and not row["suppressed"]:
+        st.metric(label, format_value(row["value"], kind),
+                  help=f"{definition}{interval} No change is shown: {comparison_label}.")
+        return
     if row["suppressed"] or row["previous_suppressed"]:
         value = "*" if row["suppressed"] else format_value(row["value"], kind)
         st.metric(label, value, help=f"{definition} {SUPPRESSION_NOTE}")
@@ -56,8 +73,6 @@ def headline(label: str, row: pd.Series, kind: str, comparison_label: str, defin
     delta = None if pd.isna(change) else (f"{change:+,.0f}" if kind == COUNT else f"{change:+,.1f}{unit}") + percent
     verdict = "significant" if row["significant"] else "not significant"
     previous = format_value(row["previous_value"], kind)
-    interval = (f" 95% CI {format_value(row['lower'], kind)} to {format_value(row['upper'], kind)}."
-                if kind != COUNT and not pd.isna(row["lower"]) else "")
     st.metric(
         label,
         format_value(row["value"], kind),
@@ -183,5 +198,5 @@ def unexpected_error(error: Exception) -> str:
     return error_id
 
 
-__all__ = ["attribution", "board", "figure_block", "headline", "problem", "provenance_banner",
+__all__ = ["attribution", "board", "escape", "figure_block", "headline", "problem", "provenance_banner",
            "table_with_downloads", "unexpected_error"]

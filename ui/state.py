@@ -14,8 +14,8 @@ from analysis import dataset as ds
 from analysis import maps, store
 from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.errors import DashboardError
-from analysis.filters import ALL, NOT_KNOWN, Filters
-from analysis.periods import AGE_BAND_LABELS, FinancialYear
+from analysis.filters import ALL, NOT_KNOWN, Filters, default_service
+from analysis.periods import AGE_BAND_LABELS, Comparison, FinancialYear, default_comparison, resolve_years
 
 SEX_OPTIONS = [ALL, "Male", "Female"]
 SERVICE_OPTIONS = [ALL, YOUNG_PEOPLE, ADULTS]
@@ -30,7 +30,8 @@ class Selection:
     """What the sidebar selects: the year, the year compared with, and the filters."""
 
     fy: FinancialYear
-    comparison_fy: FinancialYear
+    #: The year compared with, or ``analysis.periods.NO_COMPARISON`` for the earliest year in the data.
+    comparison_fy: Comparison
     filters: Filters
 
 
@@ -175,17 +176,63 @@ def compute(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return result
 
 
+#: Sidebar keys of the two years; they are also the URL's query parameters.
+YEAR_KEY, COMPARE_KEY = "year", "compare"
+#: What the URL says for the comparison year when there is none (the earliest year is selected).
+NO_COMPARISON_PARAMETER = "none"
+#: Session key set once the years of the URL a session was opened with have been read.
+_YEARS_FROM_URL_KEY = "_years_read_from_url"
+
+
+def _years_from_url() -> None:
+    """On a session's first run, take the two years from the URL it was opened with (a shared link)."""
+    if st.session_state.get(_YEARS_FROM_URL_KEY):
+        return
+    st.session_state[_YEARS_FROM_URL_KEY] = True
+    for key in (YEAR_KEY, COMPARE_KEY):
+        value = st.query_params.get(key)
+        if value:
+            st.session_state[key] = value
+
+
+def _year_changed(years: list[FinancialYear]) -> None:
+    """A new year selected: compare it with the year before it (its default), never a later one."""
+    fy, _ = resolve_years(years, st.session_state.get(YEAR_KEY), None)
+    st.session_state[COMPARE_KEY] = default_comparison(fy, years).label.capitalize()
+
+
+def _year_selectors(data: ds.Dataset) -> tuple[FinancialYear, Comparison]:
+    """The year and comparison-year boxes. Not bound with ``bind="query-params"``: a bound widget
+    leaves its default out of the URL, and the comparison's default moves with the year, so a link
+    could open on another comparison than the sender's. Both years are written to the URL on every
+    run instead, so a shared link always shows exactly what the sender sees."""
+    years = data.years
+    _years_from_url()
+    fy, comparison = resolve_years(years, st.session_state.get(YEAR_KEY), st.session_state.get(COMPARE_KEY))
+    earlier = [year.label for year in sorted(years, reverse=True) if year < fy]
+    st.session_state[YEAR_KEY] = fy.label
+    st.session_state[COMPARE_KEY] = comparison.label if comparison else comparison.label.capitalize()
+    side = st.sidebar
+    side.selectbox("Financial year", [year.label for year in sorted(years, reverse=True)], key=YEAR_KEY,
+                   on_change=_year_changed, args=(years,),
+                   help="1 April to 31 March. Defaults to the latest year in the data.")
+    side.selectbox("Compared with", earlier or [st.session_state[COMPARE_KEY]], key=COMPARE_KEY,
+                   disabled=not earlier,
+                   help="Defaults to the year before; only earlier years can be chosen. The earliest year "
+                        "in the data has no comparison.")
+    st.query_params[YEAR_KEY] = fy.label
+    st.query_params[COMPARE_KEY] = comparison.label if comparison else NO_COMPARISON_PARAMETER
+    return fy, comparison
+
+
 def sidebar_filters(data: ds.Dataset) -> Selection:
     """Draw the shared filters in the sidebar, bound to the URL, and return the selection."""
-    years = [fy.label for fy in data.years]
     side = st.sidebar
     side.header("Filters")
-    year = side.selectbox("Financial year", years[::-1], index=0, key="year", bind="query-params",
-                          help="1 April to 31 March. Defaults to the latest year in the data.")
-    earlier = [y for y in years if y < year] or years
-    comparison = side.selectbox("Compared with", earlier[::-1], index=0, key="compare",
-                                bind="query-params", help="Defaults to the year before.")
-    service = side.selectbox("Service", SERVICE_OPTIONS, key="service", bind="query-params")
+    fy, comparison = _year_selectors(data)
+    service = side.selectbox("Service", SERVICE_OPTIONS, key="service", bind="query-params",
+                             index=SERVICE_OPTIONS.index(default_service(data.episodes["service_group"])),
+                             help="Starts on the only service in the data when there is one, else all services.")
     age = side.selectbox("Age band", [ALL, *AGE_BAND_LABELS], key="age", bind="query-params")
     sex = side.selectbox("Sex", SEX_OPTIONS, key="sex", bind="query-params")
     names = data.district_names
@@ -194,8 +241,4 @@ def sidebar_filters(data: ds.Dataset) -> Selection:
         "District", district_codes, key="district", bind="query-params",
         format_func=lambda code: names.get(code, code),
     )
-    return Selection(
-        FinancialYear.from_label(year),
-        FinancialYear.from_label(comparison),
-        Filters(service=service, age_band=age, sex=sex, district=district),
-    )
+    return Selection(fy, comparison, Filters(service=service, age_band=age, sex=sex, district=district))

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import board, districts, maps, stats, yoy
+from analysis import board, districts, maps, profiles, stats, yoy
 from analysis.dataset import DEMO_BOUNDARIES, DEMO_WARDS, Dataset
 from analysis.filters import ALL, NOT_KNOWN, Filters
 from analysis.periods import FinancialYear
@@ -65,6 +65,8 @@ class DistrictsMapFigures:
     not_known: str
     ward_summary: str
     postcode_summary: str
+    #: Whose the partnership rate is: "5.7 per 1,000 aged 10-64: 2,935 of the 3,028 people in treatment".
+    rate_whose: str = ""
 
 
 def people_by_ward(
@@ -254,6 +256,8 @@ def districts_map(
     ward_geojson = maps.NO_BOUNDARIES if ward_boundaries is None else maps.load_boundaries(ward_boundaries)
     partnership = board.suppress_comparison(yoy.compare_years(districts.partnership_rate, fy, comparison, data,
                                                               filters=every))
+    everyone = board.suppress_comparison(yoy.compare_years(profiles.people_in_treatment, fy, comparison, data,
+                                                           filters=every))
     baseline = float(partnership["value"].iloc[0])
     by_district = board.suppress_comparison(yoy.compare_years(districts.people_by_district, fy, comparison, data,
                                                               filters=every))
@@ -295,6 +299,7 @@ def districts_map(
         not_known=not_known_sentence(by_district, partnership.iloc[0], ages, fy),
         ward_summary=area_sentence(wards, "ward", fy, "wards"),
         postcode_summary=area_sentence(postcodes, "postcode district", fy, "postcode districts"),
+        rate_whose=districts.whose_rate(partnership.iloc[0], everyone.iloc[0], every),
     )
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from analysis import activity, board, districts, indicators, profiles, unmet_need, yoy
 from analysis.dataset import Dataset
 from analysis.filters import Filters
-from analysis.periods import FinancialYear
+from analysis.periods import Comparison, FinancialYear
 from analysis.summaries import change_sentence, most_common_sentence
 from analysis.summaries_activity import context_sentence
 
@@ -17,8 +17,10 @@ from analysis.summaries_activity import context_sentence
 @dataclass
 class OverviewFigures:
     """Suppressed year-on-year rows per indicator id, the most-common-substance sentence, the
-    change sentences, unmet need and notes. Trends are computed for one indicator at a time
-    (``overview_trend``), the one the user is looking at."""
+    change sentences, whose rate the rate per 1,000 is, unmet need (for the age band matching the
+    selected service, stated in ``unmet_need_band``) and notes. Trends are computed for one
+    indicator at a time (``overview_trend``), the one the user is looking at. With no comparison
+    year (``NO_COMPARISON``) the rows carry no previous values and the sentences say so."""
 
     headlines: dict[str, pd.DataFrame]
     most_common_substance: str
@@ -31,9 +33,18 @@ class OverviewFigures:
     not_applicable: dict[str, str] = field(default_factory=dict)
     #: Indicator id -> the sentence of its context proportion (``Indicator.context``), e.g. NI 40's share.
     contexts: dict[str, str] = field(default_factory=dict)
+    rate_whose: str = ""
+    unmet_need_band: str = ""
 
 
-def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> OverviewFigures:
+def headline(data: Dataset, indicator_id: str, fy: FinancialYear, comparison: Comparison,
+             filters: Filters) -> pd.DataFrame:
+    """One headline tile's row: the indicator for the year beside the comparison year, suppressed."""
+    indicator = indicators.BY_ID[indicator_id]
+    return board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
+
+
+def overview(data: Dataset, fy: FinancialYear, comparison: Comparison, filters: Filters) -> OverviewFigures:
     """Every figure of the Overview page for the selection (all suppressed for a board)."""
     headlines, summaries, not_applicable, contexts = {}, {}, {}, {}
     for indicator in indicators.INDICATORS:
@@ -41,7 +52,7 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
         if reason:
             not_applicable[indicator.id], summaries[indicator.id] = reason, f"{indicator.label}: {reason}."
             continue
-        row = board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
+        row = headline(data, indicator.id, fy, comparison, filters)
         if indicator.context is not None:
             context = board.suppress_comparison(
                 yoy.compare_years(indicator.context, fy, comparison, data, filters=filters))
@@ -58,15 +69,22 @@ def overview(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filter
         yoy.compare_years(profiles.substances, fy, comparison, data, filters=filters, view=profiles.PRIMARY)
     )
     sentence = most_common_sentence(primary, "substance", "Most common primary substance", fy, comparison)
-    need_now, need_before = unmet_need.unmet_need(data, fy=fy), unmet_need.unmet_need(data, fy=comparison)
-    notes = [note for year in (fy, comparison)
+    band, missing = unmet_need.band_status(data.prevalence, filters.service)
+    need_now = unmet_need.unmet_need(data, fy=fy, age_band=band)
+    need_before = unmet_need.unmet_need(data, fy=comparison, age_band=band)
+    years = [fy, comparison] if isinstance(comparison, FinancialYear) else [fy]
+    notes = [note for year in years
              for note in (districts.population_year(data.population, year)[1],
-                          unmet_need.estimate_year(data.prevalence, year)[1] if data.prevalence is not None else None)
+                          unmet_need.estimate_year(data.prevalence, year)[1] if band is not None else None)
              if note]
+    whose = districts.whose_rate(headlines["rate_per_1000"].iloc[0], headlines["people_in_treatment"].iloc[0], filters)
+    band_words = (f"Unmet need below is for people aged {band} (any service; the prevalence estimate's age band), "
+                  f"not the rate's ages." if band is not None else "")
     return OverviewFigures(
         headlines, sentence, summaries,
         unmet_need.unmet_need_table(need_now, need_before, fy, comparison),
-        unmet_need.unmet_need_sentence(need_now, fy), list(dict.fromkeys(notes)), not_applicable, contexts,
+        unmet_need.unmet_need_sentence(need_now, fy, missing), list(dict.fromkeys(notes)), not_applicable, contexts,
+        rate_whose=whose, unmet_need_band=band_words,
     )
 
 
