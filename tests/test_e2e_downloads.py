@@ -7,6 +7,7 @@ the app's own (no fonts, icons, maps or statistics fetched from outside)."""
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import urlparse
 
 import pytest
@@ -26,7 +27,9 @@ def test_excel_download_is_named_for_the_selection_and_carries_its_context(serve
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="Download Excel").first.click()
     download = info.value
-    assert download.suggested_filename.startswith("referrals_by_source_2024-25_young-people"), download.suggested_filename
+    # <figure>_<year>_<selection>.xlsx, e.g. referrals_and_people_2024-25_young-people.xlsx
+    assert re.fullmatch(r"referrals_[a-z_]+_2024-25_young-people\.xlsx", download.suggested_filename), (
+        download.suggested_filename)
     book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
     about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Selection"] == "young people"
