@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from analysis import indicators
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -281,7 +283,7 @@ def test_a_shared_link_shows_exactly_what_the_sender_sees(server, browser):
     page.wait_for_function("() => window.location.search.includes('year=2024')", timeout=30_000)
     _wait_for_app(page)
     shown = _tiles(page)
-    assert len(shown) == 8, shown
+    assert len(shown) == len(indicators.INDICATORS), shown  # every headline tile
     assert _sidebar_value(page, "Compared with") == "2023/24", "the comparison follows the year: the year before"
     assert "2024/25 compared with 2023/24" in page.inner_text("[data-testid='stMain']")
     link = page.url
