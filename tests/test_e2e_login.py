@@ -158,7 +158,7 @@ def test_an_analyst_signs_in_has_the_data_page_and_record_lists_and_logs_out(ser
     assert "Data" in _menu(page) and "Data quality" in _menu(page)
     body = _open(page, f"{url}/data")
     assert NEED_ANALYST not in body
-    assert "Upload a table" in body and "Audit log" in body
+    assert "Upload your extract" in body and "Audit log" in body
     body = _open(page, f"{url}/data_quality")
     assert RECORDS_TOGGLE in body
     assert page.get_by_role("button", name="Log out").is_visible()  # on every page
