@@ -329,8 +329,8 @@ def _referral_slides(r: object, filters: Filters, fy: FinancialYear, comparison:
                                                       "of referrals", fy, comparison)),
         _slide("referrals", "Referrals per month", charts_activity.monthly_bars(r.monthly, f"Referrals per month: {who}"),
                None, [r.monthly_summary],
-               f"Referrals per month over the 24 months to 31 March {fy.end.year}; months of 1-4 referrals, and "
-               "months that would reveal them from the year's total, are hidden.", indicators.SOURCE_REFERRALS, COUNT),
+               f"Referrals per month over the 24 months to 31 March {fy.end.year}; months with one to four "
+               "referrals, and months that would reveal them from the year's total, are hidden.", indicators.SOURCE_REFERRALS, COUNT),
     ]
 
 
@@ -656,13 +656,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise PackError(f"Unknown section(s) {', '.join(unknown)}: choose from {', '.join(SECTIONS)}.")
         if Path(args.out).suffix.lower() not in (".pptx", ".pdf"):
             raise PackError("--out must end in .pptx or .pdf.")
-        with PictureRenderer() as renderer:  # the browser starts while the figures are computed
+        # The browser starts first, so it starts while the data are loaded and the figures computed.
+        renderer = PictureRenderer() if chromium_available() else None
+        try:
             data, boundaries = load_data(args.source)
             fy, comparison = years_of(data, args.year, args.compare)
             filters = Filters(args.service, args.age_band, args.sex, resolve_district(data, args.district))
+            if renderer is None:
+                raise PackError(f"Chart pictures need chromium at {CHROMIUM} (Debian package 'chromium').")
             figures = compute_figures(data, fy, comparison, filters, sections, district_boundaries=boundaries)
             pack = build_pack(data, fy, comparison, filters, figures, partnership=args.partnership)
             renderer.draw(pack)
+        finally:
+            if renderer is not None:
+                renderer.close()
         path = write(pack, args.out)
     except DashboardError as error:
         print(f"error: {error}", file=sys.stderr)
