@@ -190,16 +190,17 @@ def _ci(table: pd.DataFrame, lower: str, upper: str) -> pd.Series:
 
 
 def compact_table(frame: pd.DataFrame, keys: Sequence[tuple[str, str]], fy: FinancialYear,
-                  comparison: FinancialYear) -> pd.DataFrame | None:
+                  comparison: FinancialYear, counted: str = "People") -> pd.DataFrame | None:
     """A short table for a slide from a suppressed year-on-year frame, formatted by
     ``board.display_table`` (``*`` for hidden values): the keys, this year's count and value with
     its 95% interval, the comparison year's value, and whether the change is significant.
+    ``counted`` names what the count column counts (people, referrals, records).
     None when the frame is empty or longer than ``MAX_TABLE_ROWS``."""
     if frame.empty or len(frame) > MAX_TABLE_ROWS:
         return None
     kind = frame.attrs.get("kind", PROPORTION)
     unit = {COUNT: "", RATE: " per 1,000", PROPORTION: " %"}[kind]
-    columns = [*keys, ("count", "People {year}" if kind != COUNT else "{year}")]
+    columns = [*keys, ("count", f"{counted} {{year}}" if kind != COUNT else "{year}")]
     if kind != COUNT:
         columns.append(("value", f"{{year}}{unit}"))
     columns += [("lower", "low"), ("upper", "high"),
@@ -315,13 +316,12 @@ def _substance_slides(s: object, fy: FinancialYear, comparison: FinancialYear, w
     return slides
 
 
-def _referral_slides(r: object, filters: Filters, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
-    who = filters.describe()
+def _referral_slides(r: object, who: str, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
     return [
         _slide("referrals", "Referrals by source",
                charts.comparison_bars(r.by_source, "referral_source", f"Referrals by source: {who}", fy.label,
                                       comparison.label),
-               compact_table(r.by_source, [("referral_source", "Source")], fy, comparison),
+               compact_table(r.by_source, [("referral_source", "Source")], fy, comparison, "Referrals"),
                [r.by_source_summary, r.total_summary, r.key_share_summary],
                "Referrals with a referral date in the year by source group, as % of all referrals (referrals, "
                "not people).", indicators.SOURCE_REFERRALS, PROPORTION,
@@ -334,8 +334,7 @@ def _referral_slides(r: object, filters: Filters, fy: FinancialYear, comparison:
     ]
 
 
-def _treatment_slides(t: object, filters: Filters, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
-    who = filters.describe()
+def _treatment_slides(t: object, who: str, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
     return [
         _slide("treatment", "Exits", charts.comparison_bars(t.exit_groups, "exit_group",
                                                             f"People discharged by exit group: {who}", fy.label,
@@ -394,7 +393,7 @@ def _quality_slides(q: object, fy: FinancialYear, comparison: FinancialYear) -> 
     frame = q.completeness
     return [_slide("data_quality", "Completeness",
                    data_quality_view.completeness_chart(q, fy, comparison),
-                   compact_table(frame, [("field", "Field")], fy, comparison), list(q.findings),
+                   compact_table(frame, [("field", "Field")], fy, comparison, "Records"), list(q.findings),
                    "Records in the year with the field recorded as a valid code, as % of the records it applies to "
                    "(episodes in treatment, discharges or referrals). Only the service filter applies.",
                    SOURCE_TREATMENT, PROPORTION, title_from=findings.completeness_findings(frame, fy))]
@@ -412,9 +411,9 @@ def chart_slides(figures: PackFigures, data: Dataset, fy: FinancialYear, compari
     if figures.substances is not None:
         slides += _substance_slides(figures.substances, fy, comparison, whose)
     if figures.referrals is not None:
-        slides += _referral_slides(figures.referrals, filters, fy, comparison)
+        slides += _referral_slides(figures.referrals, filters.describe(data.district_names), fy, comparison)
     if figures.treatment is not None:
-        slides += _treatment_slides(figures.treatment, filters, fy, comparison)
+        slides += _treatment_slides(figures.treatment, filters.describe(data.district_names), fy, comparison)
     if figures.districts is not None:
         slides += _district_slides(figures.districts, filters, fy, comparison)
     if figures.data_quality is not None:
