@@ -33,13 +33,20 @@ edited = st.data_editor(
     disabled=[findings.FIGURE, findings.KIND], num_rows="fixed",
     key=f"pack_findings_{fy.label}_{comparison.label}_{hash((filters, tuple(sections)))}",
     column_config={findings.TEXT: st.column_config.TextColumn(width="large"),
-                   findings.INCLUDE: st.column_config.CheckboxColumn(width="small")},
+                   findings.INCLUDE: st.column_config.CheckboxColumn(width="small"),
+                   findings.FIGURE: st.column_config.TextColumn(width="small"),
+                   findings.KIND: st.column_config.TextColumn(width="small")},
 )
 content = pack.build_pack(data, fy, comparison, filters, figures, key_findings=findings.from_table(edited),
                           partnership=partnership or None)
 
+with st.expander(f"The {len(content.findings)} findings in the pack, as they will read", expanded=True):
+    for number, finding in enumerate(content.findings, start=1):
+        st.text(f"{number}. {finding.text}")  # edited text and data names: shown as text, never Markdown
+
 st.subheader("Slides")
-st.dataframe(pack.preview_table(content), hide_index=True, width="stretch", key="pack_preview")
+st.dataframe(pack.preview_table(content), hide_index=True, width="stretch", key="pack_preview",
+             column_config={"Slide": st.column_config.NumberColumn(width="small")})
 
 formats = {"PowerPoint (.pptx)": "pptx", "PDF": "pdf"}
 extension = formats[st.radio("Format", list(formats), horizontal=True, key="pack_format")]
