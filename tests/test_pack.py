@@ -237,3 +237,44 @@ def test_headline_table_changes_are_percent_or_points(data):
     assert table.loc["People in treatment", "Change"].endswith("%")
     assert table.loc["Successful completion rate", "Change"].endswith(" pts")
     assert isinstance(table, pd.DataFrame)
+
+
+@pytest.fixture
+def saved_store(tmp_path, monkeypatch):
+    """A store of its own holding the demo's tables as saved data (through the Data page's intake)."""
+    from analysis import intake, store
+    from analysis.dataset import DEMO_DIR, TABLE_FILES
+
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
+    saved = store.Store.open()
+    uploads = []
+    for table in TABLE_FILES:
+        path = DEMO_DIR / f"{table}.parquet"
+        if path.exists():
+            result = intake.read_file(path.read_bytes(), path.name, table)
+            uploads.append(store.Upload(result, store.REPLACE, {}, {}))
+    saved.save(uploads)
+    return saved
+
+
+def test_saved_data_are_used_when_the_app_would_show_them(saved_store):
+    from analysis import store
+
+    data, _ = pack.load_data(None)
+    assert data.is_demo  # the app shows the demo until the saved data are chosen
+    saved_store.set_preferred_source(store.SAVED)
+    data, boundaries = pack.load_data(None)
+    assert not data.is_demo and data.label.startswith("Saved data")
+    content = pack.build_pack(data, data.years[-1], data.years[-2], Filters(),
+                              pack.compute_figures(data, data.years[-1], data.years[-2], Filters(), ["overview"],
+                                                   district_boundaries=boundaries))
+    assert content.data_label == data.label and not content.is_demo
+    assert all("Synthetic" not in text for _, text in content.methods)
+
+
+def test_nothing_saved_is_said_plainly(tmp_path, monkeypatch, capsys):
+    from analysis import store
+
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "empty"))
+    assert pack.main(["--source", "saved", "--out", str(tmp_path / "pack.pdf")]) == 2
+    assert "Nothing has been saved" in capsys.readouterr().err
