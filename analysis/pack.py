@@ -53,8 +53,9 @@ CHROMIUM = "/usr/bin/chromium"
 #: The data label on every slide when the demo is shown.
 DEMO_LABEL = "Synthetic demo data"
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
-#: Picture size of a chart: slide box (inches) x pixels per inch; drawn at twice that for sharpness.
-PIXELS_PER_INCH, PICTURE_SCALE = 120, 2
+#: Picture size of a chart: slide box (inches) x pixels per inch, drawn at 1.5 times that (180 pixels per
+#: inch: sharper than a 1080p projector shows a full-width slide, at half the pixels of twice).
+PIXELS_PER_INCH, PICTURE_SCALE = 120, 1.5
 #: Longest wait for one chart picture, in seconds.
 PICTURE_TIMEOUT_SECONDS = 60
 #: A compact table goes beside a chart only when it has at most this many rows.

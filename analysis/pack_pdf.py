@@ -50,18 +50,29 @@ class PackPDF(FPDF):
         """Paragraphs in a box, the font shrunk (down to ``shrink_to`` points) until they fit.
         Returns the height used."""
         while True:
-            used = self._measure(width, paragraphs, size, bold, gap)
+            used = self._measure(width, paragraphs, size, bold, gap) if not self._surely_fits(
+                width, height, paragraphs, size, bold, gap) else 0.0
             if used <= height or size <= shrink_to:
                 break
             size -= 0.5
         self.set_font(FONT, "B" if bold else "", size)
         self.set_text_color(*_rgb(colour))
+        if middle and not used:
+            used = self._measure(width, paragraphs, size, bold, gap)
         y = top + ((height - used) / 2 if middle and used < height else 0)
         for text in paragraphs:
             self.set_xy(left, y)
             self.multi_cell(width, size * POINT * 1.25, text, new_x="LEFT", new_y="NEXT", align="L")
             y = self.get_y() + gap
         return used
+
+    def _surely_fits(self, width: float, height: float, paragraphs: Sequence[str], size: float, bold: bool,
+                     gap: float) -> bool:
+        """A quick bound (measuring every line break is slow): the text fits if, with each paragraph's
+        length spread over lines and one extra line each for word wrapping, it is within the box."""
+        self.set_font(FONT, "B" if bold else "", size)
+        lines = sum(self.get_string_width(t) / width + 2 for t in paragraphs)
+        return lines * size * POINT * 1.25 + gap * len(paragraphs) <= height
 
     def _measure(self, width: float, paragraphs: Sequence[str], size: float, bold: bool, gap: float) -> float:
         self.set_font(FONT, "B" if bold else "", size)
@@ -155,10 +166,10 @@ def pdf_bytes(pack: p.Pack) -> bytes:
             table_left = p.MARGIN + picture_width + p.GUTTER
             pdf.table_box(chart.table, table_left, p.BODY_TOP, p.SLIDE_WIDTH - p.MARGIN - table_left,
                           size=8 if len(chart.table.columns) <= 5 else 7, shares=column_shares(chart.table))
-        summary_top = p.BODY_TOP + PDF_PICTURE_HEIGHT + 0.1
-        text_width = picture_width if chart.table is not None else width
-        pdf.text_box(p.MARGIN, summary_top, text_width, p.FOOTER_TOP - summary_top - 0.05, chart.notes, size=9,
-                     gap=0.04)
+        # The summaries run the page's full width under the chart: a compact table (at most
+        # MAX_TABLE_ROWS rows) ends above the chart's foot.
+        summary_top = max(p.BODY_TOP + PDF_PICTURE_HEIGHT, pdf.get_y() if chart.table is not None else 0) + 0.1
+        pdf.text_box(p.MARGIN, summary_top, width, p.FOOTER_TOP - summary_top - 0.05, chart.notes, size=9, gap=0.04)
         footer = [f"Definition: {chart.definition}", f"Source: {chart.source}. {chart.method} {p.SUPPRESSION_NOTE}"]
         pdf.text_box(p.MARGIN, p.FOOTER_TOP, width, 1.0, footer, size=7, colour=p.MUTED, gap=0.03, shrink_to=5.5)
 
