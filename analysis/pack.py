@@ -181,13 +181,28 @@ def compute_figures(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
 
 
 # ------------------------------------------------------------------ compact tables
-def _ci(table: pd.DataFrame, lower: str, upper: str) -> pd.Series:
-    """Two interval columns of a display table as one "low to high" cell (``*`` when hidden)."""
-    def join(low: str, high: str) -> str:
+def _ci(table: pd.DataFrame, lower: str, upper: str, frame: pd.DataFrame | None = None,
+        prefix: str = "") -> pd.Series:
+    """Two interval columns of a display table as one "low to high" cell (``*`` when hidden). With
+    the measure ``frame`` (rows in the same order) a count below ``findings.SMALL_COUNT`` gets its
+    limits to one decimal place, as the findings give them: they are not whole people."""
+    small = pd.Series(False, index=table.index)
+    if frame is not None and frame.attrs.get("kind") == COUNT:
+        small = pd.Series((frame[f"{prefix}count"].astype("float64") < findings.SMALL_COUNT).to_numpy(),
+                          index=table.index)
+        raw_low = pd.Series(frame[f"{prefix}lower"].astype("float64").to_numpy(), index=table.index)
+        raw_high = pd.Series(frame[f"{prefix}upper"].astype("float64").to_numpy(), index=table.index)
+
+    def join(row: object, low: str, high: str) -> str:
         if SUPPRESSED in (low, high):
             return SUPPRESSED
-        return "" if not low or not high else f"{low} to {high}"
-    return pd.Series([join(a, b) for a, b in zip(table[lower], table[upper], strict=True)], index=table.index)
+        if not low or not high:
+            return ""
+        if small[row]:
+            return f"{raw_low[row]:,.1f} to {raw_high[row]:,.1f}"
+        return f"{low} to {high}"
+    return pd.Series([join(i, a, b) for i, a, b in zip(table.index, table[lower], table[upper], strict=True)],
+                     index=table.index)
 
 
 def compact_table(frame: pd.DataFrame, keys: Sequence[tuple[str, str]], fy: FinancialYear,
@@ -206,11 +221,11 @@ def compact_table(frame: pd.DataFrame, keys: Sequence[tuple[str, str]], fy: Fina
         columns.append(("value", f"{{year}}{unit}"))
     columns += [("lower", "low"), ("upper", "high"),
                 ("previous_value" if kind != COUNT else "previous_count", f"{{comparison}}{unit}"),
-                ("significant", "Significant change")]
+                ("significant", "Significant")]
     if "previous_value" not in frame:  # one year only (e.g. a trend): no comparison column
         columns = [c for c in columns if c[0] not in ("previous_value", "previous_count", "significant")]
     table = board.display_table(frame, columns, year_label=fy.label, comparison_label=comparison.label)
-    table.insert(len(keys) + (2 if kind != COUNT else 1), "95% CI", _ci(table, "low", "high"))
+    table.insert(len(keys) + (2 if kind != COUNT else 1), "95% CI", _ci(table, "low", "high", frame))
     return table.drop(columns=["low", "high"])
 
 
@@ -220,7 +235,7 @@ def _trend_table(trend: pd.DataFrame) -> pd.DataFrame | None:
     kind = trend.attrs.get("kind", COUNT)
     columns = [("year", "Year"), ("count", "Count")] + ([("value", "Value")] if kind != COUNT else [])
     table = board.display_table(trend, [*columns, ("lower", "low"), ("upper", "high")])
-    table["95% CI"] = _ci(table, "low", "high")
+    table["95% CI"] = _ci(table, "low", "high", trend)
     return table.drop(columns=["low", "high"])
 
 
@@ -243,7 +258,7 @@ def headline_table(overview: object, fy: FinancialYear, comparison: FinancialYea
         rows.append({
             "Indicator": indicator.label,
             fy.label: with_unit(shown["value"]),
-            "95% CI": _ci(pd.DataFrame([shown]), "low", "high").iloc[0],
+            "95% CI": _ci(pd.DataFrame([shown]), "low", "high", frame).iloc[0],
             comparison.label: with_unit(shown["previous"]),
             "Change": shown["change"] if shown["change"] in (SUPPRESSED, "") else
             f"{float(shown['change'].replace(',', '')):+,.1f}{change_unit}",
@@ -509,7 +524,7 @@ def chromium_available() -> bool:
 
 def picture_size(slide: ChartSlide) -> tuple[float, float]:
     """The chart's box on the slide in inches (wide when no table sits beside it)."""
-    return (7.9, 4.3) if slide.table is not None else (10.6, 4.3)
+    return (7.2, 4.3) if slide.table is not None else (10.6, 4.3)
 
 
 def _for_slide(figure: go.Figure, width: int, height: int) -> go.Figure:

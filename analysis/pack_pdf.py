@@ -118,7 +118,7 @@ class PackPDF(FPDF):
 
 def pdf_bytes(pack: p.Pack) -> bytes:
     """The pack as a PDF: the same pages, in the same order, as the PowerPoint file."""
-    from analysis.pack_pptx import column_shares  # one rule for column widths in both formats
+    from analysis.pack_pptx import table_layout  # one rule for column widths in both formats
 
     pdf = PackPDF(pack)
     width = p.SLIDE_WIDTH - 2 * p.MARGIN
@@ -164,8 +164,9 @@ def pdf_bytes(pack: p.Pack) -> bytes:
                          middle=True)
         if chart.table is not None:
             table_left = p.MARGIN + picture_width + p.GUTTER
-            pdf.table_box(chart.table, table_left, p.BODY_TOP, p.SLIDE_WIDTH - p.MARGIN - table_left,
-                          size=8 if len(chart.table.columns) <= 5 else 7, shares=column_shares(chart.table))
+            table_width = p.SLIDE_WIDTH - p.MARGIN - table_left
+            size, shares = table_layout(chart.table, table_width, 8.5)
+            pdf.table_box(chart.table, table_left, p.BODY_TOP, table_width, size=size, shares=shares)
         # The summaries run the page's full width under the chart: a compact table (at most
         # MAX_TABLE_ROWS rows) ends above the chart's foot.
         summary_top = max(p.BODY_TOP + PDF_PICTURE_HEIGHT, pdf.get_y() if chart.table is not None else 0) + 0.1

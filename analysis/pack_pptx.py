@@ -21,7 +21,9 @@ from pptx.util import Inches, Pt
 
 from analysis import pack as p
 
-FONT = "Calibri"
+#: Arial: on every PowerPoint, and metric-compatible Liberation Sans stands in for it in LibreOffice,
+#: so text measured for a box fits wherever the file is opened.
+FONT = "Arial"
 
 
 def _rgb(hex_colour: str) -> RGBColor:
@@ -104,15 +106,29 @@ def _notes(slide, lines: Sequence[str]) -> None:
     slide.notes_slide.notes_text_frame.text = "\n\n".join(line for line in lines if line)
 
 
-def column_shares(frame: pd.DataFrame) -> list[float]:
-    """Column widths in proportion to the longest text in each column (header words count)."""
-    lengths = []
-    for column in frame.columns:
-        longest_word = max((len(w) for w in str(column).split()), default=1)
-        longest_cell = max((len(str(v)) for v in frame[column]), default=1)
-        lengths.append(max(longest_word, longest_cell, 4))
-    total = sum(lengths)
-    return [length / total for length in lengths]
+#: Average character width in ems (bold digits and letters of Calibri / DejaVu Sans, generous) and the
+#: cell's left + right padding in inches, for sizing table columns.
+CHARACTER_EMS, CELL_PADDING = 0.62, 0.14
+
+
+def table_layout(frame: pd.DataFrame, width: float, size: float, smallest: float = 7.0) -> tuple[float, list[float]]:
+    """Font size and column shares for a table ``width`` inches wide: each column gets at least the
+    width of its longest cell and its heading's longest word (headings wrap between words only), the
+    font shrinking (down to ``smallest`` points) until that fits; the room left is shared out."""
+    def needs(points: float) -> list[float]:
+        out = []
+        for column in frame.columns:
+            longest_word = max((len(w) for w in str(column).split()), default=1)
+            longest_cell = max((len(str(v)) for v in frame[column]), default=1)
+            out.append(max(longest_word, longest_cell) * points * CHARACTER_EMS / 72 + CELL_PADDING)
+        return out
+
+    while sum(needs(size)) > width and size > smallest:
+        size -= 0.5
+    minimum = needs(size)
+    spare = max(0.0, width - sum(minimum))
+    widths = [m + spare * m / sum(minimum) for m in minimum]
+    return size, [w / sum(widths) for w in widths]
 
 
 def pptx_bytes(pack: p.Pack) -> bytes:
@@ -173,9 +189,9 @@ def pptx_bytes(pack: p.Pack) -> bytes:
         if chart.table is not None:
             table_left = p.MARGIN + box_width + p.GUTTER
             table_width = p.SLIDE_WIDTH - p.MARGIN - table_left
-            size = 10 if len(chart.table.columns) <= 5 else 9
-            _table(slide, chart.table, table_left, p.BODY_TOP, table_width, size=size,
-                   widths=column_shares(chart.table), row_height=0.3)
+            size, shares = table_layout(chart.table, table_width, 10)
+            _table(slide, chart.table, table_left, p.BODY_TOP, table_width, size=size, widths=shares,
+                   row_height=0.3)
         footer = [f"Definition: {chart.definition}", f"Source: {chart.source}. {chart.method} {p.SUPPRESSION_NOTE}"]
         _text(slide, p.MARGIN, p.FOOTER_TOP, width, 1.0, footer, size=8 if sum(map(len, footer)) < 650 else 7,
               colour=p.MUTED, space_after=2)
