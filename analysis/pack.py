@@ -244,7 +244,12 @@ def headline_table(overview: object, fy: FinancialYear, comparison: FinancialYea
     comparison year, the change (% for counts and rates, percentage points for proportions) and
     its significance, formatted by ``board.display_table`` (``*`` for hidden values)."""
     rows = []
+    not_applicable = getattr(overview, "not_applicable", {})
     for indicator in indicators.INDICATORS:
+        if indicator.id in not_applicable:  # e.g. NI 40 with the young people's service: never the adult figure
+            rows.append({"Indicator": indicator.label, fy.label: not_applicable[indicator.id], "95% CI": "",
+                         comparison.label: "", "Change": "", "Significant": ""})
+            continue
         frame = overview.headlines.get(indicator.id)
         if frame is None or frame.empty:
             continue

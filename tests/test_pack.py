@@ -239,6 +239,16 @@ def test_headline_table_changes_are_percent_or_points(data):
     assert isinstance(table, pd.DataFrame)
 
 
+def test_effective_treatment_is_not_applicable_in_a_young_peoples_pack(data):
+    # GLOSSARY "Effective treatment": never the adult figure for the young people's service
+    young = make(data, Filters(service="Young people"), pictures=False).headlines.set_index("Indicator")
+    row = young.loc["Effective treatment (NI 40, adult OCU)"]
+    assert row.iloc[0] == "Not applicable to the young people's service"
+    assert (row.iloc[1:] == "").all()
+    everyone = make(data, Filters(), pictures=False).headlines.set_index("Indicator")
+    assert everyone.loc["Effective treatment (NI 40, adult OCU)"].iloc[0].replace(",", "").isdigit()
+
+
 @pytest.fixture
 def saved_store(tmp_path, monkeypatch):
     """A store of its own holding the demo's tables as saved data (through the Data page's intake)."""
