@@ -43,3 +43,55 @@ def test_unexpected_error_shows_an_error_id_and_logs_the_traceback(monkeypatch, 
     assert secret not in page_text
     logged = [r for r in caplog.records if found.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info and secret in str(logged[0].exc_info[1])
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses listening on ``port`` (from /proc/net/tcp and tcp6: what ``ss -ltn`` lists)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                if width == 8:
+                    found.add(".".join(str(b) for b in raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    words = [raw[i:i + 4][::-1] for i in range(0, 16, 4)]
+                    found.add(bytes(b"".join(words)).hex())
+    return found
+
+
+def test_a_plain_streamlit_run_listens_on_loopback_only(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # as a user starts it: no address on the command line, the project's config decides
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**__import__("os").environ, "DAAT_DASHBOARD_STORE": str(tmp_path / "store")},
+    )
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        addresses = _listening_addresses(port)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert addresses == {"127.0.0.1"}, addresses
