@@ -189,8 +189,11 @@ def trajectory(actuals: pd.DataFrame, targets: Mapping[int, tuple[float, str]]) 
         have = quarter in getattr(by_quarter, "index", [])
         ytd = float(by_quarter.loc[quarter, "year_to_date"]) if have else np.nan
         alone = float(by_quarter.loc[quarter, "in_quarter"]) if have else np.nan
+        flags = {f"{c}_suppressed": bool(have and f"{c}_suppressed" in by_quarter
+                                         and by_quarter.loc[quarter, f"{c}_suppressed"])
+                 for c in ("in_quarter", "year_to_date")}
         rows.append({"quarter": quarter, "quarter_label": f"Q{quarter} {QUARTER_MONTHS[quarter]}",
-                     "in_quarter": alone, "year_to_date": ytd, "target": target, "source": source,
+                     "in_quarter": alone, "year_to_date": ytd, **flags, "target": target, "source": source,
                      "gap": target - ytd if not (pd.isna(target) or pd.isna(ytd)) else np.nan,
                      "rag": rag(ytd, target) or ""})
     return pd.DataFrame(rows)
