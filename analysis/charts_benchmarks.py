@@ -112,16 +112,17 @@ def trajectory_chart(frame: pd.DataFrame, title: str, words: str) -> go.Figure |
     x = frame["quarter_label"]
     figure = go.Figure()
     if frame["in_quarter"].notna().any():
-        figure.add_bar(x=x, y=frame["in_quarter"], name=f"In the quarter alone", marker_color=PREVIOUS_COLOUR,
+        figure.add_bar(x=x, y=frame["in_quarter"], name="In the quarter alone", marker_color=PREVIOUS_COLOUR,
                        opacity=0.5)
     figure.add_scatter(x=x, y=frame["year_to_date"], mode="lines+markers", name="Actual, year to date",
                        line=dict(color=CURRENT_COLOUR, width=3), marker=dict(size=10))
     targeted = frame[frame["target"].notna()]
     if len(targeted):
-        figure.add_scatter(x=targeted["quarter_label"], y=targeted["target"], mode="markers+lines", name="Target",
+        figure.add_scatter(x=targeted["quarter_label"], y=targeted["target"], mode="markers+lines+text", name="Target",
                            line=dict(color=TARGET_COLOUR, dash="dot"),
                            marker=dict(size=13, symbol="diamond", color=TARGET_COLOUR),
-                           text=[f"{r.rag}" for r in targeted.itertuples()], textposition="top center")
+                           text=[f"Target {r.target:,.0f}" + (f": {r.rag}" if r.rag else "") for r in targeted.itertuples()],
+                           textposition="top center")
     figure.update_yaxes(title=f"Number of {words}", rangemode="tozero")
     figure.update_xaxes(title="Quarter (Q1 April-June ... Q4 January-March)")
     return layout(figure, title)

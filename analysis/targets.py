@@ -238,6 +238,17 @@ def gap_sentence(frame: pd.DataFrame, indicator: str, fy: FinancialYear) -> str:
             f"{-gap:,.0f} more than the target.")
 
 
+def rag_sentence(frame: pd.DataFrame, fy: FinancialYear) -> str:
+    """e.g. "Status at Q4 2024/25: Red (1,389 against a target of 1,437; rule: ...)", for the latest quarter with
+    both an actual figure and a target; "" when there is none."""
+    judged = frame[frame["rag"] != ""]
+    if judged.empty:
+        return ""
+    row = judged.iloc[-1]
+    return (f"Status at Q{row['quarter']} {fy.label}: {row['rag']} ({row['year_to_date']:,.0f} against a target of "
+            f"{row['target']:,.0f}).")
+
+
 def annual_trajectory(actual_by_year: Mapping[str, float], targets: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """A multi-year plan: one row per financial year with an actual figure or a year target (e.g. NI 40:
     baseline 903 in 2023/24; targets 957, 967, 978), with ``actual``, ``target``, ``gap`` and ``rag``."""
@@ -266,5 +277,5 @@ def rows_from_records(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
 
 __all__ = ["AMBER", "GREEN", "QUARTERLY_INDICATORS", "RAG_RULE", "RED", "Period", "TargetError",
            "annual_trajectory", "gap_sentence", "parse_period", "quarter_end", "quarterly_actuals", "rag",
-           "read_targets_file", "rows_from_records", "suppress_actuals", "targets_for_year", "trajectory",
+           "rag_sentence", "read_targets_file", "rows_from_records", "suppress_actuals", "targets_for_year", "trajectory",
            "validate_targets"]

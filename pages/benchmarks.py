@@ -71,7 +71,7 @@ plan = state.compute(model.target_figures, data, fy, filters, tuple(tuple(sorted
 if plan.not_applicable:
     st.info(plan.sentence)
 else:
-    st.markdown(f"**{plan.sentence}**")
+    st.markdown(f"**{plan.sentence}** {targets.rag_sentence(plan.quarterly, fy)}")
     render.figure_block(charts.trajectory_chart(plan.quarterly, f"{indicators.BY_ID[chosen_target].label}, "
                                                 f"{fy.label} by quarter: {where}", words),
                         model.trajectory_display(plan.quarterly), plan.sentence, key="benchmarks_trajectory",

@@ -107,3 +107,12 @@ def test_targets_file_is_read_and_stored_with_who_set_them(tmp_path):
     saved.clear_target(store.DEMO, name=store.INDICATOR_TARGETS, cleared_by="A. Analyst")
     assert saved.indicator_targets(store.DEMO) is None
     assert [e["action"] for e in saved.target_history(store.DEMO, store.INDICATOR_TARGETS)] == ["set", "cleared"]
+
+
+def test_rag_sentence_names_the_latest_judged_quarter():
+    frame = targets.trajectory(pd.DataFrame({"quarter": [1, 2], "quarter_label": ["", ""],
+                                             "in_quarter": [float("nan")] * 2, "year_to_date": [909.0, 950.0]}),
+                               {1: (930.0, ""), 2: (940.0, ""), 4: (978.0, "")})
+    assert targets.rag_sentence(frame, FY) == "Status at Q2 2024/25: Green (950 against a target of 940)."
+    assert targets.rag_sentence(targets.trajectory(frame.iloc[0:0][["quarter"]].assign(
+        quarter_label="", in_quarter=0.0, year_to_date=0.0), {}), FY) == ""

@@ -224,7 +224,7 @@ def compare_sentence(frame: pd.DataFrame, label: str) -> str:
     if not len(local):
         return f"{label}: no partnership value to rank{tail}."
     rank = len(frame) - int(local[0])
-    return (f"{label}: the partnership is {rank} of {len(frame)} areas from the highest value "
+    return (f"{label}: the partnership ranks {rank} of {len(frame)} areas, 1 being the highest value "
             f"({frame.loc[local[0], 'period']}){tail}.")
 
 
