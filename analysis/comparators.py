@@ -88,6 +88,15 @@ def context_indicators(comparators: pd.DataFrame | None, registry_ids: set[str])
     return names
 
 
+def source_text(row: pd.Series) -> str:
+    """A comparator row's source with its publication date where given, e.g. "OHID Fingertips, published 2025-02-04"."""
+    published = row.get("published")
+    source = str(row.get("source", "") or "")
+    if published is None or pd.isna(published) or not str(published).strip():
+        return source
+    return f"{source}, published {str(published).strip()}"
+
+
 def judgement(comparison: str | None, polarity: str) -> str:
     """``comparison`` with England (``HIGHER`` / ``LOWER`` / ``SIMILAR``) in words of the indicator's polarity."""
     if comparison not in (HIGHER, LOWER, SIMILAR):
@@ -142,7 +151,7 @@ def spine_table(local: pd.DataFrame, comparators: pd.DataFrame | None) -> pd.Dat
             "suppressed": bool(row.suppressed), "note": row.note,
             "england": england_value, "england_worst": worst, "england_best": best,
             "comparator_period": "" if england is None else str(england["period"]),
-            "source": "" if england is None else str(england["source"]),
+            "source": "" if england is None else source_text(england),
             "comparison": comparison or NOT_COMPARED, "judgement": judgement(comparison, row.polarity),
             "position": np.nan if row.suppressed else spine_position(row.value, england_value, worst, best,
                                                                      row.polarity),
@@ -170,7 +179,7 @@ def compare_areas(comparators: pd.DataFrame | None, indicator: str, fy: Financia
         "lower": pd.to_numeric(others.get("lower"), errors="coerce").to_numpy() if len(others) else [],
         "upper": pd.to_numeric(others.get("upper"), errors="coerce").to_numpy() if len(others) else [],
         "period": others.get("period", pd.Series(dtype=str)).astype(str).to_numpy(),
-        "source": others.get("source", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "source": [source_text(r) for _, r in others.iterrows()],
     })
     frame["is_local"] = False
     hidden = False
@@ -178,7 +187,7 @@ def compare_areas(comparators: pd.DataFrame | None, indicator: str, fy: Financia
         own = area_value(found, AREA_PARTNERSHIP) if len(found) else None
         if own is not None:
             local = {"value": own["value"], "lower": own["lower"], "upper": own["upper"], "period": own["period"],
-                     "suppressed": False, "source": own["source"]}
+                     "suppressed": False, "source": source_text(own)}
     if local is not None:
         hidden = bool(local.get("suppressed"))
         if not hidden and not pd.isna(local.get("value")):

@@ -40,7 +40,7 @@ else:
         unit = indicators.BY_ID[chosen].unit if chosen in indicators.BY_ID else ""
         render.figure_block(charts.compare_areas_chart(areas, f"{label}: comparator group", unit,
                                                        illustrative=figures.illustrative),
-                            model.compare_display(areas), model.compare_sentence(areas, label),
+                            model.compare_display(areas), model.compare_sentence(areas, label, figures.illustrative),
                             key="benchmarks_areas", filename="compare_areas")
     else:
         st.info("The comparators table has no comparator group (e.g. CIPFA nearest neighbours) for these indicators.")
@@ -52,7 +52,8 @@ if figures.c19_year is not None and figures.c19_comparison is not None:
     render.figure_block(
         charts.outcome_chart(figures.c19, f"Completion without re-presentation by substance group: {where}",
                              figures.c19_year.label, figures.c19_comparison.label, illustrative=figures.illustrative),
-        model.c19_display(figures.c19, figures.c19_year, figures.c19_comparison), figures.c19_summary,
+        model.c19_display(figures.c19, figures.c19_year, figures.c19_comparison, figures.illustrative),
+        figures.c19_summary,
         key="benchmarks_c19", filename="completion_without_representation",
         definition=indicators.OUTCOME_INDICATORS[0].definition)
 else:

@@ -122,3 +122,12 @@ def test_charts_draw_normal_small_and_empty():
     areas = comparators.compare_areas(comparator_rows(), "successful_completion", FinancialYear(2024), None, "Us")
     assert charts_benchmarks.compare_areas_chart(areas, "Areas", "%") is not None
     assert charts_benchmarks.compare_areas_chart(areas.iloc[0:0], "Areas") is None
+
+
+def test_sources_carry_their_publication_date():
+    rows = comparator_rows()
+    rows["published"] = "2025-02-04"
+    spine = comparators.spine_table(local(), rows).iloc[0]
+    assert spine["source"] == "Test source, published 2025-02-04"
+    areas = comparators.compare_areas(rows, "successful_completion", FinancialYear(2024), None, "Us")
+    assert set(areas["source"]) == {"Test source, published 2025-02-04"}

@@ -44,7 +44,13 @@ def test_page_shows_the_spine_compare_areas_outcome_and_targets(data):
     assert any("Not yet available for 2024/25" in c.value for c in at.caption)
     outcome = frames(at, "Substance group")[0]
     assert list(outcome["Substance group"]) == ["Opiates", "Non-opiates", "Alcohol", "Alcohol and non-opiates"]
-    assert "% 2023/24" in outcome.columns and outcome["England %"].iloc[0] == "5.0"
+    assert "% 2023/24" in outcome.columns and outcome["England % (ILLUSTRATIVE)"].iloc[0] == "5.0"
+    # every sentence built on the comparator values says they are illustrative (and so does every download)
+    captions = [c.value for c in at.caption]
+    for start in ("9 indicators against England", "Rate per 1,000 population: the partnership ranks",
+                  "Successful completion without re-presentation within 6 months, 2023/24"):
+        sentence = next(c for c in captions if c.startswith(start))
+        assert "ILLUSTRATIVE (synthetic demo), not published figures" in sentence
     assert any("No targets set" in m.value for m in at.markdown)
 
 
@@ -77,3 +83,13 @@ def test_targets_entered_on_the_page_give_the_gap(data):
     assert table["RAG"].iloc[3] == "Red"
     assert len(at.get("plotly_chart")) == 5
     assert any("Targets set by A. Analyst" in t.value for t in at.text)
+
+
+def test_earliest_year_and_young_people_show_what_applies():
+    at = apptest_support.open_page("benchmarks", year="2019/20", service="Young people")
+    text = " ".join(i.value for i in at.info)
+    # no year before 2019/20 has follow-up to compare with, and NI 40 does not apply to young people
+    assert "Not applicable to the young people's service" in text
+    assert "2019/20 is the first year in the data: choose a later year to see it" in text
+    spine = frames(at, "England worst")[0]
+    assert "Rate per 1,000 population" in set(spine["Indicator"])

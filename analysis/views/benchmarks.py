@@ -27,6 +27,8 @@ from analysis.views.overview import overview, overview_trend
 ILLUSTRATIVE_WORD = "illustrative"
 ILLUSTRATIVE_NOTICE = ("ILLUSTRATIVE comparator values: made up for the synthetic demo, not published figures. "
                        "Load your area's published values (e.g. from OHID Fingertips) as the comparators table.")
+#: Added to every sentence (and so every download's "About" sheet) built on illustrative comparator values.
+ILLUSTRATIVE_SENTENCE = "Comparator values are ILLUSTRATIVE (synthetic demo), not published figures."
 NO_COMPARATORS = ("No comparator values are loaded: load the comparators table (England's and other areas' "
                   "published values) on the Data page to compare the partnership with England and its neighbours.")
 LOCAL_SOURCE = "Local records (this dashboard)"
@@ -186,6 +188,10 @@ def benchmarks(data: Dataset, fy: FinancialYear, comparison: FinancialYear | Non
     if shown is not None and compared is not None:
         c19 = c19_frame(data, shown, compared, filters)
         c19_summary = c19_sentence(c19, shown, compared)
+    elif shown is not None:
+        c19, c19_summary = pd.DataFrame(), (f"Successful completion without re-presentation is shown beside a "
+                                            f"comparison year, and {shown.label} is the first year in the data: "
+                                            "choose a later year to see it.")
     else:
         c19, c19_summary = pd.DataFrame(), note or "No year has the 6 months of follow-up the measure needs."
     has = data.comparators is not None and not data.comparators.empty
@@ -197,8 +203,13 @@ def benchmarks(data: Dataset, fy: FinancialYear, comparison: FinancialYear | Non
             found = comparators.rows_for_year(data.comparators, row.indicator, fy)
             if len(found) and found["area_type"].astype(str).str.lower().eq("comparator group").any():
                 choices[row.indicator] = row.label
-    return BenchmarkFigures(spine, spine_sentence(spine, fy) if has else NO_COMPARATORS, choices, c19, c19_summary,
-                            shown, compared, notes, is_illustrative(data), has)
+    illustrative = is_illustrative(data)
+    summary = spine_sentence(spine, fy) if has else NO_COMPARATORS
+    if illustrative:
+        summary += f" {ILLUSTRATIVE_SENTENCE}"
+        if len(c19) and c19["england"].notna().any():
+            c19_summary += f" England's values: {ILLUSTRATIVE_SENTENCE}"
+    return BenchmarkFigures(spine, summary, choices, c19, c19_summary, shown, compared, notes, illustrative, has)
 
 
 def compare_areas(data: Dataset, figures: BenchmarkFigures, indicator: str, fy: FinancialYear,
@@ -214,10 +225,11 @@ def compare_areas(data: Dataset, figures: BenchmarkFigures, indicator: str, fy: 
                                      area_name)
 
 
-def compare_sentence(frame: pd.DataFrame, label: str) -> str:
+def compare_sentence(frame: pd.DataFrame, label: str, illustrative: bool = False) -> str:
     """e.g. "Successful completion rate: the partnership is 3rd highest of 10 areas (2024/25); England 50.0%."""
     england = frame.attrs.get("england", np.nan)
     tail = "" if pd.isna(england) else f"; England {england:,.1f} ({frame.attrs.get('england_period', '')})"
+    tail += f". {ILLUSTRATIVE_SENTENCE}" if illustrative else ""
     if frame.attrs.get("local_hidden"):
         return f"{label}: the partnership's value is hidden (1 to 4 people), so it is not ranked{tail}."
     local = frame.index[frame["is_local"]]
@@ -225,7 +237,7 @@ def compare_sentence(frame: pd.DataFrame, label: str) -> str:
         return f"{label}: no partnership value to rank{tail}."
     rank = len(frame) - int(local[0])
     return (f"{label}: the partnership ranks {rank} of {len(frame)} areas, 1 being the highest value "
-            f"({frame.loc[local[0], 'period']}){tail}.")
+            f"({frame.loc[local[0], 'period']}){tail}" + ("" if illustrative else "."))
 
 
 # ---------------------------------------------------------------- targets
@@ -296,14 +308,16 @@ def compare_display(frame: pd.DataFrame) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def c19_display(frame: pd.DataFrame, shown: FinancialYear, compared: FinancialYear) -> pd.DataFrame:
+def c19_display(frame: pd.DataFrame, shown: FinancialYear, compared: FinancialYear,
+                illustrative: bool = False) -> pd.DataFrame:
     """The outcome measure's table: the board's year-on-year columns, then England's value and period."""
     table = board.display_table(frame, [
         ("substance_group", "Substance group"), ("count", "Completed, no re-presentation {year}"),
         ("denominator", "In treatment {year}"), ("value", "% {year}"), ("lower", "Lower 95% {year}"),
         ("upper", "Upper 95% {year}"), ("previous_value", "% {comparison}"), ("significant", "Significant change"),
     ], year_label=shown.label, comparison_label=compared.label)
-    table["England %"] = [_text(v) for v in frame["england"]]
+    england = "England % (ILLUSTRATIVE)" if illustrative else "England %"
+    table[england] = [_text(v) for v in frame["england"]]
     table["England period"] = frame["england_period"].to_numpy()
     return table
 
