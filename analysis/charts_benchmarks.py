@@ -101,7 +101,9 @@ def compare_areas_chart(frame: pd.DataFrame, title: str, unit: str = "", *, illu
                          annotation_text=f"England {_number(england, unit)}", annotation_position="top")
     figure.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
     figure.update_xaxes(title="Value" + (" (%)" if unit == "%" else f" ({unit})" if unit else ""))
-    return layout(figure, title + (ILLUSTRATIVE_TAG if illustrative else ""), height=max(320, 100 + 34 * len(shown)))
+    # the title holds an indicator name, which for a context indicator comes from a file: text, never markup
+    return layout(figure, html.escape(title) + (ILLUSTRATIVE_TAG if illustrative else ""),
+                  height=max(320, 100 + 34 * len(shown)))
 
 
 def trajectory_chart(frame: pd.DataFrame, title: str, words: str) -> go.Figure | None:

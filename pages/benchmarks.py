@@ -40,7 +40,9 @@ else:
         unit = indicators.BY_ID[chosen].unit if chosen in indicators.BY_ID else ""
         render.figure_block(charts.compare_areas_chart(areas, f"{label}: comparator group", unit,
                                                        illustrative=figures.illustrative),
-                            model.compare_display(areas), model.compare_sentence(areas, label, figures.illustrative),
+                            model.compare_display(areas),
+                            model.compare_sentence(areas, label if chosen in indicators.BY_ID else
+                                                   indicator_targets.plain(label), figures.illustrative),
                             key="benchmarks_areas", filename="compare_areas")
     else:
         st.info("The comparators table has no comparator group (e.g. CIPFA nearest neighbours) for these indicators.")
@@ -73,6 +75,8 @@ if plan.not_applicable:
     st.info(plan.sentence)
 else:
     st.markdown(f"**{plan.sentence}** {targets.rag_sentence(plan.quarterly, fy)}")
+    if plan.note:
+        st.text(plan.note)
     render.figure_block(charts.trajectory_chart(plan.quarterly, f"{indicators.BY_ID[chosen_target].label}, "
                                                 f"{fy.label} by quarter: {where}", words),
                         model.trajectory_display(plan.quarterly), plan.sentence, key="benchmarks_trajectory",

@@ -131,3 +131,12 @@ def test_sources_carry_their_publication_date():
     assert spine["source"] == "Test source, published 2025-02-04"
     areas = comparators.compare_areas(rows, "successful_completion", FinancialYear(2024), None, "Us")
     assert set(areas["source"]) == {"Test source, published 2025-02-04"}
+
+
+def test_a_context_indicator_name_from_a_file_is_text_in_the_chart():
+    rows = comparator_rows()
+    rows.loc[rows["area_code"] == "N1", "area_name"] = "<b>Bold</b> area"
+    frame = comparators.compare_areas(rows, "successful_completion", FinancialYear(2024), None, "Us")
+    figure = charts_benchmarks.compare_areas_chart(frame, "<a href='x'>Admissions</a>: comparator group")
+    assert figure.layout.title.text.startswith("&lt;a href=")
+    assert "&lt;b&gt;Bold&lt;/b&gt; area" in figure.data[0].y

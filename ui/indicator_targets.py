@@ -3,6 +3,8 @@ from the store, shown with who set them and when, and uploaded or entered on the
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +18,13 @@ UPLOAD_KEY, EDITOR_KEY, NAME_KEY, SAVE_KEY, CLEAR_KEY = (
     "benchmarks_targets_clear")
 #: Session key of the last problem met with the targets (shown once, beside the controls).
 PROBLEM_KEY = "_benchmarks_targets_problem"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, for a sentence holding a name read from a file
+    (a context indicator's name) that Streamlit would otherwise render as Markdown in a caption."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def stored(data: Dataset) -> dict | None:

@@ -251,6 +251,8 @@ class TargetFigures:
     sentence: str
     annual: pd.DataFrame
     not_applicable: str | None = None
+    #: Said when a filter is selected: targets are the whole partnership's.
+    note: str | None = None
 
 
 def target_figures(data: Dataset, fy: FinancialYear, filters: Filters, rows: Sequence[Mapping[str, object]],
@@ -262,12 +264,15 @@ def target_figures(data: Dataset, fy: FinancialYear, filters: Filters, rows: Seq
         empty = targets.trajectory(pd.DataFrame(columns=["quarter", "year_to_date", "in_quarter"]), {})
         return TargetFigures(indicator, empty, f"{indicators.BY_ID[indicator].label}: {reason}.",
                              targets.annual_trajectory({}, plan, indicator), reason)
+    note = None if filters == Filters() else (
+        f"Targets are set for the whole partnership; the actual figures here are for the selection "
+        f"({filters.describe(data.district_names)}), so compare them with care.")
     actuals = targets.quarterly_actuals(data, indicator, fy, filters, outcomes.data_end(data))
     quarterly = targets.trajectory(targets.suppress_actuals(actuals), targets.targets_for_year(plan, indicator, fy))
     trend = overview_trend(data, indicator, filters)
     by_year = {str(r.year): (np.nan if r.suppressed else float(r.count)) for r in trend.itertuples()}
     annual = targets.annual_trajectory(by_year, plan, indicator)
-    return TargetFigures(indicator, quarterly, targets.gap_sentence(quarterly, indicator, fy), annual)
+    return TargetFigures(indicator, quarterly, targets.gap_sentence(quarterly, indicator, fy), annual, note=note)
 
 
 # ---------------------------------------------------------------- tables shown (and downloaded)
