@@ -126,7 +126,9 @@ def trajectory_chart(frame: pd.DataFrame, title: str, words: str) -> go.Figure |
                            text=[f"Target {r.target:,.0f}" + (f": {r.rag}" if r.rag else "") for r in targeted.itertuples()],
                            textposition="top center")
     figure.update_yaxes(title=f"Number of {words}", rangemode="tozero")
-    figure.update_xaxes(title="Quarter (Q1 April-June ... Q4 January-March)")
+    # the four quarters with room either side, so the target labels over Q1 and Q4 are not cut off
+    figure.update_xaxes(title="Quarter (Q1 April-June ... Q4 January-March)", type="category",
+                        categoryorder="array", categoryarray=list(x), range=[-0.7, len(frame) - 0.3])
     return layout(figure, title)
 
 

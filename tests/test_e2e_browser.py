@@ -149,6 +149,7 @@ def test_benchmarks_page_at_projector_size(server, browser):
     _assert_no_error(page, "benchmarks")
     body = page.inner_text("body")
     assert "ILLUSTRATIVE comparator values" in body and "Synthetic demo data" in body
+    page.screenshot(path=str(ARTIFACTS / "benchmarks_1280x720_top.png"))
     spine = page.locator(".js-plotly-plot").first
     spine.scroll_into_view_if_needed()
     assert spine.locator(".scatterlayer .point").count() >= 5  # the local markers
