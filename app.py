@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/treatment_exits.py", title="Treatment and exits", url_path="treatment_exits"),
     st.Page("pages/spc.py", title="Monthly trends (SPC)", url_path="spc"),
     st.Page("pages/districts_map.py", title="Districts and map", url_path="districts_map"),
+    st.Page("pages/benchmarks.py", title="Benchmarks and targets", url_path="benchmarks"),
     st.Page("pages/board_pack.py", title="Board pack", url_path="board_pack"),
     st.Page("pages/data.py", title="Data", url_path="data"),
     st.Page("pages/data_quality.py", title="Data quality", url_path="data_quality"),

@@ -365,10 +365,75 @@ def effective_treatment(
     return int(effective.sum()), int(len(people))
 
 
+#: Follow-up after a successful completion before it counts as "no re-presentation" (PHOF C19).
+NO_REPRESENTATION_MONTHS = 6
+#: Substance groups of the national outcome measure (PHOF C19a-d), from the substances of a person's latest
+#: episode in the year at any rank: opiates (any opiate); non-opiates (drugs other than opiates, no alcohol);
+#: alcohol (alcohol only); alcohol and non-opiates (both, no opiates). Crack without opiates is non-opiate.
+C19_OPIATES, C19_NON_OPIATES, C19_ALCOHOL, C19_ALCOHOL_NON_OPIATES = (
+    "Opiates", "Non-opiates", "Alcohol", "Alcohol and non-opiates")
+C19_GROUPS = (C19_OPIATES, C19_NON_OPIATES, C19_ALCOHOL, C19_ALCOHOL_NON_OPIATES)
+_OPIATE_GROUP, _ALCOHOL_GROUP = "Opiates", "Alcohol"
+
+
+def c19_substance_group(substances: pd.DataFrame, episode_ids: pd.Series) -> pd.Series:
+    """The C19 substance group of each episode in ``episode_ids`` (``C19_GROUPS``, or missing when the
+    episode records no substance), from its substances at any rank (``substance_group`` column)."""
+    rows = substances[isin_values(substances["episode_id"], episode_ids)]
+    group = rows["substance_group"].astype("string")
+    flags = pd.DataFrame({"episode_id": rows["episode_id"].astype("string").to_numpy(),
+                          "opiate": (group == _OPIATE_GROUP).fillna(False).to_numpy(),
+                          "alcohol": (group == _ALCOHOL_GROUP).fillna(False).to_numpy(),
+                          "other": (group.notna() & (group != _OPIATE_GROUP) & (group != _ALCOHOL_GROUP))
+                          .fillna(False).to_numpy()}).groupby("episode_id").any()
+    chosen = flags.reindex(episode_ids.astype("string").to_numpy())
+    opiate, alcohol, other = (chosen[c].astype("boolean").fillna(False).to_numpy() for c in ("opiate", "alcohol", "other"))
+    result = np.select([opiate, alcohol & other, other, alcohol],
+                       [C19_OPIATES, C19_ALCOHOL_NON_OPIATES, C19_NON_OPIATES, C19_ALCOHOL], default=None)
+    return pd.Series(result, index=episode_ids.index, dtype=object)
+
+
+def has_follow_up(data_end: pd.Timestamp, fy: FinancialYear) -> bool:
+    """Whether the data (ending ``data_end``) cover the 6 months after the year's end that the successful
+    completion without re-presentation measure needs (PHOF C19)."""
+    return pd.Timestamp(data_end) >= fy.end + pd.DateOffset(months=NO_REPRESENTATION_MONTHS)
+
+
+def completion_without_representation(
+    episodes: pd.DataFrame, substances: pd.DataFrame, fy: FinancialYear, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Successful completion without re-presentation within 6 months (PHOF C19 style; GLOSSARY "Successful
+    completion and no re-presentation"): one row per person in treatment in the year (``in_treatment``: the
+    denominator), with ``c19_group`` (``C19_GROUPS`` from their latest episode's substances, missing when none
+    is recorded) and ``completed`` (bool, the numerator).
+
+    Completed: the person's last discharge in the year (``exits``) was a planned exit (treatment completed),
+    no other episode of theirs (any service) was still open on that day, and they did not re-present: no
+    episode of theirs (any service) was triaged after that discharge and on or before the date 6 months
+    later. Needs data to 6 months after the year's end (``has_follow_up``); the caller checks it."""
+    episodes = _prepared(episodes)
+    people = in_treatment(episodes, fy, filters)[["client_id", "episode_id"]].copy()
+    people["c19_group"] = c19_substance_group(substances, people["episode_id"]).to_numpy()
+    done = exits(episodes, fy, filters)
+    done = done.loc[done["exit_group"] == PLANNED, ["client_id", "episode_id", "discharge_date"]]
+    mine = episodes[isin_values(episodes["client_id"], done["client_id"])][
+        ["client_id", "episode_id", "triage_date", "episode_end"]]
+    joined = mine.merge(done.rename(columns={"episode_id": "completed_episode"}), on="client_id")
+    others = joined[joined["episode_id"].astype("string") != joined["completed_episode"].astype("string")]
+    limit = others["discharge_date"] + pd.DateOffset(months=NO_REPRESENTATION_MONTHS)
+    still_open = (others["triage_date"] <= others["discharge_date"]) & (others["episode_end"] > others["discharge_date"])
+    came_back = (others["triage_date"] > others["discharge_date"]) & (others["triage_date"] <= limit)
+    failed = set(others.loc[still_open | came_back, "client_id"].astype("string"))
+    completed = set(done["client_id"].astype("string")) - failed
+    people["completed"] = people["client_id"].astype("string").isin(completed).to_numpy()
+    return people.reset_index(drop=True)
+
+
 __all__ = [
     "TWELVE_WEEKS_DAYS",
     "active_episodes",
     "back_in_treatment",
+    "completion_without_representation",
     "effective_treatment",
     "exits",
     "in_treatment",

@@ -179,9 +179,63 @@ PREVALENCE = Table(
     optional=True,
 )
 
+#: Area types of the ``comparators`` table. "England lowest" and "England highest" are the worst and best
+#: areas in England as a published indicator table quotes them (which is worst depends on the polarity).
+AREA_ENGLAND, AREA_ENGLAND_LOWEST, AREA_ENGLAND_HIGHEST = "England", "England lowest", "England highest"
+AREA_REGION, AREA_COMPARATOR_GROUP, AREA_PARTNERSHIP = "region", "comparator group", "partnership"
+AREA_TYPES = (AREA_ENGLAND, AREA_ENGLAND_LOWEST, AREA_ENGLAND_HIGHEST, AREA_REGION, AREA_COMPARATOR_GROUP,
+              AREA_PARTNERSHIP)
+
+COMPARATORS = Table(
+    "comparators",
+    "Published values of indicators for other areas (England, its lowest and highest areas, the region, the "
+    "partnership's comparator group such as its CIPFA nearest neighbours), and the local value of context "
+    "indicators that do not come from treatment records (optional table). Each value keeps its source and "
+    "publication date.",
+    (
+        Column("area_code", TEXT, True, "ONS code of the area (E92000001 for England), or the group's own code."),
+        Column("area_name", TEXT, True, "Name of the area, e.g. England, South East, Buckinghamshire."),
+        Column("area_type", TEXT, True, "England / England lowest / England highest / region / comparator group / "
+               "partnership (the partnership's own value of a context indicator)."),
+        Column("indicator", TEXT, True, "An indicator id of the registry (e.g. successful_completion), or the id "
+               "of a context indicator (e.g. alcohol_admissions_under_18)."),
+        Column("indicator_name", TEXT, False, "Name of a context indicator (registry indicators have theirs)."),
+        Column("period", TEXT, True, "Financial year as 2024/25 (or the period the source publishes, e.g. "
+               "2021/22 - 23/24)."),
+        Column("value", NUMBER, True, "The published value, in the indicator's unit (% , per 1,000, per 100,000)."),
+        Column("lower", NUMBER, False, "Lower 95% confidence limit, where published."),
+        Column("upper", NUMBER, False, "Upper 95% confidence limit, where published."),
+        Column("count", NUMBER, False, "The numerator, where published.", 0, None),
+        Column("denominator", NUMBER, False, "The denominator, where published.", 0, None),
+        Column("source", TEXT, True, "Where the value comes from (e.g. OHID Fingertips, indicator 92447)."),
+        Column("published", TEXT, False, "When the source published it (e.g. 2025-02-04)."),
+    ),
+    key=("area_code", "area_type", "indicator", "period"),
+    optional=True,
+)
+
+#: Targets are a partnership's decisions, not records: uploaded or entered on the Benchmarks and targets page
+#: and stored with who set them and when (``analysis.store``, targets.json), never as a data version.
+TARGETS = Table(
+    "targets",
+    "Targets the partnership set: one row per indicator and period (a financial year as 2024/25 or a quarter "
+    "as 2024/25 Q3: Q1 April-June ... Q4 January-March). Uploaded or entered on the Benchmarks and targets page "
+    "and stored with who set them and when, not as a version of the data.",
+    (
+        Column("indicator", TEXT, True, "Indicator id: effective_treatment, people_in_treatment or "
+               "new_presentations (the counts with quarterly figures)."),
+        Column("period", TEXT, True, "2024/25 (the year, judged at Q4) or 2024/25 Q3 (judged on the year to date)."),
+        Column("target", NUMBER, True, "The planned number of people by the end of the period (year to date).",
+               0, None),
+        Column("source", TEXT, False, "Where the target comes from, e.g. the treatment plan or grant conditions."),
+    ),
+    key=("indicator", "period"),
+    optional=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (EPISODES, REFERRALS, SUBSTANCES, INTERVENTIONS, DISTRICTS, POPULATION, PREVALENCE)
+    for t in (EPISODES, REFERRALS, SUBSTANCES, INTERVENTIONS, DISTRICTS, POPULATION, PREVALENCE, COMPARATORS)
 }
 
 #: Headers real extracts (NDTMS-shaped, case-management exports) use for a contract column, by
@@ -223,6 +277,15 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "end_date": ("Intervention end date", "Intervention end"),
     "year": ("Mid year", "Mid-year", "Year of estimate"),
     "population": ("Population", "Persons", "Count"),
+    "area_code": ("Area code", "AreaCode", "Geography code"),
+    "area_name": ("Area name", "AreaName", "Geography"),
+    "area_type": ("Area type", "AreaType"),
+    "indicator_name": ("Indicator name", "IndicatorName"),
+    "period": ("Time period", "TimePeriod", "Timeperiod"),
+    "lower": ("Lower CI 95.0 limit", "Lower CI 95 limit", "LCL"),
+    "upper": ("Upper CI 95.0 limit", "Upper CI 95 limit", "UCL"),
+    "count": ("Count", "Numerator"),
+    "published": ("Published", "Date published", "Release date"),
 }
 #: Substance columns whose header says the rank, as NDTMS-shaped extracts hold them (one row per
 #: episode: "Primary substance", "Secondary substance", "Tertiary substance"). A substances file with

@@ -37,7 +37,8 @@ BOUNDARY_ATTRIBUTION = (
 
 T = TypeVar("T")
 
-TABLE_FILES = ("episodes", "referrals", "substances", "interventions", "districts", "population", "prevalence")
+TABLE_FILES = ("episodes", "referrals", "substances", "interventions", "districts", "population", "prevalence",
+               "comparators")
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Dataset:
     population: pd.DataFrame
     interventions: pd.DataFrame | None = None
     prevalence: pd.DataFrame | None = None
+    #: Published values for England and other areas, and context indicators (optional; issue 13).
+    comparators: pd.DataFrame | None = None
     label: str = ""
     is_demo: bool = False
     population_is_approximate: bool = False
@@ -116,6 +119,7 @@ def from_tables(tables: dict[str, pd.DataFrame], **provenance: object) -> Datase
         population=tables["population"],
         interventions=tables.get("interventions"),
         prevalence=tables.get("prevalence"),
+        comparators=tables.get("comparators"),
         **provenance,  # type: ignore[arg-type]
     )
 

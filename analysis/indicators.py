@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import activity, districts, profiles
+from analysis import activity, districts, outcomes, profiles
 from analysis.codes import YOUNG_PEOPLE
 from analysis.filters import Filters
 
@@ -123,7 +123,40 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 
-BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}
+
+_C19_DEFINITION = (
+    "People in treatment in the financial year whose substances (latest episode in the year, any rank) put them "
+    "in the group, who completed treatment successfully (their last discharge in the year a planned exit, no other "
+    "episode open that day) and did not re-present (no episode triaged in the 6 months after that discharge), as "
+    "a percentage of all people in treatment in the year in the group (Wilson interval). Groups as PHOF C19a-d: "
+    "opiates (any opiate); non-opiates (other drugs, no alcohol, no opiate); alcohol (alcohol only); alcohol and "
+    "non-opiates. Needs 6 months of follow-up after the year: a year the data do not follow up that far has no "
+    "figure.")
+_C19_SOURCE = (f"{SOURCE_TREATMENT}. Method as the Public Health Outcomes Framework indicator C19a-d (OHID, "
+               "successful completion of drug and alcohol treatment), computed locally from the records")
+
+
+def _c19(id_: str, group: str, compute: Callable[..., pd.DataFrame]) -> Indicator:
+    return Indicator(
+        id_, f"Completion without re-presentation: {group.lower()}", _C19_DEFINITION,
+        f"People in the {group.lower()} group who completed successfully and did not re-present within 6 months",
+        f"People in treatment in the year in the {group.lower()} group", 100, HIGHER_IS_BETTER, "%", _C19_SOURCE,
+        compute,
+    )
+
+
+#: The national outcome measure by substance group (issue 13 item 5). Not headline tiles of the Overview
+#: (``INDICATORS``): shown on the Benchmarks and targets page for the years whose follow-up the data cover.
+OUTCOME_INDICATORS: tuple[Indicator, ...] = (
+    _c19("completion_no_representation_opiates", "Opiates", outcomes.opiates),
+    _c19("completion_no_representation_non_opiates", "Non-opiates", outcomes.non_opiates),
+    _c19("completion_no_representation_alcohol", "Alcohol", outcomes.alcohol),
+    _c19("completion_no_representation_alcohol_non_opiates", "Alcohol and non-opiates", outcomes.alcohol_non_opiates),
+)
+#: Every indicator of the registry: the headline ones, then the outcome measures.
+ALL_INDICATORS: tuple[Indicator, ...] = INDICATORS + OUTCOME_INDICATORS
+
+BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in ALL_INDICATORS}
 
 
 #: What changed in the current revision of the definitions (docs/GLOSSARY.md), as (topic, change) pairs,
@@ -179,6 +212,14 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
      "people in treatment of the band's ages in any service are counted, and the band is stated beside the "
      "tiles. Before, 15-64 was used whatever the service. When no loaded band matches, the page says which "
      "bands are loaded."),
+    ("Successful completion without re-presentation (new)",
+     "The national outcome measure (PHOF C19 style) by substance group: opiates; non-opiates; alcohol; alcohol and "
+     "non-opiates, as a percentage of all in treatment in the group, shown only for years with 6 months of "
+     "follow-up in the data (Benchmarks and targets page)."),
+    ("Benchmarks and targets (new)",
+     "Local values against England's value (significantly higher or lower when the local 95% interval excludes "
+     "it), its lowest and highest areas and the comparator group, from the optional comparators table; targets by "
+     "year or quarter against the year-to-date figures."),
 )
 
 
@@ -192,4 +233,4 @@ def registry_table() -> pd.DataFrame:
     return pd.DataFrame([{
         "Indicator": i.label, "Definition": i.definition, "Numerator": i.numerator,
         "Denominator": i.denominator or "none (a count)", "Unit": i.unit, "Polarity": i.polarity, "Source": i.source,
-    } for i in INDICATORS])
+    } for i in ALL_INDICATORS])

@@ -318,6 +318,7 @@ TABLE_NAME_WORDS: dict[str, tuple[str, ...]] = {
     "districts": ("district", "lookup"),
     "population": ("population", "mye", "midyear"),
     "prevalence": ("prevalence",),
+    "comparators": ("comparator", "benchmark", "fingertips"),
 }
 BY_NAME, BY_COLUMNS, BY_BOTH, BY_TYPE, BY_SOME_COLUMNS = (
     "file name", "columns", "file name and columns", "file type", "columns (some required ones missing)")

@@ -97,6 +97,8 @@ REQUIRED_TABLES = ("episodes", "substances", "referrals", "districts", "populati
 DEMO, SAVED = "demo", "saved"
 #: Name of the key-referring-agencies target in ``targets.json`` (GLOSSARY "Key referring agencies").
 KEY_REFERRAL_TARGET = "key_referring_agencies"
+#: Name of the indicator targets (``analysis.targets``: indicator, period, target, source) in ``targets.json``.
+INDICATOR_TARGETS = "indicator_targets"
 #: Marks a missing value when rows are compared across files (never a real cell value).
 _NA_MARK = "\x00<NA>"
 
@@ -652,6 +654,23 @@ class Store:
                  "set_at": pd.Timestamp.now().isoformat(timespec="seconds")}
         self._change_target(key, name, None, entry)
 
+    def indicator_targets(self, key: str) -> dict[str, Any] | None:
+        """The indicator targets set for the data ``key``: ``{"rows": [{indicator, period, target, source}...],
+        "set_by", "set_at"}``, or None when none are set (rows validated by ``analysis.targets`` before saving)."""
+        record = self._read_json_or_empty(TARGETS_FILE).get(key, {}).get(INDICATOR_TARGETS, {}).get("current")
+        return dict(record) if record else None
+
+    def set_indicator_targets(self, key: str, rows: Sequence[Mapping[str, Any]], *,
+                              set_by: str | None = None) -> dict[str, Any]:
+        """Store the indicator targets for the data ``key`` as one setting (replacing the earlier one, which stays
+        in the history), with who set them and when, like the key referring agencies' target."""
+        if key not in (DEMO, SAVED):
+            raise StoreError(f"Targets are kept for the 'demo' or the 'saved' data, not '{key}'.")
+        record = {"rows": [dict(row) for row in rows], "set_by": user_name(set_by),
+                  "set_at": pd.Timestamp.now().isoformat(timespec="seconds")}
+        self._change_target(key, INDICATOR_TARGETS, record, {"action": "set", **record})
+        return record
+
     def _change_target(self, key: str, name: str, record: dict[str, Any] | None, entry: dict[str, Any]) -> None:
         with self._locked():
             targets = self._read_json_or_empty(TARGETS_FILE)
@@ -900,7 +919,7 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
 
 
 __all__ = [
-    "ADD", "DEMO", "KEY_REFERRAL_TARGET", "MODES", "REPLACE", "SAVED", "STORE_ENV", "UPDATE",
+    "ADD", "DEMO", "INDICATOR_TARGETS", "KEY_REFERRAL_TARGET", "MODES", "REPLACE", "SAVED", "STORE_ENV", "UPDATE",
     "IncompleteStoreError", "NoSavedDataError", "SaveResult", "Store", "StoreError", "TableChange", "Target",
     "Upload", "Version", "data_key", "default_location", "user_name", "load_dataset", "merge_table", "store_location",
 ]

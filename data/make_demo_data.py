@@ -258,6 +258,40 @@ PREVALENCE_AGE_SHARES = {"15-24": 0.06, "25-34": 0.27, "35-64": 0.67}
 #: Opiate and crack groups relative to the OCU total (they overlap, so they sum past 1).
 PREVALENCE_GROUP_FACTOR = {OCU_GROUP: 1.0, OPIATE_GROUP: 0.86, CRACK_GROUP: 0.62}
 
+# ---------------------------------------------------------------- comparators (ILLUSTRATIVE)
+#: Every comparator value of the demo is made up, and says so in its source column: the demo never shows a
+#: published figure as if it were one, nor a made-up figure under a real area's name (the neighbours are
+#: "Illustrative neighbour 1..8", not councils).
+COMPARATOR_SOURCE = "Illustrative values for the synthetic demo: not published figures"
+#: Indicator id -> (unit denominator for a made-up count, England value in the first year, change a year,
+#: England lowest and highest as offsets from England's value). Percentages for proportions, per 1,000 for the
+#: rate, per 100,000 for the context admissions.
+COMPARATOR_INDICATORS: dict[str, tuple[int, float, float, float, float]] = {
+    "successful_completion": (400, 48.0, 0.4, -22.0, 24.0),
+    "retention_12_weeks": (300, 80.0, 0.3, -15.0, 12.0),
+    "rate_per_1000": (150_000, 3.2, 0.05, -2.2, 5.5),
+    "completion_no_representation_opiates": (1500, 5.0, 0.0, -3.5, 6.0),
+    "completion_no_representation_non_opiates": (300, 31.0, 0.5, -18.0, 25.0),
+    "completion_no_representation_alcohol": (600, 35.0, 0.4, -20.0, 25.0),
+    "completion_no_representation_alcohol_non_opiates": (250, 28.0, 0.4, -17.0, 24.0),
+    "alcohol_admissions_under_18": (100_000, 29.0, -1.5, -20.0, 40.0),
+    "substance_misuse_admissions_15_24": (100_000, 60.0, -1.0, -35.0, 80.0),
+}
+#: Context indicators (not from treatment records): id -> name; the demo gives the partnership's value too.
+COMPARATOR_CONTEXT_NAMES = {
+    "alcohol_admissions_under_18": "Admission episodes for alcohol-specific conditions, under 18s (per 100,000)",
+    "substance_misuse_admissions_15_24": "Hospital admissions due to substance misuse, 15 to 24 years (per 100,000)",
+}
+#: The C19-style measure needs 6 months of follow-up after the year: no demo value for the last year.
+COMPARATOR_FOLLOW_UP_IDS = tuple(i for i in COMPARATOR_INDICATORS if i.startswith("completion_no_representation"))
+#: Offsets of the region, the eight illustrative neighbours and (context indicators only) the partnership from
+#: England's value, as shares of the England lowest-to-highest spread.
+COMPARATOR_REGION_OFFSET = 0.05
+COMPARATOR_NEIGHBOUR_OFFSETS = (-0.30, -0.18, -0.10, -0.04, 0.03, 0.09, 0.16, 0.27)
+COMPARATOR_PARTNERSHIP_OFFSET = -0.12
+#: Size of the region and of a neighbour relative to the unit denominator (made-up counts give the intervals).
+COMPARATOR_REGION_SIZE, COMPARATOR_NEIGHBOUR_SIZE, COMPARATOR_ENGLAND_SIZE = 9.0, 1.0, 150.0
+
 # ---------------------------------------------------------------- output
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True,
                    "write_statistics": True, "version": "2.6", "row_group_size": 1_000_000}
@@ -665,6 +699,55 @@ def prevalence_table() -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=object if k in ("substance_group", "age_band") else None) for k, v in rows.items()}
 
 
+def comparators_table() -> dict[str, np.ndarray]:
+    """ILLUSTRATIVE comparator values (not published figures) for England, England's lowest and highest areas,
+    the region, eight illustrative neighbours and, for the context indicators, the partnership.
+
+    Deterministic arithmetic, no random draws (so adding the table changes no other demo table): England's
+    value moves by a fixed step a year; every other area sits a fixed share of England's spread from it; a
+    made-up count and denominator give each area its 95% interval (Wilson for percentages, Byar for rates).
+    The source column of every row says the values are illustrative."""
+    from analysis import stats
+
+    rows: dict[str, list] = {c: [] for c in TABLES["comparators"].names}
+    areas = ([("E92000001", "England", "England", 0.0, COMPARATOR_ENGLAND_SIZE),
+              ("DEMO-LOW", "England lowest (illustrative)", "England lowest", None, COMPARATOR_NEIGHBOUR_SIZE),
+              ("DEMO-HIGH", "England highest (illustrative)", "England highest", None, COMPARATOR_NEIGHBOUR_SIZE),
+              ("E12000008", "South East (illustrative)", "region", COMPARATOR_REGION_OFFSET, COMPARATOR_REGION_SIZE)]
+             + [(f"DEMO-N{i}", f"Illustrative neighbour {i}", "comparator group", offset, COMPARATOR_NEIGHBOUR_SIZE)
+                for i, offset in enumerate(COMPARATOR_NEIGHBOUR_OFFSETS, start=1)])
+    for indicator, (unit, first, step, low, high) in COMPARATOR_INDICATORS.items():
+        context = indicator in COMPARATOR_CONTEXT_NAMES
+        last = LAST_FY - 1 if indicator in COMPARATOR_FOLLOW_UP_IDS else LAST_FY
+        chosen = areas + ([("E10000025", "Oxfordshire partnership (illustrative)", "partnership",
+                            COMPARATOR_PARTNERSHIP_OFFSET, COMPARATOR_NEIGHBOUR_SIZE)] if context else [])
+        for year in range(FIRST_FY, last + 1):
+            england = first + step * (year - FIRST_FY)
+            for code, name, area_type, offset, size in chosen:
+                if offset is None:
+                    value = england + (low if area_type == "England lowest" else high)
+                else:
+                    value = england + offset * (high - low)
+                denominator = round(unit * size)
+                if unit <= 1000:  # a percentage
+                    count = round(value / 100 * denominator)
+                    ci = stats.proportion_ci([count], [denominator], per=100)
+                else:
+                    per = 1000 if unit < 100_000 else 100_000
+                    count = round(value / per * denominator)
+                    ci = stats.rate_ci([count], [denominator], per=per)
+                period = f"{year}/{(year + 1) % 100:02d}"
+                values = {"area_code": code, "area_name": name, "area_type": area_type, "indicator": indicator,
+                          "indicator_name": COMPARATOR_CONTEXT_NAMES.get(indicator), "period": period,
+                          "value": round(float(ci["value"].iloc[0]), 1), "lower": round(float(ci["lower"].iloc[0]), 1),
+                          "upper": round(float(ci["upper"].iloc[0]), 1), "count": float(count),
+                          "denominator": float(denominator), "source": COMPARATOR_SOURCE, "published": None}
+                for column, value in values.items():
+                    rows[column].append(value)
+    return {k: np.array(v, dtype=np.float64 if k in ("value", "lower", "upper", "count", "denominator") else object)
+            for k, v in rows.items()}
+
+
 def build_tables(seed: int = SEED) -> dict[str, dict[str, np.ndarray]]:
     """All seven demo tables as column arrays, in contract column order, from one seeded generator."""
     rng = np.random.default_rng(seed)
@@ -672,6 +755,7 @@ def build_tables(seed: int = SEED) -> dict[str, dict[str, np.ndarray]]:
     tables["districts"] = _districts_table()
     tables["population"] = population_table()
     tables["prevalence"] = prevalence_table()
+    tables["comparators"] = comparators_table()
     return {name: {col: tables[name][col] for col in TABLES[name].names} for name in TABLES}
 
 
@@ -731,6 +815,7 @@ def write_demo(out_dir: Path = DEMO_DIR, seed: int = SEED) -> dict[str, Path]:
                        "age-sex structure, +0.6% a year; not ONS mid-year estimates. Replace with the ONS "
                        "mid-year estimates through the population table."),
         "prevalence": "ILLUSTRATIVE: synthetic opiate and/or crack prevalence, not a published estimate.",
+        "comparators": f"ILLUSTRATIVE: {COMPARATOR_SOURCE}.",
         "boundaries_attribution": list(ATTRIBUTION),
         "rows": rows,
         "sha256": {f"{name}.parquet": _sha256(path) for name, path in written.items()},
@@ -770,6 +855,12 @@ def _sample_frames(tables: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, 
                               & (population["district_code"] == "E07000178"))[:SAMPLE_ROWS]
     prevalence = tables["prevalence"]
     prev_rows = np.flatnonzero(prevalence["year"] >= LAST_FY - 1)[:SAMPLE_ROWS]
+    comparators = tables["comparators"]
+    latest = f"{LAST_FY}/{(LAST_FY + 1) % 100:02d}"
+    comparator_rows = np.concatenate([
+        np.flatnonzero((comparators["indicator"] == "successful_completion") & (comparators["period"] == latest))[:6],
+        np.flatnonzero((comparators["indicator"] == "alcohol_admissions_under_18") & (comparators["period"] == latest)
+                       & np.isin(comparators["area_type"], ["England", "partnership"]))])[:SAMPLE_ROWS]
     return {
         "episodes": rows_of(ep, picked),
         "referrals": rows_of(referrals, np.sort(np.concatenate([linked, unlinked]))),
@@ -778,6 +869,7 @@ def _sample_frames(tables: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, 
         "districts": rows_of(tables["districts"], np.arange(len(DISTRICTS))),
         "population": rows_of(population, pop_rows),
         "prevalence": rows_of(prevalence, prev_rows),
+        "comparators": rows_of(comparators, comparator_rows),
     }
 
 
@@ -907,7 +999,7 @@ def render_readme(tables: Mapping[str, Mapping[str, np.ndarray]] | None = None) 
 
 **The demo data is synthetic: not real people, not real Oxfordshire treatment figures.** It exists
 so that every page of the product can be seen working before a partnership loads its own extract.
-Its population is **APPROXIMATE** and its prevalence is **illustrative** (see below).
+Its population is **APPROXIMATE** and its prevalence and comparators are **illustrative** (see below).
 
 | path | what |
 |---|---|
@@ -1027,6 +1119,18 @@ The demo `prevalence` table is **synthetic and illustrative**, not a published e
 {OCU_PREVALENCE_TREND:.1%} a year, with a 95% interval from {1 - PREVALENCE_INTERVAL[0]:.0%} to
 {1 + PREVALENCE_INTERVAL[1]:.0%} of the estimate, split into the bands 15-24, 25-34 and 35-64, and
 given for opiates and for crack as well. Replace it with the national estimates for your area.
+
+## Comparators: illustrative
+
+The demo `comparators` table is **made up for the synthetic demo: not published figures**. Every row's
+`source` says "{COMPARATOR_SOURCE}", and every chart and table that uses it says so. England's value moves
+by a fixed step a year; England's lowest and highest areas, the region (named "South East (illustrative)")
+and eight neighbours named "Illustrative neighbour 1" to "8" (not real councils) sit fixed shares of
+England's spread from it; made-up counts and denominators give the 95% intervals. Two context indicators
+(hospital admissions for alcohol-specific conditions in under-18s, and for substance misuse at 15-24) have
+an illustrative partnership value too. Replace the table with the published values for your area (OHID
+Fingertips exports: Area Code, Area Name, Indicator Name, Time period, Value, Lower/Upper CI 95.0 limit,
+Count, Denominator are read without mapping).
 
 ## Boundaries: source and attribution
 

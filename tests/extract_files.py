@@ -16,7 +16,7 @@ from analysis.dataset import DEMO_DIR, TABLE_FILES
 FILE_NAMES = {
     "episodes": "YP_Episodes.csv", "referrals": "Referrals_received.csv", "substances": "export_03.csv",
     "interventions": "Interventions.csv", "districts": "LA_lookup.csv", "population": "ONS_MYE.csv",
-    "prevalence": "export_07.csv",
+    "prevalence": "export_07.csv", "comparators": "Fingertips_benchmarks.csv",
 }
 #: Local column headers, each one the product knows (a name ignoring case/spaces, or a synonym).
 HEADERS = {
@@ -34,6 +34,10 @@ HEADERS = {
     "population": {"district_code": "LA code", "year": "Year", "sex": "Sex", "age": "Age", "population": "Population"},
     "prevalence": {"substance_group": "Substance group", "year": "Year", "age_band": "Age band",
                    "estimate": "Estimate", "lower": "Lower", "upper": "Upper"},
+    "comparators": {"area_code": "Area Code", "area_name": "Area Name", "area_type": "Area Type",
+                    "indicator": "Indicator", "indicator_name": "Indicator Name", "period": "Time period",
+                    "value": "Value", "lower": "Lower CI 95.0 limit", "upper": "Upper CI 95.0 limit", "count": "Count",
+                    "denominator": "Denominator", "source": "Source", "published": "Published"},
 }
 
 

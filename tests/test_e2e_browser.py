@@ -31,11 +31,13 @@ PAGES = {
     "treatment_exits": "Treatment and exits",
     "spc": "Monthly trends (SPC)",
     "districts_map": "Districts and map",
+    "benchmarks": "Benchmarks and targets",
     "data": "Data",
     "data_quality": "Data quality",
     "about": "Definitions and sources",
 }
-CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "spc", "districts_map", "data_quality"}
+CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits", "spc", "districts_map", "data_quality",
+               "benchmarks"}
 
 pytestmark = pytest.mark.e2e
 
@@ -134,6 +136,47 @@ def test_every_page_renders_in_chromium(server, browser, path):
         page.wait_for_selector(".js-plotly-plot .choroplethlayer, .js-plotly-plot .maplibregl-canvas, "
                                ".js-plotly-plot canvas", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / f"{path}_2022-23.png"), full_page=True)
+    page.close()
+
+
+def test_benchmarks_page_at_projector_size(server, browser):
+    """The Benchmarks and targets page at 1280x720: the spine chart draws with its markers, the compare-areas,
+    outcome and trajectory charts follow, and the demo's comparator values are labelled illustrative."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/benchmarks")
+    _wait_for_app(page)
+    page.get_by_role("heading", name="Benchmarks and targets").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
+    _assert_no_error(page, "benchmarks")
+    body = page.inner_text("body")
+    assert "ILLUSTRATIVE comparator values" in body and "Synthetic demo data" in body
+    page.screenshot(path=str(ARTIFACTS / "benchmarks_1280x720_top.png"))
+    spine = page.locator(".js-plotly-plot").first
+    spine.scroll_into_view_if_needed()
+    assert spine.locator(".scatterlayer .point").count() >= 5  # the local markers
+    page.screenshot(path=str(ARTIFACTS / "benchmarks_1280x720.png"))
+    for number in range(1, page.locator(".js-plotly-plot").count()):  # the page scrolls inside the app
+        page.locator(".js-plotly-plot").nth(number).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"benchmarks_1280x720_chart{number + 1}.png"))
+    # targets uploaded as a file on the page: the trajectory, its gap in people and the plan by year are drawn
+    plan = ("indicator,period,target,source\n" + "".join(
+        f"effective_treatment,{period},{target},Illustrative plan\n" for period, target in
+        [("2024/25 Q1", 1000), ("2024/25 Q2", 1150), ("2024/25 Q3", 1300), ("2024/25", 1437), ("2025/26", 1450),
+         ("2026/27", 1480)])).encode()
+    page.get_by_text("Enter, upload or clear targets").click()
+    page.locator("input[type='file']").set_input_files(
+        files=[{"name": "targets.csv", "mimeType": "text/csv", "buffer": plan}])
+    _wait_for_app(page)
+    page.get_by_role("button", name="Save the targets").click()
+    page.get_by_text("more people in effective treatment are needed by Q4 2024/25").first.wait_for(timeout=60_000)
+    _wait_for_app(page)
+    _assert_no_error(page, "benchmarks with targets")
+    assert page.locator(".js-plotly-plot").count() == 5
+    page.locator(".js-plotly-plot").nth(3).scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "benchmarks_1280x720_trajectory.png"))
+    page.locator(".js-plotly-plot").nth(4).scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "benchmarks_1280x720_plan.png"))
     page.close()
 
 

@@ -1,6 +1,6 @@
 """From extract to dashboard in one pass, in a real browser (Debian chromium driven by Playwright).
 
-A partnership's extract (the demo tables as seven CSV files under local names and headers, UK
+A partnership's extract (the demo tables as eight CSV files under local names and headers, UK
 dates: tests/extract_files.py) is taken from the files to the Overview the way a user would, and
 every click and every code choice is counted. Prints ``ONE-PASS {...}`` with the figures and
 asserts the bound: under 10 clicks and no code choice. Skipped without chromium, like

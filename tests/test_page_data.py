@@ -308,7 +308,7 @@ def test_a_whole_extract_in_one_zip_is_one_review_one_save_one_version_and_is_th
     assert report_sentences(at) == [f"extract.zip/extract/{FILE_NAMES[t]}: {len(demo[t])} rows read, "
                                     f"{len(demo[t])} valid, 0 rejected." for t in FILE_NAMES]
     save = at.button(key="data_save")
-    assert save.label == "Save 7 tables as one version" and not save.disabled
+    assert save.label == "Save 8 tables as one version" and not save.disabled
     save.click().run()  # the one click that saves
     assert not at.exception, at.exception
     saved = store.Store.open()
