@@ -20,7 +20,7 @@ from analysis import board, comparators, indicators, outcomes, targets, yoy
 from analysis.contract import AREA_ENGLAND
 from analysis.dataset import Dataset
 from analysis.filters import Filters
-from analysis.periods import FinancialYear
+from analysis.periods import NO_COMPARISON, FinancialYear
 from analysis.views.overview import overview, overview_trend
 
 #: The word that marks made-up comparator values (the demo's source column).
@@ -74,7 +74,7 @@ def c19_years(data: Dataset, fy: FinancialYear, comparison: FinancialYear | None
     if shown is None:
         return None, None, note
     earlier = [y for y in data.years if y.start_year < shown.start_year]
-    compared = comparison if comparison is not None and comparison.start_year < shown.start_year else (
+    compared = comparison if isinstance(comparison, FinancialYear) and comparison.start_year < shown.start_year else (
         earlier[-1] if earlier else None)
     return shown, compared, note
 
@@ -103,8 +103,7 @@ def local_values(data: Dataset, fy: FinancialYear, comparison: FinancialYear | N
         return pd.DataFrame()
     given = set(frame["indicator"].astype(str))
     rows: list[dict[str, object]] = []
-    previous = comparison or fy.previous
-    figures = overview(data, fy, previous, filters)
+    figures = overview(data, fy, comparison if comparison is not None else NO_COMPARISON, filters)
     for indicator in indicators.INDICATORS:
         if indicator.id not in given or indicator.per == 1:
             continue
@@ -122,7 +121,7 @@ def local_values(data: Dataset, fy: FinancialYear, comparison: FinancialYear | N
             rows.append(_local_row(indicator, pd.Series({"count": np.nan, "value": np.nan, "lower": np.nan,
                                                          "upper": np.nan, "suppressed": False}), fy.label, note or ""))
             continue
-        row = _compared(indicator.compute, shown, compared or shown.previous, data, filters).iloc[0]
+        row = _compared(indicator.compute, shown, compared or NO_COMPARISON, data, filters).iloc[0]
         rows.append(_local_row(indicator, row, shown.label, "" if shown == fy else f"{shown.label}: {note}"))
     registry = set(indicators.BY_ID)
     for indicator_id, name in comparators.context_indicators(frame, registry).items():
