@@ -28,7 +28,7 @@ st.markdown(figures.most_common_substance)
 for note in figures.notes:
     st.caption(note)
 
-st.subheader("Trends over every year in the data")
+st.header("Trends over every year in the data")
 labels = {i.label: i for i in indicators.INDICATORS}
 indicator = labels[st.selectbox("Indicator", list(labels), key="trend_indicator")]
 trend = state.compute(overview_trend, data, indicator.id, filters)
@@ -42,7 +42,7 @@ else:
     render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",
                         filename=f"trend_{indicator.id}")
 
-st.subheader("Unmet need")
+st.header("Unmet need")
 st.markdown(figures.unmet_need_sentence)
 st.caption("Prevalence estimates cover the whole partnership aged 15-64, so the sidebar filters do not apply here. "
            "Unmet need = 1 - people in treatment / estimated prevalence; the range comes from the estimate's "
