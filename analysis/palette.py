@@ -56,8 +56,8 @@ SPC_SHADE = "#e8edee"
 SPC_COMMON_CAUSE, SPC_IMPROVEMENT, SPC_CONCERN, SPC_NEUTRAL = "#6b6d6d", "#1f7fc0", "#b36200", "#361475"
 SPC_MEAN, SPC_LIMIT = "#231f20", "#5f6161"
 
-#: Colours of the chart text: every title, axis, tick label, legend and annotation.
-CHART_FONT = dict(family="sans-serif", color=TEXT)
+#: Chart text (every title, axis, tick label, legend and annotation): dark, in Streamlit's own font.
+CHART_FONT = dict(family='"Source Sans", "Source Sans Pro", sans-serif', color=TEXT)
 TEMPLATE_NAME = "daat"
 
 

@@ -34,7 +34,9 @@ st.markdown(
     "- single points on a chart cannot be reached by keyboard or read by a screen reader; their values, "
     "with intervals, are in the table under the chart\n"
     "- the tables are drawn by Streamlit's data grid, which screen readers read cell by cell; the CSV "
-    "and Excel downloads hold the same table")
+    "and Excel downloads hold the same table\n"
+    "- at 400% zoom a long chart title can be cut at the right edge of the chart; the title is also the "
+    "chart's name for screen readers and the heading of its downloads")
 
 st.header("Feedback and contact information")
 contact = os.environ.get(CONTACT_SETTING, "").strip()
@@ -63,6 +65,8 @@ st.markdown(
     "districts; the table of rates is the alternative.\n"
     "- Map selection (2.1.1 Keyboard): choosing a district by clicking the map is mouse-only; the sidebar "
     "District filter is the keyboard alternative.\n"
+    "- Chart titles at 400% zoom (1.4.10 Reflow): the charting library does not wrap titles, so a long "
+    "title is cut at 320 CSS pixels wide; the same words are the chart's accessible name.\n"
     "- Chart points (1.1.1 Non-text content): plotly's hover text is not reachable by keyboard; the one-"
     "line summary and the table after each chart carry the same figures.")
 
