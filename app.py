@@ -14,7 +14,8 @@ APP_TITLE = "drug and alcohol needs assessment"
 
 state.require_navigation()
 # the tab icon is a local file: the app asks nothing of any outside server
-st.set_page_config(page_title=f"Overview: {APP_TITLE}", page_icon=str(ROOT / "ui" / "icon.png"), layout="wide")
+# (the login screen's title; each page sets its own once st.navigation has chosen it)
+st.set_page_config(page_title=APP_TITLE.capitalize(), page_icon=str(ROOT / "ui" / "icon.png"), layout="wide")
 # The one stylesheet on Streamlit's own elements (issue 14, WCAG 2.2 AA): a visible focus ring, the
 # collapsed sidebar out of the keyboard order, captions at 4.5:1. Streamlit has no setting for these;
 # tests/test_e2e_accessibility.py checks each one in the browser, so an upgrade that breaks it is caught.
