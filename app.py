@@ -8,10 +8,18 @@ import streamlit as st
 
 from ui import auth, render, state
 
+ROOT = Path(__file__).parent
+#: The product's name, after each page's title in the browser tab (WCAG 2.4.2: a distinct title per page).
+APP_TITLE = "drug and alcohol needs assessment"
+
 state.require_navigation()
 # the tab icon is a local file: the app asks nothing of any outside server
-st.set_page_config(page_title="Drug and alcohol needs assessment",
-                   page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide")
+# (the login screen's title; each page sets its own once st.navigation has chosen it)
+st.set_page_config(page_title=APP_TITLE.capitalize(), page_icon=str(ROOT / "ui" / "icon.png"), layout="wide")
+# The one stylesheet on Streamlit's own elements (issue 14, WCAG 2.2 AA): a visible focus ring, the
+# collapsed sidebar out of the keyboard order, captions at 4.5:1. Streamlit has no setting for these;
+# tests/test_e2e_accessibility.py checks each one in the browser, so an upgrade that breaks it is caught.
+st.html(ROOT / "ui" / "style.css")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", default=True, url_path="overview"),
@@ -26,6 +34,7 @@ PAGES = [
     st.Page("pages/data.py", title="Data", url_path="data"),
     st.Page("pages/data_quality.py", title="Data quality", url_path="data_quality"),
     st.Page("pages/about.py", title="Definitions and sources", url_path="about"),
+    st.Page("pages/accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]
 
 try:
@@ -34,6 +43,7 @@ try:
     # the menu (their address says the analyst role is needed).
     user = auth.require_user()
     navigation = st.navigation(auth.allowed_pages(PAGES, user))
+    st.set_page_config(page_title=f"{navigation.title}: {APP_TITLE}")
     auth.sidebar(user)
     data = state.current_dataset()
     st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)

@@ -1,6 +1,6 @@
 """Chart builders: suppressed measure frames in, plotly figures out (pages only draw them).
 
-Colours come from the Okabe-Ito palette (safe for the common colour-vision deficiencies), and a
+Colours come from ``analysis.palette`` (colour-blind safe, each at 3:1 or more on white), and a
 category has the same colour on every page (``colour_for``). Every builder takes a frame that
 has been through ``analysis.board.suppress_comparison`` (or ``suppress_measure``), so a
 suppressed value is missing and its hover says ``*``; every builder returns ``None`` for an
@@ -16,27 +16,26 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis import palette
 from analysis.codes import GROUP_ORDER, NOT_RECORDED, UNMAPPED
 from analysis.filters import NOT_KNOWN
 from analysis.periods import AGE_BAND_LABELS
 from analysis.suppression import SUPPRESSED
 from analysis.yoy import COUNT, PROPORTION, RATE
 
-#: Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: Categorical colours (analysis.palette: colour-blind safe, each at 3:1 or more on white).
+OKABE_ITO = palette.CATEGORICAL
 #: Colours of the selected year and the comparison year on every chart.
-CURRENT_COLOUR, PREVIOUS_COLOUR = "#0072B2", "#9E9E9E"
-MISSING_COLOUR = "#BDBDBD"
-_EXTRA = ["#882255", "#44AA99", "#332288", "#DDCC77", "#117733", "#AA4499", "#88CCEE"]
+CURRENT_COLOUR, PREVIOUS_COLOUR = palette.CURRENT, palette.PREVIOUS
+MISSING_COLOUR = palette.MISSING
 
 
 def _category_colours() -> dict[str, str]:
-    colours: dict[str, str] = {NOT_RECORDED: MISSING_COLOUR, UNMAPPED: "#757575", NOT_KNOWN: MISSING_COLOUR}
+    colours: dict[str, str] = {NOT_RECORDED: MISSING_COLOUR, UNMAPPED: palette.UNMAPPED, NOT_KNOWN: MISSING_COLOUR}
     for column, groups in [*GROUP_ORDER.items(), ("age_band", AGE_BAND_LABELS)]:
-        palette = OKABE_ITO + _EXTRA
         for i, group in enumerate(g for g in groups if g not in colours):
-            colours.setdefault(group, palette[i % len(palette)])
-    colours.update({"Male": "#0072B2", "Female": "#E69F00", "Other / not stated": "#009E73"})
+            colours.setdefault(group, OKABE_ITO[i % len(OKABE_ITO)])
+    colours.update(palette.SEX)
     return colours
 
 
@@ -45,7 +44,7 @@ CATEGORY_COLOURS = _category_colours()
 
 def colour_for(category: str) -> str:
     """The colour of a category (the same on every page)."""
-    return CATEGORY_COLOURS.get(str(category), "#0072B2")
+    return CATEGORY_COLOURS.get(str(category), CURRENT_COLOUR)
 
 
 def axis_title(kind: str, per: float) -> str:
@@ -86,7 +85,7 @@ def error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
         symmetric=False,
         array=(frame[f"{prefix}upper"].astype("float64") - value).clip(lower=0),
         arrayminus=(value - frame[f"{prefix}lower"].astype("float64")).clip(lower=0),
-        color="#444444",
+        color=palette.LINE,
         thickness=1,
         width=3,
     )
@@ -147,14 +146,14 @@ def trend_line(frame: pd.DataFrame, title: str, *, highlight: Sequence[str] = ()
         figure.add_scatter(x=frame["year"], y=frame["upper"], mode="lines", line=dict(width=0),
                            showlegend=False, hoverinfo="skip")
         figure.add_scatter(x=frame["year"], y=frame["lower"], mode="lines", line=dict(width=0),
-                           fill="tonexty", fillcolor="rgba(0,114,178,0.15)", name="95% interval",
+                           fill="tonexty", fillcolor=palette.INTERVAL_FILL, name="95% interval",
                            hoverinfo="skip")
     figure.add_scatter(x=frame["year"], y=value, mode="lines+markers", name=frame.attrs.get("label", ""),
                        line=dict(color=CURRENT_COLOUR), hovertext=hover_text(frame), hoverinfo="text+x")
     marked = frame[frame["year"].isin(list(highlight))]
     if len(marked):
         figure.add_scatter(x=marked["year"], y=marked["value"], mode="markers", showlegend=False,
-                           marker=dict(size=12, color=CURRENT_COLOUR, line=dict(width=2, color="#000")),
+                           marker=dict(size=12, color=CURRENT_COLOUR, line=dict(width=2, color=palette.TEXT)),
                            hoverinfo="skip")
     figure.update_yaxes(title=axis_title(kind, per), rangemode="tozero")
     figure.update_xaxes(title="Financial year", type="category")

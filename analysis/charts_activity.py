@@ -13,12 +13,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis import palette
 from analysis.charts import CURRENT_COLOUR, PREVIOUS_COLOUR, axis_title, error_bars, hover_text, layout
 from analysis.suppression import SUPPRESSED
 from analysis.yoy import COUNT, PROPORTION
 
 #: Colour and dash of a target line.
-TARGET_COLOUR, TARGET_DASH = "#D55E00", "dash"
+TARGET_COLOUR, TARGET_DASH = palette.TARGET, "dash"
 #: Pattern that tells a median bar from a mean bar of the same year (colour stays the year's).
 MEDIAN_PATTERN = "/"
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import board
+from analysis import board, palette
 from analysis.charts import (
     CURRENT_COLOUR, MISSING_COLOUR, PREVIOUS_COLOUR, error_bars, layout, axis_title, colour_for, hover_text,
 )
@@ -121,7 +121,7 @@ def age_sex_pyramid(
             )
             if prefix:
                 figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color=PREVIOUS_COLOUR if sex == "Male"
-                                                                          else "#616161", width=OUTLINE_WIDTH)))
+                                                                          else palette.LINE, width=OUTLINE_WIDTH)))
             else:
                 errors = None
                 if scale == SCALE_PERCENT:
@@ -169,7 +169,7 @@ def grouped_comparison_bars(
                 text=[SUPPRESSED if h else "" for h in hidden], textposition="outside",
             )
             if prefix:
-                figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color="#424242", width=OUTLINE_WIDTH)))
+                figure.add_bar(**bar, marker=dict(color=NO_FILL, line=dict(color=palette.LINE, width=OUTLINE_WIDTH)))
             else:
                 colour = (colours or {}).get(str(name)) or colour_for(name)
                 figure.add_bar(**bar, marker=dict(color=colour), error_x=error_bars(part, prefix))
@@ -247,7 +247,7 @@ def change_dots(frame: pd.DataFrame, category: str, title: str, comparison_label
         figure.add_scatter(x=[0] * len(part), y=part[category].astype(str), mode="text", text=[SUPPRESSED] * len(part),
                            name="Not shown (fewer than 5 people)", hovertext=[f"Change: {SUPPRESSED}"] * len(part),
                            hoverinfo="text+y", textfont=dict(size=16))
-    figure.add_vline(x=0, line_color="#424242", line_width=1)
+    figure.add_vline(x=0, line_color=palette.LINE, line_width=1)
     figure.update_yaxes(categoryorder="array", categoryarray=list(frame[category].astype(str)), autorange="reversed")
     figure.update_xaxes(title=f"Change since {comparison_label} (percentage points, 95% CI)", zeroline=False)
     return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT * len(frame)))
@@ -267,7 +267,7 @@ COUNT_COMPARISON_COLUMNS: list[tuple[str, str]] = [
 ]
 #: The two shares drawn for each recorded category, and their colours.
 SHARE_OF_ALL, SHARE_OF_RECORDED = "% of all people", "% of those recorded"
-SHARE_COLOURS = {SHARE_OF_ALL: "#9E9E9E", SHARE_OF_RECORDED: CURRENT_COLOUR}
+SHARE_COLOURS = {SHARE_OF_ALL: PREVIOUS_COLOUR, SHARE_OF_RECORDED: CURRENT_COLOUR}
 
 
 def count_comparison_table(

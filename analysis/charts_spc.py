@@ -12,21 +12,22 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import spc
+from analysis import palette, spc
 from analysis.charts import layout
 from analysis.charts_activity import TARGET_COLOUR, TARGET_DASH
 from analysis.periods import FinancialYear
 
-#: Making Data Count's colours for each point type (fills and lines).
+#: Making Data Count's hues for each point type (fills and lines), darkened where the published colour
+#: is below WCAG's 3:1 for graphics on white or on the year's shading (analysis.palette; tests/test_palette.py).
 POINT_COLOURS = {
-    spc.COMMON_CAUSE: "#7B7D7D",
-    spc.IMPROVEMENT: "#289de0",
-    spc.CONCERN: "#fab428",
-    spc.NEUTRAL_HIGH: "#361475",
-    spc.NEUTRAL_LOW: "#361475",
+    spc.COMMON_CAUSE: palette.SPC_COMMON_CAUSE,
+    spc.IMPROVEMENT: palette.SPC_IMPROVEMENT,
+    spc.CONCERN: palette.SPC_CONCERN,
+    spc.NEUTRAL_HIGH: palette.SPC_NEUTRAL,
+    spc.NEUTRAL_LOW: palette.SPC_NEUTRAL,
 }
-#: Text on white in each type's colour: the icon colour where it reaches 4.5:1, else a darker shade
-#: (#289de0 is 3.0:1, #fab428 1.8:1, #7B7D7D 4.1:1 on white; the darker shades are 5.5, 5.2 and 6.2:1).
+#: Text on white in each type's colour: a shade of the hue at 4.5:1 or more (Making Data Count's own
+#: #289de0 is 3.0:1, #fab428 1.8:1, #7B7D7D 4.1:1 on white; the darker shades are 5.5, 5.2 and 6.2:1).
 TEXT_COLOURS = {
     spc.COMMON_CAUSE: "#5f6161",
     spc.IMPROVEMENT: "#1b6fa3",
@@ -41,26 +42,18 @@ ASSURANCE_TEXT_COLOURS = {spc.CONSISTENT_PASS: TEXT_COLOURS[spc.IMPROVEMENT],
 ASSURANCE_COLOURS = {spc.CONSISTENT_PASS: POINT_COLOURS[spc.IMPROVEMENT],
                      spc.CONSISTENT_FAIL: POINT_COLOURS[spc.CONCERN],
                      spc.INCONSISTENT: POINT_COLOURS[spc.COMMON_CAUSE]}
-#: Marker shapes, so a neutral high and low point differ by more than colour.
-POINT_SYMBOLS = {spc.NEUTRAL_HIGH: "triangle-up", spc.NEUTRAL_LOW: "triangle-down"}
-MEAN_COLOUR, LIMIT_COLOUR = "#231f20", "#5f6161"
-SHADE_COLOUR = "#e8edee"
+#: Marker shapes, so special-cause points differ from common cause, and from each other, by more
+#: than colour (WCAG 1.4.1): improvement a diamond, concern a square, neutral high and low triangles.
+POINT_SYMBOLS = {spc.IMPROVEMENT: "diamond", spc.CONCERN: "square",
+                 spc.NEUTRAL_HIGH: "triangle-up", spc.NEUTRAL_LOW: "triangle-down"}
+MEAN_COLOUR, LIMIT_COLOUR = palette.SPC_MEAN, palette.SPC_LIMIT
+SHADE_COLOUR = palette.SPC_SHADE
 #: WCAG 2 minimum contrast of normal text.
 MIN_TEXT_CONTRAST = 4.5
 
 
-def relative_luminance(colour: str) -> float:
-    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
-    code = colour.lstrip("#")
-    channels = [int(code[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast_ratio(foreground: str, background: str = "#ffffff") -> float:
-    """WCAG 2 contrast ratio of two colours (1 to 21)."""
-    high, low = sorted((relative_luminance(foreground), relative_luminance(background)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+# one WCAG contrast computation for the whole app (analysis.palette), named here as before
+relative_luminance, contrast_ratio = palette.relative_luminance, palette.contrast_ratio
 
 
 def _period_lines(monthly: pd.DataFrame, column: str) -> tuple[list, list]:

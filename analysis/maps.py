@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
+from analysis import palette
 from analysis.charts import CURRENT_COLOUR, MISSING_COLOUR
 from analysis.stats import NOT_SIGNIFICANTLY_DIFFERENT, SIGNIFICANTLY_HIGHER, SIGNIFICANTLY_LOWER
 from analysis.suppression import SUPPRESSED
@@ -38,11 +39,11 @@ RATE_VIEW, CHANGE_VIEW = "Rate per 1,000", "Change since the comparison year"
 #: ColorBrewer scales (colour-blind safe): sequential for rates/counts, diverging for changes.
 SEQUENTIAL_SCALE, DIVERGING_SCALE = "Blues", "PuOr_r"
 #: Outline of areas, and of the district selected in the sidebar.
-OUTLINE_COLOUR, SELECTED_OUTLINE_WIDTH, OUTLINE_WIDTH = "#333333", 4, 0.8
+OUTLINE_COLOUR, SELECTED_OUTLINE_WIDTH, OUTLINE_WIDTH = palette.OUTLINE, 4, 0.8
 #: Funnel plot: marker per judgement (shape as well as colour, so it reads in greyscale).
 FUNNEL_MARKERS = {
-    SIGNIFICANTLY_HIGHER: ("triangle-up", "#D55E00"),
-    SIGNIFICANTLY_LOWER: ("triangle-down", "#009E73"),
+    SIGNIFICANTLY_HIGHER: ("triangle-up", palette.HIGHER),
+    SIGNIFICANTLY_LOWER: ("triangle-down", palette.LOWER),
     NOT_SIGNIFICANTLY_DIFFERENT: ("circle", CURRENT_COLOUR),
 }
 MAP_HEIGHT, FUNNEL_HEIGHT = 520, 480
@@ -256,7 +257,7 @@ def funnel_plot(
         label = "99.8% limits" if level == "998" else "95% limits"
         for side in ("lower", "upper"):
             figure.add_scatter(x=population, y=limits[f"{side}_{level}"], mode="lines", name=label,
-                               line=dict(color="#555555", dash=dash, width=1), legendgroup=label,
+                               line=dict(color=palette.LINE, dash=dash, width=1), legendgroup=label,
                                showlegend=side == "upper", hoverinfo="skip")
     figure.add_scatter(x=population, y=np.full(len(population), baseline), mode="lines",
                        name=f"Partnership: {baseline:,.1f}", line=dict(color="#000000", width=1.5), hoverinfo="skip")

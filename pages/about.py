@@ -11,13 +11,13 @@ from ui import state
 data = state.current_dataset()
 st.title("Definitions and sources")
 
-st.subheader("Indicators")
+st.header("Indicators")
 st.dataframe(indicators.registry_table(), hide_index=True, key="about_indicators")
 
-st.subheader("What changed in this revision of the definitions")
+st.header("What changed in this revision of the definitions")
 st.dataframe(indicators.definition_changes_table(), hide_index=True, key="about_changes")
 
-st.subheader("Methods")
+st.header("Methods")
 ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())
 st.markdown(f"""
 - **Financial year**: 1 April to 31 March. People are counted once per measure; a person's age band, sex
@@ -42,7 +42,7 @@ st.markdown(f"""
   hidden count cannot be worked out from totals, and every rate, percentage or change built on one.
 """)
 
-st.subheader("Data shown now")
+st.header("Data shown now")
 st.markdown(f"**{data.label}** (version `{data.version}`, loaded {data.loaded_at:%d %b %Y %H:%M}).")
 if data.is_demo:
     st.warning(SYNTHETIC_NOTICE)
@@ -51,5 +51,5 @@ if data.population_is_approximate:
 for warning in data.warnings:
     st.caption(warning)
 
-st.subheader("Attribution")
+st.header("Attribution")
 st.markdown(BOUNDARY_ATTRIBUTION)

@@ -23,7 +23,7 @@ partnership = right.text_input("Partnership (title slide)", value=pack.default_p
 figures = pack.compute_figures(data, fy, comparison, filters, sections, compute=state.compute,
                                district_boundaries=state.district_boundaries(data))
 
-st.subheader("Key findings")
+st.header("Key findings")
 st.caption("Generated from the figures and ranked: significant changes, districts outside the funnel limits, "
            "data-quality caveats, then the largest groups. Untick a finding to leave it out, or edit its words; "
            "the pack uses this list. Findings name their figure, 95% interval and comparison year.")
@@ -44,7 +44,7 @@ with st.expander(f"The {len(content.findings)} findings in the pack, as they wil
     for number, finding in enumerate(content.findings, start=1):
         st.text(f"{number}. {finding.text}")  # edited text and data names: shown as text, never Markdown
 
-st.subheader("Slides")
+st.header("Slides")
 st.dataframe(pack.preview_table(content), hide_index=True, width="stretch", key="pack_preview",
              column_config={"Slide": st.column_config.NumberColumn(width="small")})
 

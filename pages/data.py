@@ -12,7 +12,7 @@ st.title("Data")
 upload.messages()
 upload.source_switch(saved)
 
-st.subheader("Upload your extract")
+st.header("Upload your extract")
 st.caption("Choose every file of the extract at once (CSV, Excel .xlsx or Parquet; several, or one .zip), with the "
            "district boundaries if you have them (GeoJSON or a zipped shapefile). Each file is recognised as its table "
            "by its name or its columns; check the columns and codes below, then save everything as one version.")
@@ -22,7 +22,7 @@ files = st.file_uploader("Files of the extract", type=intake.EXTRACT_TYPES, acce
 if files:
     upload.review(saved, [(f.name, f.getvalue()) for f in files])
 
-st.subheader("Saved versions")
+st.header("Saved versions")
 upload.versions(saved)
 
 auth.audit_table()  # audit log (issue 11): analysts see who saved, restored or exported what

@@ -19,7 +19,7 @@ figures = state.compute(data_quality, data, fy, comparison, Filters(service=filt
 st.title("Data quality")
 st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.service.lower()} "
             "(only the service filter applies: these are counts of records, not people).")
-st.subheader("Completeness")
+st.header("Completeness")
 for finding in figures.findings:
     st.markdown(f"- {finding}")
 render.figure_block(completeness_chart(figures, fy, comparison), figures.completeness_table,
@@ -34,7 +34,7 @@ show_records = auth.is_analyst() and st.toggle(
     "Show the records to correct (record-level identifiers: for the data owner, not for a board)",
     key="quality_show_records")
 for check in figures.checks:
-    st.subheader(check.title)
+    st.header(check.title)
     st.markdown(check.sentence)
     if not check.table.empty:
         st.dataframe(check.table, hide_index=True, key=f"quality_{check.id}_table")

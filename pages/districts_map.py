@@ -40,12 +40,13 @@ if figure is None:
 else:
     if figures.boundaries_note:
         st.caption(figures.boundaries_note)
-    st.plotly_chart(figure, key="districts_map", on_select=choose_district, selection_mode="points", width="stretch")
+    st.plotly_chart(figure, key="districts_map", on_select=choose_district, selection_mode="points", width="stretch",
+                    alt=f"Map: {render.chart_name(title)}", config=render.chart_config("district_map"), theme=None)
     render.attribution()
     st.caption(figures.rate_summary if view == maps.RATE_VIEW else figures.change_summary)
     st.caption(f"Grey districts: figures rest on fewer than 5 people (shown as *). {render.SUPPRESSION_NOTE}")
 
-st.subheader("Rates by district")
+st.header("Rates by district")
 st.caption(render.escape(f"Partnership rate per 1,000 population: {figures.rate_whose}. Each district's people are "
                          f"those {figures.ages} (age at triage of their latest episode in the year), over the "
                          f"population of the same ages and sex."))
@@ -53,14 +54,14 @@ st.markdown(figures.not_known)
 render.table_with_downloads(figures.district_table, [figures.rate_summary, figures.not_known],
                             key="districts_map_rates", filename="district_rates")
 
-st.subheader("Districts against the partnership rate")
+st.header("Districts against the partnership rate")
 funnel = maps.funnel_plot(figures.districts, figures.funnel_limits, float(figures.partnership["value"].iloc[0]),
                           title=f"Funnel plot: rate per 1,000 population {figures.ages} by population, {fy.label}",
                           year_label=fy.label)
 render.figure_block(funnel, figures.funnel_table, figures.funnel_summary, key="districts_map_funnel",
                     filename="district_funnel", empty_message=figures.funnel_summary)
 
-st.subheader("Finer areas")
+st.header("Finer areas")
 wards, postcodes = st.tabs(["Wards", "Postcode districts"])
 with wards:
     ward_map = maps.area_count_map(figures.wards, figures.ward_geojson, code_property="ward_code",

@@ -33,7 +33,7 @@ st.markdown(figures.most_common_substance)
 for note in figures.notes:
     st.caption(note)
 
-st.subheader("Trends over every year in the data")
+st.header("Trends over every year in the data")
 labels = {i.label: i for i in indicators.INDICATORS}
 indicator = labels[st.selectbox("Indicator", list(labels), key="trend_indicator")]
 trend = state.compute(overview_trend, data, indicator.id, filters)
@@ -47,7 +47,7 @@ else:
     render.figure_block(figure, table, figures.summaries[indicator.id], key="trend_chart",
                         filename=f"trend_{indicator.id}")
 
-st.subheader("Unmet need")
+st.header("Unmet need")
 st.markdown(figures.unmet_need_sentence)
 st.caption("Prevalence estimates cover the whole partnership for an age band: the selected service picks the band "
            "(young people 15-24, adults and all services 15-64, as loaded), and people in treatment of those ages in "

@@ -17,7 +17,7 @@ st.title("People in treatment")
 st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}. "
             "People in treatment during the year, each counted once, with 95% intervals (Wilson).")
 
-st.subheader("Age and sex")
+st.header("Age and sex")
 scales = {"% of people": charts_profiles.SCALE_PERCENT, "Number of people": charts_profiles.SCALE_COUNT}
 scale = scales[st.radio("Show", list(scales), horizontal=True, key="people_pyramid_scale")]
 pyramid = figures.pyramid
@@ -28,7 +28,7 @@ render.figure_block(
     figures.summaries["pyramid"], key="people_pyramid", filename="people_age_sex",
 )
 
-st.subheader("Single year of age")
+st.header("Single year of age")
 if "single_age" in figures.notes:
     st.info(figures.notes["single_age"])
 else:
@@ -41,7 +41,7 @@ else:
     )
 
 for attribute, words in BREAKDOWNS.items():
-    st.subheader(words)
+    st.header(words)
     if attribute in figures.notes:
         st.caption(figures.notes[attribute])
     if attribute == "accommodation_status":

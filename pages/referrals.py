@@ -34,13 +34,13 @@ with tiles[2]:
     render.headline("Referrals that led to triage", figures.led_to_triage.iloc[0], PROPORTION, comparison.label,
                     f"{figures.led_to_triage_definition} As a % of referrals received (Wilson 95% CI).")
 
-st.subheader("Referrals and people referred")
+st.header("Referrals and people referred")
 figure = charts.comparison_bars(figures.volume, "measure", f"Referrals and people referred: {filters.describe()}",
                                 fy.label, comparison.label)
 table = board.display_table(figures.volume, activity.comparison_columns([("measure", "Measure")], COUNT), **labels)
 render.figure_block(figure, table, figures.volume_summary, key="referrals_volume", filename="referrals_and_people")
 
-st.subheader("Referrals that led to triage in the year")
+st.header("Referrals that led to triage in the year")
 st.caption(figures.led_to_triage_definition)
 figure = charts_activity.share_against_target(figures.led_to_triage, None, "Referrals that led to triage in the year",
                                               fy.label, comparison.label)
@@ -48,14 +48,14 @@ table = board.display_table(figures.led_to_triage, activity.comparison_columns([
 render.figure_block(figure, table, figures.led_to_triage_summary, key="referrals_led_to_triage",
                     filename="referrals_led_to_triage")
 
-st.subheader("Referrals by source")
+st.header("Referrals by source")
 figure = charts.comparison_bars(figures.by_source, "referral_source", f"Referrals by source: {filters.describe()}",
                                 fy.label, comparison.label)
 table = board.display_table(
     figures.by_source, activity.comparison_columns([("referral_source", "Referral source")], PROPORTION), **labels)
 render.figure_block(figure, table, figures.by_source_summary, key="referrals_by_source", filename="referrals_by_source")
 
-st.subheader("Share of referrals from key referring agencies")
+st.header("Share of referrals from key referring agencies")
 targets.controls(data, stored, groups)
 if not groups:
     st.info("Choose at least one key referring agency above to see its share.")
@@ -71,7 +71,7 @@ else:
     render.figure_block(figure, board.display_table(share, columns, **labels), figures.key_share_summary,
                         key="referrals_key_share", filename="referrals_key_agencies")
 
-st.subheader("Referrals per month")
+st.header("Referrals per month")
 st.caption(f"The 24 months to 31 March {fy.end.year}. Months with 1-4 referrals, and months that would reveal "
            "them from the year's total, are shown as *.")
 figure = charts_activity.monthly_bars(figures.monthly, f"Referrals per month: {filters.describe()}")

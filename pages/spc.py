@@ -32,7 +32,7 @@ targets = (("planned_exits", float(target)),) if target is not None else ()
 figures = state.compute(model.spc_page, data, fy, filters, labels.get(rebase_label), targets)
 
 for chart in figures.charts:
-    st.subheader(chart.series.title)
+    st.header(chart.series.title)
     table = model.table(chart)
     if chart.too_small:
         st.info(chart.summary)

@@ -29,7 +29,7 @@ for column, view in zip(columns, VIEWS, strict=True):
             key=f"substances_overall_{view.replace(' ', '_')}", filename=f"substances_{view.replace(' ', '_')}",
         )
 
-st.subheader("Drug class (Misuse of Drugs Act 1971)")
+st.header("Drug class (Misuse of Drugs Act 1971)")
 st.caption("Any mention: a person counts in every class any of their substances (latest episode in the year) "
            "falls in. \"Not controlled / other\" also holds codes naming drugs of several classes (other opiates).")
 frame = figures.drug_class
@@ -46,7 +46,7 @@ labels = {VIEW_LABELS[v]: v for v in VIEWS}
 view = labels[st.radio("Breakdowns below use", list(labels), horizontal=True, key="substances_view")]
 name = view.replace(" ", "_")
 
-st.subheader("By sex")
+st.header("By sex")
 frame = figures.by_sex[view]
 render.figure_block(
     charts_profiles.grouped_comparison_bars(frame, "substance", "sex", f"{VIEW_LABELS[view]}: % of people of each sex",
@@ -55,7 +55,7 @@ render.figure_block(
     figures.summaries[f"by_sex:{view}"], key="substances_by_sex", filename=f"substances_by_sex_{name}",
 )
 
-st.subheader("By age band")
+st.header("By age band")
 frame = figures.by_age[view]
 render.figure_block(
     charts_profiles.share_heatmap(frame, "age_band", "substance",
@@ -64,7 +64,7 @@ render.figure_block(
     figures.summaries[f"by_age:{view}"], key="substances_by_age", filename=f"substances_by_age_{name}",
 )
 
-st.subheader(f"Change since {comparison.label}")
+st.header(f"Change since {comparison.label}")
 frame = figures.change[view]
 render.figure_block(
     charts_profiles.change_dots(frame, "substance", f"{VIEW_LABELS[view]}: change in share", comparison.label),

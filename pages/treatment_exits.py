@@ -24,12 +24,12 @@ def block(name: str, figure, keys: list[tuple[str, str]], kind: str = PROPORTION
     render.figure_block(figure, table, figures.summaries[name], key=f"treatment_{name}", filename=f"treatment_{name}")
 
 
-st.subheader("Interventions by sex")
+st.header("Interventions by sex")
 block("interventions", charts_activity.faceted_comparison_bars(
     figures.interventions, "intervention", "sex", f"Interventions received, % of people of each sex: {who}",
     fy.label, comparison.label), [("sex", "Sex"), ("intervention", "Intervention")])
 
-st.subheader("Time in treatment")
+st.header("Time in treatment")
 st.caption("Weeks from triage to discharge, or to 31 March for people still in treatment (each person's latest "
            "episode). Means and medians of fewer than 5 people are shown as *.")
 block("time_bins", charts.comparison_bars(figures.time_bins, "weeks", f"People in treatment by weeks in treatment: {who}",
@@ -40,7 +40,7 @@ render.figure_block(
     activity.time_summary_table(figures.time_summary, fy.label, comparison.label), figures.summaries["time_summary"],
     key="treatment_time_summary", filename="treatment_time_summary")
 
-st.subheader("Exits")
+st.header("Exits")
 block("exit_groups", charts.comparison_bars(figures.exit_groups, "exit_group", f"People discharged by exit group: {who}",
                                             fy.label, comparison.label), [("exit_group", "Exit group")])
 block("exit_reasons", charts.comparison_bars(figures.exit_reasons, "discharge_reason",
@@ -49,7 +49,7 @@ block("exit_reasons", charts.comparison_bars(figures.exit_reasons, "discharge_re
                                                                  ("discharge_reason", "Discharge reason")])
 st.markdown(figures.summaries["unknown_exits"])
 
-st.subheader("Time in treatment by exit group")
+st.header("Time in treatment by exit group")
 st.caption("People discharged in the year, each by their last discharge in the year: weeks from that episode's "
            "triage to its discharge. Means and medians of fewer than 5 people (or of a group hidden so that one "
            "cannot be worked out) are shown as *.")
@@ -60,14 +60,14 @@ render.figure_block(
                                 heading="Exit group"),
     figures.summaries["exit_time"], key="treatment_exit_time", filename="treatment_exit_time")
 
-st.subheader("Back in treatment")
+st.header("Back in treatment")
 st.caption("People discharged in the year (by their last discharge in it) who are in treatment again on 31 March: "
            "a later episode, in any service, open on that day. Wilson 95% intervals; change judged by Newcombe's "
            "interval.")
 block("back", charts.comparison_bars(figures.back, "measure", f"Back in treatment on 31 March: {who}",
                                      fy.label, comparison.label), [("measure", "Measure")])
 
-st.subheader("Successful completion and 12-week retention")
+st.header("Successful completion and 12-week retention")
 st.caption("Successful completion: planned exits / (all exits - transfers); exits with no known reason stay in. "
            "12-week retention: people whose first triage in the year was at least 12 weeks before 31 March, "
            "retained when that episode lasted 12 weeks or more. Wilson 95% intervals; change judged by Newcombe's "
@@ -75,7 +75,7 @@ st.caption("Successful completion: planned exits / (all exits - transfers); exit
 block("outcomes", charts.comparison_bars(figures.outcomes, "indicator", f"Completion and retention: {who}",
                                          fy.label, comparison.label), [("indicator", "Indicator")])
 
-st.subheader("New presentations and re-presentations")
+st.header("New presentations and re-presentations")
 for sentence in figures.lookback.values():
     st.caption(sentence)
 block("presentations", charts.comparison_bars(figures.presentations, "presentation", f"People presenting: {who}",

@@ -28,14 +28,13 @@ def test_contrast_ratio_matches_wcag_examples():
     assert charts_spc.contrast_ratio("#767676") == pytest.approx(4.54, abs=0.01)  # the usual 4.5:1 grey
 
 
-def test_text_colours_reach_4_5_to_1_and_the_palette_is_making_data_counts():
-    assert charts_spc.POINT_COLOURS[spc.IMPROVEMENT] == "#289de0"
-    assert charts_spc.POINT_COLOURS[spc.CONCERN] == "#fab428"
-    assert charts_spc.POINT_COLOURS[spc.NEUTRAL_HIGH] == "#361475"
-    assert charts_spc.POINT_COLOURS[spc.COMMON_CAUSE] == "#7B7D7D"
-    # blue, orange and grey are too light for text on white: darker shades are used for words
-    for point_type in (spc.IMPROVEMENT, spc.CONCERN, spc.COMMON_CAUSE):
-        assert charts_spc.contrast_ratio(charts_spc.POINT_COLOURS[point_type]) < 4.5
+def test_text_colours_reach_4_5_to_1_and_points_3_to_1_in_making_data_counts_hues():
+    assert charts_spc.POINT_COLOURS[spc.NEUTRAL_HIGH] == "#361475"  # Making Data Count's purple, dark enough
+    # Making Data Count's blue #289de0 (3.0:1) and orange #fab428 (1.8:1) are too light for a marker
+    # (WCAG 1.4.11 asks 3:1, on white and on the selected year's shading): darker shades of the hues
+    for colour in charts_spc.POINT_COLOURS.values():
+        assert charts_spc.contrast_ratio(colour) >= 3.0
+        assert charts_spc.contrast_ratio(colour, charts_spc.SHADE_COLOUR) >= 3.0
     for colour in [*charts_spc.TEXT_COLOURS.values(), *charts_spc.ASSURANCE_TEXT_COLOURS.values()]:
         assert charts_spc.contrast_ratio(colour) >= 4.5
 
@@ -47,7 +46,7 @@ def test_a_normal_chart_has_points_by_type_lines_and_words():
     assert "Mean" in names and "Process limits" in names
     assert {"Special cause: improvement", "Special cause: concern"} <= set(names)
     concern = next(t for t in figure.data if t.name == "Special cause: concern")
-    assert concern.marker.color == "#fab428" and list(concern.y) == [10.0]
+    assert concern.marker.color == charts_spc.POINT_COLOURS[spc.CONCERN] and list(concern.y) == [10.0]
     texts = {a.text: a.font.color for a in figure.layout.annotations}
     assert texts["Special cause: improvement"] == charts_spc.TEXT_COLOURS[spc.IMPROVEMENT]
     assert "Assurance: consistently misses the target" not in texts  # no target passed to the model
@@ -69,3 +68,13 @@ def test_small_and_empty_series_draw_nothing():
                                                             "count": pd.Series(dtype="int64")}), FY)
     assert charts_spc.xmr_chart(empty.monthly, "t", unit="people", variation_words="", variation="common_cause",
                                 assurance_words="", assurance=None, selected_year=FY) is None
+
+
+def test_special_cause_points_differ_by_shape_as_well_as_colour():
+    """WCAG 1.4.1: improvement, concern and common cause are told apart without colour (issue 14)."""
+    chart = chart_frame([10, 20, 30, 40, 50, 60, 70])
+    figure = draw(chart, target=75)
+    symbols = {t.name: t.marker.symbol for t in figure.data if t.mode == "markers"}
+    special = {name: symbol for name, symbol in symbols.items() if name.startswith("Special cause")}
+    assert len(special) >= 2 and len(set(special.values())) == len(special), symbols
+    assert "circle" not in special.values(), symbols

@@ -32,6 +32,7 @@ PAGES = {
     "spc": "Monthly trends (SPC)",
     "districts_map": "Districts and map",
     "benchmarks": "Benchmarks and targets",
+    "board_pack": "Board pack",
     "data": "Data",
     "data_quality": "Data quality",
     "about": "Definitions and sources",

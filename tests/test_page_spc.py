@@ -21,7 +21,7 @@ def tables(at: AppTest) -> list[pd.DataFrame]:
 def test_page_draws_three_charts_with_their_words(data):
     at = apptest_support.open_page("spc")
     assert at.title[0].value == "Monthly trends (SPC)"
-    assert [s.value for s in at.subheader] == ["Referrals received per month", "New presentations per month",
+    assert [s.value for s in at.main.header] == ["Referrals received per month", "New presentations per month",
                                                "Successful completions (planned exits) per month"]
     assert len(at.get("plotly_chart")) == 3
     words = [m.value for m in at.markdown if "Assurance:" in m.value]

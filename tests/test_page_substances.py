@@ -78,7 +78,7 @@ def test_drug_class_section_shows_the_page_model(data):
     at = open_page(service="Young people")
     figures = substances(data, FinancialYear(2024), FinancialYear(2023), Filters(service="Young people"))
     assert figures.summaries["drug_class"] in [c.value for c in at.caption]
-    assert "Drug class (Misuse of Drugs Act 1971)" in [h.value for h in at.subheader]
+    assert "Drug class (Misuse of Drugs Act 1971)" in [h.value for h in at.header]
     table = at.dataframe[2].value  # after the two overall views
     row = figures.drug_class.set_index(["sex", "drug_class"]).loc[("Male", "Class B")]
     shown = table.set_index(["Sex", "Drug class"]).loc[("Male", "Class B")]
