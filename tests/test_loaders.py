@@ -300,10 +300,16 @@ def test_unreadable_files(tmp_path: Path, name: str, content: bytes, match: str)
 
 
 # ---------------------------------------------------------------- headers
-def test_row_with_too_many_cells_names_its_line(tmp_path: Path) -> None:
-    rows = [["Export"], ["district_code", "district_name"], ["E1", "Oxford"], ["E2", "Cherwell", "extra"]]
-    with pytest.raises(UnreadableFileError, match="line 4"):
-        load_table(write_csv(tmp_path / "d.csv", rows), "districts")
+def test_row_with_too_many_cells_is_rejected_alone_with_its_line(tmp_path: Path) -> None:
+    # changed (issue 11 item 4): a ragged row no longer refuses the whole file; it is rejected with its reason
+    rows = [["Export"], ["district_code", "district_name"], ["E1", "Oxford"], ["E2", "Cherwell", "extra"],
+            ["E3", "Witney"]]
+    result = load_table(write_csv(tmp_path / "d.csv", rows), "districts")
+    assert list(result.data["district_code"]) == ["E1", "E3"]
+    assert result.rows_read == 3
+    assert list(result.rejected["row_number"]) == [4]
+    assert result.rejected.loc[0, "reason"].startswith("row 4 has 3 fields, the header has 2")
+    assert result.rejected.loc[0, "value"] == "E2,Cherwell,extra"
 
 
 def test_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:

@@ -96,7 +96,9 @@ def _table_choices(parts: list[intake.Part]) -> list[intake.Part]:
             st.warning(as_text(part.problem))
             continue
         found = part.table or intake.NOT_USED
-        how = f"recognised by its {part.recognised_by}" if part.table else "not recognised: choose its table"
+        how = (f"recognised by its {part.recognised_by}" if part.table else
+               "a hidden sheet, so not read: choose its table to read it" if part.recognised_by == intake.HIDDEN_SHEET
+               else "not recognised: choose its table")
         table = grid[i % 3].selectbox(as_text(part.name), options, index=options.index(found),
                                       key=f"data_table_{part.name}", format_func=_table_label)
         grid[i % 3].caption(as_text(how))
