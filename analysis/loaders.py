@@ -580,7 +580,7 @@ def _read_xlsx(
     if missing:
         listed = ", ".join(missing[:CELLS_LISTED]) + (", ..." if len(missing) > CELLS_LISTED else "")
         raise FormulasWithoutValuesError(
-            f"{name} (sheet '{worksheet.title}'): {len(missing):,} cell{'s' if len(missing) != 1 else ''} hold "
+            f"{name} (sheet '{worksheet.title}'): {len(missing):,} cell{'s hold' if len(missing) != 1 else ' holds'} "
             f"formulas saved without their values ({listed}), so the values cannot be read. The file was "
             "probably written by a program rather than Excel: open it in Excel and save it (Excel stores the "
             "values), then upload it again.")
