@@ -343,6 +343,7 @@ def load_boundaries(
         )
     frame = frame.rename(columns={matches[0]: BOUNDARY_CODE})
     frame[BOUNDARY_CODE] = _current_district_codes(_as_text(frame[BOUNDARY_CODE]))[0]  # as tables are read
+    frame, repaired = _repaired_geometry(frame, name)
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
@@ -351,7 +352,53 @@ def load_boundaries(
                 "latitude. Include the .prj file in the zip."
             )
         frame = frame.set_crs(epsg=4326)
-    return frame.to_crs(epsg=4326)
+    frame = frame.to_crs(epsg=4326)
+    frame.attrs["warnings"] = repaired
+    return frame
+
+
+def _repaired_geometry(frame: geopandas.GeoDataFrame, name: str) -> tuple[geopandas.GeoDataFrame, list[str]]:
+    """Boundaries with invalid polygons (a ring crossing itself, as hand-edited or badly simplified
+    files hold) repaired with shapely's ``make_valid``, keeping the polygon parts, and a warning
+    naming each area repaired. An area with no geometry, or none left that is an area (a line or a
+    point), is refused, naming it: it cannot be drawn or matched."""
+    import shapely
+
+    geometry = frame.geometry
+    codes = frame[BOUNDARY_CODE].fillna("(no code)").astype(str)
+    empty = geometry.isna() | geometry.is_empty
+    if empty.any():
+        raise UnreadableFileError(
+            f"{name}: the area{'s' if empty.sum() != 1 else ''} {', '.join(codes[empty])} "
+            f"{'have' if empty.sum() != 1 else 'has'} no boundary. Export the boundaries again, or remove the area.")
+    invalid = ~geometry.is_valid
+    if not invalid.any():
+        return frame, []
+    fixed = geometry.copy()
+    fixed[invalid] = [_polygonal(shapely.make_valid(g)) for g in geometry[invalid]]
+    lost = invalid & (fixed.isna() | fixed.is_empty)
+    if lost.any():
+        raise UnreadableFileError(
+            f"{name}: the boundary of {', '.join(codes[lost])} is not a valid area and could not be repaired "
+            "(nothing of it encloses an area). Export the boundaries again from the source (for example the ONS "
+            "Open Geography Portal).")
+    warning = (f"{name}: the boundar{'ies' if invalid.sum() != 1 else 'y'} of {', '.join(codes[invalid])} "
+               f"{'were' if invalid.sum() != 1 else 'was'} not valid (for example an edge crossing itself) and "
+               f"{'were' if invalid.sum() != 1 else 'was'} repaired; check {'them' if invalid.sum() != 1 else 'it'} "
+               "on the Districts page map.")
+    return frame.set_geometry(fixed), [warning]
+
+
+def _polygonal(geometry: Any) -> Any:
+    """The polygon parts of a repaired geometry (make_valid can leave lines and points beside them)."""
+    import shapely
+
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
 
 
 # ---------------------------------------------------------------- reading

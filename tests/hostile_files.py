@@ -100,3 +100,20 @@ def password_protected_workbook() -> bytes:
 
 def old_excel_workbook() -> bytes:
     return ole2_file(["Workbook", "\x05SummaryInformation"])
+
+
+def boundaries_geojson(rings: dict[str, list[list[float]]]) -> bytes:
+    """A GeoJSON FeatureCollection of one polygon per district code, written as text (the rings as given,
+    valid or not)."""
+    import json
+
+    features = [{"type": "Feature", "properties": {"district_code": code},
+                 "geometry": {"type": "Polygon", "coordinates": [ring]}} for code, ring in rings.items()]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+SQUARE = [[-1.3, 51.7], [-1.2, 51.7], [-1.2, 51.8], [-1.3, 51.8], [-1.3, 51.7]]
+#: A "bow tie": the ring crosses itself, so the polygon is invalid; make_valid gives two triangles.
+BOW_TIE = [[-1.5, 51.9], [-1.4, 52.0], [-1.4, 51.9], [-1.5, 52.0], [-1.5, 51.9]]
+#: A ring whose points lie on one line: it encloses nothing, so no area survives a repair.
+FLAT = [[-1.1, 51.6], [-1.0, 51.6], [-0.9, 51.6], [-1.1, 51.6]]

@@ -773,3 +773,23 @@ def test_event_dates_before_1990_or_after_today_are_rejected_with_the_reason(tmp
     assert reasons[3] == "triage_date is before 1990: not a plausible date (check the year)"
     assert reasons[4].startswith("triage_date is after today")
     assert reasons[5].startswith("discharge_date is after today")
+
+
+def test_an_invalid_boundary_is_repaired_with_a_warning_naming_the_area() -> None:
+    from tests.hostile_files import BOW_TIE, SQUARE, boundaries_geojson
+
+    frame = load_boundaries(io.BytesIO(boundaries_geojson({"E07000178": SQUARE, "E07000177": BOW_TIE})),
+                            filename="b.geojson")
+    assert frame.geometry.is_valid.all()
+    assert frame.attrs["warnings"] == [
+        "b.geojson: the boundary of E07000177 was not valid (for example an edge crossing itself) and was "
+        "repaired; check it on the Districts page map."]
+    bow = frame.set_index("district_code").geometry["E07000177"]
+    assert bow.geom_type == "MultiPolygon" and abs(bow.area - 0.005) < 1e-9  # two triangles of 0.0025 square degrees
+
+
+def test_a_boundary_that_encloses_nothing_is_refused_naming_the_area() -> None:
+    from tests.hostile_files import FLAT, SQUARE, boundaries_geojson
+
+    with pytest.raises(UnreadableFileError, match="b.geojson: the boundary of E07000179 is not a valid area"):
+        load_boundaries(io.BytesIO(boundaries_geojson({"E07000178": SQUARE, "E07000179": FLAT})), filename="b.geojson")

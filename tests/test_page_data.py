@@ -160,6 +160,13 @@ BAD_FILES = [
      csv(GOOD, "C2,E2,F,20,E07000178,adult,1899-06-01", "C3,E3,F,20,E07000178,adult,2099-06-01"),
      ["triage_date is before 1990: not a plausible date", "triage_date is after today",
       "centuries.csv: 3 rows read, 1 valid, 2 rejected"]),
+    ("invalid_boundary_repaired", "boundaries", "bowtie.geojson",
+     hostile.boundaries_geojson({"E07000178": hostile.SQUARE, "E07000177": hostile.BOW_TIE}),
+     ["bowtie.geojson: 2 areas with codes: E07000177, E07000178.",
+      "bowtie.geojson: the boundary of E07000177 was not valid (for example an edge crossing itself) and was repaired"]),
+    ("boundary_enclosing_nothing", "boundaries", "flat.geojson",
+     hostile.boundaries_geojson({"E07000178": hostile.SQUARE, "E07000179": hostile.FLAT}),
+     ["flat.geojson: the boundary of E07000179 is not a valid area and could not be repaired"]),
     ("whole_sheet_used_range", "episodes", "formatted.xlsx", hostile.whole_sheet_workbook(),
      [f"formatted.xlsx: {hostile.WHOLE_SHEET_ROWS} rows read, {hostile.WHOLE_SHEET_ROWS} valid, 0 rejected."]),
 ]

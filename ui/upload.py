@@ -227,7 +227,9 @@ def review(saved: store.Store, files: list[tuple[str, bytes]]) -> None:
             if part.table == intake.BOUNDARIES:
                 frame = intake.boundaries(part.content, part.filename)
                 st.caption(as_text(f"{part.name}: {len(frame)} areas with codes: "
-                                 f"{', '.join(sorted(frame['district_code'].dropna()))}."))
+                                   f"{', '.join(sorted(frame['district_code'].dropna()))}."))
+                for warning in frame.attrs.get("warnings", []):
+                    st.warning(as_text(warning))
                 boundaries.append((frame.to_json(), part.name))
                 continue
             slots[part.table] = slots.get(part.table, 0) + 1
