@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import board, charts, districts, indicators
 from analysis.views.overview import overview, overview_trend
+from analysis.text import as_text
 from ui import render, state
 
 data = state.current_dataset()
@@ -12,7 +13,7 @@ fy, comparison, filters = selection.fy, selection.comparison_fy, selection.filte
 figures = state.compute(overview, data, fy, comparison, filters)
 
 st.title("Overview")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)} · "
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {as_text(filters.describe(data.district_names))} · "
             f"rates per 1,000 population {districts.age_range_label(filters)}")
 columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):
