@@ -29,21 +29,32 @@ TABLES = ["episodes", "substances", "referrals", "districts", "population", "int
 
 def test_as_text_escapes_every_mark_and_keeps_the_words():
     shown = as_text(HOSTILE)
-    assert shown == (r"\*\*bold\*\* \[link\]\(https\://example\.org\) \<img src\=x onerror\=alert\(1\)\>")
+    assert shown == ("\\*\\*bold\\*\\* \\[link\\]\\(https\\:\u2060//example\\.org\\) "
+                     "\\<img src\\=x onerror\\=alert\\(1\\)\\>")
+    assert as_text("see www.example.org or me@example.org") == "see www\u2060\\.example\\.org or me\u2060@example\\.org"
     assert as_text("line one\nline two") == "line one line two"
     assert as_text(None) == "" and as_text("Oxford") == "Oxford"
 
 
 @pytest.fixture
 def hostile_store(tmp_path, monkeypatch):
-    """A saved version whose district E07000178 is named HOSTILE, one episode's ethnicity code is
-    HOSTILE, and the districts came from a file named HOSTILE; the app shows the saved data."""
     monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
+    return save_hostile_store()
+
+
+def save_hostile_store() -> store.Store:
+    """A saved version whose district E07000178 is named HOSTILE, some episodes' ethnicity code and
+    discharge reason and some referrals' source are HOSTILE, and the files were named with HOSTILE;
+    the app shows the saved data. The store is the one ``DAAT_DASHBOARD_STORE`` names."""
     districts = pd.read_parquet(DEMO_DIR / "districts.parquet")
     districts.loc[districts["district_code"] == DISTRICT, "district_name"] = HOSTILE
     episodes = pd.read_parquet(DEMO_DIR / "episodes.parquet")
     episodes.loc[episodes.index[episodes["district_code"] == DISTRICT][:3], "ethnicity"] = HOSTILE
-    frames = {"districts": districts, "episodes": episodes}
+    discharged = episodes.index[(episodes["district_code"] == DISTRICT) & episodes["discharge_reason"].notna()]
+    episodes.loc[discharged[:6], "discharge_reason"] = HOSTILE  # a discharge reason as recorded
+    referrals = pd.read_parquet(DEMO_DIR / "referrals.parquet")
+    referrals.loc[referrals.index[:6], "referral_source"] = HOSTILE  # a referral source code
+    frames = {"districts": districts, "episodes": episodes, "referrals": referrals}
     uploads = []
     for table in TABLES:
         path = DEMO_DIR / f"{table}.parquet"
