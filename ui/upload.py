@@ -186,7 +186,7 @@ def _code_boxes(unmapped: pd.DataFrame) -> dict[tuple[str, str], str | None]:
         choices[(row.column, row.code)] = grid[i % 3].selectbox(
             f"{row.column}: '{as_text(row.code)}' ({row.rows:,} rows)", options,
             index=None if row.must_map else 0, placeholder="Choose a group", key=keys[(row.column, row.code)],
-            help=as_text(f"Suggested: {row.suggested} ({row.why})." if row.suggested else row.why) or None)
+            help=(f"Suggested: {row.suggested} ({row.why})." if row.suggested else row.why) or None)  # no file text
     return choices
 
 
