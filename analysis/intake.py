@@ -581,7 +581,9 @@ def hold_back(
             continue
         keys = {normalise_code(c) for c in codes}
         held = raw[header].map(normalise_code).isin(keys)
-        waiting_rows.update((raw.index[held.to_numpy()] + raw.attrs.get("first_row_number", 2)).tolist())
+        numbers = (pd.Series(raw.attrs["row_numbers"], index=raw.index) if "row_numbers" in raw.attrs
+                   else pd.Series(raw.index + raw.attrs.get("first_row_number", 2), index=raw.index))
+        waiting_rows.update(numbers[held.to_numpy()].tolist())  # the file's row numbers (a skipped ragged row shifts them)
     rejected = result.rejected
     waiting = rejected["row_number"].isin(waiting_rows) if len(rejected) else pd.Series(dtype=bool)
     return Check(part, result, int(waiting.sum()) if len(rejected) else 0,
