@@ -135,10 +135,15 @@ def test_a_hostile_file_name_is_shown_literally_on_the_data_page(tmp_path, monke
     at.switch_page("pages/data.py").run()
     name = f"{HOSTILE} districts.csv"
     content = f"district_code,district_name\n{DISTRICT},{HOSTILE}\nE07000179,x\n".encode()
-    at.file_uploader[0].set_value([(name, content, "text/csv")]).run()
+    episodes = ("client_id,episode_id,sex,age_at_triage,district_code,service,triage_date\n"
+                f"C1,E1,M,30,{DISTRICT},{HOSTILE},2024-05-01\nC2,E2,F,30,{DISTRICT},adult,2024-05-01\n").encode()
+    at.file_uploader[0].set_value([(name, content, "text/csv"), ("episodes.csv", episodes, "text/csv")]).run()
     assert not at.exception, at.exception
     texts = markdown_texts(at)
-    assert assert_literal(texts, "data page") >= 2  # the file's box label and its report sentence at least
+    assert assert_literal(texts, "data page") >= 3  # the file's box label, its report sentence, the code box
+    code_box = next(s for s in at.selectbox if s.key == f"data_code_service_{HOSTILE}")
+    assert code_box.label == f"service: '{as_text(HOSTILE)}' (1 rows)"
+    code_box.set_value("Adults").run()
     at.button(key="data_save").click().run()
     assert not at.exception, at.exception
     assert assert_literal(markdown_texts(at), "data page after save") >= 1
