@@ -35,6 +35,11 @@ from analysis.loaders import (
     UnreadableFileError,
     _detect_format,
     _open_workbook,
+    as_utf8,
+    default_sheet,
+    empty_file_message,
+    hidden_sheet_names,
+    sheet_rows,
     _too_large,
     load_boundaries,
     age_in_whole_years,
@@ -53,7 +58,7 @@ LEAVE_UNMAPPED = "(leave unmapped)"
 #: Name of the boundaries upload beside the contract's tables.
 BOUNDARIES = "boundaries"
 #: File types accepted by the uploader, for tables and for boundaries.
-TABLE_TYPES = ["csv", "txt", "xlsx", "parquet"]
+TABLE_TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "xls"]  # .xls is accepted only to say how to convert it
 BOUNDARY_TYPES = ["geojson", "json", "zip"]
 #: Environment variable setting the largest upload in MB (default: the loader's 200 MB). Keep it no
 #: larger than Streamlit's ``server.maxUploadSize`` (also 200 MB by default).
@@ -323,6 +328,8 @@ TABLE_NAME_WORDS: dict[str, tuple[str, ...]] = {
 BY_NAME, BY_COLUMNS, BY_BOTH, BY_TYPE, BY_SOME_COLUMNS = (
     "file name", "columns", "file name and columns", "file type", "columns (some required ones missing)")
 _WORDS = re.compile(r"[a-z]+")
+#: How a hidden sheet of a workbook is described: it is not read unless the user chooses its table.
+HIDDEN_SHEET = "hidden sheet"
 
 
 @dataclass(frozen=True)
@@ -393,8 +400,9 @@ def header_rows(content: bytes, filename: str, sheet: str | None = None) -> list
             raise UnreadableFileError(f"{filename} could not be read as Parquet ({error}).") from error
     if fmt == "xlsx":
         book = _open_workbook(content, filename)
-        rows = book[sheet or book.sheetnames[0]].iter_rows(max_row=HEADER_SEARCH, values_only=True)
+        rows = sheet_rows(book[sheet] if sheet else default_sheet(book), max_row=HEADER_SEARCH)
         return [["" if v is None else str(v) for v in row] for row in rows]
+    content = as_utf8(content)
     try:
         text = content[:SNIFF_BYTES].decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -456,17 +464,20 @@ def extract_parts(
         elif suffix in BOUNDARY_TYPES:
             parts.append(Part(shown, filename, content, table=BOUNDARIES, recognised_by=BY_TYPE))
         elif not content.strip():
-            parts.append(Part(shown, filename, content,
-                              problem=f"{shown} is empty. Check that you chose the right file."))
+            parts.append(Part(shown, filename, content, problem=empty_file_message(shown, content)))
         elif len(content) > limit:
             parts.append(Part(shown, filename, content,
                               problem=_too_large(shown, None, f"{limit / BYTES_PER_MB:g} MB")))
         else:
             try:
                 names = sheet_names(io.BytesIO(content), filename=filename, max_bytes=limit)
+                hidden = set(hidden_sheet_names(io.BytesIO(content), filename=filename, max_bytes=limit))
                 for sheet in names or [None]:
-                    rows = header_rows(content, filename, sheet)
                     label = f"{shown} [{sheet}]" if sheet is not None and len(names) > 1 else shown
+                    if sheet in hidden:  # listed, and read only if the user gives it a table
+                        parts.append(Part(label, filename, content, sheet, None, HIDDEN_SHEET))
+                        continue
+                    rows = header_rows(content, filename, sheet)
                     table, how = recognise_table(sheet if sheet is not None and len(names) > 1 else filename,
                                                  rows, saved_maps)
                     if table is None and sheet is not None and len(names) > 1:
@@ -571,7 +582,9 @@ def hold_back(
             continue
         keys = {normalise_code(c) for c in codes}
         held = raw[header].map(normalise_code).isin(keys)
-        waiting_rows.update((raw.index[held.to_numpy()] + raw.attrs.get("first_row_number", 2)).tolist())
+        numbers = (pd.Series(raw.attrs["row_numbers"], index=raw.index) if "row_numbers" in raw.attrs
+                   else pd.Series(raw.index + raw.attrs.get("first_row_number", 2), index=raw.index))
+        waiting_rows.update(numbers[held.to_numpy()].tolist())  # the file's row numbers (a skipped ragged row shifts them)
     rejected = result.rejected
     waiting = rejected["row_number"].isin(waiting_rows) if len(rejected) else pd.Series(dtype=bool)
     return Check(part, result, int(waiting.sum()) if len(rejected) else 0,

@@ -9,6 +9,8 @@ import functools
 import io
 import os
 import re
+import warnings as warnings_module
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -108,6 +110,18 @@ BOUNDARY_CODE = "district_code"
 #: Shapefile (dBase) field names hold at most 10 characters, so district_code arrives as district_c.
 SHAPEFILE_NAME_LENGTH = 10
 
+#: Event dates before this are rejected as implausible (the national treatment data start in the 1990s);
+#: so are event dates after today. The date of birth is not an event date and is not checked this way.
+EARLIEST_EVENT_DATE = pd.Timestamp("1990-01-01")
+#: Columns of kind DATE that are not events (checked against the triage date instead).
+NOT_EVENT_DATES = {"date_of_birth"}
+#: First bytes of the files Excel or Windows write that are not CSV, .xlsx or Parquet.
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and any password-protected Office file
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream a password-protected .xlsx holds
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text" (tab-separated UTF-16)
+#: Cells listed by reference when a workbook's formulas have no saved values.
+CELLS_LISTED = 5
+
 REPORT_COLUMNS = ["row_number", "column", "value", "reason"]
 _REASON_SEP = "; "
 
@@ -127,6 +141,18 @@ class EmptyFileError(FileProblem):
 
 class FileTooLargeError(FileProblem):
     """The file is larger than the size limit."""
+
+
+class PasswordProtectedError(UnreadableFileError):
+    """The workbook is encrypted with a password (an OLE2 file holding an EncryptedPackage stream)."""
+
+
+class OldExcelError(UnreadableFileError):
+    """The file is an Excel 97-2003 .xls workbook (an OLE2 compound file), not .xlsx."""
+
+
+class FormulasWithoutValuesError(UnreadableFileError):
+    """The sheet holds formulas whose values were never saved (written by a program, not Excel)."""
 
 
 # ---------------------------------------------------------------- result
@@ -157,6 +183,8 @@ class _Raw:
     warnings: list[str]
     unnamed_with_data: list[str] = field(default_factory=list)  # letters of data columns without a header
     row_numbers: np.ndarray | None = None  # each body row's line in the file, when not position + first_row_number
+    bad_lines: list[tuple[int, int, str]] = field(default_factory=list)  # CSV lines with too many fields: (line, fields, text)
+    expected_fields: int = 0  # fields in the CSV header, when ``bad_lines``
 
     def numbers(self) -> pd.Series:
         """The file's row number of each body row, by body position."""
@@ -196,7 +224,7 @@ def load_table(
     mapping = _resolve_columns(list(raw.body.columns), spec, column_map, raw.warnings)
     _check_required(raw, spec, mapping)
     body = _drop_blank_rows(raw.body)
-    if body.empty:
+    if body.empty and not raw.bad_lines:
         raise EmptyFileError(f"{raw.name} has a header but no data rows. Check that you chose the right file.")
     return _build(body, raw, spec, mapping, code_map or {})
 
@@ -270,6 +298,15 @@ def sheet_names(source: Any, *, filename: str | None = None, max_bytes: int = DE
     return list(_open_workbook(data, name).sheetnames)
 
 
+def hidden_sheet_names(source: Any, *, filename: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
+    """The hidden (and very hidden) sheets of an .xlsx file (empty list for CSV and Parquet)."""
+    data, name = _read_bytes(source, filename, max_bytes)
+    if _detect_format(data, name) != "xlsx":
+        return []
+    book = _open_workbook(data, name)
+    return [s for s in book.sheetnames if s not in visible_sheets(book)]
+
+
 def load_boundaries(
     source: Any, *, filename: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> geopandas.GeoDataFrame:
@@ -306,6 +343,7 @@ def load_boundaries(
         )
     frame = frame.rename(columns={matches[0]: BOUNDARY_CODE})
     frame[BOUNDARY_CODE] = _current_district_codes(_as_text(frame[BOUNDARY_CODE]))[0]  # as tables are read
+    frame, repaired = _repaired_geometry(frame, name)
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
@@ -314,7 +352,53 @@ def load_boundaries(
                 "latitude. Include the .prj file in the zip."
             )
         frame = frame.set_crs(epsg=4326)
-    return frame.to_crs(epsg=4326)
+    frame = frame.to_crs(epsg=4326)
+    frame.attrs["warnings"] = repaired
+    return frame
+
+
+def _repaired_geometry(frame: geopandas.GeoDataFrame, name: str) -> tuple[geopandas.GeoDataFrame, list[str]]:
+    """Boundaries with invalid polygons (a ring crossing itself, as hand-edited or badly simplified
+    files hold) repaired with shapely's ``make_valid``, keeping the polygon parts, and a warning
+    naming each area repaired. An area with no geometry, or none left that is an area (a line or a
+    point), is refused, naming it: it cannot be drawn or matched."""
+    import shapely
+
+    geometry = frame.geometry
+    codes = frame[BOUNDARY_CODE].fillna("(no code)").astype(str)
+    empty = geometry.isna() | geometry.is_empty
+    if empty.any():
+        raise UnreadableFileError(
+            f"{name}: the area{'s' if empty.sum() != 1 else ''} {', '.join(codes[empty])} "
+            f"{'have' if empty.sum() != 1 else 'has'} no boundary. Export the boundaries again, or remove the area.")
+    invalid = ~geometry.is_valid
+    if not invalid.any():
+        return frame, []
+    fixed = geometry.copy()
+    fixed[invalid] = [_polygonal(shapely.make_valid(g)) for g in geometry[invalid]]
+    lost = invalid & (fixed.isna() | fixed.is_empty)
+    if lost.any():
+        raise UnreadableFileError(
+            f"{name}: the boundary of {', '.join(codes[lost])} is not a valid area and could not be repaired "
+            "(nothing of it encloses an area). Export the boundaries again from the source (for example the ONS "
+            "Open Geography Portal).")
+    warning = (f"{name}: the boundar{'ies' if invalid.sum() != 1 else 'y'} of {', '.join(codes[invalid])} "
+               f"{'were' if invalid.sum() != 1 else 'was'} not valid (for example an edge crossing itself) and "
+               f"{'were' if invalid.sum() != 1 else 'was'} repaired; check {'them' if invalid.sum() != 1 else 'it'} "
+               "on the Districts page map.")
+    return frame.set_geometry(fixed), [warning]
+
+
+def _polygonal(geometry: Any) -> Any:
+    """The polygon parts of a repaired geometry (make_valid can leave lines and points beside them)."""
+    import shapely
+
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
 
 
 # ---------------------------------------------------------------- reading
@@ -368,16 +452,26 @@ def _too_large(name: str, size: int | None, limit: str) -> str:
 def _detect_format(data: bytes, name: str) -> str:
     """Return "csv", "xlsx" or "parquet", from the extension, else from the first bytes."""
     ext = Path(name).suffix.lower()
+    if data.startswith(OLE2_SIGNATURE):
+        if ENCRYPTED_PACKAGE in data:
+            raise PasswordProtectedError(
+                f"{name} is protected with a password, so it cannot be read. Remove the password (in Excel: "
+                "File > Info > Protect Workbook > Encrypt with Password, clear it), save, and upload it again.")
+        raise OldExcelError(
+            f"{name} is in the old Excel 97-2003 (.xls) format, which is not read. Open it in Excel and save it "
+            "as .xlsx (Excel Workbook) or CSV UTF-8, then upload it again.")
+    if ext == ".xls":
+        raise OldExcelError(
+            f"{name} is named as an old Excel 97-2003 (.xls) file, which is not read. Open it in Excel and save it "
+            "as .xlsx (Excel Workbook) or CSV UTF-8, then upload it again.")
+    if data.startswith(UTF16_BOMS):
+        return "csv"
     if ext in {".csv", ".txt", ".tsv"}:
         return "csv"
     if ext in {".xlsx", ".xlsm"}:
         return "xlsx"
     if ext in {".parquet", ".pq"}:
         return "parquet"
-    if ext == ".xls":
-        raise UnreadableFileError(
-            f"{name} is in the old Excel 97-2003 (.xls) format. Open it in Excel and save it as .xlsx or CSV."
-        )
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if data.startswith(b"PAR1"):
@@ -398,13 +492,32 @@ def _read(
 ) -> _Raw:
     data, name = _read_bytes(source, filename, max_bytes)
     if not data.strip():
-        raise EmptyFileError(f"{name} is empty. Check that you chose the right file.")
+        raise EmptyFileError(empty_file_message(name, data))
     fmt = _detect_format(data, name)
     if fmt == "parquet":
         return _read_parquet(data, name)
     if fmt == "xlsx":
         return _read_xlsx(data, name, sheet, spec, column_map)
     return _read_csv(data, name, spec, column_map)
+
+
+def empty_file_message(name: str, data: bytes) -> str:
+    """What to say about a file with nothing in it (a 0-byte workbook is a failed save or copy)."""
+    if Path(name).suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+        return (f"{name} is empty ({len(data)} bytes): it is not a workbook, perhaps from a save or copy that did not "
+                "finish. Open the original in Excel and save it again as .xlsx, then upload it again.")
+    return f"{name} is empty. Check that you chose the right file."
+
+
+def as_utf8(data: bytes) -> bytes:
+    """A file's bytes in UTF-8: Excel's "Unicode text" (UTF-16 with a byte-order mark) is re-encoded,
+    anything else is returned as it is."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    return data
 
 
 def _read_parquet(data: bytes, name: str) -> _Raw:
@@ -419,10 +532,79 @@ def _read_parquet(data: bytes, name: str) -> _Raw:
 def _open_workbook(data: bytes, name: str) -> Any:
     import openpyxl
 
+    _detect_format(data, name)  # an old .xls or a password-protected workbook is named as such
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # zipfile, KeyError and openpyxl errors for a damaged file
-        raise UnreadableFileError(f"{name} could not be read as an Excel .xlsx file ({error}).") from error
+        raise UnreadableFileError(
+            f"{name} could not be read as an Excel .xlsx file ({error}). Open it in Excel and save it as "
+            ".xlsx (Excel Workbook), then upload it again.") from error
+
+
+def visible_sheets(book: Any) -> list[str]:
+    """The sheets of a workbook a user sees, in order (hidden and very hidden sheets left out)."""
+    return [ws.title for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+
+
+def default_sheet(book: Any) -> Any:
+    """The sheet read when none is chosen: the active sheet if it is visible, else the first visible
+    one (a workbook whose first sheet is hidden is read from the sheet Excel opens on)."""
+    visible = visible_sheets(book)
+    try:
+        active = book.active
+    except Exception:  # an active index past the sheets
+        active = None
+    if active is not None and active.title in visible:
+        return active
+    return book[visible[0]] if visible else book.worksheets[0]
+
+
+def sheet_rows(worksheet: Any, max_row: int | None = None) -> list[tuple]:
+    """A read-only sheet's rows as value tuples, from row 1 (blank rows kept, so positions are row
+    numbers), with empty trailing cells and empty trailing rows dropped.
+
+    The recorded used range (the ``dimension``) is ignored: Excel records the whole sheet
+    (A1:XFD1048576) after whole columns are formatted, and openpyxl's read-only mode would pad every
+    row to 16,384 cells and add a million empty rows. The rows are read as the file holds them."""
+    worksheet.reset_dimensions()
+    rows: list[tuple] = []
+    last_filled = -1
+    for row in worksheet.iter_rows(max_row=max_row, values_only=True):
+        end = len(row)
+        while end and (row[end - 1] is None or (isinstance(row[end - 1], str) and not row[end - 1].strip())):
+            end -= 1
+        rows.append(tuple(row[:end]))
+        if end:
+            last_filled = len(rows) - 1
+        if max_row is not None and len(rows) >= max_row:
+            break
+    return rows[: last_filled + 1]
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+
+
+def formulas_without_values(data: bytes, worksheet: Any) -> list[str]:
+    """References of the cells of a sheet holding a formula with no saved value (a workbook written
+    by a program that cannot calculate: openpyxl then reads the cell as empty)."""
+    path = getattr(worksheet, "_worksheet_path", None)
+    if path is None:
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(path)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return []
+    if b"<f" not in xml and b":f" not in xml:
+        return []
+    cells = []
+    for attributes, inner in _CELL.findall(xml):
+        if inner and re.search(rb"<(?:\w+:)?f[ >/]", inner) and not _HAS_VALUE.search(inner):
+            ref = _CELL_REF.search(attributes)
+            cells.append(ref.group(1).decode() if ref else "?")
+    return cells
 
 
 def _read_xlsx(
@@ -431,21 +613,28 @@ def _read_xlsx(
     book = _open_workbook(data, name)
     try:
         if sheet is None:
-            worksheet = book.worksheets[0]
+            worksheet = default_sheet(book)
         elif sheet in book.sheetnames:
             worksheet = book[sheet]
         else:
             raise UnreadableFileError(
                 f"{name} has no sheet called '{sheet}'. Its sheets are: {', '.join(book.sheetnames)}."
             )
-        # read-only mode yields every row from row 1, blank ones included, so positions are row numbers
-        rows = list(worksheet.iter_rows(values_only=True))
+        rows = sheet_rows(worksheet)
+        missing = formulas_without_values(data, worksheet)
     finally:
         book.close()
-    if not any(v is not None and str(v).strip() for row in rows for v in row):
+    if missing:
+        listed = ", ".join(missing[:CELLS_LISTED]) + (", ..." if len(missing) > CELLS_LISTED else "")
+        raise FormulasWithoutValuesError(
+            f"{name} (sheet '{worksheet.title}'): {len(missing):,} cell{'s hold' if len(missing) != 1 else ' holds'} "
+            f"formulas saved without their values ({listed}), so the values cannot be read. The file was "
+            "probably written by a program rather than Excel: open it in Excel and save it (Excel stores the "
+            "values), then upload it again.")
+    if not rows:
         raise EmptyFileError(f"{name} (sheet '{worksheet.title}') is empty. Check that you chose the right sheet.")
     width = max(len(r) for r in rows)
-    grid = pd.DataFrame.from_records(rows, columns=range(width))
+    grid = pd.DataFrame.from_records([r + (None,) * (width - len(r)) for r in rows], columns=range(width))
     top = [[_cell_text(v) for v in row] for row in rows[:HEADER_SEARCH_ROWS]]
     header_index = _find_header(top, spec, column_map)
     headers = top[header_index] + [""] * (width - len(top[header_index]))
@@ -455,6 +644,9 @@ def _read_xlsx(
 
 def _read_csv(data: bytes, name: str, spec: Table | None, column_map: Mapping[str, str] | None) -> _Raw:
     warnings: list[str] = []
+    if data.startswith(UTF16_BOMS):
+        data = as_utf8(data)
+        warnings.append(f"{name} is Unicode text (UTF-16, as Excel's 'Unicode Text' saves it): read as such.")
     encoding = "utf-8-sig"
     try:
         sample = codecs.getincrementaldecoder("utf-8-sig")().decode(data[:SNIFF_BYTES], final=False)
@@ -468,6 +660,17 @@ def _read_csv(data: bytes, name: str, spec: Table | None, column_map: Mapping[st
     header_index = _find_header(top, spec, column_map) if top else 0
 
     def parse(enc: str) -> pd.DataFrame:
+        bad.clear()
+        with warnings_module.catch_warnings(record=True) as caught:
+            warnings_module.simplefilter("always", pd.errors.ParserWarning)
+            grid = _parse_csv(enc)
+        for warning in caught:  # "Skipping line 4: expected 7 fields, saw 8", one line per row skipped
+            bad.extend((int(n), int(saw)) for n, saw in _SKIPPED.findall(str(warning.message)))
+        return grid
+
+    bad: list[tuple[int, int]] = []
+
+    def _parse_csv(enc: str) -> pd.DataFrame:
         return pd.read_csv(
             io.BytesIO(data),
             sep=delimiter,
@@ -479,6 +682,7 @@ def _read_csv(data: bytes, name: str, spec: Table | None, column_map: Mapping[st
             na_filter=False,
             skip_blank_lines=False,  # blank lines keep their place so row numbers match the file
             engine="c",
+            on_bad_lines="warn",  # a row with more fields than the header is rejected alone, with its line
         )
 
     try:
@@ -507,7 +711,27 @@ def _read_csv(data: bytes, name: str, spec: Table | None, column_map: Mapping[st
     headers = [str(h) for h in grid.iloc[0]] if len(grid) else []
     body = grid.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
-    return _finish_raw(body, headers, header_index, name, warnings, top)
+    raw = _finish_raw(body, headers, header_index, name, warnings, top)
+    if bad:
+        raw.bad_lines, raw.expected_fields = _bad_line_texts(data, encoding, bad), len(headers)
+        skipped = {line for line, _ in bad}
+        first = raw.first_row_number
+        numbers, line = [], first
+        while len(numbers) < len(body):  # the body's rows are the file's lines below the header, less the bad ones
+            if line not in skipped:
+                numbers.append(line)
+            line += 1
+        raw.row_numbers = np.array(numbers, dtype="int64")
+    return raw
+
+
+_SKIPPED = re.compile(r"Skipping line (\d+): expected \d+ fields, saw (\d+)")
+
+
+def _bad_line_texts(data: bytes, encoding: str, bad: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """Each skipped CSV line with its number, its field count and its text (for the rejected-rows report)."""
+    lines = data.decode(encoding, errors="replace").splitlines()
+    return [(line, fields, lines[line - 1] if 0 < line <= len(lines) else "") for line, fields in bad]
 
 
 def _finish_raw(
@@ -707,6 +931,7 @@ def _build(
     for earlier, later, reason in DATE_ORDER.get(spec.name, ()):
         failed = frame[later] < frame[earlier]
         problems.append(_problem(failed.fillna(False), later, reason, len(spec.columns)))
+    problems.extend(_implausible_dates(frame, spec))
     problems.extend(_duplicate_problems(frame, spec, row_numbers))
     for order, column in enumerate(spec.columns):
         if column.kind != CODE:
@@ -735,7 +960,47 @@ def _build(
             ordered.append(column.name + GROUP_SUFFIX)
     data = kept[ordered].reset_index(drop=True)
     rejected = report.reset_index(drop=True)
+    if raw.bad_lines:
+        rejected = _with_bad_lines(rejected, raw)
+        rows_read += len(raw.bad_lines)
     return LoadResult(data, rejected, warnings, rows_read, spec.name, raw.name)
+
+
+def _with_bad_lines(rejected: pd.DataFrame, raw: _Raw) -> pd.DataFrame:
+    """The rejected rows plus the CSV lines that had more fields than the header, in file order.
+
+    Such a line cannot be split into the table's columns (a value probably holds an unquoted
+    separator), so it is rejected whole, with its text as the value."""
+    lines = pd.DataFrame({
+        "row_number": [line for line, _, _ in raw.bad_lines],
+        "column": "(whole row)",
+        "value": [text for _, _, text in raw.bad_lines],
+        "reason": [f"row {line} has {fields} fields, the header has {raw.expected_fields}: a value probably holds "
+                   "an unquoted separator (put quotes around values holding commas)"
+                   for line, fields, _ in raw.bad_lines],
+    })
+    lines = lines.astype({"column": "string", "value": "string", "reason": "string"}) if rejected.empty else lines
+    both = pd.concat([rejected, lines], ignore_index=True) if len(rejected) else lines.reindex(
+        columns=list(dict.fromkeys([*lines.columns, *rejected.columns])))
+    return both.sort_values("row_number", kind="stable").reset_index(drop=True)
+
+
+def _implausible_dates(frame: pd.DataFrame, spec: Table) -> list[pd.DataFrame]:
+    """Event dates before ``EARLIEST_EVENT_DATE`` (1990) or after today reject their row, with the
+    reason: a date typed with the wrong century would otherwise stretch every year filter."""
+    today = pd.Timestamp.today().normalize()
+    problems = []
+    for order, column in enumerate(spec.columns):
+        if column.kind != DATE or column.name in NOT_EVENT_DATES or column.name not in frame:
+            continue
+        values = frame[column.name]
+        early = (values < EARLIEST_EVENT_DATE).fillna(False)
+        late = (values > today).fillna(False)
+        problems.append(_problem(early, column.name, f"{column.name} is before {EARLIEST_EVENT_DATE.year}: "
+                                 "not a plausible date (check the year)", order))
+        problems.append(_problem(late, column.name, f"{column.name} is after today "
+                                 f"({today:%d/%m/%Y}): not a plausible date (check the year)", order))
+    return problems
 
 
 def _melt_ranked_substances(raw: _Raw, spec: Table, column_map: Mapping[str, str] | None) -> _Raw:
@@ -775,7 +1040,7 @@ def _melt_ranked_substances(raw: _Raw, spec: Table, column_map: Mapping[str, str
            f"{', ...' if len(none_given) > ROWS_LISTED else ''}." if none_given else ""))
     body = long.drop(columns=["__row", "__rank"]).reset_index(drop=True)
     return _Raw(body, raw.first_row_number, raw.name, warnings, raw.unnamed_with_data,
-                row_numbers=long["__row"].to_numpy())
+                row_numbers=long["__row"].to_numpy(), bad_lines=raw.bad_lines, expected_fields=raw.expected_fields)
 
 
 def age_in_whole_years(date_of_birth: pd.Series, on: pd.Series) -> pd.Series:

@@ -62,7 +62,8 @@ def load_boundaries(path: str | Path, tolerance: float = SIMPLIFY_TOLERANCE_DEGR
     frame = gpd.read_file(path)
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
-    geometry = frame.geometry.simplify(tolerance, preserve_topology=True).to_numpy()
+    geometry = frame.geometry.make_valid()  # an invalid ring (crossing itself) would draw wrongly; repair it
+    geometry = geometry.simplify(tolerance, preserve_topology=True).to_numpy()
     geometry = shapely.set_precision(shapely.orient_polygons(geometry, exterior_cw=True), COORDINATE_PRECISION_DEGREES)
     return frame.set_geometry(gpd.GeoSeries(geometry, index=frame.index, crs=frame.crs)).to_geo_dict(drop_id=True)
 

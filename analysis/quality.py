@@ -250,6 +250,37 @@ def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL)
     ])
 
 
+def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:
+    """Records that contradict each other across the whole data (every year):
+
+    - a client recorded with more than one sex: the client's episodes (of the service) hold two or
+      more different known sex groups (not recorded and unmapped codes are not counted); one record
+      per client, the detail listing each sex with its episodes;
+    - a district code of the population table that is not in the districts table (its people are
+      never counted in any district's rate); one record per code.
+
+    District codes of episodes outside the districts table are listed by the yearly codes check
+    ("district_code: not a district of the partnership")."""
+    episodes = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
+    known = episodes[~episodes["sex_group"].astype(object).isin(MISSING_GROUPS) & episodes["sex_group"].notna()]
+    known = known.assign(sex=known["sex_group"].astype("string"), client=known["client_id"].astype("string"))
+    sexes = known.groupby("client", sort=True)["sex"].nunique()
+    clash = known[known["client"].isin(sexes[sexes > 1].index)].sort_values(["client", "sex", "episode_id"])
+    details = {
+        client: "; ".join(f"{sex} ({', '.join(group['episode_id'].astype(str))})"
+                          for sex, group in rows.groupby("sex", sort=True))
+        for client, rows in clash.groupby("client", sort=True)
+    }
+    frames = [_records("client recorded with more than one sex", "episodes", list(details), list(details.values()))]
+    population = data.population
+    if population is not None and len(population):
+        codes = population["district_code"].astype("string").str.strip()
+        unknown = sorted(set(codes[codes.notna() & ~isin_values(codes, data.districts["district_code"])]))
+        frames.append(_records("district code not in the districts table", "population", unknown,
+                               [f"{int((codes == c).sum()):,} population rows" for c in unknown]))
+    return _concat(frames)
+
+
 @dataclass(frozen=True)
 class Check:
     """One data-quality check: what it finds, the records it counts, and its problems in display order.
@@ -277,6 +308,8 @@ CHECKS: tuple[Check, ...] = (
           ("no substance recorded", "no primary substance (rank 1)")),
     Check("unmatched_referrals", "Referrals that match no client", "referrals", True,
           ("client not in the episodes table", "episode not in the episodes table")),
+    Check("inconsistent", "Records that contradict each other", "records", False,
+          ("client recorded with more than one sex", "district code not in the districts table")),
 )
 CHECK_BY_ID = {c.id: c for c in CHECKS}
 
@@ -296,6 +329,7 @@ def check_records(
         "ages": lambda: ages_outside_range(data, fy=fy, service=service),
         "no_substance": lambda: episodes_without_substance(data, fy=fy, service=service),
         "unmatched_referrals": lambda: unmatched_referrals(data, fy=fy, service=service),
+        "inconsistent": lambda: inconsistent_records(data, service),
     }
     return functions[check_id]()
 

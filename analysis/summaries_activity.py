@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
 
 import pandas as pd
 
 from analysis.codes import OTHER_NOT_KNOWN, PLANNED, TRANSFERRED, UNPLANNED
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
+from analysis.text import as_text
 from analysis.yoy import COUNT, PROPORTION
-
-
-#: Characters Markdown (and Streamlit's :colour[...] and $math$) would read as markup.
-_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
-
-
-def plain(text: object) -> str:
-    """Text from a file (e.g. a discharge reason as recorded) made safe to put in a Markdown sentence:
-    every markup character escaped, so it shows as written and never as a link, emphasis or HTML."""
-    return _MARKUP.sub(r"\\\1", str(text))
 
 
 def _shown(value: object) -> bool:
@@ -39,9 +29,9 @@ def largest_sentence(
     if now is None:
         return f"{subject}: no figure can be shown for {fy.label} (no records, or fewer than 5)."
     share = "" if not _shown(now.get("value")) else f" ({now['value']:.0f}% of {of_what})"
-    before_text = (f"{plain(before[category])} in {comparison.label}" if before is not None
+    before_text = (f"{as_text(before[category])} in {comparison.label}" if before is not None
                    else f"not available for {comparison.label}")
-    return f"{subject}: **{plain(now[category])}**{share} in {fy.label}; {before_text}."
+    return f"{subject}: **{as_text(now[category])}**{share} in {fy.label}; {before_text}."
 
 
 def target_sentence(
@@ -261,7 +251,6 @@ __all__ = [
     "largest_sentence",
     "led_to_triage_sentence",
     "monthly_sentence",
-    "plain",
     "people_referred_sentence",
     "target_sentence",
     "time_sentence",

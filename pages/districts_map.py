@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import charts, maps
 from analysis.views.districts_map import districts_map
+from analysis.text import as_text
 from ui import render, state
 
 data = state.current_dataset()
@@ -23,7 +24,7 @@ def choose_district() -> None:
 
 
 st.title("Districts and map")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)} · "
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {as_text(filters.describe(data.district_names))} · "
             f"people in treatment per 1,000 population {figures.ages}")
 st.caption("Every district is shown so they can be compared. Click a district on the map to filter every page by it.")
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import board, charts, districts, indicators
 from analysis.views.overview import overview, overview_trend
+from analysis.text import as_text
 from ui import render, state
 
 data = state.current_dataset()
@@ -13,7 +14,7 @@ figures = state.compute(overview, data, fy, comparison, filters)
 
 st.title("Overview")
 compared = f"compared with **{comparison.label}**" if comparison else f"· {comparison.label}, so no change is shown"
-st.markdown(f"**{fy.label}** {compared} · {render.escape(filters.describe(data.district_names))} · "
+st.markdown(f"**{fy.label}** {compared} · {as_text(filters.describe(data.district_names))} · "
             f"rates per 1,000 population {districts.age_range_label(filters)}")
 columns = st.columns(4)
 for position, indicator in enumerate(indicators.INDICATORS):

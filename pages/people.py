@@ -5,6 +5,7 @@ import streamlit as st
 
 from analysis import charts, charts_profiles
 from analysis.views.people import BREAKDOWNS, people
+from analysis.text import as_text
 from ui import render, state
 
 data = state.current_dataset()
@@ -14,7 +15,7 @@ figures = state.compute(people, data, fy, comparison, filters)
 years = dict(year_label=fy.label, comparison_label=comparison.label)
 
 st.title("People in treatment")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}. "
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {as_text(filters.describe(data.district_names))}. "
             "People in treatment during the year, each counted once, with 95% intervals (Wilson).")
 
 st.header("Age and sex")

@@ -7,6 +7,7 @@ from analysis import activity, board, charts, charts_activity
 from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, REFERRAL_SOURCE_GROUPS
 from analysis.views.referrals import agencies_phrase, referrals
 from analysis.yoy import COUNT, PROPORTION
+from analysis.text import as_text
 from ui import render, state, targets
 
 data = state.current_dataset()
@@ -16,7 +17,7 @@ labels = dict(year_label=fy.label, comparison_label=comparison.label)
 stored = targets.stored_target(data)
 
 st.title("Referrals")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {as_text(filters.describe(data.district_names))}")
 chosen = st.multiselect("Key referring agencies", REFERRAL_SOURCE_GROUPS, key="referrals_key_groups",
                         default=list(stored.groups if stored else DEFAULT_KEY_REFERRAL_GROUPS),
                         help="The referral sources whose share is shown against the partnership's target.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import charts_spc
 from analysis.views import spc as model
+from analysis.text import as_text
 from ui import render, state
 
 NO_REBASE = "No rebase"
@@ -13,7 +14,7 @@ selection: state.Selection = st.session_state["selection"]
 fy, filters = selection.fy, selection.filters
 
 st.title("Monthly trends (SPC)")
-st.markdown(f"Every month to the end of **{fy.label}** (shaded) · {filters.describe()}")
+st.markdown(f"Every month to the end of **{fy.label}** (shaded) · {as_text(filters.describe(data.district_names))}")
 st.caption("Statistical process control as NHS England's Making Data Count defines it: the mean and process limits "
            "(mean ± 2.66 × average moving range); special cause is a point beyond a limit, 7 points rising or "
            "falling, 2 of 3 points near a limit, or 7 points on one side of the mean. Small numbers: a series with "

@@ -5,6 +5,7 @@ import streamlit as st
 from analysis import charts, charts_profiles, profiles
 from analysis.codes import SEX_GROUPS
 from analysis.views.substances import VIEW_LABELS, VIEWS, substances
+from analysis.text import as_text
 from ui import render, state
 
 data = state.current_dataset()
@@ -15,7 +16,7 @@ years = dict(year_label=fy.label, comparison_label=comparison.label)
 keys = [("substance", "Substance group")]
 
 st.title("Substances")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe()}. "
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {as_text(filters.describe(data.district_names))}. "
             "Percentages of people in treatment during the year. **Any mention** counts a person for every "
             "substance recorded (so shares can sum past 100%); **primary** counts the main substance only.")
 

@@ -5,6 +5,7 @@ import streamlit as st
 from analysis import activity, board, charts, charts_activity
 from analysis.views.treatment_exits import treatment_exits
 from analysis.yoy import COUNT, PROPORTION
+from analysis.text import as_text
 from ui import render, state
 
 data = state.current_dataset()
@@ -15,7 +16,7 @@ labels = dict(year_label=fy.label, comparison_label=comparison.label)
 who = filters.describe()
 
 st.title("Treatment and exits")
-st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {who}")
+st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {as_text(filters.describe(data.district_names))}")
 
 
 def block(name: str, figure, keys: list[tuple[str, str]], kind: str = PROPORTION) -> None:

@@ -272,3 +272,19 @@ def test_restore_offers_the_newest_version_first_named_by_what_it_holds():
     choices = intake.restore_choices(table)
     assert list(choices) == [2, 1]
     assert choices[2].startswith("version 2, saved ") and choices[2].endswith(": districts (1) (current)")
+
+
+def test_rows_waiting_for_a_code_keep_their_row_numbers_after_a_ragged_row():
+    # issue 11 item 4: line 3 has one field too many (skipped and rejected alone); line 4's service code
+    # waits for a group, so it is waiting, not rejected, although it sits at the 2nd position below the header
+    content = (b"client_id,episode_id,sex,age_at_triage,district_code,service,triage_date\n"
+               b"C1,E1,M,30,E07000178,adult,2024-05-01\n"
+               b"C2,E2,M,30,E07000178,adult,2024-05-01,no fixed abode, Oxford\n"
+               b"C3,E3,F,30,E07000178,Nobody knows,2024-05-01\n")
+    part = intake.Part("r.csv", "r.csv", content, table="episodes")
+    raw = intake.preview(content, "r.csv", "episodes")
+    check = intake.check_part(part, raw, {}, {}, {"service": {"Nobody knows"}})
+    assert check.waiting == 1
+    assert list(check.rejected["row_number"]) == [3]
+    assert check.rejected.loc[0, "reason"].startswith("row 3 has 9 fields, the header has 7")
+    assert list(check.result.data["episode_id"]) == ["E1"]

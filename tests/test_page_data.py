@@ -21,12 +21,13 @@ from analysis.export import neutralise_formulas
 from analysis import intake
 from analysis.intake import MAX_UPLOAD_ENV, NOT_IN_FILE
 from analysis.loaders import load_table
+from tests import hostile_files as hostile
 from tests.extract_files import FILE_NAMES, extract_files, extract_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "client_id,episode_id,sex,age_at_triage,district_code,service,triage_date"
 GOOD = "C1,E1,M,30,E07000178,adult,2024-05-01"
-MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]<>#|~$])")
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before any ASCII punctuation (analysis.text.as_text)
 
 
 @pytest.fixture(autouse=True)
@@ -138,6 +139,36 @@ BAD_FILES = [
      ["no_service.csv: the episodes table needs the column service"]),
     ("damaged_parquet", "episodes", "damaged.parquet", b"PAR1 this is not really parquet",
      ["damaged.parquet could not be read as Parquet"]),
+    # issue 11 item 4: hostile and awkward files
+    ("ragged_row", "episodes", "ragged.csv",
+     csv(GOOD, "C2,E2,F,20,E07000178,adult,2024-06-01,lives in Oxford, no fixed abode", "C3,E3,F,x,E07000178,adult,2024-06-01"),
+     ["row 3 has 9 fields, the header has 7", "age_at_triage is not a number",
+      "ragged.csv: 3 rows read, 1 valid, 2 rejected"]),
+    ("unicode_text", "districts", "districts.txt",
+     hostile.unicode_text([["district_code", "district_name"], ["E07000178", "Öxford"]]),
+     ["districts.txt: 1 rows read, 1 valid, 0 rejected.", "Öxford"]),
+    ("old_xls", None, "old.xls", hostile.old_excel_workbook(),
+     ["old.xls is in the old Excel 97-2003 (.xls) format", "save it as .xlsx"]),
+    ("password_protected", None, "locked.xlsx", hostile.password_protected_workbook(),
+     ["locked.xlsx is protected with a password", "Remove the password"]),
+    ("empty_workbook", None, "empty.xlsx", b"", ["empty.xlsx is empty (0 bytes): it is not a workbook",
+                                                 "save it again as .xlsx"]),
+    ("formulas_without_values", "episodes", "formulas.xlsx", hostile.formulas_without_values_workbook(),
+     ["formulas.xlsx (sheet 'Sheet'): 2 cells hold formulas saved without their values (D2, D3)",
+      "open it in Excel and save it"]),
+    ("implausible_dates", "episodes", "centuries.csv",
+     csv(GOOD, "C2,E2,F,20,E07000178,adult,1899-06-01", "C3,E3,F,20,E07000178,adult,2099-06-01"),
+     ["triage_date is before 1990: not a plausible date", "triage_date is after today",
+      "centuries.csv: 3 rows read, 1 valid, 2 rejected"]),
+    ("invalid_boundary_repaired", "boundaries", "bowtie.geojson",
+     hostile.boundaries_geojson({"E07000178": hostile.SQUARE, "E07000177": hostile.BOW_TIE}),
+     ["bowtie.geojson: 2 areas with codes: E07000177, E07000178.",
+      "bowtie.geojson: the boundary of E07000177 was not valid (for example an edge crossing itself) and was repaired"]),
+    ("boundary_enclosing_nothing", "boundaries", "flat.geojson",
+     hostile.boundaries_geojson({"E07000178": hostile.SQUARE, "E07000179": hostile.FLAT}),
+     ["flat.geojson: the boundary of E07000179 is not a valid area and could not be repaired"]),
+    ("whole_sheet_used_range", "episodes", "formatted.xlsx", hostile.whole_sheet_workbook(),
+     [f"formatted.xlsx: {hostile.WHOLE_SHEET_ROWS} rows read, {hostile.WHOLE_SHEET_ROWS} valid, 0 rejected."]),
 ]
 
 
@@ -389,3 +420,16 @@ def test_a_file_not_recognised_is_given_its_table_and_columns_by_hand_and_known_
     again = upload_files(data_page(), [("mystery_2.csv", content)], {"mystery_2.csv": "districts"})
     assert again.selectbox(key="data_map_districts_district_code").value == "Code"
     assert report_sentences(again) == ["mystery_2.csv: 2 rows read, 2 valid, 0 rejected."]
+
+
+def test_a_workbook_whose_first_sheet_is_hidden_reads_the_visible_sheet_and_the_hidden_one_on_request(
+        isolated_store, saved_before):
+    at = upload_files(data_page(), [("book.xlsx", hostile.hidden_first_sheet_workbook())],
+                      {"book.xlsx [Lookups]": intake.NOT_USED, "book.xlsx [Episodes]": "episodes"})
+    assert "a hidden sheet, so not read: choose its table to read it" in shown_text(at)
+    assert report_sentences(at) == ["book.xlsx [Episodes]: 2 rows read, 2 valid, 0 rejected."]
+    at.selectbox(key="data_table_book.xlsx [Lookups]").set_value("districts").run()  # the user chooses to read it
+    assert not at.exception, at.exception
+    assert report_sentences(at) == ["book.xlsx [Lookups]: 1 rows read, 1 valid, 0 rejected.",
+                                    "book.xlsx [Episodes]: 2 rows read, 2 valid, 0 rejected."]
+    assert snapshot(isolated_store) == saved_before

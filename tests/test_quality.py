@@ -179,3 +179,28 @@ def test_completeness_on_the_demo_equals_a_hand_count_from_the_parquet():
     expected = int(young["ethnicity"].str.lower().isin(known).sum())
     got = completeness_of(load_demo(), FY, "Young people")["Ethnicity"]
     assert got == (expected, len(young))
+
+
+def test_a_client_with_two_sexes_and_population_districts_not_in_the_districts_table_are_flagged(tmp_path):
+    # issue 11 item 4: hand-built: C1 is male on E1 and female on E9 (C2's "not stated"-like empty sex
+    # is not a second sex); the population has E09000001, which is not one of the two districts
+    episodes = textwrap.dedent(EPISODES).lstrip() + "C1,E9,F,32,white british,E07000178,OX4,adult,2024-09-01,,,settled,,never\n" \
+        + "C2,E10,,40,,E07000178,OX4,adult,2024-10-01,,,settled,,never\n"
+    results = {t: load(tmp_path, t, text) for t, text in [
+        ("episodes", episodes), ("substances", SUBSTANCES), ("referrals", REFERRALS), ("districts", DISTRICTS),
+        ("population", POPULATION + "E09000001,2024,M,30,50\nE09000001,2024,F,30,60\n")]}
+    data = from_tables({t: r.data for t, r in results.items()}, label="small", version="small")
+    found = quality.inconsistent_records(data)
+    assert records(found) == {("client recorded with more than one sex", "C1"),
+                              ("district code not in the districts table", "E09000001")}
+    details = dict(zip(found["record"], found["detail"], strict=True))
+    assert details == {"C1": "Female (E9); Male (E1)", "E09000001": "2 population rows"}
+    figures = data_quality(data, FY, COMPARISON, Filters(), today="2025-06-01")
+    check = next(c for c in figures.checks if c.id == "inconsistent")
+    assert check.sentence == "Records that contradict each other: fewer than 5 records to check."
+    assert set(check.table["Count"]) == {"*"}
+
+
+def test_the_small_data_set_has_no_contradicting_records(small):
+    data, _ = small
+    assert quality.inconsistent_records(data).empty

@@ -162,5 +162,6 @@ def test_largest_sentence_shows_a_recorded_reason_as_text_not_markdown():
     frame = pd.DataFrame({"reason": ["[moved](http://x.example) *away*"], "count": [40.0], "value": [40.0],
                           "suppressed": [False], "previous_count": [30.0], "previous_suppressed": [False]})
     text = largest_sentence(frame, "reason", "Most common reason", "people discharged", FY, PREVIOUS)
-    assert r"**\[moved\]\(http\://x\.example\) \*away\***" in text
+    # the word joiner after "http:" keeps Streamlit from making the address a link (analysis.text.as_text)
+    assert "**\\[moved\\]\\(http\\:\u2060//x\\.example\\) \\*away\\***" in text
     assert "[moved](" not in text and " *away*" not in text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import uuid
 from functools import partial
 
@@ -17,19 +16,17 @@ from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION
 from analysis.errors import DashboardError
 from analysis.export import download_name, to_csv_bytes, to_excel_bytes
 from analysis.summaries import format_value
+from analysis.text import as_text
 from analysis.yoy import COUNT, NOT_COMPARED
 from ui import auth
 
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
 
 
-#: Characters Streamlit's Markdown gives a meaning to (emphasis, links, colour and icon directives, maths).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
-
-
 def escape(text: str) -> str:
-    """Text shown literally inside Markdown: names from a file, and ``*`` for a suppressed count."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """Text shown literally inside Markdown (names from a file, and ``*`` for a suppressed count):
+    ``analysis.text.as_text``, the one escaping helper."""
+    return as_text(text)
 
 
 def provenance_banner(data: Dataset, store_problems: list[str] | None = None, saved_problem: str | None = None) -> None:

@@ -4,7 +4,7 @@ agencies": no target is assumed)."""
 
 from __future__ import annotations
 
-import re
+from analysis.text import as_text
 from collections.abc import Sequence
 
 import streamlit as st
@@ -19,12 +19,6 @@ PERCENT_KEY, NAME_KEY, SAVE_KEY, CLEAR_KEY = "referrals_target", "referrals_targ
     "referrals_target_clear"
 #: Session key of the last problem met while saving a target (shown once, beside the controls).
 PROBLEM_KEY = "_referrals_target_problem"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def _plain(text: str) -> str:
-    """``text`` (a name the user typed) with Markdown's special characters escaped, so it shows as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def stored_target(data: Dataset) -> store.Target | None:
@@ -49,7 +43,7 @@ def describe(target: store.Target | None, groups: Sequence[str]) -> str:
     if target is None:
         return ("**No target set.** No target is assumed: a partnership that has one can set it below; it is "
                 "stored with the data, with the name of who set it and when.")
-    line = _plain(f"{target.sentence}, for referrals from {agencies_phrase(target.groups)}")
+    line = as_text(f"{target.sentence}, for referrals from {agencies_phrase(target.groups)}")
     if applied_target(target, groups) is None:
         return f"{line}. The agencies chosen above differ, so no target is applied to their share."
     return f"{line}."

@@ -2,14 +2,13 @@
 
 The steps themselves are plain functions in ``analysis.intake``; this module only draws them.
 Text from a file (file names, headers, codes, messages that quote them) is data: it is shown in
-tables or with Markdown escaped (:func:`plain`), never as Markdown.
+tables or with Markdown escaped (:func:`analysis.text.as_text`), never as Markdown.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +17,7 @@ import streamlit as st
 from analysis import intake, store
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
+from analysis.text import as_text
 from ui import auth, state
 
 MESSAGE_KEY, ERROR_KEY, SAVED_KEY = "data_message", "data_error", "data_just_saved"
@@ -26,12 +26,6 @@ ROUND_KEY = "data_upload_round"
 OVERVIEW_PAGE = "pages/overview.py"
 #: Files kept read in memory between reruns (a code or column choice re-reads only what it changes).
 CACHED_FILES = 32
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
-
-
-def plain(text: object) -> str:
-    """Text from a file made safe to show where Streamlit reads Markdown (backslash before each mark)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def uploader_key() -> str:
@@ -57,7 +51,7 @@ def source_switch(saved: store.Store) -> None:
              index=list(sources).index(state.data_source()), key="data_source_choice",
              on_change=lambda: state.use_source(st.session_state["data_source_choice"]))
     current = saved.current()
-    st.caption(plain(f"Saved data are kept in {saved.root} (set the {store.STORE_ENV} environment variable to change "
+    st.caption(as_text(f"Saved data are kept in {saved.root} (set the {store.STORE_ENV} environment variable to change "
                      "it). " + (f"Current: {current.label}." if current else "Nothing has been saved yet.")))
 
 
@@ -69,7 +63,7 @@ def _run(action, success: str, *, show_saved: bool, event: str = "save") -> None
     try:
         outcome = action()
     except (DashboardError, OSError) as error:
-        st.session_state[ERROR_KEY] = plain(f"Nothing was saved: {error} The saved data are as they were.")
+        st.session_state[ERROR_KEY] = as_text(f"Nothing was saved: {error} The saved data are as they were.")
         return
     auth.audit_store_action(event, outcome)  # who saved or restored what, and when (issue 11)
     if isinstance(outcome, store.SaveResult):
@@ -88,7 +82,7 @@ def _run(action, success: str, *, show_saved: bool, event: str = "save") -> None
     elif missing:
         success += (f" The saved data still lack the {', '.join(missing)} table{'s' if len(missing) != 1 else ''}, "
                     "so the pages cannot show them yet: upload the missing files and save again.")
-    st.session_state[MESSAGE_KEY] = plain(success)
+    st.session_state[MESSAGE_KEY] = as_text(success)
 
 
 # ---------------------------------------------------------------- one review of the whole extract
@@ -99,13 +93,15 @@ def _table_choices(parts: list[intake.Part]) -> list[intake.Part]:
     grid = st.columns(3)
     for i, part in enumerate(parts):
         if part.problem:
-            st.warning(plain(part.problem))
+            st.warning(as_text(part.problem))
             continue
         found = part.table or intake.NOT_USED
-        how = f"recognised by its {part.recognised_by}" if part.table else "not recognised: choose its table"
-        table = grid[i % 3].selectbox(plain(part.name), options, index=options.index(found),
+        how = (f"recognised by its {part.recognised_by}" if part.table else
+               "a hidden sheet, so not read: choose its table to read it" if part.recognised_by == intake.HIDDEN_SHEET
+               else "not recognised: choose its table")
+        table = grid[i % 3].selectbox(as_text(part.name), options, index=options.index(found),
                                       key=f"data_table_{part.name}", format_func=_table_label)
-        grid[i % 3].caption(plain(how))
+        grid[i % 3].caption(as_text(how))
         if table != intake.NOT_USED:
             shown.append(dataclasses.replace(part, table=table))
     return shown
@@ -151,18 +147,18 @@ def _columns(part: intake.Part, saved: store.Store, slot: str) -> tuple[pd.DataF
     unmatched = [c for c in spec.required if c not in proposal]
     title = f"Columns of {part.name}: " + (f"{len(unmatched)} required column{'s' if len(unmatched) != 1 else ''} "
                                             "to match" if unmatched else f"all {len(spec.required)} required matched")
-    with st.expander(plain(title), expanded=bool(unmatched)):
-        st.caption(plain(f"{spec.description} Required columns: {', '.join(spec.required)}."))
+    with st.expander(as_text(title), expanded=bool(unmatched)):
+        st.caption(as_text(f"{spec.description} Required columns: {', '.join(spec.required)}."))
         st.dataframe(raw.head(intake.PREVIEW_ROWS), key=f"data_preview_{slot}")
         st.caption("Which column of your file holds each column of the table (* required).")
         options, grid, choices = [intake.NOT_IN_FILE, *raw.columns], st.columns(3), {}
         for i, column in enumerate(spec.columns):
             choices[column.name] = grid[i % 3].selectbox(
-                plain(column.name) + (r" \*" if column.required else ""), options, help=column.description,
+                as_text(column.name) + (r" \*" if column.required else ""), options, help=column.description,
                 index=options.index(proposal.get(column.name, intake.NOT_IN_FILE)),
                 key=f"data_map_{slot}_{column.name}")
         if twice := intake.headers_used_twice(choices):
-            st.warning(plain(f"Each file column can supply one table column; used twice: {', '.join(twice)}."))
+            st.warning(as_text(f"Each file column can supply one table column; used twice: {', '.join(twice)}."))
     return raw, intake.column_map_from_choices(choices)
 
 
@@ -188,9 +184,9 @@ def _code_boxes(unmapped: pd.DataFrame) -> dict[tuple[str, str], str | None]:
     for i, row in enumerate(unmapped.itertuples()):
         options = intake.code_choices_for(row.column)
         choices[(row.column, row.code)] = grid[i % 3].selectbox(
-            f"{row.column}: '{plain(row.code)}' ({row.rows:,} rows)", options,
+            f"{row.column}: '{as_text(row.code)}' ({row.rows:,} rows)", options,
             index=None if row.must_map else 0, placeholder="Choose a group", key=keys[(row.column, row.code)],
-            help=plain(f"Suggested: {row.suggested} ({row.why})." if row.suggested else row.why) or None)
+            help=(f"Suggested: {row.suggested} ({row.why})." if row.suggested else row.why) or None)  # no file text
     return choices
 
 
@@ -204,9 +200,9 @@ def _report(checks: list[intake.Check]) -> None:
     for i, check in enumerate(checks):
         if not (check.result.warnings or len(check.rejected)):
             continue
-        with st.expander(plain(check.sentence), expanded=bool(len(check.rejected))):
+        with st.expander(as_text(check.sentence), expanded=bool(len(check.rejected))):
             for warning in check.result.warnings:
-                st.warning(plain(warning))
+                st.warning(as_text(warning))
             if len(check.rejected):
                 result = dataclasses.replace(check.result, rejected=check.rejected)
                 st.dataframe(intake.problems_by_column(result), hide_index=True, key=f"data_problem_columns_{i}")
@@ -230,15 +226,17 @@ def review(saved: store.Store, files: list[tuple[str, bytes]]) -> None:
         try:
             if part.table == intake.BOUNDARIES:
                 frame = intake.boundaries(part.content, part.filename)
-                st.caption(plain(f"{part.name}: {len(frame)} areas with codes: "
-                                 f"{', '.join(sorted(frame['district_code'].dropna()))}."))
+                st.caption(as_text(f"{part.name}: {len(frame)} areas with codes: "
+                                   f"{', '.join(sorted(frame['district_code'].dropna()))}."))
+                for warning in frame.attrs.get("warnings", []):
+                    st.warning(as_text(warning))
                 boundaries.append((frame.to_json(), part.name))
                 continue
             slots[part.table] = slots.get(part.table, 0) + 1
             slot = part.table if slots[part.table] == 1 else f"{part.table}_{slots[part.table]}"
             reviewed.append((part, *_columns(part, saved, slot)))
         except DashboardError as error:
-            st.warning(plain(error))
+            st.warning(as_text(error))
     code_maps = saved.code_maps()
     choices = _code_boxes(intake.unmapped_codes_of([(p.table, raw, cm) for p, raw, cm in reviewed], code_maps))
     pending = intake.pending_codes(choices)
@@ -252,7 +250,7 @@ def review(saved: store.Store, files: list[tuple[str, bytes]]) -> None:
             checks.append(_check(part, raw, column_map, code_map, pending))
             column_maps[part.name] = column_map
         except DashboardError as error:
-            st.warning(plain(error))
+            st.warning(as_text(error))
     if checks:
         _report(checks)
     _save_button(saved, checks, boundaries, pending, column_maps, code_map)
@@ -276,7 +274,7 @@ def _save_button(
                                        saved_by=auth.name()), ""),
               kwargs={"show_saved": True})
     if problem:
-        st.caption(plain(problem))
+        st.caption(as_text(problem))
 
 
 def versions(saved: store.Store) -> None:

@@ -12,6 +12,7 @@ from analysis import board, districts, maps, profiles, stats, yoy
 from analysis.dataset import DEMO_BOUNDARIES, DEMO_WARDS, Dataset
 from analysis.filters import ALL, NOT_KNOWN, Filters
 from analysis.periods import FinancialYear
+from analysis.text import as_text
 
 #: Figures resting on fewer people than this are flagged "interpret with care": ONS treats
 #: rates built on fewer than 20 events as unreliable.
@@ -133,10 +134,10 @@ def rate_sentence(frame: pd.DataFrame, partnership: pd.Series, ages: str, fy: Fi
                 f"{_versus(row['value'], row['compared_with_partnership'])} {base_text}")
 
     high = shown.loc[shown["value"].idxmax()]
-    sentence = f"{high['district']} had the highest rate in {fy.label}: {describe(high)}."
+    sentence = f"{as_text(high['district'])} had the highest rate in {fy.label}: {describe(high)}."
     if len(shown) > 1:
         low = shown.loc[shown["value"].idxmin()]
-        sentence += f" {low['district']} had the lowest: {describe(low)}."
+        sentence += f" {as_text(low['district'])} had the lowest: {describe(low)}."
     return sentence
 
 
@@ -148,7 +149,7 @@ def change_rate_sentence(frame: pd.DataFrame, partnership: pd.Series, fy: Financ
     for direction, word in ((yoy.HIGHER, "rose"), (yoy.LOWER, "fell")):
         moved = rows[rows["direction"] == direction]
         if len(moved):
-            names = ", ".join(f"{r['district']} ({r['previous_value']:,.1f} to {r['value']:,.1f})" for _, r in moved.iterrows())
+            names = ", ".join(f"{as_text(r['district'])} ({r['previous_value']:,.1f} to {r['value']:,.1f})" for _, r in moved.iterrows())
             parts.append(f"the rate {word} significantly in {names}")
     head = (f"Between {comparison.label} and {fy.label} " + "; ".join(parts) + "." if parts else
             f"No district's rate changed significantly between {comparison.label} and {fy.label}.")
@@ -173,7 +174,7 @@ def funnel_sentence(frame: pd.DataFrame, baseline: float) -> str:
             if column == "compared_with_partnership":
                 names = names[~names.isin(shown.loc[shown["outside_998"] == judgement, "district"])]
             if len(names):
-                parts.append(f"{_and(list(names))} {'is' if len(names) == 1 else 'are'} {word} the {level} limit")
+                parts.append(f"{_and([as_text(n) for n in names])} {'is' if len(names) == 1 else 'are'} {word} the {level} limit")
     inside = int((shown["compared_with_partnership"] == stats.NOT_SIGNIFICANTLY_DIFFERENT).sum())
     text = f"Against the partnership rate of {baseline:,.1f} per 1,000: " + ("; ".join(parts) + "; " if parts else "")
     text += f"{inside} district{'s are' if inside != 1 else ' is'} within the 95% limits."
@@ -213,7 +214,7 @@ def area_sentence(frame: pd.DataFrame, area: str, fy: FinancialYear, plural: str
     if shown.empty:
         return f"No {area} figure can be shown for {fy.label} (no records, or fewer than 5 people in each)."
     top = shown.loc[shown["count"].idxmax()]
-    text = (f"Most people in treatment in {fy.label} lived in {top['name']} ({top['count']:,.0f} people, "
+    text = (f"Most people in treatment in {fy.label} lived in {as_text(top['name'])} ({top['count']:,.0f} people, "
             f"{top['value']:.1f}% of people in treatment).")
     small = int((shown["count"] < SMALL_NUMBER_CAUTION).sum())
     if top["count"] < SMALL_NUMBER_CAUTION:
@@ -312,7 +313,7 @@ def boundaries_sentence(geojson: dict[str, Any], names: dict[str, str]) -> str:
         return ("No district boundaries match this data set's districts, so no map is drawn (the map of "
                 "another area is never shown). The tables and the funnel plot below use the data alone.")
     if missing:
-        return f"No boundary for {_and(missing)}: left off the map, but in the tables and the funnel plot."
+        return f"No boundary for {_and([as_text(m) for m in missing])}: left off the map, but in the tables and the funnel plot."
     return ""
 
 
