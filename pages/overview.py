@@ -14,9 +14,12 @@ figures = state.compute(overview, data, fy, comparison, filters)
 st.title("Overview")
 st.markdown(f"**{fy.label}** compared with **{comparison.label}** · {filters.describe(data.district_names)} · "
             f"rates per 1,000 population {districts.age_range_label(filters)}")
-columns = st.columns(4)
+# three tiles a row: at 1280 px (a projector) four tiles cut their labels and comparisons short
+TILES_PER_ROW = 3
 for position, indicator in enumerate(indicators.INDICATORS):
-    with columns[position % 4]:
+    if position % TILES_PER_ROW == 0:
+        columns = st.columns(TILES_PER_ROW)
+    with columns[position % TILES_PER_ROW]:
         if indicator.id in figures.not_applicable:
             render.not_applicable(indicator.label, figures.not_applicable[indicator.id], indicator.definition)
             continue

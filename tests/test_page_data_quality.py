@@ -16,7 +16,7 @@ from analysis.filters import Filters
 from analysis.loaders import load_table
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
-from analysis.views.data_quality import data_quality
+from analysis.views.data_quality import data_quality, nothing_found_sentence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,15 @@ def test_findings_and_tables_equal_the_page_model_on_the_demo():
     for finding in expected.findings:
         assert f"- {finding}" in markdown
     for check in expected.checks:
-        assert check.sentence in markdown
+        if check.found:  # each sentence once, under its check's title (not repeating it)
+            assert check.detail in markdown
+            assert check.sentence not in markdown
+        else:  # checks that found nothing: named together on one line
+            assert check.title in nothing_found_sentence(expected.checks, FinancialYear(2023), FinancialYear(2022))
+    assert nothing_found_sentence(expected.checks, FinancialYear(2023), FinancialYear(2022)) in markdown
+    # the completeness findings are listed once (not again as the chart's caption)
+    captions = [c.value for c in at.caption]
+    assert not any(finding in caption for finding in expected.findings for caption in captions)
     shown = tables(at)
     assert any(t.equals(expected.completeness_table) for t in shown)
     assert any(t.equals(expected.completeness_by_year) for t in shown)
@@ -80,7 +88,8 @@ def test_saved_data_report_the_rows_rejected_at_load(tmp_path):
     saved.save(uploads)
     saved.set_preferred_source(store.SAVED)
     at = open_page()
-    assert "Duplicate identifiers (rejected at load): fewer than 5 rows to check." in [m.value for m in at.markdown]
+    assert "Fewer than 5 rows to check." in [m.value for m in at.markdown]
+    assert "Duplicate identifiers (rejected at load)" in [h.value for h in at.subheader]
     at.toggle(key="quality_show_records").set_value(True).run()
     records = next(t for t in tables(at) if "record" in t.columns and "row 5 of repeat.csv" in set(t["record"]))
     assert "duplicate episode_id" in set(records["problem"])

@@ -15,7 +15,7 @@ from analysis import board
 from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, Dataset
 from analysis.errors import DashboardError
 from analysis.export import download_name, to_csv_bytes, to_excel_bytes
-from analysis.summaries import format_value
+from analysis.summaries import headline_text
 from analysis.yoy import COUNT
 from ui import auth
 
@@ -45,27 +45,18 @@ def attribution() -> None:
 
 
 def headline(label: str, row: pd.Series, kind: str, comparison_label: str, definition: str) -> None:
-    """One st.metric tile: this year's value, the change since the comparison year, significance."""
-    if row["suppressed"] or row["previous_suppressed"]:
-        value = "*" if row["suppressed"] else format_value(row["value"], kind)
-        st.metric(label, value, help=f"{definition} {SUPPRESSION_NOTE}")
-        return
-    change = row["change"]
-    unit = "" if kind == COUNT else (" pts" if kind == "proportion" else " per 1,000")
-    percent = "" if pd.isna(row["percent_change"]) else f" ({row['percent_change']:+.1f}%)"
-    delta = None if pd.isna(change) else (f"{change:+,.0f}" if kind == COUNT else f"{change:+,.1f}{unit}") + percent
-    verdict = "significant" if row["significant"] else "not significant"
-    previous = format_value(row["previous_value"], kind)
-    interval = (f" 95% CI {format_value(row['lower'], kind)} to {format_value(row['upper'], kind)}."
-                if kind != COUNT and not pd.isna(row["lower"]) else "")
-    st.metric(
-        label,
-        format_value(row["value"], kind),
-        delta=delta,
-        delta_color="off",
-        help=f"{definition}{interval} Change tested by: {row['test']}.",
-        delta_description=f"{comparison_label}: {previous}, {verdict}",
-    )
+    """One tile: this year's value and the change since the comparison year (st.metric), then on
+    lines of their own, which wrap rather than being cut off on a projector: the 95% interval of a
+    rate or proportion, and the comparison year's value with the change's significance, or why a
+    figure is hidden (``analysis.summaries.headline_text``)."""
+    words = headline_text(row, kind, comparison_label)
+    interval = f" {words['interval']}." if words["interval"] else ""
+    test = f" Change tested by: {row['test']}." if words["delta"] and "test" in row else ""
+    st.metric(label, words["value"], delta=words["delta"], delta_color="off",
+              help=f"{definition}{interval}{test} {SUPPRESSION_NOTE}")
+    lines = [line for line in (words["interval"], words["comparison"]) if line]
+    if lines:
+        st.caption("  \n".join(lines))  # one caption, a line each (our own numbers: no markup from data)
 
 
 def not_applicable(label: str, reason: str, definition: str) -> None:
@@ -84,6 +75,7 @@ def figure_block(
     filename: str,
     empty_message: str = "No people match the selected filters for this chart.",
     definition: str = "",
+    notes: list[str] | None = None,
 ) -> None:
     """Draw a chart, its one-line summary, and an expander with the table shown and its downloads.
     ``table`` is already suppressed (``analysis.board.display_table``); downloads are exactly it,
@@ -97,7 +89,7 @@ def figure_block(
     st.caption(summary)
     title = figure.layout.title.text or filename.replace("_", " ").capitalize()
     with st.expander("Table and download"):
-        table_with_downloads(table, [summary], key=key, filename=filename, title=title, definition=definition)
+        table_with_downloads(table, [summary, *(notes or [])], key=key, filename=filename, title=title, definition=definition)
 
 
 def _selection_context() -> tuple[str, str, list[str], str]:
