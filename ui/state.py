@@ -175,25 +175,49 @@ def compute(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return result
 
 
-def sidebar_filters(data: ds.Dataset) -> Selection:
-    """Draw the shared filters in the sidebar, bound to the URL, and return the selection."""
-    years = [fy.label for fy in data.years]
+#: The shared filters, by their session (and URL) key.
+FILTER_KEYS = ("year", "compare", "service", "age", "sex", "district")
+#: The filters each page uses, by the page's url path; a page not listed uses them all. A filter that
+#: does nothing on a page is not drawn there (its value is kept for the pages that use it).
+PAGE_FILTERS: dict[str, tuple[str, ...]] = {
+    "data": (),
+    "about": (),
+    "data_quality": ("year", "compare", "service"),  # counts of records: only the service applies
+    "spc": ("year", "service", "age", "sex", "district"),  # every month to the year's end: no comparison
+}
+
+
+def filters_for(page: str | None) -> tuple[str, ...]:
+    """The filter keys drawn on ``page`` (its url path; every filter when unknown)."""
+    return PAGE_FILTERS.get(page or "", FILTER_KEYS)
+
+
+def sidebar_filters(data: ds.Dataset, page: str | None = None) -> Selection:
+    """Draw the shared filters that ``page`` uses in the sidebar, bound to the URL, and return the
+    selection. A filter the page does not use is not drawn: its last value (this session, or the
+    address) still makes up the selection, and is drawn again on the pages that use it."""
+    shown = filters_for(page)
     side = st.sidebar
-    side.header("Filters")
-    year = side.selectbox("Financial year", years[::-1], index=0, key="year", bind="query-params",
-                          help="1 April to 31 March. Defaults to the latest year in the data.")
+
+    def choose(label: str, options: list, key: str, **kwargs: Any) -> Any:
+        if key in shown:
+            # persist_state: the value outlives a page that does not draw the widget
+            return side.selectbox(label, options, key=key, bind="query-params", persist_state="session", **kwargs)
+        kept = st.session_state.get(key, st.query_params.get(key))
+        return kept if kept in options else options[kwargs.get("index", 0)]
+
+    years = [fy.label for fy in data.years]
+    if shown:
+        side.header("Filters")
+    year = choose("Financial year", years[::-1], "year", index=0,
+                  help="1 April to 31 March. Defaults to the latest year in the data.")
     earlier = [y for y in years if y < year] or years
-    comparison = side.selectbox("Compared with", earlier[::-1], index=0, key="compare",
-                                bind="query-params", help="Defaults to the year before.")
-    service = side.selectbox("Service", SERVICE_OPTIONS, key="service", bind="query-params")
-    age = side.selectbox("Age band", [ALL, *AGE_BAND_LABELS], key="age", bind="query-params")
-    sex = side.selectbox("Sex", SEX_OPTIONS, key="sex", bind="query-params")
+    comparison = choose("Compared with", earlier[::-1], "compare", index=0, help="Defaults to the year before.")
+    service = choose("Service", SERVICE_OPTIONS, "service")
+    age = choose("Age band", [ALL, *AGE_BAND_LABELS], "age")
+    sex = choose("Sex", SEX_OPTIONS, "sex")
     names = data.district_names
-    district_codes = [ALL, *names, NOT_KNOWN]
-    district = side.selectbox(
-        "District", district_codes, key="district", bind="query-params",
-        format_func=lambda code: names.get(code, code),
-    )
+    district = choose("District", [ALL, *names, NOT_KNOWN], "district", format_func=lambda code: names.get(code, code))
     return Selection(
         FinancialYear.from_label(year),
         FinancialYear.from_label(comparison),
