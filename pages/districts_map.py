@@ -48,7 +48,7 @@ else:
 st.subheader("Rates by district")
 st.markdown(figures.not_known)
 render.table_with_downloads(figures.district_table, [figures.rate_summary, figures.not_known],
-                            key="districts_map_rates", filename="district_rates")
+                            key="districts_map_rates", filename="district_rates", wrap=True)
 
 st.subheader("Districts against the partnership rate")
 funnel = maps.funnel_plot(figures.districts, figures.funnel_limits, float(figures.partnership["value"].iloc[0]),

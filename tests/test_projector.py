@@ -194,3 +194,54 @@ def test_a_hidden_tile_says_why():
     words = summaries.headline_text(tile(COUNT, (40, 3), (None, None)), COUNT, BEFORE)
     assert words["value"] == "40" and words["delta"] is None
     assert words["comparison"].startswith("2023/24: not shown (fewer than 5 people)")
+
+
+# ------------------------------------------------------------------ districts: names on the map, a readable funnel
+def test_district_names_are_written_on_the_map_inside_their_district():
+    import shapely
+
+    from analysis import maps
+    from analysis.dataset import DEMO_BOUNDARIES
+    from tests.test_maps import CODES, NAMES, district_frame
+
+    geojson = maps.load_boundaries(DEMO_BOUNDARIES)
+    figure = maps.district_map(district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42]), geojson)
+    names = [t for t in figure.data if t.type == "scattermap" and t.mode == "text"]
+    written = {text: (lon, lat) for t in names for text, lon, lat in zip(t.text, t.lon, t.lat, strict=True)}
+    assert set(written) == set(NAMES)
+    shapes = {f["properties"]["district_code"]: shapely.geometry.shape(f["geometry"]) for f in geojson["features"]}
+    for code, name in zip(CODES, NAMES, strict=True):
+        assert shapes[code].contains(shapely.geometry.Point(*written[name])), name
+    # names are not hoverable, so a click selects the district under them
+    assert all(t.hoverinfo == "skip" for t in names)
+    # the darkest fill (the highest rate: Oxford, 2.0 per 1,000) has white text
+    white = next(t for t in names if t.textfont.color == "#FFFFFF")
+    assert list(white.text) == [NAMES[CODES.index("E07000178")]]
+
+
+def test_funnel_labels_sit_away_from_the_partnership_line_and_the_axis_starts_near_the_smallest_district():
+    import numpy as np
+
+    from analysis import maps, stats
+    from tests.test_maps import district_frame
+
+    frame = district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42])
+    frame["compared_with_partnership"] = [stats.NOT_SIGNIFICANTLY_DIFFERENT, stats.SIGNIFICANTLY_HIGHER,
+                                          stats.SIGNIFICANTLY_LOWER, stats.NOT_SIGNIFICANTLY_DIFFERENT,
+                                          stats.SIGNIFICANTLY_LOWER]
+    frame["outside_998"] = frame["compared_with_partnership"]
+    populations = np.geomspace(40_000, 150_000, 20)
+    limits = stats.funnel_limits_rate(0.9, populations)
+    limits.insert(0, "population", populations)
+    figure = maps.funnel_plot(frame, limits, 0.9, title="f", year_label="2024/25")
+    labels = {a.text: a for a in figure.layout.annotations if a.name == "district name"}
+    assert set(labels) == set(frame["district"])
+    for _, row in frame.iterrows():
+        label = labels[row["district"]]
+        # plotly's ay is in pixels, positive downwards: above the line the label goes up, below it down
+        assert label.ay == (-maps.FUNNEL_LABEL_OFFSET_PX if row["value"] >= 0.9 else maps.FUNNEL_LABEL_OFFSET_PX)
+    smallest = float(frame["denominator"].min())
+    low, high = figure.layout.xaxis.range
+    assert smallest * 0.8 <= low < smallest and high > float(frame["denominator"].max())
+    # the legend is under the chart, not over its title
+    assert figure.layout.legend.yref == "container" and figure.layout.legend.y == 0

@@ -128,11 +128,17 @@ def download_context(title: str, notes: list[str], definition: str = "") -> list
 
 
 def table_with_downloads(
-    table: pd.DataFrame, notes: list[str], *, key: str, filename: str, title: str = "", definition: str = ""
+    table: pd.DataFrame, notes: list[str], *, key: str, filename: str, title: str = "", definition: str = "",
+    wrap: bool = False,
 ) -> None:
     """A suppressed table and its CSV and Excel downloads (exactly the table; numbers as numbers;
-    the workbook's "About" sheet carries the context). The files are built when a button is pressed."""
-    st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
+    the workbook's "About" sheet carries the context). The files are built when a button is pressed.
+    ``wrap``: a static table whose headings and cells wrap, so every column is on screen at 1280 px
+    (a scrolling st.dataframe hides the columns past its width)."""
+    if wrap:
+        st.table(table, hide_index=True)
+    else:
+        st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
     st.caption(SUPPRESSION_NOTE)
     name = _file_name(filename)
     about = download_context(title or filename.replace("_", " ").capitalize(), notes, definition)
