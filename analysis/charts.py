@@ -93,7 +93,7 @@ def error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
 
 
 #: What ``*`` means, written on every chart that shows one (a projected chart has no table beside it).
-SUPPRESSED_NOTE = "* not shown: fewer than 5 people, or a figure from which such a count could be worked out"
+SUPPRESSED_NOTE = "* not shown: fewer than 5 people,<br>or a figure that would reveal such a count"
 #: Pixels from the plot area's bottom edge to the first note under it (clear of the x axis's tick
 #: labels and title), and the height of each note's line.
 NOTE_OFFSET, NOTE_LINE = 72, 18
@@ -112,13 +112,18 @@ def shows_suppressed(figure: go.Figure) -> bool:
     return any(t == SUPPRESSED for trace in figure.data for t in texts(trace))
 
 
+def _note_lines(figure: go.Figure) -> int:
+    return sum(str(a.text).count("<br>") + 1 for a in figure.layout.annotations if getattr(a, "name", None) == "note")
+
+
 def add_note(figure: go.Figure, text: str) -> go.Figure:
     """Write a note under the plot area, on the chart itself (it travels with a saved picture).
-    Notes are stacked, one line each, below the axes."""
-    notes = [a for a in figure.layout.annotations if getattr(a, "name", None) == "note"]
+    Notes are stacked below the axes, anchored at the right edge so that a note in a half-width
+    chart can use the width under the axis labels too (short lines, broken with <br>)."""
     figure.add_annotation(
-        text=text, name="note", showarrow=False, xref="paper", yref="paper", x=0, xanchor="left",
-        y=0, yanchor="top", yshift=-NOTE_OFFSET - NOTE_LINE * len(notes), align="left", font=dict(size=12),
+        text=text, name="note", showarrow=False, xref="paper", yref="paper", x=1, xanchor="right",
+        y=0, yanchor="top", yshift=-NOTE_OFFSET - NOTE_LINE * _note_lines(figure), align="left",
+        font=dict(size=12),
     )
     return figure
 
@@ -130,7 +135,7 @@ NOT_DRAWN_GROUPS: tuple[str, ...] = ("Other / not stated",)
 
 def left_out_note(names: Sequence[str]) -> str:
     """The note under a chart that leaves groups out (they stay in the table)."""
-    return (f"{' and '.join(names)}: in the table below, not drawn (too few people: "
+    return (f"{' and '.join(names)}: in the table below, not drawn<br>(too few people: "
             "its wide intervals would dwarf the chart)")
 
 
@@ -139,8 +144,8 @@ def layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
     ``*`` means, written under the chart."""
     if shows_suppressed(figure) and not any(a.text == SUPPRESSED_NOTE for a in figure.layout.annotations):
         add_note(figure, SUPPRESSED_NOTE)
-    notes = sum(getattr(a, "name", None) == "note" for a in figure.layout.annotations)
-    below = NOTE_OFFSET + NOTE_LINE * notes if notes else 0
+    lines = _note_lines(figure)
+    below = NOTE_OFFSET + NOTE_LINE * lines if lines else 0
     figure.update_layout(
         title=title, height=height + below, margin=dict(l=10, r=10, t=60, b=10 + below),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
