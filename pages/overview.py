@@ -50,4 +50,4 @@ st.markdown(figures.unmet_need_sentence)
 st.caption("Prevalence estimates cover the whole partnership aged 15-64, so the sidebar filters do not apply here. "
            "Unmet need = 1 - people in treatment / estimated prevalence; the range comes from the estimate's "
            "95% interval." + (" The demo's prevalence estimates are illustrative, not published." if data.is_demo else ""))
-st.dataframe(figures.unmet_need_table, hide_index=True, key="overview_unmet_need", width="stretch")
+st.table(figures.unmet_need_table, hide_index=True)  # wraps: every column on screen at 1280 px
