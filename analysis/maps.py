@@ -160,7 +160,15 @@ def _view_of(geojson: dict[str, Any]) -> dict[str, Any]:
     return dict(center=dict(lon=(west + east) / 2, lat=centre_lat), zoom=zoom)
 
 
+#: Written on a map with grey (hidden) areas: what grey means, on the map itself.
+GREY_NOTE = "Grey: not shown (*): fewer than 5 people, or a figure that would reveal such a count"
+
+
 def _geo_layout(figure: go.Figure, title: str, geojson: dict[str, Any]) -> go.Figure:
+    if any(getattr(t, "name", None) == "Not shown (*)" for t in figure.data):
+        figure.add_annotation(text=GREY_NOTE, name="note", showarrow=False, xref="paper", yref="paper", x=0, y=0,
+                              xanchor="left", yanchor="bottom", align="left", bgcolor="rgba(255,255,255,0.85)",
+                              font=dict(size=12))
     figure.update_layout(map=dict(style="white-bg", **_view_of(geojson)), title=title, height=MAP_HEIGHT,
                          margin=dict(l=0, r=0, t=60, b=0), font=dict(size=13), clickmode="event+select")
     return figure

@@ -245,3 +245,15 @@ def test_funnel_labels_sit_away_from_the_partnership_line_and_the_axis_starts_ne
     assert smallest * 0.8 <= low < smallest and high > float(frame["denominator"].max())
     # the legend is under the chart, not over its title
     assert figure.layout.legend.yref == "container" and figure.layout.legend.y == 0
+
+
+def test_a_map_with_grey_districts_says_what_grey_means_on_the_map():
+    from analysis import maps
+    from analysis.dataset import DEMO_BOUNDARIES
+    from tests.test_maps import district_frame
+
+    geojson = maps.load_boundaries(DEMO_BOUNDARIES)
+    hidden = maps.district_map(district_frame([3, 200, 50, 80, 40], [90, 210, 45, 60, 2]), geojson)
+    assert notes(hidden) == [maps.GREY_NOTE] and "fewer than 5 people" in maps.GREY_NOTE
+    shown = maps.district_map(district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42]), geojson)
+    assert notes(shown) == []
