@@ -16,7 +16,6 @@ from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION
 from analysis.errors import DashboardError
 from analysis.export import download_name, to_csv_bytes, to_excel_bytes
 from analysis.summaries import headline_text
-from analysis.yoy import COUNT
 from ui import auth
 
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
