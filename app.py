@@ -46,7 +46,8 @@ try:
     st.set_page_config(page_title=f"{navigation.title}: {APP_TITLE}")
     auth.sidebar(user)
     data = state.current_dataset()
-    st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data)
+    # each page declares the filters it uses (ui.state.PAGE_FILTERS): the others are not drawn on it
+    st.session_state[state.SELECTION_KEY] = state.sidebar_filters(data, navigation.url_path)
     render.provenance_banner(data, state.store_problems(), st.session_state.get(state.SAVED_PROBLEM_KEY))
     navigation.run()
 except Exception as error:  # the one place unexpected errors are caught: logged with an id, never shown

@@ -91,23 +91,81 @@ def error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
     )
 
 
-def layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
-    figure.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=60, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-        font=dict(size=13),
+#: What ``*`` means, written on every chart that shows one (a projected chart has no table beside it).
+SUPPRESSED_NOTE = "* not shown: fewer than 5 people,<br>or a figure that would reveal such a count"
+#: Pixels from the plot area's bottom edge to the first note under it (clear of the x axis's tick
+#: labels and title), and the height of each note's line.
+NOTE_OFFSET, NOTE_LINE = 72, 18
+
+
+def shows_suppressed(figure: go.Figure) -> bool:
+    """True when a trace of the figure writes ``*`` (a hidden value) on the chart."""
+    def texts(trace) -> list:
+        text = getattr(trace, "text", None)
+        if text is None or isinstance(text, str):
+            return [text]
+        flat = []
+        for item in text:
+            flat.extend(item if isinstance(item, (list, tuple)) else [item])
+        return flat
+    return any(t == SUPPRESSED for trace in figure.data for t in texts(trace))
+
+
+def _note_lines(figure: go.Figure) -> int:
+    return sum(str(a.text).count("<br>") + 1 for a in figure.layout.annotations if getattr(a, "name", None) == "note")
+
+
+def add_note(figure: go.Figure, text: str) -> go.Figure:
+    """Write a note under the plot area, on the chart itself (it travels with a saved picture).
+    Notes are stacked below the axes, anchored at the right edge so that a note in a half-width
+    chart can use the width under the axis labels too (short lines, broken with <br>)."""
+    figure.add_annotation(
+        text=text, name="note", showarrow=False, xref="paper", yref="paper", x=1, xanchor="right",
+        y=0, yanchor="top", yshift=-NOTE_OFFSET - NOTE_LINE * _note_lines(figure), align="left",
+        font=dict(size=12),
     )
     return figure
 
 
+#: The sex group kept in the tables but not drawn beside male and female: so few people that its
+#: wide intervals would dwarf the chart. Charts that leave it out say so on the chart.
+NOT_DRAWN_GROUPS: tuple[str, ...] = ("Other / not stated",)
+
+
+def left_out_note(names: Sequence[str]) -> str:
+    """The note under a chart that leaves groups out (they stay in the table)."""
+    return (f"{' and '.join(names)}: in the table below, not drawn<br>(too few people: "
+            "its wide intervals would dwarf the chart)")
+
+
+def layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
+    """Title, height, legend and font of every chart; and, when a value is shown as ``*``, what
+    ``*`` means, written under the chart."""
+    if shows_suppressed(figure) and not any(a.text == SUPPRESSED_NOTE for a in figure.layout.annotations):
+        add_note(figure, SUPPRESSED_NOTE)
+    lines = _note_lines(figure)
+    below = NOTE_OFFSET + NOTE_LINE * lines if lines else 0
+    figure.update_layout(
+        title=title, height=height + below, margin=dict(l=10, r=10, t=60, b=10 + below),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        font=dict(size=13),
+    )
+    return palette.apply_template(figure)
+
+
 def comparison_bars(
     frame: pd.DataFrame, category: str, title: str, year_label: str, comparison_label: str,
-    *, horizontal: bool = True,
+    *, horizontal: bool = True, group: str | None = None,
 ) -> go.Figure | None:
     """Bars of the selected year beside the comparison year for each category, with 95% intervals.
-    ``frame`` is a suppressed year-on-year frame (``analysis.board.suppress_comparison``)."""
+    ``frame`` is a suppressed year-on-year frame (``analysis.board.suppress_comparison``). With
+    ``group`` (horizontal only, e.g. each discharge reason's exit group) the categories are drawn
+    under their group's name on a two-level axis, in the frame's order."""
     if frame.empty:
         return None
+    names = frame[category].astype(str)
+    if group is not None and horizontal:
+        names = [frame[group].astype(str).tolist(), names.tolist()]
     kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
     use_value = "value" if kind != COUNT else "count"
     figure = go.Figure()
@@ -123,9 +181,9 @@ def comparison_bars(
             error_y=None if horizontal else error_bars(frame, prefix),
         )
         if horizontal:
-            figure.add_bar(y=frame[category].astype(str), x=values, orientation="h", **bar_args)
+            figure.add_bar(y=names, x=values, orientation="h", **bar_args)
         else:
-            figure.add_bar(x=frame[category].astype(str), y=values, **bar_args)
+            figure.add_bar(x=names, y=values, **bar_args)
     figure.update_layout(barmode="group")
     if horizontal:
         figure.update_yaxes(autorange="reversed")
@@ -136,20 +194,26 @@ def comparison_bars(
 
 
 def trend_line(frame: pd.DataFrame, title: str, *, highlight: Sequence[str] = ()) -> go.Figure | None:
-    """A measure over financial years (``year`` column) with its 95% interval as a band."""
+    """A measure over financial years (``year`` column), each year's value with its 95% interval
+    as an error bar (counts too: a dip on a small selection is read against its interval). A
+    suppressed year has no point and shows ``*``."""
     if frame.empty:
         return None
     kind, per = frame.attrs.get("kind", COUNT), frame.attrs.get("per", 1)
     value = frame["value"].astype("float64")
+    hidden = frame["suppressed"].astype(bool) if "suppressed" in frame else pd.Series(False, index=frame.index)
     figure = go.Figure()
-    if kind != COUNT:
-        figure.add_scatter(x=frame["year"], y=frame["upper"], mode="lines", line=dict(width=0),
-                           showlegend=False, hoverinfo="skip")
-        figure.add_scatter(x=frame["year"], y=frame["lower"], mode="lines", line=dict(width=0),
-                           fill="tonexty", fillcolor=palette.INTERVAL_FILL, name="95% interval",
-                           hoverinfo="skip")
+    bars = error_bars(frame) if {"lower", "upper"} <= set(frame.columns) else None
     figure.add_scatter(x=frame["year"], y=value, mode="lines+markers", name=frame.attrs.get("label", ""),
-                       line=dict(color=CURRENT_COLOUR), hovertext=hover_text(frame), hoverinfo="text+x")
+                       line=dict(color=CURRENT_COLOUR), hovertext=hover_text(frame), hoverinfo="text+x",
+                       error_y=bars)
+    if hidden.any():  # a hidden year: a * on the axis, not a point
+        figure.add_scatter(x=frame.loc[hidden, "year"], y=[0] * int(hidden.sum()), mode="text",
+                           text=[SUPPRESSED] * int(hidden.sum()), showlegend=False, hoverinfo="skip",
+                           textfont=dict(size=16))
+    if bars is not None:
+        figure.add_scatter(x=[None], y=[None], mode="markers", name="95% interval (bars)",
+                           marker=dict(color=palette.LINE, symbol="line-ns-open", size=12), hoverinfo="skip")
     marked = frame[frame["year"].isin(list(highlight))]
     if len(marked):
         figure.add_scatter(x=marked["year"], y=marked["value"], mode="markers", showlegend=False,

@@ -8,13 +8,17 @@ of a suppressed value, and ``None`` for an empty frame so the page shows a sente
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis import palette
-from analysis.charts import CURRENT_COLOUR, PREVIOUS_COLOUR, axis_title, error_bars, hover_text, layout
+from analysis.charts import (
+    CURRENT_COLOUR, NOT_DRAWN_GROUPS, PREVIOUS_COLOUR, add_note, axis_title, error_bars, hover_text, layout,
+    left_out_note,
+)
 from analysis.suppression import SUPPRESSED
 from analysis.yoy import COUNT, PROPORTION
 
@@ -22,6 +26,8 @@ from analysis.yoy import COUNT, PROPORTION
 TARGET_COLOUR, TARGET_DASH = palette.TARGET, "dash"
 #: Pattern that tells a median bar from a mean bar of the same year (colour stays the year's).
 MEDIAN_PATTERN = "/"
+#: Pixels under a faceted chart for its legend.
+LEGEND_MARGIN = 36
 
 
 def _is_missing(value: object) -> bool:
@@ -104,17 +110,22 @@ def time_summary_bars(frame: pd.DataFrame, title: str, year_label: str, comparis
 
 
 def faceted_comparison_bars(
-    frame: pd.DataFrame, category: str, facet: str, title: str, year_label: str, comparison_label: str
+    frame: pd.DataFrame, category: str, facet: str, title: str, year_label: str, comparison_label: str,
+    *, left_out: Sequence[str] = NOT_DRAWN_GROUPS,
 ) -> go.Figure | None:
     """``analysis.charts.comparison_bars`` side by side for each value of ``facet`` (e.g. sex):
     horizontal bars of the comparison and selected years with 95% intervals. A facet with no
-    people in either year is left out; ``None`` when no facet is left."""
+    people in either year is left out; so is a facet in ``left_out`` (other / not stated sex, kept
+    in the table), which a note on the chart says. ``None`` when no facet is left. The legend sits
+    under the panels, clear of their titles."""
     if frame.empty:
         return None
     has_people = frame.groupby(facet, sort=False)[["denominator", "previous_denominator", "count", "previous_count"]]
     facets = [name for name, part in has_people
               if part[["denominator", "previous_denominator"]].fillna(0).to_numpy().sum() > 0
               or part[["count", "previous_count"]].isna().to_numpy().any()]
+    dropped = [name for name in facets if name in left_out]
+    facets = [name for name in facets if name not in left_out]
     if not facets:
         return None
     kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
@@ -135,7 +146,16 @@ def faceted_comparison_bars(
     figure.update_layout(barmode="group")
     figure.update_yaxes(autorange="reversed")
     rows = frame[category].nunique()
-    return layout(figure, title, height=max(360, 80 + 45 * rows))
+    if dropped:
+        add_note(figure, left_out_note([str(d) for d in dropped]))
+    layout(figure, title, height=max(360, 80 + 45 * rows))
+    # the legend above the panels ran into the last panel's title: put it under the chart, in pixels
+    # from the figure's bottom edge so it never meets the notes or the axis titles
+    figure.update_layout(legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0,
+                                     xanchor="left"),
+                         margin=dict(b=figure.layout.margin.b + LEGEND_MARGIN),
+                         height=figure.layout.height + LEGEND_MARGIN)
+    return figure
 
 
 __all__ = ["faceted_comparison_bars", "monthly_bars", "share_against_target", "time_summary_bars"]

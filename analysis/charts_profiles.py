@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 
 from analysis import board, palette
 from analysis.charts import (
-    CURRENT_COLOUR, MISSING_COLOUR, PREVIOUS_COLOUR, error_bars, layout, axis_title, colour_for, hover_text,
+    CURRENT_COLOUR, MISSING_COLOUR, NOT_DRAWN_GROUPS, PREVIOUS_COLOUR, add_note, error_bars, layout, axis_title,
+    colour_for, hover_text, left_out_note,
 )
 from analysis.periods import AGE_BAND_LABELS
 from analysis.suppression import SUPPRESSED
@@ -147,16 +148,21 @@ def age_sex_pyramid(
 def grouped_comparison_bars(
     frame: pd.DataFrame, category: str, group: str, title: str, year_label: str, comparison_label: str,
     *, groups: Sequence[str] | None = None, colours: dict[str, str] | None = None,
+    left_out: Sequence[str] = NOT_DRAWN_GROUPS,
 ) -> go.Figure | None:
     """Horizontal bars of each ``category`` (e.g. substance) for each ``group`` (e.g. sex), side by
     side: the selected year filled with its 95% interval, the comparison year as an unfilled outline
-    in the same slot. ``frame`` is a suppressed year-on-year frame with ``group`` and ``category``."""
+    in the same slot. ``frame`` is a suppressed year-on-year frame with ``group`` and ``category``.
+    Groups in ``left_out`` (other / not stated sex) are not drawn; a note on the chart says so."""
     if frame.empty:
         return None
     kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
     column = "count" if kind == COUNT else "value"
     present = list(dict.fromkeys(frame[group]))
-    order = [g for g in (groups or present) if g in present]
+    dropped = [g for g in present if g in left_out]
+    order = [g for g in (groups or present) if g in present and g not in left_out]
+    if not order:
+        return None
     figure = go.Figure()
     for name in order:
         part = frame[frame[group] == name]
@@ -177,6 +183,8 @@ def grouped_comparison_bars(
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(title=axis_title(kind, per), rangemode="tozero")
     rows = frame[category].nunique() * max(1, len(order))
+    if dropped:
+        add_note(figure, left_out_note(dropped))
     return layout(figure, title, height=max(MIN_HEIGHT, BASE_HEIGHT + ROW_HEIGHT // 2 * rows))
 
 

@@ -47,6 +47,15 @@ FUNNEL_MARKERS = {
     NOT_SIGNIFICANTLY_DIFFERENT: ("circle", CURRENT_COLOUR),
 }
 MAP_HEIGHT, FUNNEL_HEIGHT = 520, 480
+#: District names written on the map: dark on light fills, white on the darkest fills (the top
+#: ``DARK_FILL_SHARE`` of the colour scale), so every name reads at a projector's resolution.
+NAME_SIZE, DARK_FILL_SHARE = 13, 0.6
+#: Funnel plot: labels sit this many pixels beyond their marker, on the side away from the
+#: partnership line, so they clear the control limits; the population axis starts this share
+#: below the smallest district (not at 0, which squeezed the districts to the right).
+FUNNEL_LABEL_OFFSET_PX, FUNNEL_AXIS_MARGIN = 42, 0.12
+#: Pixels under the funnel plot for its legend.
+FUNNEL_LEGEND_PX = 40
 
 
 @functools.lru_cache(maxsize=8)
@@ -153,10 +162,18 @@ def _view_of(geojson: dict[str, Any]) -> dict[str, Any]:
     return dict(center=dict(lon=(west + east) / 2, lat=centre_lat), zoom=zoom)
 
 
+#: Written on a map with grey (hidden) areas: what grey means, on the map itself.
+GREY_NOTE = "Grey: not shown (*): fewer than 5 people, or a figure that would reveal such a count"
+
+
 def _geo_layout(figure: go.Figure, title: str, geojson: dict[str, Any]) -> go.Figure:
+    if any(getattr(t, "name", None) == "Not shown (*)" for t in figure.data):
+        figure.add_annotation(text=GREY_NOTE, name="note", showarrow=False, xref="paper", yref="paper", x=0, y=0,
+                              xanchor="left", yanchor="bottom", align="left", bgcolor="rgba(255,255,255,0.85)",
+                              font=dict(size=12))
     figure.update_layout(map=dict(style="white-bg", **_view_of(geojson)), title=title, height=MAP_HEIGHT,
                          margin=dict(l=0, r=0, t=60, b=0), font=dict(size=13), clickmode="event+select")
-    return figure
+    return palette.apply_template(figure)
 
 
 def _grey_layer(figure: go.Figure, geojson: dict, locations: pd.Series, key: str, hover: list[str],
@@ -206,7 +223,36 @@ def district_map(
             hovertext=[h for h, c in zip(hover, coloured, strict=True) if c], hoverinfo="text",
             customdata=shown.loc[coloured, "district_code"].to_numpy()[:, None], **scale,
         ))
+    _name_layer(figure, geojson, shown, values)
     return _geo_layout(figure, title, geojson)
+
+
+def label_points(geojson: dict[str, Any], code_property: str = "district_code") -> dict[str, tuple[float, float]]:
+    """A point inside each area (shapely's representative point: inside even for a crescent-shaped
+    area, where the centroid can fall outside), as (lon, lat) by code: where its name is written."""
+    points = {}
+    for feature in geojson["features"]:
+        point = shapely.geometry.shape(feature["geometry"]).representative_point()
+        points[feature["properties"][code_property]] = (point.x, point.y)
+    return points
+
+
+def _name_layer(figure: go.Figure, geojson: dict[str, Any], shown: pd.DataFrame, values: pd.Series) -> None:
+    """Each district's name written on it (white on the darkest fills). Not hoverable or clickable,
+    so a click still selects the district under the name."""
+    points = label_points(geojson)
+    finite = values.dropna()
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+    dark = [high > low and not pd.isna(v) and (v - low) / (high - low) > DARK_FILL_SHARE for v in values]
+    for on_dark, colour in ((False, palette.TEXT), (True, palette.BACKGROUND)):
+        rows = shown[[d == on_dark for d in dark] & shown["district_code"].isin(points).to_numpy()]
+        if rows.empty:
+            continue
+        figure.add_trace(go.Scattermap(
+            lon=[points[c][0] for c in rows["district_code"]], lat=[points[c][1] for c in rows["district_code"]],
+            mode="text", text=rows["district"].astype(str).tolist(), textfont=dict(size=NAME_SIZE, color=colour),
+            hoverinfo="skip", showlegend=False, name="District names",
+        ))
 
 
 def area_count_map(
@@ -274,13 +320,26 @@ def funnel_plot(
             for (_, r), o in zip(rows.iterrows(), outer, strict=True)
         ]
         figure.add_scatter(
-            x=rows["denominator"], y=rows["value"], mode="markers+text", text=rows["district"],
-            textposition="top center", name=judgement, hovertext=hover, hoverinfo="text",
+            x=rows["denominator"], y=rows["value"], mode="markers", name=judgement, hovertext=hover,
+            hoverinfo="text",
             marker=dict(symbol=symbol, color=colour, size=[16 if o else 12 for o in outer],
                         line=dict(color="#000000", width=[2 if o else 0.5 for o in outer])),
         )
-    figure.update_xaxes(title=f"Population ({year_label})", rangemode="tozero")
+    for _, r in plotted.iterrows():
+        # the name goes on the side away from the partnership line, beyond the control limits
+        above = float(r["value"]) >= baseline
+        figure.add_annotation(
+            x=float(r["denominator"]), y=float(r["value"]), text=str(r["district"]), name="district name",
+            showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor=palette.LINE, ax=0,
+            ay=-FUNNEL_LABEL_OFFSET_PX if above else FUNNEL_LABEL_OFFSET_PX,
+            yanchor="bottom" if above else "top", bgcolor="rgba(255,255,255,0.85)", font=dict(size=13),
+        )
+    smallest, largest = float(plotted["denominator"].min()), float(plotted["denominator"].max())
+    figure.update_xaxes(title=f"Population ({year_label})",
+                        range=[smallest * (1 - FUNNEL_AXIS_MARGIN), largest * (1 + FUNNEL_AXIS_MARGIN)])
     figure.update_yaxes(title="Rate per 1,000 population", rangemode="tozero")
-    figure.update_layout(title=title, height=FUNNEL_HEIGHT, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=13),
-                         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    # the legend under the chart: above it, it ran into the title
+    figure.update_layout(title=title, height=FUNNEL_HEIGHT + FUNNEL_LEGEND_PX, font=dict(size=13),
+                         margin=dict(l=10, r=10, t=60, b=10 + FUNNEL_LEGEND_PX),
+                         legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left"))
     return figure

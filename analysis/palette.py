@@ -92,12 +92,25 @@ def chart_template() -> go.layout.Template:
     ))
 
 
+#: The template every chart is drawn with (plotly's white base, then this palette's text and lines).
+TEMPLATE = f"plotly_white+{TEMPLATE_NAME}"
+
+
 def register_template() -> str:
     """Register the template (once; registering again replaces it with the same) and make it the
-    default of every figure built after. Returns its name."""
+    default of every figure built after. Returns its name. Streamlit sets plotly's default template
+    to its own when its chart module loads, so charts also name ``TEMPLATE`` themselves
+    (``apply_template``) rather than rely on the default."""
     pio.templates[TEMPLATE_NAME] = chart_template()
-    pio.templates.default = f"plotly_white+{TEMPLATE_NAME}"
+    pio.templates.default = TEMPLATE
     return TEMPLATE_NAME
+
+
+def apply_template(figure):
+    """``figure`` drawn with this palette's template, whatever plotly's default is at the time."""
+    if TEMPLATE_NAME not in pio.templates:
+        register_template()
+    return figure.update_layout(template=TEMPLATE)
 
 
 register_template()

@@ -11,11 +11,17 @@ from ui import state
 data = state.current_dataset()
 st.title("Definitions and sources")
 
+# Tables that wrap their text (st.table), not st.dataframe, which cuts long definitions off on a
+# projector: one per indicator, each field on a row of its own, so every definition is read in full.
 st.header("Indicators")
-st.dataframe(indicators.registry_table(), hide_index=True, key="about_indicators")
+st.caption("Open an indicator to read its definition, numerator, denominator, unit, polarity and source.")
+for _, indicator in indicators.registry_table().iterrows():
+    with st.expander(indicator["Indicator"]):
+        fields = indicator.drop("Indicator").rename_axis("Field").reset_index(name="Text")
+        st.table(fields.set_index("Field"))
 
 st.header("What changed in this revision of the definitions")
-st.dataframe(indicators.definition_changes_table(), hide_index=True, key="about_changes")
+st.table(indicators.definition_changes_table().set_index("Topic"))
 
 st.header("Methods")
 ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())

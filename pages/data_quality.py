@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis import board
 from analysis.filters import Filters
-from analysis.views.data_quality import completeness_chart, data_quality
+from analysis.views.data_quality import completeness_chart, data_quality, nothing_found_sentence
 from ui import auth, render, state
 
 data = state.current_dataset()
@@ -23,7 +23,8 @@ st.header("Completeness")
 for finding in figures.findings:
     st.markdown(f"- {finding}")
 render.figure_block(completeness_chart(figures, fy, comparison), figures.completeness_table,
-                    " ".join(figures.findings), key="quality_completeness", filename="completeness",
+                    f"% of records with each field recorded, {fy.label} beside {comparison.label}, with 95% intervals.",
+                    key="quality_completeness", filename="completeness", notes=figures.findings,
                     empty_message="No records match the selected service in this year.")
 with st.expander("Completeness by financial year (%)"):
     st.dataframe(figures.completeness_by_year, hide_index=True, key="quality_by_year")
@@ -34,11 +35,16 @@ show_records = auth.is_analyst() and st.toggle(
     "Show the records to correct (record-level identifiers: for the data owner, not for a board)",
     key="quality_show_records")
 for check in figures.checks:
+    if not check.found:  # listed together on one line below
+        continue
     st.header(check.title)
-    st.markdown(check.sentence)
+    st.markdown(check.detail)
     if not check.table.empty:
         st.dataframe(check.table, hide_index=True, key=f"quality_{check.id}_table")
     if show_records and len(check.records):
         st.dataframe(check.records, hide_index=True, key=f"quality_{check.id}_records")
+if clear := nothing_found_sentence(figures.checks, fy, comparison):
+    st.subheader("Checks that found nothing")
+    st.markdown(clear)
 st.caption(f"{render.SUPPRESSION_NOTE} Checks of whole data (duplicates, dates) ignore the year. "
            f"Counts below {board.MIN_SHOWN_COUNT} are not given in sentences.")

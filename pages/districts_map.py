@@ -53,7 +53,7 @@ st.caption(render.escape(f"Partnership rate per 1,000 population: {figures.rate_
                          f"population of the same ages and sex."))
 st.markdown(figures.not_known)
 render.table_with_downloads(figures.district_table, [figures.rate_summary, figures.not_known],
-                            key="districts_map_rates", filename="district_rates")
+                            key="districts_map_rates", filename="district_rates", wrap=True)
 
 st.header("Districts against the partnership rate")
 funnel = maps.funnel_plot(figures.districts, figures.funnel_limits, float(figures.partnership["value"].iloc[0]),

@@ -16,9 +16,12 @@ st.title("Overview")
 compared = f"compared with **{comparison.label}**" if comparison else f"· {comparison.label}, so no change is shown"
 st.markdown(f"**{fy.label}** {compared} · {as_text(filters.describe(data.district_names))} · "
             f"rates per 1,000 population {districts.age_range_label(filters)}")
-columns = st.columns(4)
+# three tiles a row: at 1280 px (a projector) four tiles cut their labels and comparisons short
+TILES_PER_ROW = 3
 for position, indicator in enumerate(indicators.INDICATORS):
-    with columns[position % 4]:
+    if position % TILES_PER_ROW == 0:
+        columns = st.columns(TILES_PER_ROW)
+    with columns[position % TILES_PER_ROW]:
         if indicator.id in figures.not_applicable:
             render.not_applicable(indicator.label, figures.not_applicable[indicator.id], indicator.definition)
             continue
@@ -55,4 +58,4 @@ st.caption("Prevalence estimates cover the whole partnership for an age band: th
            "any service are counted; the sex, age-band and district filters do not apply here. "
            "Unmet need = 1 - people in treatment / estimated prevalence; the range comes from the estimate's "
            "95% interval." + (" The demo's prevalence estimates are illustrative, not published." if data.is_demo else ""))
-st.dataframe(figures.unmet_need_table, hide_index=True, key="overview_unmet_need", width="stretch")
+st.table(figures.unmet_need_table, hide_index=True)  # wraps: every column on screen at 1280 px

@@ -46,7 +46,7 @@ block("exit_groups", charts.comparison_bars(figures.exit_groups, "exit_group", f
                                             fy.label, comparison.label), [("exit_group", "Exit group")])
 block("exit_reasons", charts.comparison_bars(figures.exit_reasons, "discharge_reason",
                                              f"People discharged by discharge reason: {who}", fy.label,
-                                             comparison.label), [("exit_group", "Exit group"),
+                                             comparison.label, group="exit_group"), [("exit_group", "Exit group"),
                                                                  ("discharge_reason", "Discharge reason")])
 st.markdown(figures.summaries["unknown_exits"])
 

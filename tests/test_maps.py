@@ -57,11 +57,16 @@ def test_boundary_names():
         zip(CODES, NAMES, strict=True))
 
 
+def areas(figure) -> list:
+    """The map's coloured areas (not the layer of district names written on them)."""
+    return [t for t in figure.data if t.type == "choroplethmap"]
+
+
 def test_rate_map_colours_each_district_by_its_rate():
     frame = district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42])
     figure = maps.district_map(frame, maps.load_boundaries(DEMO_BOUNDARIES), title="t", year_label="2024/25",
                                comparison_label="2023/24")
-    (trace,) = figure.data
+    (trace,) = areas(figure)
     assert list(trace.locations) == CODES
     # rate = count / 100,000 x 1,000
     assert list(trace.z) == pytest.approx([1.0, 2.0, 0.5, 0.8, 0.4])
@@ -76,7 +81,7 @@ def test_rate_map_colours_each_district_by_its_rate():
 def test_change_map_uses_a_diverging_scale_centred_on_zero():
     frame = district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42])
     figure = maps.district_map(frame, maps.load_boundaries(DEMO_BOUNDARIES), view=maps.CHANGE_VIEW)
-    (trace,) = figure.data
+    (trace,) = areas(figure)
     assert trace.zmid == 0
     assert list(trace.z) == pytest.approx([0.1, -0.1, 0.05, 0.2, -0.02])
 
@@ -89,7 +94,7 @@ def test_suppressed_districts_are_grey_and_show_no_small_count():
     assert grey.colorscale[0][1] == grey.colorscale[-1][1] == maps.MISSING_COLOUR
     hidden = set(frame.loc[frame["suppressed"], "district_code"])
     assert "E07000177" in hidden and set(grey.locations) == hidden
-    hover = " ".join(t for trace in figure.data for t in trace.hovertext)
+    hover = " ".join(t for trace in areas(figure) for t in trace.hovertext)
     assert not re.search(r"People[^:]*: [1-4](<|$)", hover)
     assert f"People in 2024/25: {SUPPRESSED}" in grey.hovertext[0]
 
@@ -140,12 +145,13 @@ def test_funnel_marks_outliers_and_leaves_out_hidden_districts():
     limits = stats.funnel_limits_rate(0.9, populations)
     limits.insert(0, "population", populations)
     figure = maps.funnel_plot(frame, limits, 0.9, title="f", year_label="2024/25")
-    markers = {t.name: t for t in figure.data if t.mode == "markers+text"}
-    plotted = [name for t in markers.values() for name in t.text]
+    markers = {t.name: t for t in figure.data if t.mode == "markers"}
+    plotted = [a.text for a in figure.layout.annotations if a.name == "district name"]
     hidden = frame.loc[frame["value"].isna(), "district"].tolist()
     assert hidden and not set(hidden) & set(plotted)
     higher = markers[stats.SIGNIFICANTLY_HIGHER]
-    assert list(higher.text) == ["Oxford"] and higher.marker.symbol == "triangle-up"
+    assert list(higher.y) == [frame.loc[frame["district"] == "Oxford", "value"].iloc[0]]
+    assert higher.marker.symbol == "triangle-up"
     assert list(higher.marker.size) == [16]  # beyond the 99.8% limit: larger marker
     assert markers[stats.SIGNIFICANTLY_LOWER].marker.symbol == "triangle-down"
     assert sum(1 for t in figure.data if t.name == "95% limits") == 2

@@ -17,7 +17,7 @@ from analysis.filters import Filters
 from analysis.loaders import load_table
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
-from analysis.views.data_quality import data_quality
+from analysis.views.data_quality import data_quality, nothing_found_sentence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,15 @@ def test_findings_and_tables_equal_the_page_model_on_the_demo():
     for finding in expected.findings:
         assert f"- {finding}" in markdown
     for check in expected.checks:
-        assert check.sentence in markdown
+        if check.found:  # each sentence once, under its check's title (not repeating it)
+            assert check.detail in markdown
+            assert check.sentence not in markdown
+        else:  # checks that found nothing: named together on one line
+            assert check.title in nothing_found_sentence(expected.checks, FinancialYear(2023), FinancialYear(2022))
+    assert nothing_found_sentence(expected.checks, FinancialYear(2023), FinancialYear(2022)) in markdown
+    # the completeness findings are listed once (not again as the chart's caption)
+    captions = [c.value for c in at.caption]
+    assert not any(finding in caption for finding in expected.findings for caption in captions)
     shown = tables(at)
     assert any(t.equals(expected.completeness_table) for t in shown)
     assert any(t.equals(expected.completeness_by_year) for t in shown)
@@ -81,7 +89,8 @@ def test_saved_data_report_the_rows_rejected_at_load(tmp_path):
     saved.save(uploads)
     saved.set_preferred_source(store.SAVED)
     at = open_page()
-    assert "Duplicate identifiers (rejected at load): fewer than 5 rows to check." in [m.value for m in at.markdown]
+    assert "Fewer than 5 rows to check." in [m.value for m in at.markdown]
+    assert "Duplicate identifiers (rejected at load)" in [h.value for h in at.header]  # a check that found rows
     at.toggle(key="quality_show_records").set_value(True).run()
     records = next(t for t in tables(at) if "record" in t.columns and "row 5 of repeat.csv" in set(t["record"]))
     assert "duplicate episode_id" in set(records["problem"])
@@ -111,7 +120,9 @@ def test_saved_data_with_a_client_of_two_sexes_and_an_unknown_population_distric
     saved.save(uploads)
     saved.set_preferred_source(store.SAVED)
     at = open_page()
-    assert "Records that contradict each other: 9 records to check." in [m.value for m in at.markdown]
+    # the check's title as its heading, then its sentence without the title
+    assert "Records that contradict each other" in [h.value for h in at.header]
+    assert "9 records to check." in [m.value for m in at.markdown]
     table = next(df for df in tables(at) if "Problem" in df.columns and "Count" in df.columns
                  and "client recorded with more than one sex" in set(df["Problem"]))
     # the 1 is hidden, and so is the 8 beside it (secondary suppression: else 9 - 8 would give the 1 away)

@@ -30,8 +30,9 @@ def open_page(**filters: str) -> AppTest:
 
 
 def rates_table(at: AppTest):
-    """The district table (AppTest does not expose a dataframe's key): the one with the change column."""
-    return next(d.value for d in at.dataframe if "Change in rate" in d.value.columns)
+    """The district table: a wrapping st.table (every column on screen at 1280 px), the one with the
+    change column."""
+    return next(d.value for d in at.table if "Change in rate" in d.value.columns)
 
 
 def test_district_table_equals_people_by_district():

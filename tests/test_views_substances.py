@@ -17,6 +17,7 @@ from analysis.charts_profiles import comparison_table
 from analysis.codes import map_codes
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
+from analysis.summaries import distinct_values
 from analysis.suppression import is_disclosive
 from analysis.views import substances as view
 from tests.test_views_people import people_by_hand, wilson
@@ -91,9 +92,11 @@ def test_summary_sentence_follows_the_figures(figures):
     frame = figures.overall[ANY]
     top = frame.loc[frame["count"].idxmax()]
     sentence = figures.summaries[f"overall:{ANY}"]
-    assert sentence.startswith(f"{top['substance']} was a problem substance for {top['value']:.0f}% of people "
+    # 46% and 46% would read as no change: the two years are given to one decimal place (45.8%, 46.2%)
+    now, before = distinct_values(top["value"], top["previous_value"], "proportion")
+    assert sentence.startswith(f"{top['substance']} was a problem substance for {now} of people "
                                f"in treatment in 2024/25")
-    assert f"{top['previous_value']:.0f}% in 2023/24" in sentence
+    assert f"{'down' if top['value'] < top['previous_value'] else 'up'} from {before} in 2023/24" in sentence
 
 
 def test_by_age_for_young_people_has_only_their_age_bands(data):

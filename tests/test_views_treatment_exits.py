@@ -44,7 +44,7 @@ def test_exit_groups_reasons_and_completion_match_hand_counts(data, figures):
     for group in ["Planned", "Unplanned", "Transferred"]:
         assert reasons[group] == groups[group]  # reasons add up to their group
     dropped = (people["discharge_reason"] == "dropped_out").sum()
-    assert figures.exit_reasons.set_index("discharge_reason").loc["dropped out", "count"] == dropped
+    assert figures.exit_reasons.set_index("discharge_reason").loc["Dropped Out", "count"] == dropped
     completion = figures.outcomes.set_index("indicator").loc[COMPLETION]
     planned, not_transferred = groups["Planned"], len(people) - groups.get("Transferred", 0)
     assert completion["count"] == planned and completion["denominator"] == not_transferred

@@ -11,13 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import board
+from analysis import board, palette
 from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, Dataset
 from analysis.errors import DashboardError
 from analysis.export import download_name, to_csv_bytes, to_excel_bytes
-from analysis.summaries import format_value
+from analysis.summaries import headline_text
 from analysis.text import as_text
-from analysis.yoy import COUNT, NOT_COMPARED
 from ui import auth
 
 SUPPRESSION_NOTE = "Counts from 1 to 4, and figures from which they could be worked out, are shown as *."
@@ -52,32 +51,18 @@ def attribution() -> None:
 
 
 def headline(label: str, row: pd.Series, kind: str, comparison_label: str, definition: str) -> None:
-    """One st.metric tile: this year's value, the change since the comparison year, significance.
-    With no comparison year (the earliest year in the data) the tile shows the value alone."""
-    interval = (f" 95% CI {format_value(row['lower'], kind)} to {format_value(row['upper'], kind)}."
-                if kind != COUNT and not pd.isna(row["lower"]) else "")
-    if row.get("direction") == NOT_COMPARED and not row["suppressed"]:
-        st.metric(label, format_value(row["value"], kind),
-                  help=f"{definition}{interval} No change is shown: {comparison_label}.")
-        return
-    if row["suppressed"] or row["previous_suppressed"]:
-        value = "*" if row["suppressed"] else format_value(row["value"], kind)
-        st.metric(label, value, help=f"{definition} {SUPPRESSION_NOTE}")
-        return
-    change = row["change"]
-    unit = "" if kind == COUNT else (" pts" if kind == "proportion" else " per 1,000")
-    percent = "" if pd.isna(row["percent_change"]) else f" ({row['percent_change']:+.1f}%)"
-    delta = None if pd.isna(change) else (f"{change:+,.0f}" if kind == COUNT else f"{change:+,.1f}{unit}") + percent
-    verdict = "significant" if row["significant"] else "not significant"
-    previous = format_value(row["previous_value"], kind)
-    st.metric(
-        label,
-        format_value(row["value"], kind),
-        delta=delta,
-        delta_color="off",
-        help=f"{definition}{interval} Change tested by: {row['test']}.",
-        delta_description=f"{comparison_label}: {previous}, {verdict}",
-    )
+    """One tile: this year's value and the change since the comparison year (st.metric), then on
+    lines of their own, which wrap rather than being cut off on a projector: the 95% interval of a
+    rate or proportion, and the comparison year's value with the change's significance, or why a
+    figure is hidden (``analysis.summaries.headline_text``)."""
+    words = headline_text(row, kind, comparison_label)
+    interval = f" {words['interval']}." if words["interval"] else ""
+    test = f" Change tested by: {row['test']}." if words["delta"] and "test" in row else ""
+    st.metric(label, words["value"], delta=words["delta"], delta_color="off",
+              help=f"{definition}{interval}{test} {SUPPRESSION_NOTE}")
+    lines = [line for line in (words["interval"], words["comparison"]) if line]
+    if lines:
+        st.caption("  \n".join(lines))  # one caption, a line each (our own numbers: no markup from data)
 
 
 def not_applicable(label: str, reason: str, definition: str) -> None:
@@ -96,6 +81,7 @@ def figure_block(
     filename: str,
     empty_message: str = "No people match the selected filters for this chart.",
     definition: str = "",
+    notes: list[str] | None = None,
 ) -> None:
     """Draw a chart, its one-line summary, and an expander with the table shown and its downloads.
     ``table`` is already suppressed (``analysis.board.display_table``); downloads are exactly it,
@@ -109,10 +95,11 @@ def figure_block(
     # sentence and, in the expander, the table
     # theme=None: the chart keeps analysis.palette's template (Streamlit's chart theme greys the axis
     # text to 3.7:1)
+    palette.apply_template(figure)  # every chart in the palette's template, whatever plotly's default now is
     st.plotly_chart(figure, key=key, width="stretch", config=chart_config(name), alt=chart_name(title), theme=None)
     st.caption(summary)
     with st.expander("Table and download"):
-        table_with_downloads(table, [summary], key=key, filename=filename, title=title, definition=definition)
+        table_with_downloads(table, [summary, *(notes or [])], key=key, filename=filename, title=title, definition=definition)
 
 
 def chart_config(file_name: str) -> dict:
@@ -165,11 +152,17 @@ def download_context(title: str, notes: list[str], definition: str = "") -> list
 
 
 def table_with_downloads(
-    table: pd.DataFrame, notes: list[str], *, key: str, filename: str, title: str = "", definition: str = ""
+    table: pd.DataFrame, notes: list[str], *, key: str, filename: str, title: str = "", definition: str = "",
+    wrap: bool = False,
 ) -> None:
     """A suppressed table and its CSV and Excel downloads (exactly the table; numbers as numbers;
-    the workbook's "About" sheet carries the context). The files are built when a button is pressed."""
-    st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
+    the workbook's "About" sheet carries the context). The files are built when a button is pressed.
+    ``wrap``: a static table whose headings and cells wrap, so every column is on screen at 1280 px
+    (a scrolling st.dataframe hides the columns past its width)."""
+    if wrap:
+        st.table(table, hide_index=True)
+    else:
+        st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
     st.caption(SUPPRESSION_NOTE)
     name = _file_name(filename)
     about = download_context(title or filename.replace("_", " ").capitalize(), notes, definition)

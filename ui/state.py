@@ -201,11 +201,30 @@ def _year_changed(years: list[FinancialYear]) -> None:
     st.session_state[COMPARE_KEY] = default_comparison(fy, years).label.capitalize()
 
 
-def _year_selectors(data: ds.Dataset) -> tuple[FinancialYear, Comparison]:
-    """The year and comparison-year boxes. Not bound with ``bind="query-params"``: a bound widget
-    leaves its default out of the URL, and the comparison's default moves with the year, so a link
-    could open on another comparison than the sender's. Both years are written to the URL on every
-    run instead, so a shared link always shows exactly what the sender sees."""
+#: The shared filters, by their session (and URL) key.
+FILTER_KEYS = (YEAR_KEY, COMPARE_KEY, "service", "age", "sex", "district")
+#: The filters each page uses, by the page's url path; a page not listed uses them all. A filter that
+#: does nothing on a page is not drawn there (its value is kept for the pages that use it).
+PAGE_FILTERS: dict[str, tuple[str, ...]] = {
+    "data": (),
+    "about": (),
+    "accessibility": (),
+    "data_quality": (YEAR_KEY, COMPARE_KEY, "service"),  # counts of records: only the service applies
+    "spc": (YEAR_KEY, "service", "age", "sex", "district"),  # every month to the year's end: no comparison
+}
+
+
+def filters_for(page: str | None) -> tuple[str, ...]:
+    """The filter keys drawn on ``page`` (its url path; every filter when unknown)."""
+    return PAGE_FILTERS.get(page or "", FILTER_KEYS)
+
+
+def _year_selectors(data: ds.Dataset, shown: tuple[str, ...]) -> tuple[FinancialYear, Comparison]:
+    """The year and comparison-year boxes (each drawn when the page uses it). Not bound with
+    ``bind="query-params"``: a bound widget leaves its default out of the URL, and the comparison's
+    default moves with the year, so a link could open on another comparison than the sender's. Both
+    years are written to the URL on every run instead, so a shared link always shows exactly what the
+    sender sees."""
     years = data.years
     _years_from_url()
     fy, comparison = resolve_years(years, st.session_state.get(YEAR_KEY), st.session_state.get(COMPARE_KEY))
@@ -213,32 +232,42 @@ def _year_selectors(data: ds.Dataset) -> tuple[FinancialYear, Comparison]:
     st.session_state[YEAR_KEY] = fy.label
     st.session_state[COMPARE_KEY] = comparison.label if comparison else comparison.label.capitalize()
     side = st.sidebar
-    side.selectbox("Financial year", [year.label for year in sorted(years, reverse=True)], key=YEAR_KEY,
-                   on_change=_year_changed, args=(years,),
-                   help="1 April to 31 March. Defaults to the latest year in the data.")
-    side.selectbox("Compared with", earlier or [st.session_state[COMPARE_KEY]], key=COMPARE_KEY,
-                   disabled=not earlier,
-                   help="Defaults to the year before; only earlier years can be chosen. The earliest year "
-                        "in the data has no comparison.")
+    if YEAR_KEY in shown:
+        side.selectbox("Financial year", [year.label for year in sorted(years, reverse=True)], key=YEAR_KEY,
+                       on_change=_year_changed, args=(years,), persist_state="session",
+                       help="1 April to 31 March. Defaults to the latest year in the data.")
+    if COMPARE_KEY in shown:
+        side.selectbox("Compared with", earlier or [st.session_state[COMPARE_KEY]], key=COMPARE_KEY,
+                       disabled=not earlier, persist_state="session",
+                       help="Defaults to the year before; only earlier years can be chosen. The earliest year "
+                            "in the data has no comparison.")
     st.query_params[YEAR_KEY] = fy.label
     st.query_params[COMPARE_KEY] = comparison.label if comparison else NO_COMPARISON_PARAMETER
     return fy, comparison
 
 
-def sidebar_filters(data: ds.Dataset) -> Selection:
-    """Draw the shared filters in the sidebar, bound to the URL, and return the selection."""
+def sidebar_filters(data: ds.Dataset, page: str | None = None) -> Selection:
+    """Draw the shared filters that ``page`` uses in the sidebar, bound to the URL, and return the
+    selection. A filter the page does not use is not drawn: its last value (this session, or the
+    address) still makes up the selection, and is drawn again on the pages that use it."""
+    shown = filters_for(page)
     side = st.sidebar
-    side.header("Filters")
-    fy, comparison = _year_selectors(data)
-    service = side.selectbox("Service", SERVICE_OPTIONS, key="service", bind="query-params",
-                             index=SERVICE_OPTIONS.index(default_service(data.episodes["service_group"])),
-                             help="Starts on the only service in the data when there is one, else all services.")
-    age = side.selectbox("Age band", [ALL, *AGE_BAND_LABELS], key="age", bind="query-params")
-    sex = side.selectbox("Sex", SEX_OPTIONS, key="sex", bind="query-params")
+
+    def choose(label: str, options: list, key: str, **kwargs: Any) -> Any:
+        if key in shown:
+            # persist_state: the value outlives a page that does not draw the widget
+            return side.selectbox(label, options, key=key, bind="query-params", persist_state="session", **kwargs)
+        kept = st.session_state.get(key, st.query_params.get(key))
+        return kept if kept in options else options[kwargs.get("index", 0)]
+
+    if shown:
+        side.header("Filters")
+    fy, comparison = _year_selectors(data, shown)
+    service = choose("Service", SERVICE_OPTIONS, "service",
+                     index=SERVICE_OPTIONS.index(default_service(data.episodes["service_group"])),
+                     help="Starts on the only service in the data when there is one, else all services.")
+    age = choose("Age band", [ALL, *AGE_BAND_LABELS], "age")
+    sex = choose("Sex", SEX_OPTIONS, "sex")
     names = data.district_names
-    district_codes = [ALL, *names, NOT_KNOWN]
-    district = side.selectbox(
-        "District", district_codes, key="district", bind="query-params",
-        format_func=lambda code: names.get(code, code),
-    )
+    district = choose("District", [ALL, *names, NOT_KNOWN], "district", format_func=lambda code: names.get(code, code))
     return Selection(fy, comparison, Filters(service=service, age_band=age, sex=sex, district=district))

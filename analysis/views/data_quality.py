@@ -12,6 +12,8 @@ from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import FinancialYear
+from analysis.summaries import distinct_values
+from analysis.yoy import PROPORTION
 
 #: Whose records a sentence is about, by service filter.
 WHOSE = {ALL: "", YOUNG_PEOPLE: "young people's ", ADULTS: "adults' "}
@@ -28,6 +30,14 @@ class CheckFigures:
     sentence: str
     table: pd.DataFrame
     records: pd.DataFrame
+    #: False when the check found nothing in either year (the page lists such checks on one line).
+    found: bool = True
+
+    @property
+    def detail(self) -> str:
+        """The sentence without the check's title (shown under the title as its heading)."""
+        rest = self.sentence.removeprefix(f"{self.title}: ")
+        return rest[:1].upper() + rest[1:]
 
 
 @dataclass
@@ -59,12 +69,14 @@ def completeness_findings(frame: pd.DataFrame, fy: FinancialYear, comparison: Fi
         sentence = f"{item.label} was recorded for {row['value']:.0f}% of {WHOSE.get(service, '')}{item.noun} in {fy.label}"
         if row["change_suppressed"] or pd.isna(row["previous_value"]):
             sentence += f" ({comparison.label} not available)."
-        elif round(row["value"]) == round(row["previous_value"]):
-            sentence += f", the same as in {comparison.label}."
+        elif (texts := distinct_values(row["value"], row["previous_value"], PROPORTION)) is None:
+            sentence += f", about the same as in {comparison.label}."
         else:
+            if texts[0] != f"{row['value']:.0f}%":  # to 1 dp, so the two years never read the same
+                sentence = sentence.replace(f"for {row['value']:.0f}% of", f"for {texts[0]} of", 1)
             word = "up" if row["value"] > row["previous_value"] else "down"
             verdict = "a significant " + ("rise" if word == "up" else "fall") if row["significant"] else "not a significant change"
-            sentence += f", {word} from {row['previous_value']:.0f}% in {comparison.label} ({verdict})."
+            sentence += f", {word} from {texts[1]} in {comparison.label} ({verdict})."
         findings.append(sentence)
     if not findings:
         shown = frame[~frame["suppressed"].astype(bool)]
@@ -111,7 +123,20 @@ def _check_figures(
         table = board.display_table(counts, [*headings, ("count", "Count")])
         now, before = float(raw["count"].sum()), 0.0
     records = quality.check_records(check.id, data, fy=fy, service=service, rejected=rejected, today=today)
-    return CheckFigures(check.id, check.title, check_sentence(check, now, before, fy, comparison), table, records)
+    return CheckFigures(check.id, check.title, check_sentence(check, now, before, fy, comparison), table, records,
+                        found=bool(now or before or len(records)))
+
+
+def nothing_found_sentence(checks: list[CheckFigures], fy: FinancialYear, comparison: FinancialYear) -> str:
+    """One line for every check that found nothing, e.g. "No problems found by 3 checks (in 2024/25
+    and 2023/24, or in the whole data for checks of whole data): Invalid and unmapped codes;
+    Duplicate identifiers; Dates in the future."; empty when every check found something."""
+    clear = [c.title for c in checks if not c.found]
+    if not clear:
+        return ""
+    checks_word = "check" if len(clear) == 1 else f"{len(clear)} checks"
+    return (f"No problems found by {checks_word} (in {fy.label} and {comparison.label}, or in the whole data for "
+            f"checks of whole data): {'; '.join(clear)}.")
 
 
 def data_quality(

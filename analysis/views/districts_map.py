@@ -25,13 +25,16 @@ CAUTION_NOTE = f"Fewer than {SMALL_NUMBER_CAUTION} people: interpret with care"
 FUNNEL_RANGE = (0.5, 1.5)
 FUNNEL_POINTS = 200
 
+#: The district table: the comparisons first (this year's rate beside the comparison year's, the change,
+#: and against the partnership), so they are on screen at 1280 px without scrolling; the counts,
+#: populations and intervals they rest on follow.
 DISTRICT_COLUMNS = [
-    ("district", "District"), ("count", "People {year}"), ("denominator", "Population {year}"),
-    ("value", "Rate per 1,000 {year}"), ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI"),
-    ("previous_count", "People {comparison}"), ("previous_value", "Rate per 1,000 {comparison}"),
+    ("district", "District"), ("value", "Rate per 1,000 {year}"), ("previous_value", "Rate per 1,000 {comparison}"),
     ("change", "Change in rate"), ("significant", "Significant change"),
     ("compared_with_partnership", "Compared with partnership (95%)"),
     ("outside_998", "Compared with partnership (99.8%)"),
+    ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI"), ("count", "People {year}"),
+    ("denominator", "Population {year}"), ("previous_count", "People {comparison}"),
 ]
 FUNNEL_TABLE_COLUMNS = ("district", "count", "denominator", "value", "lower", "upper", "compared_with_partnership",
                         "outside_998")

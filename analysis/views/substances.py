@@ -12,7 +12,7 @@ from analysis.codes import DRUG_CLASS_GROUPS, GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
-from analysis.summaries import format_value, format_with_interval
+from analysis.summaries import distinct_values, format_value, format_with_interval
 from analysis.views.people import cohort_noun, compare, emptied, in_order, nobody, protect_group_denominators
 from analysis.yoy import PROPORTION
 
@@ -38,10 +38,14 @@ def substance_sentence(frame: pd.DataFrame, view: str, noun: str, fy: FinancialY
     head = f"{row['substance']} was {role} for {format_value(row['value'], PROPORTION)} of {noun} in treatment in {fy.label}"
     if bool(row["change_suppressed"]) or pd.isna(row["previous_value"]):
         return f"{head} ({comparison.label} not available)."
-    before = format_value(row["previous_value"], PROPORTION)
-    movement = ("the same as" if before == format_value(row["value"], PROPORTION)
-                else ("up from" if row["change"] > 0 else "down from"))
+    texts = distinct_values(row["value"], row["previous_value"], PROPORTION)
     verdict = "significant" if bool(row["significant"]) else "not significant"
+    if texts is None:  # reads the same even to 1 dp: never "up from 9%" beside 9%
+        return f"{head}, about the same as in {comparison.label} ({verdict})."
+    now_text, before = texts
+    if now_text != format_value(row["value"], PROPORTION):
+        head = head.replace(f"for {format_value(row['value'], PROPORTION)} of", f"for {now_text} of", 1)
+    movement = "up from" if row["change"] > 0 else "down from"
     return f"{head}, {movement} {before} in {comparison.label} ({verdict})."
 
 

@@ -10,7 +10,7 @@ from analysis import activity, board, cohorts, profiles, yoy
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
-from analysis.summaries import change_sentence
+from analysis.summaries import change_sentence, title_case
 from analysis.summaries_activity import (
     counts_sentence,
     exit_time_sentence,
@@ -98,7 +98,10 @@ def _exits(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
     reasons = board.suppress_comparison(raw, group_cols=["exit_group"])
     extra_now = activity.hidden_reasons_of_hidden_groups(reasons, groups, "suppressed", "count")
     extra_before = activity.hidden_reasons_of_hidden_groups(reasons, groups, "previous_suppressed", "previous_count")
-    return groups, activity.hide_rows(reasons, extra_now, extra_before)
+    reasons = activity.hide_rows(reasons, extra_now, extra_before)
+    # shown in title case, under their exit group (chart and table)
+    reasons["discharge_reason"] = reasons["discharge_reason"].map(title_case)
+    return groups, reasons
 
 
 def treatment_exits(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
