@@ -47,9 +47,11 @@ FUNNEL_MARKERS = {
     NOT_SIGNIFICANTLY_DIFFERENT: ("circle", CURRENT_COLOUR),
 }
 MAP_HEIGHT, FUNNEL_HEIGHT = 520, 480
-#: District names written on the map: dark on light fills, white on the darkest fills (the top
-#: ``DARK_FILL_SHARE`` of the colour scale), so every name reads at a projector's resolution.
-NAME_SIZE, DARK_FILL_SHARE = 13, 0.6
+#: Why district names are not written on the map: MapLibre draws map text with glyphs it fetches from
+#: a font server (fonts.openmaptiles.org), and the app asks nothing of any outside server. The names
+#: are in each district's hover text and in the table under the map.
+NAMES_NOTE = ("District names are in the hover text and in the table below: writing them on the map would need "
+              "map fonts from an outside server, which this app never calls.")
 #: Funnel plot: labels sit this many pixels beyond their marker, on the side away from the
 #: partnership line, so they clear the control limits; the population axis starts this share
 #: below the smallest district (not at 0, which squeezed the districts to the right).
@@ -223,36 +225,7 @@ def district_map(
             hovertext=[h for h, c in zip(hover, coloured, strict=True) if c], hoverinfo="text",
             customdata=shown.loc[coloured, "district_code"].to_numpy()[:, None], **scale,
         ))
-    _name_layer(figure, geojson, shown, values)
     return _geo_layout(figure, title, geojson)
-
-
-def label_points(geojson: dict[str, Any], code_property: str = "district_code") -> dict[str, tuple[float, float]]:
-    """A point inside each area (shapely's representative point: inside even for a crescent-shaped
-    area, where the centroid can fall outside), as (lon, lat) by code: where its name is written."""
-    points = {}
-    for feature in geojson["features"]:
-        point = shapely.geometry.shape(feature["geometry"]).representative_point()
-        points[feature["properties"][code_property]] = (point.x, point.y)
-    return points
-
-
-def _name_layer(figure: go.Figure, geojson: dict[str, Any], shown: pd.DataFrame, values: pd.Series) -> None:
-    """Each district's name written on it (white on the darkest fills). Not hoverable or clickable,
-    so a click still selects the district under the name."""
-    points = label_points(geojson)
-    finite = values.dropna()
-    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
-    dark = [high > low and not pd.isna(v) and (v - low) / (high - low) > DARK_FILL_SHARE for v in values]
-    for on_dark, colour in ((False, palette.TEXT), (True, palette.BACKGROUND)):
-        rows = shown[[d == on_dark for d in dark] & shown["district_code"].isin(points).to_numpy()]
-        if rows.empty:
-            continue
-        figure.add_trace(go.Scattermap(
-            lon=[points[c][0] for c in rows["district_code"]], lat=[points[c][1] for c in rows["district_code"]],
-            mode="text", text=rows["district"].astype(str).tolist(), textfont=dict(size=NAME_SIZE, color=colour),
-            hoverinfo="skip", showlegend=False, name="District names",
-        ))
 
 
 def area_count_map(

@@ -194,9 +194,17 @@ def test_at_400_percent_zoom_pages_reflow_and_the_hidden_sidebar_takes_no_focus(
         "() => [...document.querySelectorAll('[data-testid=stMain] p, [data-testid=stMain] h1,"
         " [data-testid=stMain] h2, [data-testid=stMain] h3, [data-testid=stMain] li')]"
         ".filter(e => e.getBoundingClientRect().right > 321 && e.getBoundingClientRect().width > 0)"
+        # a data table keeps its two-dimensional layout and scrolls inside its own box (WCAG 1.4.10's
+        # exception for data tables); the box itself must fit, checked below
+        ".filter(e => !e.closest('[data-testid=stTable]'))"
         ".map(e => [e.tagName, Math.round(e.getBoundingClientRect().right), e.innerText.slice(0, 60),"
         " e.closest('[data-testid]')?.getAttribute('data-testid')])")
     assert past == [], f"{path}: text runs past the 320 px window: {past}"
+    tables = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stTable]')].map(t => [Math.round("
+        "t.getBoundingClientRect().right), t.scrollWidth > t.clientWidth, getComputedStyle(t).overflowX])")
+    assert all(right <= 321 and (not scrolls or overflow in ("auto", "scroll")) for right, scrolls, overflow in tables), (
+        f"{path}: a table is wider than the window and does not scroll in its own box: {tables}")
     # the collapsed sidebar takes no keyboard focus
     for _ in range(25):
         page.keyboard.press("Tab")

@@ -197,26 +197,17 @@ def test_a_hidden_tile_says_why():
 
 
 # ------------------------------------------------------------------ districts: names on the map, a readable funnel
-def test_district_names_are_written_on_the_map_inside_their_district():
-    import shapely
-
+def test_the_map_writes_no_text_that_needs_fonts_from_an_outside_server():
+    # MapLibre fetches glyphs for map text from fonts.openmaptiles.org: names stay in the hover and the table
     from analysis import maps
     from analysis.dataset import DEMO_BOUNDARIES
-    from tests.test_maps import CODES, NAMES, district_frame
+    from tests.test_maps import NAMES, district_frame
 
     geojson = maps.load_boundaries(DEMO_BOUNDARIES)
     figure = maps.district_map(district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42]), geojson)
-    names = [t for t in figure.data if t.type == "scattermap" and t.mode == "text"]
-    written = {text: (lon, lat) for t in names for text, lon, lat in zip(t.text, t.lon, t.lat, strict=True)}
-    assert set(written) == set(NAMES)
-    shapes = {f["properties"]["district_code"]: shapely.geometry.shape(f["geometry"]) for f in geojson["features"]}
-    for code, name in zip(CODES, NAMES, strict=True):
-        assert shapes[code].contains(shapely.geometry.Point(*written[name])), name
-    # names are not hoverable, so a click selects the district under them
-    assert all(t.hoverinfo == "skip" for t in names)
-    # the darkest fill (the highest rate: Oxford, 2.0 per 1,000) has white text
-    white = next(t for t in names if t.textfont.color.lower() == "#ffffff")
-    assert list(white.text) == [NAMES[CODES.index("E07000178")]]
+    assert not [t for t in figure.data if t.type == "scattermap" and "text" in (t.mode or "")]
+    hover = " ".join(" ".join(t.hovertext) for t in figure.data if t.type == "choroplethmap")
+    assert all(name in hover for name in NAMES)
 
 
 def test_funnel_labels_sit_away_from_the_partnership_line_and_the_axis_starts_near_the_smallest_district():
