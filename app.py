@@ -42,7 +42,7 @@ try:
     # data are shown, until someone with a role is signed in. Pages their role may not open stay out of
     # the menu (their address says the analyst role is needed).
     user = auth.require_user()
-    navigation = st.navigation(auth.allowed_pages(PAGES, user))
+    navigation = st.navigation(auth.allowed_pages(PAGES, user), expanded=True)  # every page listed, none behind "View more"
     st.set_page_config(page_title=f"{navigation.title}: {APP_TITLE}")
     auth.sidebar(user)
     data = state.current_dataset()

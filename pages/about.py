@@ -6,7 +6,7 @@ from analysis import indicators, stats
 from analysis.dataset import APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, SYNTHETIC_NOTICE
 from analysis.filters import SERVICE_AGE_RANGE
 from analysis.suppression import MIN_SHOWN_COUNT
-from ui import state
+from ui import render, state
 
 data = state.current_dataset()
 st.title("Definitions and sources")
@@ -18,10 +18,10 @@ st.caption("Open an indicator to read its definition, numerator, denominator, un
 for _, indicator in indicators.registry_table().iterrows():
     with st.expander(indicator["Indicator"]):
         fields = indicator.drop("Indicator").rename_axis("Field").reset_index(name="Text")
-        st.table(fields.set_index("Field"))
+        render.static_table(fields.set_index("Field"))
 
 st.header("What changed in this revision of the definitions")
-st.table(indicators.definition_changes_table().set_index("Topic"))
+render.static_table(indicators.definition_changes_table().set_index("Topic"))
 
 st.header("Methods")
 ranges = ", ".join(f"{service} {lo}-{hi}" for service, (lo, hi) in SERVICE_AGE_RANGE.items())

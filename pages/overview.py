@@ -58,4 +58,4 @@ st.caption("Prevalence estimates cover the whole partnership for an age band: th
            "any service are counted; the sex, age-band and district filters do not apply here. "
            "Unmet need = 1 - people in treatment / estimated prevalence; the range comes from the estimate's "
            "95% interval." + (" The demo's prevalence estimates are illustrative, not published." if data.is_demo else ""))
-st.table(figures.unmet_need_table, hide_index=True)  # wraps: every column on screen at 1280 px
+render.static_table(figures.unmet_need_table, hide_index=True)  # wraps: every column on screen at 1280 px

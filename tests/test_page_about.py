@@ -4,13 +4,13 @@ wrap their text (st.table), not in a st.dataframe that cuts long text off on a p
 from __future__ import annotations
 
 from analysis import indicators
-from tests.apptest_support import open_page
+from tests.apptest_support import open_page, shown_tables
 
 
 def test_every_definition_is_in_a_wrapping_table_in_full():
     at = open_page("about")
     assert len(at.dataframe) == 0
-    shown = [t.value for t in at.table]
+    shown = shown_tables(at)
     registry = indicators.registry_table()
     assert [e.label for e in at.expander][:len(registry)] == list(registry["Indicator"])
     for position, (_, row) in enumerate(registry.iterrows()):

@@ -13,6 +13,7 @@ from analysis.dataset import BOUNDARY_ATTRIBUTION, load_demo
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.suppression import is_disclosive
+from tests.apptest_support import shown_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 FY, COMPARISON = FinancialYear(2024), FinancialYear(2023)
@@ -32,7 +33,7 @@ def open_page(**filters: str) -> AppTest:
 def rates_table(at: AppTest):
     """The district table: a wrapping st.table (every column on screen at 1280 px), the one with the
     change column."""
-    return next(d.value for d in at.table if "Change in rate" in d.value.columns)
+    return next(d for d in shown_tables(at) if "Change in rate" in d.columns)
 
 
 def test_district_table_equals_people_by_district():

@@ -14,6 +14,7 @@ from analysis.filters import Filters
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
 from analysis.suppression import is_disclosive
+from tests.apptest_support import shown_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,7 +84,7 @@ def test_unmet_need_table_matches_the_analysis():
 
     at = run_overview()
     expected = unmet_need(load_demo(), fy=FinancialYear(2024)).set_index("substance_group")
-    table = next(df.value for df in at.table if "Substance group" in df.value.columns).set_index("Substance group")
+    table = next(df for df in shown_tables(at) if "Substance group" in df.columns).set_index("Substance group")
     ocu = "Opiates and/or crack (OCU)"
     assert table.loc[ocu, "In treatment 2024/25"] == f"{expected.loc[ocu, 'count']:,.0f}"
     assert table.loc[ocu, "Unmet need 2024/25"] == f"{expected.loc[ocu, 'unmet']:.0f}%"
@@ -166,7 +167,7 @@ def test_changing_the_year_compares_with_the_year_before_and_the_url_carries_bot
 
 def test_young_people_see_their_own_unmet_need_band():
     at = run_overview(service="Young people")
-    table = next(df.value for df in [*at.dataframe, *at.table] if "Substance group" in df.value.columns)
+    table = next(df for df in [*(d.value for d in at.dataframe), *shown_tables(at)] if "Substance group" in df.columns)
     assert set(table["Age band"]) == {"15-24"}
     from analysis.unmet_need import unmet_need
 

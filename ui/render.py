@@ -151,6 +151,19 @@ def download_context(title: str, notes: list[str], definition: str = "") -> list
     return rows
 
 
+def static_table(frame: pd.DataFrame, **kwargs) -> None:
+    """A table whose headings and cells wrap (st.table). st.table reads Markdown in its cells, so every
+    text cell and heading (names and codes from a file among them) goes through ``as_text`` first."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: v if pd.isna(v) else as_text(v))
+    shown.columns = [as_text(c) for c in shown.columns]
+    if shown.index.dtype == object:
+        shown.index = pd.Index([as_text(i) for i in shown.index], name=shown.index.name)
+    st.table(shown, **kwargs)
+
+
 def table_with_downloads(
     table: pd.DataFrame, notes: list[str], *, key: str, filename: str, title: str = "", definition: str = "",
     wrap: bool = False,
@@ -160,7 +173,7 @@ def table_with_downloads(
     ``wrap``: a static table whose headings and cells wrap, so every column is on screen at 1280 px
     (a scrolling st.dataframe hides the columns past its width)."""
     if wrap:
-        st.table(table, hide_index=True)
+        static_table(table, hide_index=True)
     else:
         st.dataframe(table, hide_index=True, key=f"{key}_table", width="stretch")
     st.caption(SUPPRESSION_NOTE)
