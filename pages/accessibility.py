@@ -5,6 +5,8 @@ import os
 
 import streamlit as st
 
+from ui import state
+
 #: When and how the app was last checked (tests/test_e2e_accessibility.py repeats the automated check
 #: on every test run; change this date when the manual checks are repeated).
 CHECKED_ON = "30 November 2026"
@@ -12,6 +14,7 @@ AXE_VERSION = "4.10.3"
 #: Who to tell about a problem: set by whoever runs the dashboard (docs/deployment.md).
 CONTACT_SETTING = "DAAT_DASHBOARD_ACCESSIBILITY_CONTACT"
 
+state.require_navigation()  # always drawn through app.py (its banner and navigation), like every page
 st.title("Accessibility statement")
 st.markdown(
     "This statement applies to the drug and alcohol needs assessment dashboard. The partnership that runs "
