@@ -174,9 +174,10 @@ def test_districts_names_table_and_funnel(server, browser, size):  # noqa: F811
     page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
     page.wait_for_timeout(2000)
     charts = plots(page)
-    names = [t for c in charts for t in c["traces"] if t["type"] == "scattermap" and t["mode"] == "text"]
-    assert {n for t in names for n in t["text"]} >= {"Cherwell", "Oxford", "South Oxfordshire",
-                                                       "Vale of White Horse", "West Oxfordshire"}
+    # no text drawn on the map (MapLibre would fetch its glyphs from an outside font server): the names
+    # are in the hover text and the table, and the page says so
+    assert not [t for c in charts for t in c["traces"] if t["type"] == "scattermap" and "text" in (t["mode"] or "")]
+    assert "District names are in the hover text and in the table below" in page.inner_text("[data-testid='stMain']")
     # every column of the district table on screen, none scrolled out of view
     table = page.get_by_test_id("stTable").filter(has_text="Compared with partnership (99.8%)").first
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")
