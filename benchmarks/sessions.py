@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,21 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests import served_app
+
 JSON_PREFIX = "SESSIONS "
 #: URL paths (the Overview is the default page, served at the root: "/overview" is "page not found").
 PAGES = ["", "people", "substances", "referrals", "treatment_exits", "districts_map"]
 YEARS = ["2024/25", "2023/24", "2022/23"]
 SERVICES = ["All", "Young people", "Adults"]
 DISTRICTS = ["All", "Oxford", "Cherwell", "West Oxfordshire", "Vale of White Horse"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_bytes(pid: int) -> int:
@@ -85,24 +76,9 @@ def save_demo_version(store_dir: Path, *, replace_districts: bool = False) -> in
 
 
 def start_server(store_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "DAAT_DASHBOARD_STORE": str(store_dir)}
-    env.pop("DAAT_DASHBOARD_SHOW_ERRORS", None)  # as users run it: errors become an error id on the page
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError(f"streamlit did not answer: {process.stdout.read().decode()[-2000:]}")
+    """The app served on its own store, as users run it: errors become an error id on the page."""
+    process, url, _log = served_app.start(store_dir, drop_env=["DAAT_DASHBOARD_SHOW_ERRORS"])
+    return process, url
 
 
 def _settled(page) -> None:
@@ -140,16 +116,13 @@ def selection_url(base: str, index: int) -> str:
 
 def run(sessions: int = 10) -> dict[str, Any]:
     """Run the scenario; return the figures and what each session saw."""
-    from playwright.sync_api import sync_playwright
-
     work = Path(tempfile.mkdtemp(prefix="daat-sessions-"))
     store_dir = work / "store"
     assert save_demo_version(store_dir) == 1
     process, url = start_server(store_dir)
     result: dict[str, Any] = {"sessions": sessions, "problems": {}, "before_rerun": {}, "after_rerun": {}}
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        with served_app.launch_chromium() as browser:
             contexts, pages = [], []
             for index in range(sessions):
                 context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -183,10 +156,8 @@ def run(sessions: int = 10) -> dict[str, Any]:
             result["rss_after_rerun_bytes"] = rss_bytes(process.pid)
             for context in contexts:
                 context.close()
-            browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        served_app.stop(process)
         shutil.rmtree(work, ignore_errors=True)
     extra = max(sessions - 1, 1)
     result["rss_per_extra_session_bytes"] = (result["rss_all_sessions_bytes"] - result["rss_one_session_bytes"]) // extra

@@ -7,76 +7,31 @@ installed, except under CI (CI=true), where it must run.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests import served_app
+from tests.served_app import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("CI must install Debian chromium for the browser test (see .ci/run)")
-    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
+served_app.require_chromium()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DAAT_DASHBOARD_STORE": str(tmp_path_factory.mktemp("store"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not answer: {process.stdout.read().decode()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-
-
-def _wait_for_app(page) -> None:
-    page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=180_000)
-    page.wait_for_timeout(1000)
+    with served_app.serve(tmp_path_factory.mktemp("store")) as url:
+        yield url
 
 
 def test_board_pack_downloads_and_opens(server, tmp_path):
-    from playwright.sync_api import sync_playwright
     from pptx import Presentation
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with served_app.launch_chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
         page.goto(f"{server}/board_pack")
-        _wait_for_app(page)
+        served_app.wait_for_app(page, run_ms=180_000)
         page.get_by_role("heading", name="Board pack").first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(ARTIFACTS / "board_pack.png"), full_page=True)
@@ -84,13 +39,10 @@ def test_board_pack_downloads_and_opens(server, tmp_path):
         download_button = page.get_by_role("button", name="Download the pack (.pptx)")
         download_button.wait_for(timeout=240_000)
         page.screenshot(path=str(ARTIFACTS / "board_pack_built.png"), full_page=True)
-        with page.expect_download(timeout=60_000) as arrived:
-            download_button.click()
-        download = arrived.value
+        download = served_app.download(page, download_button)
         assert download.suggested_filename == "board_pack_2024-25_all-services.pptx"
         target = tmp_path / download.suggested_filename
         download.save_as(target)
-        browser.close()
 
     deck = Presentation(str(target))
     assert len(deck.slides) >= 10

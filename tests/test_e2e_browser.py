@@ -7,22 +7,14 @@ Skipped when chromium is not installed, except under CI (CI=true), where it must
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from analysis import indicators
+from tests import served_app
+from tests.served_app import ARTIFACTS, CHROMIUM, ROOT  # noqa: F401 (used by other browser tests)
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = {
     "overview": "Overview",
     "people": "People in treatment",
@@ -44,62 +36,21 @@ CHART_PAGES = {"overview", "people", "substances", "referrals", "treatment_exits
 
 pytestmark = pytest.mark.e2e
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("CI must install Debian chromium for the browser test (see .ci/run)")
-    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+served_app.require_chromium()
+_free_port = served_app.free_port
+_wait_for_app = served_app.wait_for_app
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "DAAT_DASHBOARD_STORE": str(tmp_path_factory.mktemp("store"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not answer: {process.stdout.read().decode()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with served_app.serve(tmp_path_factory.mktemp("store")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
-
-
-def _wait_for_app(page) -> None:
-    """Wait until the script run has finished (Streamlit marks the app 'notRunning')."""
-    page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
-    page.wait_for_timeout(1000)
+    with served_app.launch_chromium() as chromium:
+        yield chromium
 
 
 def _assert_no_error(page, name: str) -> None:

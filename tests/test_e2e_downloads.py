@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from openpyxl import load_workbook
 
+from tests import served_app
 from tests.test_e2e_browser import _assert_no_error, _wait_for_app, browser, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +26,11 @@ def test_excel_download_is_named_for_the_selection_and_carries_its_context(serve
     _wait_for_app(page)
     _assert_no_error(page, "referrals")
     page.get_by_text("Table and download").first.click()
-    with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name="Download Excel").first.click()
-    download = info.value
+    download = served_app.download(page, page.get_by_role("button", name="Download Excel").first)
     # <figure>_<year>_<selection>.xlsx, e.g. referrals_and_people_2024-25_young-people.xlsx
     assert re.fullmatch(r"referrals_[a-z_]+_2024-25_young-people\.xlsx", download.suggested_filename), (
         download.suggested_filename)
-    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Selection"] == "young people"
     assert about["Financial year"] == "2024/25"

@@ -11,19 +11,13 @@ not installed, except under CI (CI=true), where it must run.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests import served_app
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ANALYST, VIEWER, STRANGER = "ana@council.gov.uk", "vic@council.gov.uk", "eve@elsewhere.org"
 CLAIMED = "carl@partner.org.uk"
 NEED_ANALYST = "You need the analyst role"
@@ -31,16 +25,8 @@ RECORDS_TOGGLE = "Show the records to correct"
 
 pytestmark = pytest.mark.e2e
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("CI must install Debian chromium for the browser test (see .ci/run)")
-    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+served_app.require_chromium()
+_free_port = served_app.free_port
 
 
 @pytest.fixture(scope="module")
@@ -67,43 +53,21 @@ def server(tmp_path_factory, provider):
         'client_id = "daat-dashboard"\n'
         'client_secret = "any-secret-the-mock-accepts"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n', "utf-8")
-    env = {**os.environ, "DAAT_DASHBOARD_STORE": str(store)}
-    env.pop("DAAT_DASHBOARD_ACCESS", None)  # the allow-list is the store's access.toml, as documented
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         f"--secrets.files={secrets}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    # the allow-list is the store's access.toml, as documented: no DAAT_DASHBOARD_ACCESS
+    process, _, _log = served_app.start(store, args=[f"--secrets.files={secrets}"], port=port,
+                                        drop_env=["DAAT_DASHBOARD_ACCESS"])
     # the callback must come back to the host name of redirect_uri ("localhost"), where the login began
     url = f"http://localhost:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not answer: {process.stdout.read().decode()[-2000:]}")
-    yield {"url": url, "store": store}
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield {"url": url, "store": store}
+    finally:
+        served_app.stop(process)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
+    with served_app.launch_chromium() as chromium:
+        yield chromium
 
 
 def _wait_for_app(page) -> None:
@@ -167,9 +131,7 @@ def test_an_analyst_signs_in_has_the_data_page_and_record_lists_and_logs_out(ser
     page.get_by_text("Table and download").first.click()
     page.get_by_role("button", name="Download CSV").first.wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(1000)  # the expander's content settles before the button takes clicks
-    with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="Download CSV").first.click()
-    filename = download.value.suggested_filename
+    filename = served_app.download(page, page.get_by_role("button", name="Download CSV").first).suggested_filename
     exports = [json.loads(line) for line in (server["store"] / "audit.jsonl").read_text("utf-8").splitlines()]
     assert [(e["who"], e["role"], e["action"]) for e in exports] == [(ANALYST, "analyst", "export")]
     assert exports[0]["detail"].startswith(f"{filename} (2024/25 against 2023/24; all services")

@@ -4,16 +4,13 @@ the page's visible text holds the literal ``**bold**`` and no <img> element is m
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from analysis import store
-from tests.test_e2e_browser import ROOT, _assert_no_error, _free_port, _wait_for_app, browser  # noqa: F401 (fixture)
-from tests.test_markup import DISTRICT, HOSTILE, save_hostile_store
+from tests import served_app
+from tests.test_e2e_browser import _assert_no_error, _wait_for_app, browser  # noqa: F401 (fixture)
+from tests.test_markup import save_hostile_store
 
 pytestmark = pytest.mark.e2e
 PAGES = ["overview", "districts_map", "people"]
@@ -27,25 +24,8 @@ def hostile_server(tmp_path_factory):
         save_hostile_store()
     finally:
         os.environ.pop(store.STORE_ENV) if before is None else os.environ.__setitem__(store.STORE_ENV, before)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env={**os.environ, store.STORE_ENV: str(root)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError("streamlit did not answer")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with served_app.serve(root) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", PAGES)

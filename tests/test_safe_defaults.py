@@ -67,31 +67,13 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 def test_a_plain_streamlit_run_listens_on_loopback_only(tmp_path):
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from tests import served_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     # as a user starts it: no address on the command line, the project's config decides
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**__import__("os").environ, "DAAT_DASHBOARD_STORE": str(tmp_path / "store")},
-    )
+    process, url, _log = served_app.start(tmp_path / "store", address=None)
     try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+        port = int(url.rsplit(":", 1)[1])
         addresses = _listening_addresses(port)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        served_app.stop(process)
     assert addresses == {"127.0.0.1"}, addresses
