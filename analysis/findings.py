@@ -312,8 +312,8 @@ def spc_findings(chart: object, recent: int = SPC_RECENT_MONTHS) -> list[Finding
     title = chart.series.title
     figure = f"Monthly trends: {title}"
     if chart.too_small:
-        return [Finding(f"{title}: not charted, as some months {NOT_SHOWN_REASON}.", figure, NOT_SHOWN,
-                        KIND_SCORE[NOT_SHOWN])]
+        return [Finding(f"{title}: not charted, as some months have fewer than 5 and the points and limits would "
+                        "reveal them.", figure, NOT_SHOWN, KIND_SCORE[NOT_SHOWN])]
     monthly = chart.monthly
     if not chart.variation or "point_type" not in monthly or monthly.empty:
         return []
