@@ -7,9 +7,18 @@ A change is called a rise or a fall only when the page model's test found it sig
 otherwise the finding says plainly that it is not a significant change.
 
 Ranking (``rank_findings``): significant changes in headline figures first (largest relative
-change first), then districts outside the funnel limits (99.8% before 95%), data-quality caveats
-that change the reading, significant changes within a breakdown, the largest groups, headline
-figures without a significant change, and last the figures that cannot be shown.
+change first), targets missed (red, then amber), indicators whose 95% interval excludes England's
+value (worse first), districts outside the funnel limits (99.8% before 95%), special-cause variation
+in the latest months of a monthly series (concern and improvement before neutral), data-quality
+caveats that change the reading, significant changes within a breakdown, the largest groups, targets
+met, headline figures without a significant change (and series with common cause variation only),
+and last the figures that cannot be shown.
+
+Benchmarks, targets and SPC (issue 13): ``spine_findings`` reads the Benchmarks page's spine table
+(``comparators.spine_table`` of suppressed local values), ``target_findings`` its trajectory
+(``views.benchmarks.TargetFigures``; only where a target is set, never an invented one),
+``spc_findings`` the Monthly trends page's XmR charts (``views.spc.SpcChart``) and ``c19_findings``
+the outcome measure by substance group (``views.benchmarks.c19_frame``).
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from analysis import indicators, quality, stats
+from analysis import comparators, indicators, quality, spc, stats, targets
 from analysis.profiles import PRIMARY
 from analysis.filters import NOT_KNOWN
 from analysis.periods import FinancialYear
@@ -31,9 +40,15 @@ CHANGE, DISTRICT, DATA_QUALITY, GROUP_CHANGE, LARGEST, NO_CHANGE, NOT_SHOWN = (
     "Significant change", "District outside the funnel limits", "Data quality", "Change within a breakdown",
     "Largest group", "No significant change", "Not shown",
 )
+TARGET_MISSED, AGAINST_ENGLAND, SPECIAL_CAUSE, TARGET_MET = (
+    "Target not met", "Against England", "Special cause variation", "Target met")
 #: Base score of each kind (a finding's score adds its size within the kind, below 10).
-KIND_SCORE = {CHANGE: 90, DISTRICT: 80, DATA_QUALITY: 70, GROUP_CHANGE: 60, LARGEST: 50, NO_CHANGE: 30,
-              NOT_SHOWN: 10}
+KIND_SCORE = {CHANGE: 90, TARGET_MISSED: 86, AGAINST_ENGLAND: 82, DISTRICT: 80, SPECIAL_CAUSE: 75,
+              DATA_QUALITY: 70, GROUP_CHANGE: 60, LARGEST: 50, TARGET_MET: 40, NO_CHANGE: 30, NOT_SHOWN: 10}
+#: The words that mark a finding built on the demo's made-up comparator values.
+ILLUSTRATIVE_WORDS = "England's values here are ILLUSTRATIVE (synthetic demo), not published figures."
+#: The latest months of a monthly series read for special cause (half a year).
+SPC_RECENT_MONTHS = 6
 #: A field recorded for fewer than this % of records is a caveat on every figure that uses it
 #: (the Data quality page's threshold).
 LOW_RECORDING_PERCENT = quality.LOW_COMPLETENESS_PERCENT
@@ -217,13 +232,155 @@ def completeness_findings(frame: pd.DataFrame, fy: FinancialYear) -> list[Findin
     return recording_findings(((str(row["field"]), row, whose(str(row["field"]))) for _, row in frame.iterrows()), fy)
 
 
+# ------------------------------------------------------------------ benchmarks, targets, SPC, C19
+def _with_unit(value: float, unit: str) -> str:
+    """A benchmark value to one decimal place with its unit ("53.3%", "5.7 per 1,000", "14.0")."""
+    if unit == "%":
+        return f"{value:,.1f}%"
+    return f"{value:,.1f} {unit}".strip()
+
+
+def spine_findings(spine: pd.DataFrame, *, illustrative: bool = False) -> list[Finding]:
+    """One finding per indicator of the spine table (``comparators.spine_table``) whose local 95% interval
+    excludes England's value: better or worse by the indicator's polarity (higher or lower when neither
+    direction is better), naming the local value, its interval, its period and England's value and period.
+    Hidden local values (board suppression) and indicators similar to England give none. When the comparator
+    values are the demo's illustrative ones, every finding says so."""
+    found = []
+    judged = {comparators.WORSE: 6.0, comparators.BETTER: 4.0, comparators.HIGHER_NO_JUDGEMENT: 2.0,
+              comparators.LOWER_NO_JUDGEMENT: 2.0}
+    for row in spine.itertuples() if len(spine) else ():
+        if bool(row.suppressed) or row.judgement not in judged or pd.isna(row.value) or pd.isna(row.england):
+            continue
+        unit = str(row.unit or "")
+        side = "above" if row.comparison == comparators.HIGHER else "below"
+        limits = (f"{_with_unit(row.lower, unit)} to {_with_unit(row.upper, unit)}" if unit == "%" else
+                  f"{row.lower:,.1f} to {row.upper:,.1f}")
+        words = str(row.judgement)
+        text = (f"{row.label}: {_with_unit(row.value, unit)} in {row.period} (95% CI {limits}), "
+                f"{words[0].lower() + words[1:]}: the interval is {side} England's "
+                f"{_with_unit(row.england, unit)} ({row.comparator_period}).")
+        if illustrative:
+            text += f" {ILLUSTRATIVE_WORDS}"
+        found.append(Finding(text, f"Against England: {row.label}", AGAINST_ENGLAND,
+                             KIND_SCORE[AGAINST_ENGLAND] + judged[row.judgement]))
+    return found
+
+
+def target_findings(label: str, quarterly: pd.DataFrame, indicator: str, fy: FinancialYear) -> list[Finding]:
+    """The finding of one indicator's trajectory (``views.benchmarks.TargetFigures.quarterly``): the gap in
+    people to the last target of the year against the latest year-to-date figure, with its 95% interval (exact
+    Poisson / Byar's) and the RAG status (``targets.RAG_RULE``). None when no target is set for the year (no
+    target is ever assumed). A gap of 1 to 4 people is given as "fewer than 5"."""
+    targeted = quarterly[quarterly["target"].notna()] if len(quarterly) else quarterly
+    if targeted.empty:
+        return []
+    words = targets.QUARTERLY_INDICATORS[indicator]
+    goal = targeted.iloc[-1]
+    known = quarterly[quarterly["year_to_date"].notna()]
+    figure = f"Target: {label}"
+    if known.empty:
+        return [Finding(f"{label}: target for Q{goal['quarter']} {fy.label} is {goal['target']:,.0f} {words}; no "
+                        f"actual figure to compare with yet (or it is hidden: {NOT_SHOWN_REASON}).", figure,
+                        NOT_SHOWN, KIND_SCORE[NOT_SHOWN])]
+    latest = known.iloc[-1]
+    actual = float(latest["year_to_date"])
+    ci = stats.count_ci([actual]).iloc[0]
+    decimals = ",.1f" if actual < SMALL_COUNT else ",.0f"
+    where = (f"{actual:,.0f} in the year to Q{latest['quarter']} (95% CI {ci['lower']:{decimals}} to "
+             f"{ci['upper']:{decimals}})")
+    gap = float(goal["target"] - actual)
+    status = targets.rag(actual, float(goal["target"]))
+    rag_words = f"RAG status {status}" if status else "no RAG status"
+    if gap > 0:
+        more = "fewer than 5" if gap < 5 else f"{gap:,.0f}"
+        text = (f"{label}: {more} more {words} are needed by Q{goal['quarter']} {fy.label} (target "
+                f"{goal['target']:,.0f}; {where}); {rag_words}.")
+        kind, size = TARGET_MISSED, {targets.RED: 3.0, targets.AMBER: 1.0}.get(status, 0.0)
+    else:
+        text = (f"{label}: the Q{goal['quarter']} {fy.label} target of {goal['target']:,.0f} {words} is reached "
+                f"({where}); {rag_words}.")
+        kind, size = TARGET_MET, 0.0
+    return [Finding(text, figure, kind, KIND_SCORE[kind] + size)]
+
+
+def spc_findings(chart: object, recent: int = SPC_RECENT_MONTHS) -> list[Finding]:
+    """The finding of one XmR chart (``views.spc.SpcChart``) read for a board: the special-cause months
+    among the latest ``recent`` months, in Making Data Count's words ("special cause: improvement"), the
+    latest of them with its count, 95% interval, rule and the process limits; or, plainly, common cause
+    variation only. A series not charted (some month of 1-4) gives a "not shown" finding, never its months."""
+    title = chart.series.title
+    figure = f"Monthly trends: {title}"
+    if chart.too_small:
+        return [Finding(f"{title}: not charted, as some months have fewer than 5 and the points and limits would "
+                        "reveal them.", figure, NOT_SHOWN, KIND_SCORE[NOT_SHOWN])]
+    monthly = chart.monthly
+    if not chart.variation or "point_type" not in monthly or monthly.empty:
+        return []
+    latest_months = monthly.tail(recent)
+    span = f"{latest_months['month_label'].iloc[0]} to {latest_months['month_label'].iloc[-1]}"
+    last = monthly.iloc[-1]
+    limits = f"mean {last['mean']:,.1f} a month, process limits {last['lpl']:,.1f} to {last['upl']:,.1f}"
+    special = latest_months[latest_months["point_type"] != spc.COMMON_CAUSE]
+    if special.empty:
+        return [Finding(f"{title}: common cause variation only in the latest {len(latest_months)} months ({span}; "
+                        f"{limits}): no month signals a change.", figure, NO_CHANGE, KIND_SCORE[NO_CHANGE])]
+    newest = special.iloc[-1]
+    kinds = special["point_type"].map(lambda t: spc.VARIATION_WORDS[t].removeprefix("Special cause: "))
+    counted = ", ".join(f"{n} {kind}" for kind, n in kinds.value_counts().items())
+    shown = "*" if bool(newest.get("suppressed")) else f"{newest['count']:,.0f}"
+    interval = "" if bool(newest.get("suppressed")) else (
+        f" (95% CI {newest['lower']:,.0f} to {newest['upper']:,.0f})" if newest["count"] >= SMALL_COUNT else
+        f" (95% CI {newest['lower']:,.1f} to {newest['upper']:,.1f})")
+    text = (f"{title}: {spc.VARIATION_WORDS[newest['point_type']].lower()} in {newest['month_label']}, "
+            f"{shown}{interval} (rule: {newest['special_cause']}; {limits}). Special cause in {len(special)} of the "
+            f"latest {len(latest_months)} months ({span}: {counted}).")
+    weight = {spc.CONCERN: 4.0, spc.IMPROVEMENT: 3.0}.get(newest["point_type"], 0.0)
+    return [Finding(text, figure, SPECIAL_CAUSE, KIND_SCORE[SPECIAL_CAUSE] + weight)]
+
+
+def c19_findings(frame: pd.DataFrame, shown: FinancialYear, compared: FinancialYear, *,
+                 illustrative: bool = False) -> list[Finding]:
+    """Successful completion without re-presentation within 6 months by substance group (the suppressed frame
+    of ``views.benchmarks.c19_frame``): each group whose change since ``compared`` is significant, with
+    England's value where loaded; or, when none is, one finding saying so with every shown group's figure.
+    Hidden groups are never stated."""
+    if frame is None or frame.empty:
+        return []
+    subject = "Completion without re-presentation within 6 months"
+    england_note = f" {ILLUSTRATIVE_WORDS}" if illustrative and frame["england"].notna().any() else ""
+
+    def england(row: pd.Series) -> str:
+        return "" if pd.isna(row.get("england")) else f" England: {row['england']:.1f}% ({row['england_period']})."
+
+    found = []
+    for _, row in frame.iterrows():
+        if bool(row.get("change_suppressed")) or not bool(row.get("significant")):
+            continue
+        finding = compare_row(f"{subject}, {str(row['substance_group']).lower()}", row, PROPORTION, shown, compared,
+                              what="of people in treatment", significant_kind=GROUP_CHANGE)
+        found.append(replace(finding, text=finding.text + england(row) + england_note, figure=subject))
+    if found:
+        return found
+    parts = [f"{str(row['substance_group']).lower()} {_number(row['value'], PROPORTION)}{_interval(row, PROPORTION)}"
+             for _, row in frame.iterrows() if not bool(row.get("suppressed")) and pd.notna(row.get("value"))]
+    if not parts:
+        return [Finding(f"{subject} in {shown.label} is not shown: every group {NOT_SHOWN_REASON}.", subject,
+                        NOT_SHOWN, KIND_SCORE[NOT_SHOWN])]
+    return [Finding(f"{subject}, {shown.label}: no substance group changed significantly since {compared.label} "
+                    f"({'; '.join(parts)}).{england_note}", subject, NO_CHANGE, KIND_SCORE[NO_CHANGE])]
+
+
 def key_findings(
     fy: FinancialYear, comparison: FinancialYear, *, noun: str = "people", overview: object = None,
     people: object = None, substances: object = None, referrals: object = None, treatment: object = None,
-    districts: object = None, data_quality: object = None,
+    districts: object = None, data_quality: object = None, benchmarks: object = None, c19: object = None,
+    target_plans: Sequence[object] = (), spc_charts: Sequence[object] = (),
 ) -> list[Finding]:
     """Every finding the given page models support, ranked (``rank_findings``). Each argument is the
-    page model's result for the selection (``analysis.views``), or None when that section is left out."""
+    page model's result for the selection (``analysis.views``), or None when that section is left out:
+    ``benchmarks`` and ``c19`` a ``views.benchmarks.BenchmarkFigures`` (its spine; its outcome measure),
+    ``target_plans`` the ``TargetFigures`` of the indicators with targets, ``spc_charts`` the ``SpcChart``s."""
     found: list[Finding] = []
     cohort = f"of {noun} in treatment"
     if overview is not None:
@@ -248,6 +405,15 @@ def key_findings(
                                     comparison)
     if data_quality is not None:
         found += completeness_findings(data_quality.completeness, fy)
+    if benchmarks is not None and len(benchmarks.spine):
+        found += spine_findings(benchmarks.spine, illustrative=benchmarks.illustrative)
+    for plan in target_plans:
+        if not plan.not_applicable:
+            found += target_findings(indicators.BY_ID[plan.indicator].label, plan.quarterly, plan.indicator, fy)
+    for chart in spc_charts:
+        found += spc_findings(chart)
+    if c19 is not None and c19.c19_year is not None and c19.c19_comparison is not None:
+        found += c19_findings(c19.c19, c19.c19_year, c19.c19_comparison, illustrative=c19.illustrative)
     return rank_findings(found)
 
 

@@ -10,6 +10,11 @@ Command line (format follows the extension of ``--out``)::
 
     python -m analysis.pack --year 2024/25 --compare 2023/24 --service "Young people" --sex Female \\
         --district Oxford --out pack.pptx
+
+Sections (``--sections``): every one of ``SECTIONS``; by default ``DEFAULT_SECTIONS``, which leaves out
+"Monthly trends (SPC)" and "Completion without re-presentation" (4 more slides) so the default pack stays
+near 20 slides. "Targets" has a slide only for an indicator with a target set for the year (stored on the
+Data page or the Benchmarks and targets page; none is ever assumed).
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import board, charts, charts_activity, charts_profiles, findings, indicators, maps, profiles, stats
+from analysis import (board, charts, charts_activity, charts_benchmarks, charts_profiles, charts_spc, findings,
+                      indicators, maps, profiles, stats, targets)
 from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.dataset import (APPROXIMATE_POPULATION_NOTICE, BOUNDARY_ATTRIBUTION, DEMO_BOUNDARIES, Dataset,
                               SYNTHETIC_NOTICE)
@@ -34,11 +40,13 @@ from analysis.errors import DashboardError
 from analysis.filters import ALL, NOT_KNOWN, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.suppression import SUPPRESSED
+from analysis.views import benchmarks as benchmarks_view
 from analysis.views import data_quality as data_quality_view
 from analysis.views import districts_map as districts_view
 from analysis.views import overview as overview_view
 from analysis.views import people as people_view
 from analysis.views import referrals as referrals_view
+from analysis.views import spc as spc_view
 from analysis.views import substances as substances_view
 from analysis.views import treatment_exits as treatment_view
 from analysis.yoy import COUNT, PROPORTION, RATE
@@ -46,8 +54,13 @@ from analysis.yoy import COUNT, PROPORTION, RATE
 #: Sections of the pack, in order, with their headings (the ``--sections`` choices).
 SECTIONS: dict[str, str] = {
     "overview": "Overview", "people": "People in treatment", "substances": "Substances", "referrals": "Referrals",
-    "treatment": "Treatment and exits", "districts": "Districts", "data_quality": "Data quality",
+    "treatment": "Treatment and exits", "districts": "Districts", "benchmarks": "Against England and neighbours",
+    "targets": "Targets", "spc": "Monthly trends (SPC)", "c19": "Completion without re-presentation",
+    "data_quality": "Data quality",
 }
+#: Sections of the pack when none are chosen (the page's default and the command line's): all but the SPC
+#: charts and the outcome measure's chart, which would take the default pack past 22 slides.
+DEFAULT_SECTIONS: tuple[str, ...] = tuple(s for s in SECTIONS if s not in ("spc", "c19"))
 #: Where Debian installs chromium; kaleido is pointed at it (``BROWSER_PATH``) and never downloads one.
 CHROMIUM = "/usr/bin/chromium"
 #: The data label on every slide when the demo is shown.
@@ -75,6 +88,16 @@ METHOD = {
     RATE: "95% CI: Byar's / exact Poisson; change: exact conditional test of the ratio of two Poisson rates.",
     PROPORTION: "95% CI: Wilson score; change: Newcombe's hybrid score interval (method 10).",
 }
+#: Methods of the benchmark, target and SPC slides (footers).
+BENCHMARK, TARGET, SPC = "benchmark", "target", "spc"
+METHOD.update({
+    BENCHMARK: "95% CI: Byar's / exact Poisson for rates, Wilson score for percentages; against England: "
+               "significantly higher or lower when the local 95% CI excludes England's value (as Fingertips judges it).",
+    TARGET: f"Year-to-date counts against the target (95% CI of a count: exact Poisson / Byar's). {targets.RAG_RULE}",
+    SPC: "XmR chart (NHS England Making Data Count): mean and process limits at mean ± 2.66 × average moving range; "
+         "special cause: a point beyond a limit, 7 rising or falling, 2 of 3 near a limit, or 7 on one side of the "
+         "mean. Monthly counts' 95% CI (exact Poisson / Byar's) are in the page's table.",
+})
 SOURCE_TREATMENT = indicators.SOURCE_TREATMENT
 SOURCE_RATE = f"{indicators.SOURCE_TREATMENT}; {indicators.SOURCE_POPULATION}"
 
@@ -143,23 +166,52 @@ class PackFigures:
     treatment: object = None
     districts: object = None
     data_quality: object = None
+    #: The Benchmarks page's figures (``views.benchmarks.BenchmarkFigures``) when "benchmarks" or "c19" is chosen.
+    benchmarks: object = None
+    show_spine: bool = False
+    show_c19: bool = False
+    #: The trajectory (``views.benchmarks.TargetFigures``) of each indicator with a target set for the year.
+    targets: list = field(default_factory=list)
+    #: The stored targets' record (rows, set_by, set_at), or None when none are set.
+    target_record: dict | None = None
+    #: The Monthly trends page's figures (``views.spc.SpcFigures``).
+    spc: object = None
 
     def findings(self, fy: FinancialYear, comparison: FinancialYear, filters: Filters) -> list[findings.Finding]:
         """The ranked key findings these figures support (``analysis.findings.key_findings``)."""
         return findings.key_findings(
             fy, comparison, noun=people_view.cohort_noun(filters), overview=self.overview, people=self.people,
             substances=self.substances, referrals=self.referrals, treatment=self.treatment,
-            districts=self.districts, data_quality=self.data_quality)
+            districts=self.districts, data_quality=self.data_quality,
+            benchmarks=self.benchmarks if self.show_spine else None,
+            c19=self.benchmarks if self.show_c19 else None, target_plans=self.targets,
+            spc_charts=self.spc.charts if self.spc is not None else ())
 
 
 #: Trend charts of the Overview in the pack.
 TREND_INDICATORS = ("people_in_treatment", "rate_per_1000")
 
 
+def target_rows_key(record: dict | None) -> tuple[tuple[tuple[str, object], ...], ...]:
+    """Stored target rows as the hashable argument ``views.benchmarks.target_figures`` takes (and caches on)."""
+    return tuple(tuple(sorted(r.items())) for r in (record or {}).get("rows", []))
+
+
+def indicators_with_targets(record: dict | None, fy: FinancialYear) -> list[str]:
+    """The quarterly indicators with a target set for a quarter of ``fy`` (or the year) in the stored record."""
+    rows = (record or {}).get("rows", [])
+    if not rows:
+        return []
+    plan = targets.rows_from_records(rows)
+    return [i for i in targets.QUARTERLY_INDICATORS if targets.targets_for_year(plan, i, fy)]
+
+
 def compute_figures(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters,
-                    sections: Sequence[str] = tuple(SECTIONS), *, district_boundaries: str = str(DEMO_BOUNDARIES),
-                    compute: Callable = lambda f, *a, **k: f(*a, **k)) -> PackFigures:
-    """Call each chosen section's page model (``compute`` lets the app use its cache)."""
+                    sections: Sequence[str] = DEFAULT_SECTIONS, *, district_boundaries: str = str(DEMO_BOUNDARIES),
+                    compute: Callable = lambda f, *a, **k: f(*a, **k), target_record: dict | None = None
+                    ) -> PackFigures:
+    """Call each chosen section's page model (``compute`` lets the app use its cache). ``target_record`` is
+    the stored indicator targets (``store.Store.indicator_targets``), or None when none are set."""
     figures = PackFigures()
     if "overview" in sections:
         figures.overview = compute(overview_view.overview, data, fy, comparison, filters)
@@ -177,6 +229,15 @@ def compute_figures(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
                                     district_boundaries=district_boundaries)
     if "data_quality" in sections:
         figures.data_quality = compute(data_quality_view.data_quality, data, fy, comparison, filters)
+    if "benchmarks" in sections or "c19" in sections:
+        figures.benchmarks = compute(benchmarks_view.benchmarks, data, fy, comparison, filters)
+        figures.show_spine, figures.show_c19 = "benchmarks" in sections, "c19" in sections
+    if "targets" in sections:
+        figures.target_record = target_record
+        figures.targets = [compute(benchmarks_view.target_figures, data, fy, filters, target_rows_key(target_record),
+                                   indicator) for indicator in indicators_with_targets(target_record, fy)]
+    if "spc" in sections:
+        figures.spc = compute(spc_view.spc_page, data, fy, filters)
     return figures
 
 
@@ -420,6 +481,141 @@ def _quality_slides(q: object, fy: FinancialYear, comparison: FinancialYear) -> 
                    SOURCE_TREATMENT, PROPORTION, title_from=findings.completeness_findings(frame, fy))]
 
 
+#: Longest indicator name in a slide's compact table (the chart beside it names it in full).
+SHORT_LABEL = 40
+
+
+def _short(text: object) -> str:
+    words = str(text)
+    return words if len(words) <= SHORT_LABEL else words[:SHORT_LABEL - 1].rstrip() + "…"
+
+
+def spine_compact(spine: pd.DataFrame, illustrative: bool) -> pd.DataFrame | None:
+    """The spine table for a slide (from the page's ``views.benchmarks.spine_display``): indicator, local value,
+    its 95% interval, England's average and the judgement; hidden values ``*``. None past ``MAX_TABLE_ROWS``."""
+    if spine.empty or len(spine) > MAX_TABLE_ROWS:
+        return None
+    shown = benchmarks_view.spine_display(spine, illustrative)
+    england = "England (ILLUSTRATIVE)" if illustrative else "England"
+    return pd.DataFrame({"Indicator": shown["Indicator"].map(_short), "Local": shown["Local value"],
+                         "95% CI": shown["95% CI"], england: shown["England average"],
+                         "Against England": shown["Compared with England"].str.replace(
+                             " than England", "").str.replace(" to England", "")})
+
+
+def _benchmark_slides(b: object, data: Dataset, fy: FinancialYear, where: str) -> list[ChartSlide]:
+    """The spine chart and the partnership among its comparator group (the Benchmarks page's own figures)."""
+    if not b.has_comparators:
+        return [_slide("benchmarks", "Spine chart", None, None, [benchmarks_view.NO_COMPARATORS],
+                       "Local values against England's average, worst and best.", benchmarks_view.LOCAL_SOURCE,
+                       BENCHMARK, empty=benchmarks_view.NO_COMPARATORS)]
+    sources = sorted({str(x) for x in b.spine["source"] if str(x)})
+    source = f"{benchmarks_view.LOCAL_SOURCE}; comparator values: {'; '.join(sources) or 'none'}" + (
+        " (ILLUSTRATIVE: synthetic demo, not published figures)" if b.illustrative else "")
+    notice = [benchmarks_view.ILLUSTRATIVE_NOTICE] if b.illustrative else []
+    found = findings.rank_findings(findings.spine_findings(b.spine, illustrative=b.illustrative))
+    slides = [_slide("benchmarks", "Spine chart",
+                     charts_benchmarks.spine_chart(b.spine, f"Spine chart: {where}", illustrative=b.illustrative),
+                     spine_compact(b.spine, b.illustrative), [b.spine_summary, *notice],
+                     "Each indicator's local value (95% CI) against England's average (centre line), worst (left) and "
+                     "best (right) area; the marker shows whether the local 95% CI excludes England's value (better, "
+                     "worse or similar by the indicator's polarity). Local values are the pages' own suppressed "
+                     "figures; context indicators come from the comparators table.", source, BENCHMARK,
+                     title_from=found)]
+    if b.compare_choices:
+        judged = b.spine.set_index("indicator")["judgement"]
+        choices = list(b.compare_choices)
+        chosen = next((i for i in choices if judged.get(i) == "Worse than England"), choices[0])
+        areas = benchmarks_view.compare_areas(data, b, chosen, fy, "Partnership (this data)")
+        label = b.compare_choices[chosen]
+        unit = indicators.BY_ID[chosen].unit if chosen in indicators.BY_ID else ""
+        table = benchmarks_view.compare_display(areas)
+        compact = None if len(table) > MAX_TABLE_ROWS else pd.DataFrame({
+            "Area": table["Area"].map(_short), "Value": table["Value"],
+            "95% CI": [f"{a} to {b_}" if a and b_ else "" for a, b_ in zip(table["Lower 95% limit"],
+                                                                          table["Upper 95% limit"])]})
+        sentence = benchmarks_view.compare_sentence(areas, label, b.illustrative)
+        slides.append(_slide("benchmarks", "Compared with similar areas",
+                             charts_benchmarks.compare_areas_chart(areas, f"{label}: comparator group", unit,
+                                                                   illustrative=b.illustrative),
+                             compact, [sentence, *notice],
+                             f"{label}: the partnership among its comparator group (e.g. CIPFA nearest neighbours) "
+                             "with each area's 95% CI, ordered by value; England's value is the dashed line. "
+                             + ("Chosen as an indicator worse than England." if judged.get(chosen) ==
+                                "Worse than England" else "The first indicator with a comparator group."),
+                             source, BENCHMARK))
+    return slides
+
+
+def _target_slides(plans: Sequence[object], record: dict | None, fy: FinancialYear, where: str) -> list[ChartSlide]:
+    """One trajectory slide per indicator with a target set for the year (the Benchmarks page's chart)."""
+    slides = []
+    who = "" if not record else (f" Targets set by {record.get('set_by', 'unknown')} on "
+                                 f"{pd.Timestamp(record['set_at']):%d %b %Y}." if record.get("set_at") else "")
+    for plan in plans:
+        indicator = indicators.BY_ID[plan.indicator]
+        words = targets.QUARTERLY_INDICATORS[plan.indicator]
+        table = benchmarks_view.trajectory_display(plan.quarterly)
+        compact = table[["Quarter", "Year to date", "Target", "Gap (people)", "RAG"]]
+        compact = compact.assign(Quarter=compact["Quarter"].str.split(" ").str[0])
+        sources = sorted({str(x) for x in plan.quarterly["source"] if str(x)})
+        found = findings.target_findings(indicator.label, plan.quarterly, plan.indicator, fy)
+        figure = None if plan.not_applicable else charts_benchmarks.trajectory_chart(
+            plan.quarterly, f"{indicator.label}, {fy.label} by quarter: {where}", words)
+        slides.append(_slide("targets", indicator.label, figure, None if plan.not_applicable else compact,
+                             [plan.sentence, targets.rag_sentence(plan.quarterly, fy), plan.note or "",
+                              f"RAG rule: {targets.RAG_RULE}"],
+                             f"{indicator.definition} Actual: the year to date (1 April to the quarter's end), as the "
+                             "annual figure counts; target: as stored, never assumed.",
+                             f"{indicator.source}; targets: {'; '.join(sources) or 'as entered'}.{who}", TARGET,
+                             empty=plan.sentence, title_from=found))
+    return slides
+
+
+def _spc_slides(s: object, where: str, fy: FinancialYear) -> list[ChartSlide]:
+    """One XmR chart per monthly series (the Monthly trends page's own), or why it is not drawn."""
+    slides = []
+    for chart in s.charts:
+        figure = charts_spc.xmr_chart(
+            chart.monthly, f"{chart.series.title}: {where}", unit=chart.series.unit,
+            variation_words=chart.variation_words, variation=chart.variation or "common_cause",
+            assurance_words=chart.assurance_words, assurance=chart.assurance, selected_year=fy,
+            rebase_month=chart.rebase_month, target=chart.target) if chart.variation else None
+        found = findings.spc_findings(chart)
+        slides.append(_slide("spc", chart.series.title.replace(" per month", ""), figure, None,
+                             [chart.summary, f"{chart.variation_words} · {chart.assurance_words}" if chart.variation
+                              else "", "No rebase: the limits are worked out from every month shown (the page can "
+                              "rebase them at a month the user gives)."],
+                             chart.series.definition, SOURCE_TREATMENT if chart.series.key != "referrals" else
+                             indicators.SOURCE_REFERRALS, SPC, empty=chart.summary, title_from=found))
+    return slides
+
+
+def _c19_slides(b: object, where: str) -> list[ChartSlide]:
+    """Successful completion without re-presentation by substance group (the Benchmarks page's chart)."""
+    definition = indicators.OUTCOME_INDICATORS[0].definition
+    source = indicators.OUTCOME_INDICATORS[0].source
+    if b.c19_year is None or b.c19_comparison is None or b.c19.empty:
+        return [_slide("c19", "By substance group", None, None, [b.c19_summary, *b.notes], definition, source,
+                       PROPORTION, empty=b.c19_summary)]
+    shown, compared = b.c19_year, b.c19_comparison
+    table = compact_table(b.c19, [("substance_group", "Substance group")], shown, compared, "Completed")
+    if table is not None:
+        heading = "England % (ILLUSTRATIVE)" if b.illustrative else "England %"
+        table[heading] = ["" if pd.isna(v) else f"{v:.1f}" for v in b.c19["england"]]
+        table = table.drop(columns=[c for c in table.columns if c.startswith("Completed")])
+    found = findings.c19_findings(b.c19, shown, compared, illustrative=b.illustrative)
+    if found and found[0].kind == findings.NO_CHANGE:  # the title without every group's figure (on the slide)
+        found = [replace(found[0], text=found[0].text.split(" (")[0] + ".")]
+    return [_slide("c19", "By substance group",
+                   charts_benchmarks.outcome_chart(b.c19, f"Completion without re-presentation by substance group: "
+                                                   f"{where}", shown.label, compared.label,
+                                                   illustrative=b.illustrative),
+                   table, [b.c19_summary, *b.notes], definition,
+                   source + (" England's values: ILLUSTRATIVE (synthetic demo)." if b.illustrative else ""),
+                   PROPORTION, title_from=found)]
+
+
 def chart_slides(figures: PackFigures, data: Dataset, fy: FinancialYear, comparison: FinancialYear,
                  filters: Filters) -> list[ChartSlide]:
     """One slide per chart of the chosen sections, in section order."""
@@ -437,6 +633,15 @@ def chart_slides(figures: PackFigures, data: Dataset, fy: FinancialYear, compari
         slides += _treatment_slides(figures.treatment, filters.describe(data.district_names), fy, comparison)
     if figures.districts is not None:
         slides += _district_slides(figures.districts, filters, fy, comparison)
+    where = filters.describe(data.district_names)
+    if figures.benchmarks is not None and figures.show_spine:
+        slides += _benchmark_slides(figures.benchmarks, data, fy, where)
+    if figures.targets:
+        slides += _target_slides(figures.targets, figures.target_record, fy, where)
+    if figures.spc is not None:
+        slides += _spc_slides(figures.spc, where, fy)
+    if figures.benchmarks is not None and figures.show_c19:
+        slides += _c19_slides(figures.benchmarks, where)
     if figures.data_quality is not None:
         slides += _quality_slides(figures.data_quality, fy, comparison)
     return slides
@@ -621,6 +826,13 @@ def resolve_district(data: Dataset, name_or_code: str) -> str:
     raise PackError(f"No district {name_or_code!r}: choose one of {', '.join(names.values())} (or its code).")
 
 
+def stored_targets(data: Dataset) -> dict | None:
+    """The indicator targets stored for the data (``store.Store.indicator_targets``), or None."""
+    from analysis import store
+
+    return store.Store.open().indicator_targets(store.data_key(data))
+
+
 def load_data(source: str | None) -> tuple[Dataset, str]:
     """The data set (and its district boundaries) the app would show, or the one asked for."""
     from analysis import dataset, store
@@ -643,8 +855,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sex", default=ALL, choices=[ALL, "Male", "Female"])
     parser.add_argument("--district", default=ALL, help="district name or code (default: all)")
     parser.add_argument("--source", choices=["demo", "saved"], help="default: the data the app would show")
-    parser.add_argument("--sections", default=",".join(SECTIONS),
-                        help=f"comma-separated, from: {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--sections", default=",".join(DEFAULT_SECTIONS),
+                        help=f"comma-separated, from: {', '.join(SECTIONS)} (default: all but spc and c19)")
     parser.add_argument("--partnership", help="name on the title slide")
     parser.add_argument("--out", required=True, help="FILE.pptx or FILE.pdf")
     return parser
@@ -684,7 +896,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             filters = Filters(args.service, args.age_band, args.sex, resolve_district(data, args.district))
             if renderer is None:
                 raise PackError(f"Chart pictures need chromium at {CHROMIUM} (Debian package 'chromium').")
-            figures = compute_figures(data, fy, comparison, filters, sections, district_boundaries=boundaries)
+            figures = compute_figures(data, fy, comparison, filters, sections, district_boundaries=boundaries,
+                                      target_record=stored_targets(data))
             pack = build_pack(data, fy, comparison, filters, figures, partnership=args.partnership)
             renderer.draw(pack)
         finally:

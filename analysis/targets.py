@@ -82,7 +82,7 @@ def quarter_start(fy: FinancialYear, quarter: int) -> pd.Timestamp:
 def validate_targets(frame: pd.DataFrame) -> pd.DataFrame:
     """Targets as stored: columns ``indicator``, ``period`` (normalised, e.g. "2024/25 Q3"), ``target`` (a
     number of people, 0 or more) and ``source``; headers matched as the loaders match them. Raises
-    ``TargetError`` naming the first bad row (row 1 is the first row under the header)."""
+    ``TargetError`` naming the first bad row (row 1 is the first row under the header) and its column."""
     columns = {normalise_header(c): c for c in frame.columns}
     missing = [c for c in TARGETS.required if c not in columns]
     if missing:
@@ -92,16 +92,16 @@ def validate_targets(frame: pd.DataFrame) -> pd.DataFrame:
     for number, (_, row) in enumerate(frame.iterrows(), start=1):
         indicator = str(row[columns["indicator"]]).strip()
         if indicator not in QUARTERLY_INDICATORS:
-            raise TargetError(f"Row {number}: '{indicator}' is not an indicator with targets; use one of "
-                              f"{', '.join(QUARTERLY_INDICATORS)}.")
+            raise TargetError(f"Row {number}: '{indicator}' is not an indicator with targets (column "
+                              f"'{columns['indicator']}'); use one of {', '.join(QUARTERLY_INDICATORS)}.")
         try:
             fy, quarter = parse_period(row[columns["period"]])
         except ValueError as error:
-            raise TargetError(f"Row {number}: {error}.") from None
+            raise TargetError(f"Row {number}: {error} (column '{columns['period']}').") from None
         value = pd.to_numeric(pd.Series([row[columns["target"]]]), errors="coerce").iloc[0]
         if pd.isna(value) or value < 0:
             raise TargetError(f"Row {number}: the target must be a number of people, 0 or more, not "
-                              f"'{row[columns['target']]}'.")
+                              f"'{row[columns['target']]}' (column '{columns['target']}').")
         source = row[columns["source"]] if "source" in columns else ""
         rows.append({"indicator": indicator, "period": period_label(fy, quarter), "target": float(value),
                      "source": "" if pd.isna(source) else str(source).strip()})
@@ -114,7 +114,8 @@ def validate_targets(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_targets_file(content: bytes, filename: str) -> pd.DataFrame:
-    """A targets CSV or Excel file (first sheet) read and validated (``validate_targets``)."""
+    """A targets CSV or Excel file (first sheet) read and validated (``validate_targets``); a problem names the
+    file, the row (1 is the first under the header) and the column."""
     try:
         if filename.lower().endswith((".xlsx", ".xlsm")):
             frame = pd.read_excel(io.BytesIO(content), dtype=str)
@@ -122,7 +123,10 @@ def read_targets_file(content: bytes, filename: str) -> pd.DataFrame:
             frame = pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig", sep=None, engine="python")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise TargetError(f"{filename} could not be read as a CSV or Excel file ({error}).") from None
-    return validate_targets(frame)
+    try:
+        return validate_targets(frame)
+    except TargetError as error:  # name the file: row 1 is its first row under the header
+        raise TargetError(f"{filename}: {error}") from None
 
 
 def _count(data: Dataset, indicator: str, period: Period, filters: Filters) -> float:

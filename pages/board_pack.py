@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import findings, pack
-from ui import state
+from ui import indicator_targets, state
 
 data = state.current_dataset()
 selection = state.selection()
@@ -16,22 +16,27 @@ st.caption("The pack uses the sidebar's year, comparison year and filters. Every
            f"after the same small-number suppression. {pack.SUPPRESSION_NOTE}")
 
 left, right = st.columns([3, 2])
-sections = left.multiselect("Sections", list(pack.SECTIONS), default=list(pack.SECTIONS), key="pack_sections",
-                            format_func=pack.SECTIONS.get)
+sections = left.multiselect("Sections", list(pack.SECTIONS), default=list(pack.DEFAULT_SECTIONS), key="pack_sections",
+                            format_func=pack.SECTIONS.get,
+                            help="Monthly trends (SPC) and Completion without re-presentation are left out by "
+                                 "default to keep the pack near 20 slides; add them here. Targets has a slide only "
+                                 "for an indicator with a target set (on the Data page or Benchmarks and targets).")
 partnership = right.text_input("Partnership (title slide)", value=pack.default_partnership(data),
                                key="pack_partnership")
+target_record = indicator_targets.stored(data) if "targets" in sections else None
 figures = pack.compute_figures(data, fy, comparison, filters, sections, compute=state.compute,
-                               district_boundaries=state.district_boundaries(data))
+                               district_boundaries=state.district_boundaries(data), target_record=target_record)
 
 st.header("Key findings")
-st.caption("Generated from the figures and ranked: significant changes, districts outside the funnel limits, "
-           "data-quality caveats, then the largest groups. Untick a finding to leave it out, or edit its words; "
+st.caption("Generated from the figures and ranked: significant changes, targets not met, indicators significantly "
+           "different from England, districts outside the funnel limits, special-cause variation in the latest "
+           "months, data-quality caveats, then the largest groups. Untick a finding to leave it out, or edit its words; "
            "the pack uses this list. Findings name their figure, 95% interval and comparison year.")
 ranked = figures.findings(fy, comparison, filters)
 edited = st.data_editor(
     findings.findings_table(ranked, ticked=pack.DEFAULT_FINDINGS), hide_index=True, width="stretch",
     disabled=[findings.FIGURE, findings.KIND], num_rows="fixed",
-    key=f"pack_findings_{fy.label}_{comparison.label}_{hash((filters, tuple(sections)))}",
+    key=f"pack_findings_{fy.label}_{comparison.label}_{hash((filters, tuple(sections), pack.target_rows_key(target_record)))}",
     column_config={findings.TEXT: st.column_config.TextColumn(width="large"),
                    findings.INCLUDE: st.column_config.CheckboxColumn(width="small"),
                    findings.FIGURE: st.column_config.TextColumn(width="small"),

@@ -1,12 +1,13 @@
-"""Data: the data shown; a whole extract uploaded, its columns and codes reviewed, saved as one version; restore."""
+"""Data: the data shown; a whole extract uploaded, its columns and codes reviewed, saved as one version; restore;
+the partnership's indicator targets uploaded or typed (the same controls as the Benchmarks and targets page)."""
 
 import streamlit as st
 
 from analysis import intake
-from ui import auth, state, upload
+from ui import auth, indicator_targets, state, upload
 
 saved = state.saved_store()
-state.current_dataset()  # routes the run through app.py, and records any problem with the saved data
+data = state.current_dataset()  # routes the run through app.py, and records any problem with the saved data
 auth.require_analyst()  # login and roles (issue 11): uploads, saves and restores are for analysts
 st.title("Data")
 upload.messages()
@@ -21,6 +22,13 @@ files = st.file_uploader("Files of the extract", type=intake.EXTRACT_TYPES, acce
                          key=upload.uploader_key())
 if files:
     upload.review(saved, [(f.name, f.getvalue()) for f in files])
+
+st.header("Targets")
+st.caption("The partnership's targets for effective treatment (NI 40), people in treatment and new presentations, by "
+           "year or quarter: upload a file (columns indicator, period, target, source) or type them in the table. "
+           "They are stored with who set them and when, recorded in the audit log, and shown as trajectories on the "
+           "Benchmarks and targets page and in the board pack. No target is assumed where none is set.")
+indicator_targets.controls(data, indicator_targets.stored(data), indicator_targets.DATA, expanded=True)
 
 st.header("Saved versions")
 upload.versions(saved)

@@ -67,8 +67,9 @@ def data():
 
 
 def make(data, filters: Filters, *, pictures: bool) -> pack.Pack:
+    """Every section (the default leaves out SPC and C19), so each check here covers every kind of slide."""
     fy, comparison = data.years[-1], data.years[-2]
-    figures = pack.compute_figures(data, fy, comparison, filters)
+    figures = pack.compute_figures(data, fy, comparison, filters, tuple(pack.SECTIONS))
     content = pack.build_pack(data, fy, comparison, filters, figures)
     if pictures:
         pack.draw_pictures(content)
