@@ -240,13 +240,16 @@ def _with_unit(value: float, unit: str) -> str:
     return f"{value:,.1f} {unit}".strip()
 
 
-def spine_findings(spine: pd.DataFrame, *, illustrative: bool = False) -> list[Finding]:
+def spine_findings(spine: pd.DataFrame, *, illustrative: bool = False, whose: str | None = None
+                   ) -> list[Finding]:
     """One finding per indicator of the spine table (``comparators.spine_table``) whose local 95% interval
     excludes England's value: better or worse by the indicator's polarity (higher or lower when neither
     direction is better), naming the local value, its interval, its period and England's value and period.
     Hidden local values (board suppression) and indicators similar to England give none. When the comparator
-    values are the demo's illustrative ones, every finding says so."""
+    values are the demo's illustrative ones, every finding says so; when the spine is not the selection's own
+    (``views.benchmarks.compared_selection``), ``whose`` names what it covers in every finding."""
     found = []
+    whose = f" ({whose})" if whose else ""
     judged = {comparators.WORSE: 6.0, comparators.BETTER: 4.0, comparators.HIGHER_NO_JUDGEMENT: 2.0,
               comparators.LOWER_NO_JUDGEMENT: 2.0}
     for row in spine.itertuples() if len(spine) else ():
@@ -257,7 +260,7 @@ def spine_findings(spine: pd.DataFrame, *, illustrative: bool = False) -> list[F
         limits = (f"{_with_unit(row.lower, unit)} to {_with_unit(row.upper, unit)}" if unit == "%" else
                   f"{row.lower:,.1f} to {row.upper:,.1f}")
         words = str(row.judgement)
-        text = (f"{row.label}: {_with_unit(row.value, unit)} in {row.period} (95% CI {limits}), "
+        text = (f"{row.label}{whose}: {_with_unit(row.value, unit)} in {row.period} (95% CI {limits}), "
                 f"{words[0].lower() + words[1:]}: the interval is {side} England's "
                 f"{_with_unit(row.england, unit)} ({row.comparator_period}).")
         if illustrative:
@@ -406,7 +409,8 @@ def key_findings(
     if data_quality is not None:
         found += completeness_findings(data_quality.completeness, fy)
     if benchmarks is not None and len(benchmarks.spine):
-        found += spine_findings(benchmarks.spine, illustrative=benchmarks.illustrative)
+        found += spine_findings(benchmarks.spine, illustrative=benchmarks.illustrative,
+                                whose=benchmarks.scope_label)
     for plan in target_plans:
         if not plan.not_applicable:
             found += target_findings(indicators.BY_ID[plan.indicator].label, plan.quarterly, plan.indicator, fy)

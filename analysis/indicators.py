@@ -220,6 +220,16 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
      "Local values against England's value (significantly higher or lower when the local 95% interval excludes "
      "it), its lowest and highest areas and the comparator group, from the optional comparators table; targets by "
      "year or quarter against the year-to-date figures."),
+    ("Against England with filters set",
+     "England's and comparator areas' values are published by service, never by age band, sex or district, so the "
+     "spine and compare-areas charts follow the service filter only: with any other filter they show the whole "
+     "service (said on the page, the slide and each finding), and the outcome measure's table, which follows every "
+     "filter, shows no England value. Before, a filtered group (e.g. young women in one district) was set against "
+     "England's whole-area value."),
+    ("Key findings (new sources)",
+     "Key findings now also state indicators whose 95% interval excludes England's value, the gap to a target in "
+     "people with its RAG status (only where a target is set), special-cause variation in the latest 6 months of "
+     "the SPC charts, and significant changes in completion without re-presentation by substance group."),
 )
 
 

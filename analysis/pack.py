@@ -513,9 +513,12 @@ def _benchmark_slides(b: object, data: Dataset, fy: FinancialYear, where: str) -
     source = f"{benchmarks_view.LOCAL_SOURCE}; comparator values: {'; '.join(sources) or 'none'}" + (
         " (ILLUSTRATIVE: synthetic demo, not published figures)" if b.illustrative else "")
     notice = [benchmarks_view.ILLUSTRATIVE_NOTICE] if b.illustrative else []
-    found = findings.rank_findings(findings.spine_findings(b.spine, illustrative=b.illustrative))
+    notice += [b.scope_note] if b.scope_note else []
+    found = findings.rank_findings(findings.spine_findings(b.spine, illustrative=b.illustrative,
+                                                           whose=b.scope_label))
     slides = [_slide("benchmarks", "Spine chart",
-                     charts_benchmarks.spine_chart(b.spine, f"Spine chart: {where}", illustrative=b.illustrative),
+                     charts_benchmarks.spine_chart(b.spine, f"Spine chart: {benchmarks_view.scope_label(b, where)}",
+                                                   illustrative=b.illustrative),
                      spine_compact(b.spine, b.illustrative), [b.spine_summary, *notice],
                      "Each indicator's local value (95% CI) against England's average (centre line), worst (left) and "
                      "best (right) area; the marker shows whether the local 95% CI excludes England's value (better, "

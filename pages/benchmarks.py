@@ -23,11 +23,13 @@ st.header("Against England")
 if not figures.has_comparators:
     st.info(model.NO_COMPARATORS)
 else:
+    if figures.scope_note:
+        st.info(figures.scope_note)
     st.caption("Each indicator's local value against England's average (the centre line), worst (left) and best "
                "(right). Marker: a triangle when the local 95% interval excludes England's value (up: higher, down: "
                "lower), a circle when it does not; colour: better (blue), worse (vermilion), similar (amber), or "
                "higher/lower (indigo) where neither direction is better.")
-    render.figure_block(charts.spine_chart(figures.spine, f"Spine chart: {where}", illustrative=figures.illustrative),
+    render.figure_block(charts.spine_chart(figures.spine, f"Spine chart: {model.scope_label(figures, where)}", illustrative=figures.illustrative),
                         model.spine_display(figures.spine, figures.illustrative), figures.spine_summary,
                         key="benchmarks_spine", filename="spine_chart",
                         empty_message="No indicator has an England value for this year.")

@@ -93,3 +93,32 @@ def test_earliest_year_and_young_people_show_what_applies():
     assert "2019/20 is the first year in the data: choose a later year to see it" in text
     spine = frames(at, "England worst")[0]
     assert "Rate per 1,000 population" in set(spine["Indicator"])
+
+
+def test_a_filtered_selection_is_compared_with_england_by_service_only(data):
+    """England's values are published by service, never by sex or district: with a sex filter the spine is the
+    service's own (the same figures as without it), the page and pack say so, and the outcome measure's table,
+    which follows the filters, carries no England value."""
+    from analysis import findings
+    from analysis.views import benchmarks as model
+
+    fy, comparison = FinancialYear(2024), FinancialYear(2023)
+    whole = model.benchmarks(data, fy, comparison, Filters())
+    women = model.benchmarks(data, fy, comparison, Filters(sex="Female"))
+    pd.testing.assert_frame_equal(women.spine, whole.spine)
+    assert whole.scope_note is None and women.scope_label == "all services"
+    assert "(female)" in women.scope_note and "do not apply to them" in women.scope_note
+    assert whole.c19["england"].notna().any() and women.c19["england"].isna().all()
+    # the figures themselves follow the filter: fewer women than people completed without re-presentation
+    assert (women.c19["count"].fillna(0) <= whole.c19["count"].fillna(0)).all()
+    said = [f.text for f in findings.spine_findings(women.spine, whose=women.scope_label)]
+    assert said and all(": " in t and "(all services)" in t for t in said)
+    adults_in_oxford = model.benchmarks(data, fy, comparison, Filters(service="Adults", district="E07000178"))
+    pd.testing.assert_frame_equal(adults_in_oxford.spine,
+                                  model.benchmarks(data, fy, comparison, Filters(service="Adults")).spine)
+    assert adults_in_oxford.scope_label == "adults"
+
+
+def test_the_page_says_whose_figures_the_spine_shows_when_a_filter_is_set():
+    at = apptest_support.open_page("benchmarks", year="2024/25", sex="Female")
+    assert any("do not apply to them" in i.value for i in at.info)

@@ -51,6 +51,10 @@ class BenchmarkFigures:
     notes: list[str] = field(default_factory=list)
     illustrative: bool = False
     has_comparators: bool = False
+    #: Said when a filter other than the service is selected: comparisons with England are by service only.
+    scope_note: str | None = None
+    #: Whose figures the spine shows when that differs from the selection (e.g. "whole partnership").
+    scope_label: str | None = None
 
 
 def is_illustrative(data: Dataset) -> bool:
@@ -179,13 +183,41 @@ def c19_sentence(frame: pd.DataFrame, shown: FinancialYear, compared: FinancialY
     return f"Successful completion without re-presentation within 6 months, {shown.label}: " + "; ".join(parts) + "."
 
 
+def compared_selection(filters: Filters) -> Filters:
+    """The selection compared with England and the comparator areas: the service only. England's values are
+    published by service (adults; young people), never by age band, sex or district, so the spine and
+    compare-areas charts never set a filtered group (e.g. young women in one district) against a whole area."""
+    return Filters(service=filters.service)
+
+
+def scope_note(filters: Filters, district_names: Mapping[str, str] | None = None) -> str | None:
+    """Said when a filter other than the service is selected: what the comparisons with England cover."""
+    if compared_selection(filters) == filters:
+        return None
+    whose = ("the whole partnership" if filters.service == Filters().service else
+             f"the {filters.service.lower()} service")
+    others = filters.describe(district_names).split(", ", 1)[1]  # the first part names the service
+    return (f"England and comparator areas publish values by service only, so these comparisons are for "
+            f"{whose}: the other filters ({others}) do not apply to them. "
+            "The outcome measure's table below follows the filters, without England's value.")
+
+
+def scope_label(figures: BenchmarkFigures, where: str) -> str:
+    """Whose figures the spine and compare-areas charts show (``compared_selection``)."""
+    return figures.scope_label or where
+
+
 def benchmarks(data: Dataset, fy: FinancialYear, comparison: FinancialYear | None, filters: Filters
                ) -> BenchmarkFigures:
-    """Every figure of the page for the selection (all suppressed for a board)."""
+    """Every figure of the page for the selection (all suppressed for a board). Comparisons with England and
+    the comparator group are by service only (``compared_selection``, said in ``scope_note``); the outcome
+    measure follows the filters and carries England's value only when no other filter is set."""
     shown, compared, note = c19_years(data, fy, comparison)
     notes = [note] if note else []
     if shown is not None and compared is not None:
         c19 = c19_frame(data, shown, compared, filters)
+        if compared_selection(filters) != filters:
+            c19["england"], c19["england_period"] = np.nan, ""
         c19_summary = c19_sentence(c19, shown, compared)
     elif shown is not None:
         c19, c19_summary = pd.DataFrame(), (f"Successful completion without re-presentation is shown beside a "
@@ -194,7 +226,8 @@ def benchmarks(data: Dataset, fy: FinancialYear, comparison: FinancialYear | Non
     else:
         c19, c19_summary = pd.DataFrame(), note or "No year has the 6 months of follow-up the measure needs."
     has = data.comparators is not None and not data.comparators.empty
-    spine = comparators.spine_table(local_values(data, fy, comparison, filters), data.comparators) if has else \
+    spine = comparators.spine_table(local_values(data, fy, comparison, compared_selection(filters)),
+                                    data.comparators) if has else \
         pd.DataFrame()
     choices = {}
     if has:
@@ -208,7 +241,10 @@ def benchmarks(data: Dataset, fy: FinancialYear, comparison: FinancialYear | Non
         summary += f" {ILLUSTRATIVE_SENTENCE}"
         if len(c19) and c19["england"].notna().any():
             c19_summary += f" England's values: {ILLUSTRATIVE_SENTENCE}"
-    return BenchmarkFigures(spine, summary, choices, c19, c19_summary, shown, compared, notes, illustrative, has)
+    note = scope_note(filters, data.district_names) if has else None
+    label = None if note is None else compared_selection(filters).describe(data.district_names)
+    return BenchmarkFigures(spine, summary, choices, c19, c19_summary, shown, compared, notes, illustrative, has,
+                            note, label)
 
 
 def compare_areas(data: Dataset, figures: BenchmarkFigures, indicator: str, fy: FinancialYear,
