@@ -46,7 +46,7 @@ def test_from_the_files_to_the_overview_in_under_ten_clicks_and_no_code_choice(s
     page.get_by_role("heading", name="Upload your extract").wait_for(timeout=60_000)
     _wait_for_app(page)
     with page.expect_file_chooser() as chooser:
-        click(page.get_by_test_id("stFileUploaderDropzone"))
+        click(page.get_by_role("region", name="Files of the extract"))
     chooser.value.set_files([str(p) for p in paths])
     clicks += FILE_DIALOG_CLICKS
     page.get_by_role("heading", name="Validation report").wait_for(timeout=120_000)

@@ -39,7 +39,7 @@ def test_an_ndtms_young_peoples_extract_reaches_the_overview_with_no_code_choice
     page.get_by_role("heading", name="Upload your extract").wait_for(timeout=60_000)
     _wait_for_app(page)
     with page.expect_file_chooser() as chooser:
-        click(page.get_by_test_id("stFileUploaderDropzone"))
+        click(page.get_by_role("region", name="Files of the extract"))
     chooser.value.set_files([str(p) for p in paths])
     clicks += FILE_DIALOG_CLICKS
     page.get_by_role("heading", name="Validation report").wait_for(timeout=120_000)
