@@ -117,6 +117,23 @@ def test_pptx_carries_a_chart_picture_on_every_chart_slide(built):
     assert len(with_picture) == sum(c.figure is not None for c in content.charts)
 
 
+@needs_chromium
+def test_the_district_map_picture_has_the_district_names_written_on_it(built):
+    # kaleido's page has no server of its own: the map's glyphs travel inside its style (analysis.glyphs)
+    import numpy as np
+    from PIL import Image
+
+    content, _, _ = built
+    slide = next(c for c in content.charts if c.label == "District rates")
+    picture = np.asarray(Image.open(io.BytesIO(slide.image)).convert("RGB"))
+    # the names' letters are palette.TEXT (#0b0c0c); the slide's title, scale and note are plotly_white's
+    # #2a3f5f, the outlines #333333, the darkest fill #08306b: nothing else is this dark
+    rows, columns = np.nonzero(picture.max(axis=2) <= 40)
+    height, width = picture.shape[:2]
+    assert len(rows) >= 5 * 150, "five names, each of well over 150 letter pixels at 14 px x 1.5"
+    assert rows.min() > 0.1 * height and columns.max() < 0.85 * width  # on the map: not the title or the scale
+
+
 def test_chart_slides_have_the_footer_and_the_full_summaries_as_notes(built):
     content, pptx, _ = built
     deck = Presentation(io.BytesIO(pptx))

@@ -86,7 +86,7 @@ def test_the_chart_modules_use_the_palette():
                                         palette.UNMAPPED]}
     assert {c.lower() for c in charts.CATEGORY_COLOURS.values()} <= every_colour
     # no colour left written into the chart modules outside the palette, but white backgrounds
-    for module in ("charts.py", "charts_activity.py", "charts_profiles.py", "maps.py"):
+    for module in ("charts.py", "charts_activity.py", "charts_profiles.py", "maps.py", "map_labels.py"):
         source = (ROOT / "analysis" / module).read_text()
         assert set(re.findall(r'"(#[0-9a-fA-F]{6})"', source)) <= {"#000000", "#ffffff"}, module
 
