@@ -134,6 +134,20 @@ def test_the_district_map_picture_has_the_district_names_written_on_it(built):
     assert rows.min() > 0.1 * height and columns.max() < 0.85 * width  # on the map: not the title or the scale
 
 
+@needs_chromium
+def test_pictures_drawn_together_without_page_reloads_are_those_kaleido_draws_one_by_one(data):
+    # the renderer skips kaleido's page reload between pictures and draws two at a time (the pack's speed):
+    # the pictures must be byte for byte what kaleido's own one-at-a-time, reload-every-time drawing gives
+    content = make(data, Filters(), pictures=False)
+    slides = [c for c in content.charts if c.figure is not None]
+    chosen = [slides[0], slides[1], next(c for c in slides if c.label == "District rates"), slides[-1]]
+    with pack.PictureRenderer(reload_between_pictures=True) as one_by_one:
+        expected = [one_by_one.picture(c.figure, *pack.picture_size(c)) for c in chosen]
+    subset = pack.Pack(**{**content.__dict__, "charts": chosen})
+    pack.draw_pictures(subset)
+    assert [c.image for c in chosen] == expected
+
+
 def test_chart_slides_have_the_footer_and_the_full_summaries_as_notes(built):
     content, pptx, _ = built
     deck = Presentation(io.BytesIO(pptx))
