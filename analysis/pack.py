@@ -539,9 +539,10 @@ def _for_slide(figure: go.Figure, width: int, height: int) -> go.Figure:
     return out
 
 
-#: Browser tabs drawing pictures at once: two keep both cores of a small server busy (one tab draws
-#: while the other is handed its next chart).
-PICTURE_TABS = 2
+#: Browser tabs drawing pictures. One: each tab costs about 1.5 CPU seconds to open (it loads plotly.js),
+#: more than a second tab saves on the demo's 15 pictures (1.7 CPU seconds in all) on a busy 2-core
+#: machine (benchmarks/pack.py at load 7-9: chromium 3.5-4.0 CPU s with one tab, 5.4-5.9 s with two).
+PICTURE_TABS = 1
 
 
 def _kaleido_without_reloads() -> type:
@@ -600,7 +601,8 @@ class PictureRenderer:
 
     def draw(self, pack: Pack, progress: Callable[[int, int], None] = lambda done, total: None) -> None:
         """Draw every chart of ``pack`` (``ChartSlide.image``), calling ``progress(done, total)`` on the
-        caller's thread. Every chart is handed to the browser first, so its tabs are never idle."""
+        caller's thread. Every chart is handed to the browser first, so the browser is never idle
+        waiting for the next."""
         drawn = [s for s in pack.charts if s.figure is not None]
         jobs = [self._submit(slide.figure, *picture_size(slide)) for slide in drawn]
         try:
