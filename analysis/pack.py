@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import sys
 import threading
@@ -533,10 +534,20 @@ def picture_size(slide: ChartSlide) -> tuple[float, float]:
     return (7.2, 4.3) if slide.table is not None else (10.6, 4.3)
 
 
-def _for_slide(figure: go.Figure, width: int, height: int) -> go.Figure:
-    out = go.Figure(figure)
-    out.update_layout(template="plotly_white", width=width, height=height, paper_bgcolor="white")
-    return out
+@functools.cache
+def _slide_template() -> dict:
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def for_slide(figure: go.Figure, width: int, height: int) -> dict:
+    """The figure as kaleido draws it on a slide: plotly's white template, the slide's size, a white
+    page. Built as the figure's dict with the layout changed (copying the figure object re-validated
+    every property: 15 ms a chart, against 1 ms; the JSON is the same)."""
+    spec = figure.to_dict()
+    spec["layout"].update(template=_slide_template(), width=width, height=height, paper_bgcolor="white")
+    return spec
 
 
 #: Browser tabs drawing pictures. One: each tab costs about 1.5 CPU seconds to open (it loads plotly.js),
@@ -591,7 +602,7 @@ class PictureRenderer:
     def _submit(self, figure: go.Figure, width_inches: float, height_inches: float) -> Future:
         width, height = round(width_inches * PIXELS_PER_INCH), round(height_inches * PIXELS_PER_INCH)
         renderer = self._browser.result()
-        job = renderer.calc_fig(_for_slide(figure, width, height),
+        job = renderer.calc_fig(for_slide(figure, width, height),
                                 opts=dict(format="png", width=width, height=height, scale=PICTURE_SCALE))
         return asyncio.run_coroutine_threadsafe(job, self._loop)
 

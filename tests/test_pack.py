@@ -134,6 +134,25 @@ def test_the_district_map_picture_has_the_district_names_written_on_it(built):
     assert rows.min() > 0.1 * height and columns.max() < 0.85 * width  # on the map: not the title or the scale
 
 
+def test_a_chart_for_a_slide_is_the_figure_with_the_white_template_and_the_slides_size(data):
+    import json
+
+    import plotly.graph_objects as go
+
+    content = make(data, Filters(), pictures=False)
+    for chart in content.charts:
+        if chart.figure is None:
+            continue
+        # what the figure object gives with the template and size set on a copy of it
+        expected = go.Figure(chart.figure).update_layout(template="plotly_white", width=864, height=516,
+                                                         paper_bgcolor="white").to_dict()
+        spec = pack.for_slide(chart.figure, 864, 516)
+        assert json.dumps(spec, sort_keys=True, default=str) == json.dumps(expected, sort_keys=True, default=str)
+    drawn = next(c.figure for c in content.charts if c.figure is not None)
+    pack.for_slide(drawn, 864, 516)
+    assert drawn.layout.width is None and drawn.layout.template.layout.font.color == "#0b0c0c"  # left as it was
+
+
 @needs_chromium
 def test_pictures_drawn_together_without_page_reloads_are_those_kaleido_draws_one_by_one(data):
     # the renderer skips kaleido's page reload between pictures and draws two at a time (the pack's speed):
