@@ -1,9 +1,11 @@
 """Map and funnel-plot builders: boundaries loaded once, suppressed frames in, plotly figures out.
 
-Maps use plotly's ``go.Choroplethmap`` (MapLibre) on its built-in blank "white-bg" style,
-centred and zoomed on the areas drawn: no tile server, font or outline file is fetched, so the
-maps draw on a network that blocks content-delivery sites (plotly's ``go.Choropleth`` fetches
-a world outline from cdn.plot.ly even for custom boundaries, and draws nothing without it). Colour scales are ColorBrewer
+Maps use plotly's ``go.Choroplethmap`` (MapLibre) on a blank white style, centred and zoomed on
+the areas drawn: no tile server, font or outline file is fetched, so the maps draw on a network
+that blocks content-delivery sites (plotly's ``go.Choropleth`` fetches a world outline from
+cdn.plot.ly even for custom boundaries, and draws nothing without it). District names are written on
+the district map by a symbol layer whose glyphs travel inside the map's own style
+(``analysis.map_labels``, ``analysis.glyphs``), not from a font server. Colour scales are ColorBrewer
 sequential "Blues" for rates and counts and diverging "PuOr" for changes, both safe for the
 common colour-vision deficiencies. Every builder takes frames that have been through
 ``analysis.board.suppress_comparison``: a suppressed area is drawn in neutral grey with ``*``
@@ -23,7 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from analysis import palette
+from analysis import map_labels, palette
 from analysis.charts import CURRENT_COLOUR, MISSING_COLOUR
 from analysis.stats import NOT_SIGNIFICANTLY_DIFFERENT, SIGNIFICANTLY_HIGHER, SIGNIFICANTLY_LOWER
 from analysis.suppression import SUPPRESSED
@@ -47,11 +49,6 @@ FUNNEL_MARKERS = {
     NOT_SIGNIFICANTLY_DIFFERENT: ("circle", CURRENT_COLOUR),
 }
 MAP_HEIGHT, FUNNEL_HEIGHT = 520, 480
-#: Why district names are not written on the map: MapLibre draws map text with glyphs it fetches from
-#: a font server (fonts.openmaptiles.org), and the app asks nothing of any outside server. The names
-#: are in each district's hover text and in the table under the map.
-NAMES_NOTE = ("District names are in the hover text and in the table below: writing them on the map would need "
-              "map fonts from an outside server, which this app never calls.")
 #: Funnel plot: labels sit this many pixels beyond their marker, on the side away from the
 #: partnership line, so they clear the control limits; the population axis starts this share
 #: below the smallest district (not at 0, which squeezed the districts to the right).
@@ -168,12 +165,21 @@ def _view_of(geojson: dict[str, Any]) -> dict[str, Any]:
 GREY_NOTE = "Grey: not shown (*): fewer than 5 people, or a figure that would reveal such a count"
 
 
-def _geo_layout(figure: go.Figure, title: str, geojson: dict[str, Any]) -> go.Figure:
+def _geo_layout(figure: go.Figure, title: str, geojson: dict[str, Any], names: dict[str, str] | None = None,
+                code_property: str = "district_code") -> go.Figure:
+    """Title, size and view of a map; with ``names`` (code -> name) each area's name is written on it
+    (``analysis.map_labels``: laid out clear of each other, glyphs inside the map's style)."""
+    view = _view_of(geojson)
+    style: str | dict[str, Any] = "white-bg"
+    if names:
+        style = map_labels.names_style(map_labels.layout(geojson, names, view["zoom"], code_property))
+        for trace in figure.data:  # the areas are drawn under the names
+            trace.below = map_labels.LAYER_ID
     if any(getattr(t, "name", None) == "Not shown (*)" for t in figure.data):
         figure.add_annotation(text=GREY_NOTE, name="note", showarrow=False, xref="paper", yref="paper", x=0, y=0,
                               xanchor="left", yanchor="bottom", align="left", bgcolor="rgba(255,255,255,0.85)",
                               font=dict(size=12))
-    figure.update_layout(map=dict(style="white-bg", **_view_of(geojson)), title=title, height=MAP_HEIGHT,
+    figure.update_layout(map=dict(style=style, **view), title=title, height=MAP_HEIGHT,
                          margin=dict(l=0, r=0, t=60, b=0), font=dict(size=13), clickmode="event+select")
     return palette.apply_template(figure)
 
@@ -225,7 +231,20 @@ def district_map(
             hovertext=[h for h, c in zip(hover, coloured, strict=True) if c], hoverinfo="text",
             customdata=shown.loc[coloured, "district_code"].to_numpy()[:, None], **scale,
         ))
-    return _geo_layout(figure, title, geojson)
+    names = dict(zip(shown["district_code"].astype(str), shown["district"].astype(str), strict=True))
+    return _geo_layout(figure, title, geojson, names)
+
+
+#: Said under the map when names are left off it (``names_left_off``): ``{names}`` is filled with them.
+NAMES_LEFT_OFF_NOTE = ("Not written on the map (a character the map's font lacks): {names}. "
+                       "Their names are in the hover text and the table below.")
+
+
+def names_left_off(frame: pd.DataFrame, geojson: dict[str, Any]) -> list[str]:
+    """Names of the districts ``district_map`` draws but cannot write on the map (a character the
+    map font lacks, ``analysis.map_labels.unwritable``): they are in the hover text and the table."""
+    codes = {f["properties"]["district_code"] for f in geojson["features"]}
+    return map_labels.unwritable(frame.loc[frame["district_code"].isin(codes), "district"].astype(str))
 
 
 def area_count_map(

@@ -44,7 +44,9 @@ else:
     st.plotly_chart(figure, key="districts_map", on_select=choose_district, selection_mode="points", width="stretch",
                     alt=f"Map: {render.chart_name(title)}", config=render.chart_config("district_map"), theme=None)
     render.attribution()
-    st.caption(maps.NAMES_NOTE)
+    left_off = maps.names_left_off(figures.districts, figures.district_geojson)
+    if left_off:
+        st.caption(render.escape(maps.NAMES_LEFT_OFF_NOTE.format(names=", ".join(left_off))))
     st.caption(figures.rate_summary if view == maps.RATE_VIEW else figures.change_summary)
     st.caption(f"Grey districts: figures rest on fewer than 5 people (shown as *). {render.SUPPRESSION_NOTE}")
 

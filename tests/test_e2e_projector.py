@@ -169,15 +169,10 @@ def test_definitions_read_in_full_and_no_filters_drawn(server, browser, size):  
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_districts_names_table_and_funnel(server, browser, size):  # noqa: F811
+def test_districts_table_and_funnel(server, browser, size):  # noqa: F811
     page = open_at(browser, server, "districts_map", size)
     page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
     page.wait_for_timeout(2000)
-    charts = plots(page)
-    # no text drawn on the map (MapLibre would fetch its glyphs from an outside font server): the names
-    # are in the hover text and the table, and the page says so
-    assert not [t for c in charts for t in c["traces"] if t["type"] == "scattermap" and "text" in (t["mode"] or "")]
-    assert "District names are in the hover text and in the table below" in page.inner_text("[data-testid='stMain']")
     # every column of the district table on screen, none scrolled out of view
     table = page.get_by_test_id("stTable").filter(has_text="Compared with partnership (99.8%)").first
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")
@@ -207,6 +202,65 @@ def test_districts_names_table_and_funnel(server, browser, size):  # noqa: F811
     assert 0.8 * funnel["smallest"] <= funnel["start"] < funnel["smallest"]
     assert_consistent_sentences(page, "districts_map")
     shoot(page, "districts_map", size)
+    page.close()
+
+
+#: Where MapLibre drew each district's name: the map canvas on the page and each name's centre on it.
+RENDERED_NAMES = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout.map);
+    const map = gd._fullLayout.map._subplot.map, rect = map.getCanvas().getBoundingClientRect();
+    return {canvas: {x: rect.left, y: rect.top, width: rect.width, height: rect.height},
+            glyphs: map.getStyle().glyphs,
+            names: map.queryRenderedFeatures({layers: ['area-names']}).map(f => {
+                const at = map.project(f.geometry.coordinates);
+                return {name: f.properties.name, x: at.x, y: at.y}; })};
+}"""
+#: A pixel of a name's letters (palette.TEXT, #0b0c0c): darker than anything else on the map, whose
+#: darkest colours are the outlines (#333333) and the darkest blue fill (#08306b).
+LETTER_MAX_CHANNEL = 40
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_district_names_are_drawn_on_the_map(server, browser, size):  # noqa: F811
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from analysis import glyphs, map_labels
+
+    page = open_at(browser, server, "districts_map", size)
+    page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(2000)
+    drawn = page.evaluate(RENDERED_NAMES)
+    # the glyphs come from the map's own style, not a font server
+    assert drawn["glyphs"].startswith("data:")
+    assert sorted(n["name"].replace("\n", " ") for n in drawn["names"]) == [
+        "Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire"]
+    canvas = drawn["canvas"]
+    picture = Image.open(io.BytesIO(page.screenshot(clip=canvas))).convert("RGB")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    picture.save(ARTIFACTS / f"projector_districts_map_names_{size[0]}x{size[1]}.png")
+    rows, columns = np.nonzero(np.asarray(picture).max(axis=2) <= LETTER_MAX_CHANNEL)
+    scale = picture.width / canvas["width"]  # the screenshot's pixels per CSS pixel
+    boxes = []
+    for name in drawn["names"]:
+        lines = name["name"].split("\n")
+        half_width = max(glyphs.text_width(line, map_labels.NAME_SIZE_PX) for line in lines) / 2 + 2
+        half_height = len(lines) * map_labels.LINE_HEIGHT_EMS * map_labels.NAME_SIZE_PX / 2 + 2
+        boxes.append((name["name"], (name["x"] - half_width) * scale, (name["y"] - half_height) * scale,
+                      (name["x"] + half_width) * scale, (name["y"] + half_height) * scale))
+    placed = np.zeros(len(rows), dtype=bool)
+    for text, left, top, right, bottom in boxes:
+        inside = (columns >= left) & (columns <= right) & (rows >= top) & (rows <= bottom)
+        placed |= inside
+        assert inside.sum() >= 40 * len(text.split("\n")), f"{text!r}: {inside.sum()} letter pixels where it is written"
+    # the names are where they were placed, and nothing else on the map is as dark as their letters
+    assert (~placed).sum() < 10, list(zip(columns[~placed][:20], rows[~placed][:20], strict=True))
+    # on screen: no name runs off the map's visible area
+    for text, left, top, right, bottom in boxes:
+        assert left >= 0 and top >= 0 and right <= picture.width and bottom <= picture.height, text
     page.close()
 
 

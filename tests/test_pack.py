@@ -118,6 +118,56 @@ def test_pptx_carries_a_chart_picture_on_every_chart_slide(built):
     assert len(with_picture) == sum(c.figure is not None for c in content.charts)
 
 
+@needs_chromium
+def test_the_district_map_picture_has_the_district_names_written_on_it(built):
+    # kaleido's page has no server of its own: the map's glyphs travel inside its style (analysis.glyphs)
+    import numpy as np
+    from PIL import Image
+
+    content, _, _ = built
+    slide = next(c for c in content.charts if c.label == "District rates")
+    picture = np.asarray(Image.open(io.BytesIO(slide.image)).convert("RGB"))
+    # the names' letters are palette.TEXT (#0b0c0c); the slide's title, scale and note are plotly_white's
+    # #2a3f5f, the outlines #333333, the darkest fill #08306b: nothing else is this dark
+    rows, columns = np.nonzero(picture.max(axis=2) <= 40)
+    height, width = picture.shape[:2]
+    assert len(rows) >= 5 * 150, "five names, each of well over 150 letter pixels at 14 px x 1.5"
+    assert rows.min() > 0.1 * height and columns.max() < 0.85 * width  # on the map: not the title or the scale
+
+
+def test_a_chart_for_a_slide_is_the_figure_with_the_white_template_and_the_slides_size(data):
+    import json
+
+    import plotly.graph_objects as go
+
+    content = make(data, Filters(), pictures=False)
+    for chart in content.charts:
+        if chart.figure is None:
+            continue
+        # what the figure object gives with the template and size set on a copy of it
+        expected = go.Figure(chart.figure).update_layout(template="plotly_white", width=864, height=516,
+                                                         paper_bgcolor="white").to_dict()
+        spec = pack.for_slide(chart.figure, 864, 516)
+        assert json.dumps(spec, sort_keys=True, default=str) == json.dumps(expected, sort_keys=True, default=str)
+    drawn = next(c.figure for c in content.charts if c.figure is not None)
+    pack.for_slide(drawn, 864, 516)
+    assert drawn.layout.width is None and drawn.layout.template.layout.font.color == "#0b0c0c"  # left as it was
+
+
+@needs_chromium
+def test_pictures_drawn_together_without_page_reloads_are_those_kaleido_draws_one_by_one(data):
+    # the renderer skips kaleido's page reload between pictures and draws two at a time (the pack's speed):
+    # the pictures must be byte for byte what kaleido's own one-at-a-time, reload-every-time drawing gives
+    content = make(data, Filters(), pictures=False)
+    slides = [c for c in content.charts if c.figure is not None]
+    chosen = [slides[0], slides[1], next(c for c in slides if c.label == "District rates"), slides[-1]]
+    with pack.PictureRenderer(reload_between_pictures=True) as one_by_one:
+        expected = [one_by_one.picture(c.figure, *pack.picture_size(c)) for c in chosen]
+    subset = pack.Pack(**{**content.__dict__, "charts": chosen})
+    pack.draw_pictures(subset)
+    assert [c.image for c in chosen] == expected
+
+
 def test_chart_slides_have_the_footer_and_the_full_summaries_as_notes(built):
     content, pptx, _ = built
     deck = Presentation(io.BytesIO(pptx))

@@ -133,3 +133,48 @@ def test_saved_data_of_another_area_draw_no_oxfordshire_map_but_keep_tables(tmp_
     assert set(table["District"]) >= {"Oxford", "Cherwell", "Not known", "Partnership"}
     assert any("wards are listed by code without a map" in i.value for i in at.info)
     assert BOUNDARY_ATTRIBUTION not in [c.value for c in at.caption]
+
+
+def test_the_map_writes_every_district_name_with_glyphs_it_carries():
+    import json
+
+    at = open_page()
+    spec = json.loads(next(c.proto.spec for c in at.get("plotly_chart") if "choroplethmap" in c.proto.spec))
+    style = spec["layout"]["map"]["style"]
+    assert style["glyphs"].startswith("data:application/x-protobuf;base64,")
+    names = [f["properties"]["name"].replace("\n", " ")
+             for f in style["sources"]["area-names"]["data"]["features"]]
+    assert sorted(names) == sorted(load_demo().district_names.values())
+    assert "://" not in json.dumps(spec)
+    # nothing says the names are missing from the map
+    assert not any("not written on the map" in c.value.lower() or "hover text and in the table" in c.value
+                   for c in at.caption)
+
+
+def test_a_name_the_map_font_lacks_is_said_plainly_and_shown_as_text(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from analysis import store
+    from analysis.dataset import DEMO_DIR
+    from analysis.loaders import load_table
+
+    root = tmp_path / "store"
+    monkeypatch.setenv("DAAT_DASHBOARD_STORE", str(root))
+    uploads = []
+    for table in ("episodes", "referrals", "substances", "interventions", "districts", "population"):
+        frame = pd.read_parquet(DEMO_DIR / f"{table}.parquet")
+        if table == "districts":  # Oxford's code, a name with a letter outside Latin-1 and Markdown in it
+            frame.loc[frame["district_code"] == OXFORD, "district_name"] = "**Łódź**"
+        path = tmp_path / f"{table}.parquet"
+        frame.to_parquet(path, index=False)
+        uploads.append(store.Upload(load_table(path, table)))
+    saved = store.Store.open(root)
+    saved.save(uploads, saved_by="test")
+    saved.set_preferred_source(store.SAVED)
+    at = open_page()
+    note = next(c.value for c in at.caption if "font lacks" in c.value)
+    assert "\\*\\*Łódź\\*\\*" in note  # escaped: shown as the name, not as bold
+    import json
+    spec = json.loads(next(c.proto.spec for c in at.get("plotly_chart") if "choroplethmap" in c.proto.spec))
+    names = [f["properties"]["name"] for f in spec["layout"]["map"]["style"]["sources"]["area-names"]["data"]["features"]]
+    assert len(names) == 4 and "**Łódź**" not in names

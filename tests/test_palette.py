@@ -86,7 +86,7 @@ def test_the_chart_modules_use_the_palette():
                                         palette.UNMAPPED]}
     assert {c.lower() for c in charts.CATEGORY_COLOURS.values()} <= every_colour
     # no colour left written into the chart modules outside the palette, but white backgrounds
-    for module in ("charts.py", "charts_activity.py", "charts_profiles.py", "maps.py"):
+    for module in ("charts.py", "charts_activity.py", "charts_profiles.py", "maps.py", "map_labels.py"):
         source = (ROOT / "analysis" / module).read_text()
         assert set(re.findall(r'"(#[0-9a-fA-F]{6})"', source)) <= {"#000000", "#ffffff"}, module
 
@@ -101,6 +101,17 @@ def test_every_figure_gets_the_template_with_dark_text():
     assert full.layout.xaxis.tickfont.color == palette.TEXT
     assert full.layout.yaxis.title.font.color == palette.TEXT
     assert full.layout.legend.font.color == palette.TEXT
+
+
+def test_the_template_is_plotly_white_under_the_palette_merged_once():
+    # registered already merged: a "plotly_white+daat" name was merged again for every figure (30 ms each)
+    assert palette.TEMPLATE == palette.TEMPLATE_NAME
+    expected = pio.templates.merge_templates("plotly_white", palette.chart_template())
+    assert pio.templates[palette.TEMPLATE] == expected
+    assert palette.apply_template(go.Figure()).layout.template == expected
+    # plotly_white's own settings are kept where the palette sets nothing (its white plot area and grid)
+    assert expected.layout.plot_bgcolor == palette.BACKGROUND and expected.layout.xaxis.gridcolor == palette.GRID
+    assert expected.data.bar and expected.layout.scene.xaxis.gridcolor == pio.templates["plotly_white"].layout.scene.xaxis.gridcolor
 
 
 def test_the_streamlit_theme_and_stylesheet_use_the_palette():

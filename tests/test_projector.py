@@ -197,17 +197,49 @@ def test_a_hidden_tile_says_why():
 
 
 # ------------------------------------------------------------------ districts: names on the map, a readable funnel
-def test_the_map_writes_no_text_that_needs_fonts_from_an_outside_server():
-    # MapLibre fetches glyphs for map text from fonts.openmaptiles.org: names stay in the hover and the table
-    from analysis import maps
+def test_district_names_are_written_on_the_map_with_glyphs_the_map_carries():
+    # MapLibre writes map text with glyphs from the style's glyphs address: plotly's own styles send it to
+    # fonts.openmaptiles.org; the district map's style carries its glyphs itself (a data: address)
+    import json
+
+    import shapely
+
+    from analysis import glyphs, map_labels, maps
     from analysis.dataset import DEMO_BOUNDARIES
-    from tests.test_maps import NAMES, district_frame
+    from tests.test_maps import CODES, NAMES, district_frame
 
     geojson = maps.load_boundaries(DEMO_BOUNDARIES)
-    figure = maps.district_map(district_frame([100, 200, 50, 80, 40], [90, 210, 45, 60, 42]), geojson)
-    assert not [t for t in figure.data if t.type == "scattermap" and "text" in (t.mode or "")]
+    # West Oxfordshire's 3 people are hidden (grey): its name is written all the same
+    figure = maps.district_map(district_frame([100, 200, 50, 80, 3], [90, 210, 45, 60, 42]), geojson)
+    style = figure.layout.map.style
+    assert isinstance(style, dict) and style["glyphs"].startswith("data:")
+    layer = next(layer for layer in style["layers"] if layer["id"] == map_labels.LAYER_ID)
+    assert layer["layout"]["text-font"] == [glyphs.FONT_STACK]
+    points = style["sources"][map_labels.SOURCE_ID]["data"]["features"]
+    written = {p["properties"]["name"].replace("\n", " "): p["geometry"]["coordinates"] for p in points}
+    assert set(written) == set(NAMES)
+    shapes = {f["properties"]["district_code"]: shapely.geometry.shape(f["geometry"]) for f in geojson["features"]}
+    for code, name in zip(CODES, NAMES, strict=True):
+        assert shapes[code].contains(shapely.geometry.Point(*written[name])), name
+    # the areas (grey and coloured) are drawn under the names, so no fill covers a name
+    assert {t.below for t in figure.data} == {map_labels.LAYER_ID}
+    assert len(figure.data) == 2
+    # nothing in the figure names another server
+    assert "://" not in json.dumps(figure.to_plotly_json(), default=str)
+    # the hover still names each district
     hover = " ".join(" ".join(t.hovertext) for t in figure.data if t.type == "choroplethmap")
     assert all(name in hover for name in NAMES)
+
+
+def test_ward_map_writes_no_names():
+    # 137 wards: their names would bury the map; they are in the hover and the table
+    from analysis import maps
+    from analysis.dataset import DEMO_WARDS
+    from tests.test_maps import ward_frame
+
+    figure = maps.area_count_map(ward_frame([10, 20, 30], [10, 20, 30]), maps.load_boundaries(DEMO_WARDS),
+                                 code_property="ward_code")
+    assert figure.layout.map.style == "white-bg"
 
 
 def test_funnel_labels_sit_away_from_the_partnership_line_and_the_axis_starts_near_the_smallest_district():
