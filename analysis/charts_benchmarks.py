@@ -66,8 +66,12 @@ def spine_chart(spine: pd.DataFrame, title: str, *, illustrative: bool = False) 
                         line=dict(width=1.5, color="#000000")))
     figure.add_vline(x=0, line=dict(color=ENGLAND_COLOUR, width=2))
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
-    figure.update_xaxes(range=[-1.15, 1.15], showticklabels=False, zeroline=False, showgrid=False,
-                        title="England worst (left) · England average (centre line) · England best (right)")
+    # which way England's worst and best lie, and where its average is, named under the axis (each bar runs from
+    # its own worst to best; one long axis title was cut off at 1280 px, where the indicator names leave the
+    # plot area about 370 px wide)
+    figure.update_xaxes(range=[-1.3, 1.3], zeroline=False, showgrid=False, tickmode="array",
+                        tickvals=[-1, 0, 1], ticktext=["← England worst", "England average", "England best →"],
+                        ticklabeloverflow="allow", automargin=True)
     return layout(figure, title + (ILLUSTRATIVE_TAG if illustrative else ""), height=max(320, 110 + 48 * len(rows)))
 
 

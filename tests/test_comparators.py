@@ -115,6 +115,11 @@ def test_charts_draw_normal_small_and_empty():
     markers = [t for t in figure.data if t.type == "scatter"]
     assert markers[0].marker.symbol == ("triangle-up",) and markers[0].marker.color == "#0072B2"
     assert charts_benchmarks.spine_chart(spine.iloc[0:0], "Spine") is None
+    # England's worst, average and best are named at their own places under the spine (the scale runs -1 to 1),
+    # not in one axis title that a 1280 px screen cut off
+    assert list(figure.layout.xaxis.tickvals) == [-1, 0, 1]
+    assert list(figure.layout.xaxis.ticktext) == ["← England worst", "England average", "England best →"]
+    assert not figure.layout.xaxis.title.text
     hidden = comparators.spine_table(local(value=np.nan, lower=np.nan, upper=np.nan, suppressed=True),
                                      comparator_rows())
     drawn = charts_benchmarks.spine_chart(hidden, "Spine")
