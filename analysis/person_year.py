@@ -42,6 +42,7 @@ referrals, completion without re-presentation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,9 @@ from analysis.codes import ADULTS, EXIT_GROUPS, PLANNED, YOUNG_PEOPLE, exit_grou
 from analysis.cohorts import NEW_PRESENTATION_LOOKBACK, TWELVE_WEEKS_DAYS, prepare_episodes
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
+
+if TYPE_CHECKING:
+    from analysis.dataset import Dataset
 
 #: Service scopes of the table's rows: every service, then each service group.
 SCOPES = (ALL, YOUNG_PEOPLE, ADULTS)
@@ -207,16 +211,50 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataF
     return table
 
 
+def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
+    """Where each (year, scope) lies in the table (rows grouped by year, then scope), worked out once
+    per table and kept in its ``attrs``."""
+    parts = table.attrs.get("parts")
+    if parts is None:
+        keys = pd.DataFrame({"year": table["year"].to_numpy(), "scope": table["scope"].astype(object).to_numpy()})
+        change = np.flatnonzero((keys.ne(keys.shift())).any(axis=1).to_numpy())
+        ends = [*change[1:], len(table)]
+        parts = {(int(keys["year"].iat[s]), str(keys["scope"].iat[s])): (int(s), int(e)) for s, e in zip(change, ends)}
+        if len(parts) != len(change):  # not grouped: no slices
+            parts = {}
+        table.attrs["parts"] = parts
+    return parts
+
+
+def _part(table: pd.DataFrame, year: int, scope: str) -> pd.DataFrame:
+    """The rows of one year and scope: a slice of the table, no scan."""
+    parts = _parts(table)
+    if parts or not len(table):
+        start, stop = parts.get((year, scope), (0, 0))
+        return table.iloc[start:stop]
+    return table[(table["year"].to_numpy() == year) & (table["scope"] == scope).to_numpy()]
+
+
 def select(table: pd.DataFrame, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
     """The rows of ``fy`` in the selection's service scope whose describing episode matches the age
     band, sex and district filters (the 31 March snapshot's own episode with ``snapshot``)."""
     prefix = "snapshot_" if snapshot else ""
-    mask = (table["year"].to_numpy() == fy.start_year) & (table["scope"] == filters.service).to_numpy()
+    rows = _part(table, fy.start_year, filters.service)
+    mask = np.ones(len(rows), bool)
     for name, value in ((f"{prefix}age_band", filters.age_band), (f"{prefix}sex_group", filters.sex),
                         (f"{prefix}district", filters.district)):
         if value != ALL:
-            mask &= (table[name] == value).to_numpy()
-    return table[mask]
+            mask &= (rows[name] == value).to_numpy()
+    return rows if mask.all() else rows[mask]
 
 
-__all__ = ["COLUMNS", "SCOPES", "build", "select", "typed"]
+def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
+    """The fact table's rows of the selection in ``fy`` for a data set: from its table
+    (``Dataset.person_year``), or, for a year it does not cover, from a table of that year built once."""
+    table = data.person_year()
+    if fy.start_year not in {year.start_year for year in data.years}:
+        table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy]))
+    return select(table, fy, filters, snapshot=snapshot)
+
+
+__all__ = ["COLUMNS", "SCOPES", "build", "rows", "select", "typed"]

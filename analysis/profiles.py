@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis import cohorts
-from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, UNMAPPED, UNPLANNED
+from analysis import cohorts, person_year
+from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED, UNPLANNED
 from analysis.dataset import Dataset
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
@@ -53,26 +53,27 @@ def _drop_empty_extras(frame: pd.DataFrame, name: str, categories: Sequence[str]
 
 # ------------------------------------------------------------------ headline counts
 def people_in_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people in treatment during the year (GLOSSARY)."""
-    count = len(cohorts.in_treatment(data.episodes, fy, filters))
+    """Number of people in treatment during the year (GLOSSARY): the rows of the person-year fact table."""
+    count = len(person_year.rows(data, fy, filters))
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="People in treatment")
 
 
 def new_presentations(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people newly presenting in the year (no episode open in the previous 12 months)."""
-    count = len(cohorts.new_presentations(data.episodes, fy, filters))
+    """Number of people newly presenting in the year (no episode open in the previous 12 months):
+    the fact table's ``new_presentation``."""
+    count = int(person_year.rows(data, fy, filters)["new_presentation"].sum())
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="New presentations")
 
 
 def re_presentations(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people triaged in the year after an earlier, discharged episode."""
-    count = len(cohorts.re_presentations(data.episodes, fy, filters))
+    """Number of people triaged in the year after an earlier, discharged episode (``re_presentation``)."""
+    count = int(person_year.rows(data, fy, filters)["re_presentation"].sum())
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="Re-presentations")
 
 
 def in_treatment_on_31_march(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people in treatment on 31 March (snapshot)."""
-    count = len(cohorts.snapshot(data.episodes, fy, filters))
+    """Number of people in treatment on 31 March (snapshot; ``open_31_march``, described by the open episode)."""
+    count = int(person_year.rows(data, fy, filters, snapshot=True)["open_31_march"].sum())
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="In treatment on 31 March")
 
 
@@ -81,14 +82,18 @@ def successful_completion_rate(
 ) -> pd.DataFrame:
     """Planned exits / (all exits - transfers), people by their last exit in the year; exits of
     "Other / not known" stay in the denominator (GLOSSARY "Successful completion rate")."""
-    planned, denominator = cohorts.successful_completions(data.episodes, fy, filters)
+    rows = person_year.rows(data, fy, filters)
+    planned = int(rows["completed"].sum())
+    denominator = int(rows["exited"].sum() - (rows["exit_group"] == TRANSFERRED).sum())
     frame = pd.DataFrame({"count": [planned], "denominator": [denominator]})
     return measure(frame, PROPORTION, label="Successful completion rate")
 
 
 def retention_12_weeks(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """People retained 12 weeks or more as a percentage of people starting treatment."""
-    retained, started = cohorts.retention_12_weeks(data.episodes, fy, filters)
+    """People retained 12 weeks or more as a percentage of people starting treatment
+    (``retained_12_weeks`` / ``retention_started``)."""
+    rows = person_year.rows(data, fy, filters)
+    retained, started = int(rows["retained_12_weeks"].sum()), int(rows["retention_started"].sum())
     frame = pd.DataFrame({"count": [retained], "denominator": [started]})
     return measure(frame, PROPORTION, label="12-week retention")
 
