@@ -257,4 +257,19 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
     return select(table, fy, filters, snapshot=snapshot)
 
 
-__all__ = ["COLUMNS", "SCOPES", "build", "rows", "select", "typed"]
+def time_in_treatment(rows: pd.DataFrame) -> pd.DataFrame:
+    """Weeks in treatment (``days_in_treatment`` / 7) and ``status`` ("Discharged" by 31 March, else
+    "Open") of each row, as ``cohorts.time_in_treatment`` gives them (GLOSSARY "Time in treatment")."""
+    return pd.DataFrame({"weeks": rows["days_in_treatment"].to_numpy(dtype="float64") / 7.0,
+                         "status": np.where(rows["discharged_by_31_march"].to_numpy(), "Discharged", "Open")})
+
+
+def time_by_exit_group(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each exited row's ``exit_group`` and weeks from triage to its last discharge in the year
+    (``exit_days`` / 7), as ``cohorts.time_by_exit_group`` gives them."""
+    left = rows[rows["exited"].to_numpy()]
+    return pd.DataFrame({"exit_group": left["exit_group"].to_numpy(),
+                         "weeks": left["exit_days"].to_numpy(dtype="float64", na_value=np.nan) / 7.0})
+
+
+__all__ = ["COLUMNS", "SCOPES", "build", "rows", "select", "time_by_exit_group", "time_in_treatment", "typed"]

@@ -135,7 +135,8 @@ def effective_treatment_share(data: Dataset, *, fy: FinancialYear, filters: Filt
 def back_in_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year who are in treatment again (a later episode open, any service)
     on 31 March, as a percentage of people discharged in the year (``cohorts.back_in_treatment``)."""
-    back, discharged = cohorts.back_in_treatment(data.episodes, fy, filters)
+    rows = person_year.rows(data, fy, filters)
+    back, discharged = int(rows["back_in_treatment"].sum()), int(rows["exited"].sum())
     frame = pd.DataFrame({"count": [back], "denominator": [discharged]})
     return measure(frame, PROPORTION, label="Back in treatment on 31 March")
 
@@ -153,7 +154,7 @@ def people_by(
 
 def people_by_age_and_sex(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People in treatment by age band and sex (for the age-sex pyramid); % of all people."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     index = pd.MultiIndex.from_product([AGE_BAND_LABELS, GROUP_ORDER["sex"]], names=["age_band", "sex"])
     counts = people.groupby(["age_band", "sex_group"], observed=False).size()
     counts.index.names = ["age_band", "sex"]
