@@ -857,7 +857,10 @@ class Store:
             return None
         from analysis import person_year
 
-        return person_year.typed(_read_parquet(version, version.path / PERSON_YEAR_FILE), data.episodes)
+        facts = _read_parquet(version, version.path / PERSON_YEAR_FILE)
+        if {column: str(kind) for column, kind in facts.dtypes.items()} == person_year.COLUMNS:
+            return facts  # Parquet keeps the types and categories: nothing to convert on a cold start
+        return person_year.typed(facts, data.episodes)
 
     def _write_version(
         self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],
