@@ -73,7 +73,7 @@ class Dataset:
         if self.facts is None:
             from analysis import person_year
 
-            self.facts = person_year.build(self.episodes, self.years)
+            self.facts = person_year.build(self.episodes, self.years, self.substances)
         return self.facts
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:

@@ -34,9 +34,16 @@ Columns (GLOSSARY definitions, one-to-one):
   before 31 March; ``retained_12_weeks``: the first such episode lasted 84 days or more (open on 31
   March, or discharged 84 or more days after triage).
 
+- ``ethnicity_group``, ``accommodation_status_group``, ``in_care_group``, ``injecting_status_group``:
+  the describing episode's recorded status fields (categories);
+- ``ocu`` (Adults scope only): the describing episode records opiates or crack at any rank;
+  ``effective`` (Adults scope only): any of the person's adult episodes overlapping the year was
+  retained 12 weeks (84 days) or more, counted to its discharge or to 31 March if open then, or
+  ended in a planned exit by 31 March (GLOSSARY "Effective treatment", NI 40: the count is
+  ``ocu & effective``).
+
 Not yet columns (still computed by ``analysis.cohorts`` / ``analysis.profiles`` from episodes):
-effective treatment (NI 40), substances, interventions, accommodation and other status fields,
-referrals, completion without re-presentation.
+substances by group, interventions, referrals, completion without re-presentation.
 """
 
 from __future__ import annotations
@@ -47,8 +54,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analysis.codes import ADULTS, EXIT_GROUPS, PLANNED, YOUNG_PEOPLE, exit_group
-from analysis.cohorts import NEW_PRESENTATION_LOOKBACK, TWELVE_WEEKS_DAYS, prepare_episodes
+from analysis.codes import ADULTS, EXIT_GROUPS, OPIATE_CRACK_GROUPS, PLANNED, YOUNG_PEOPLE, exit_group
+from analysis.cohorts import NEW_PRESENTATION_LOOKBACK, TWELVE_WEEKS_DAYS, isin_values, prepare_episodes
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 
@@ -62,6 +69,8 @@ COLUMNS: dict[str, str] = {
     "year": "int16", "scope": "category", "person": "int32",
     "age": "Int16", "age_band": "category", "sex_group": "category", "district": "category",
     "ward_code": "category", "postcode_district": "category",
+    "ethnicity_group": "category", "accommodation_status_group": "category", "in_care_group": "category",
+    "injecting_status_group": "category",
     "open_31_march": "bool", "snapshot_age_band": "category", "snapshot_sex_group": "category",
     "snapshot_district": "category",
     "new_presentation": "bool", "re_presentation": "bool",
@@ -69,8 +78,10 @@ COLUMNS: dict[str, str] = {
     "back_in_treatment": "bool",
     "days_in_treatment": "int32", "discharged_by_31_march": "bool",
     "retention_started": "bool", "retained_12_weeks": "bool",
+    "ocu": "bool", "effective": "bool",
 }
-_ATTRIBUTES = ("age_band", "sex_group", "district", "ward_code", "postcode_district")
+_ATTRIBUTES = ("age_band", "sex_group", "district", "ward_code", "postcode_district", "ethnicity_group",
+               "accommodation_status_group", "in_care_group", "injecting_status_group")
 
 
 def _last_per_person(person: np.ndarray) -> np.ndarray:
@@ -88,7 +99,8 @@ def _by_person(rows: pd.DataFrame, people: np.ndarray, column: str, default: obj
     return values.reindex(people, fill_value=default).to_numpy()
 
 
-def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: np.ndarray) -> pd.DataFrame:
+def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: tuple[np.ndarray, np.ndarray],
+               ocu_episodes: pd.Series | None = None) -> pd.DataFrame:
     """The rows of one year and scope (``ep``: prepared episodes; ``first_new``: person codes whose first
     triage in the year, any service, is a new presentation, with that episode's service group)."""
     start, end = fy.start, fy.end
@@ -157,6 +169,15 @@ def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: np.nd
     began = began.assign(retained=((days >= TWELVE_WEEKS_DAYS) | (began["episode_end"] > end)).to_numpy())
     out["retention_started"] = np.isin(people, began["person"].to_numpy())
     out["retained_12_weeks"] = _by_person(began, people, "retained", False).astype(bool)
+    # effective treatment (NI 40): adults' scope only
+    out["ocu"] = False
+    out["effective"] = False
+    if scope == ADULTS and ocu_episodes is not None:
+        out["ocu"] = isin_values(latest["episode_id"], ocu_episodes).to_numpy()
+        act_end = act["episode_end"]
+        kept = (act_end.where(act_end <= end, end) - act["triage_date"]).dt.days >= TWELVE_WEEKS_DAYS
+        done = (act_end <= end) & (act["discharge_reason_group"] == PLANNED)
+        out["effective"] = np.isin(people, act.loc[(kept | done).to_numpy(), "person"].to_numpy())
     out.insert(0, "scope", scope)
     out.insert(0, "year", fy.start_year)
     return out
@@ -174,11 +195,16 @@ def _first_triage_new(ep: pd.DataFrame, fy: FinancialYear) -> tuple[np.ndarray, 
     return chosen["person"].to_numpy(), chosen["service_group"].astype(object).to_numpy()
 
 
-def build(episodes: pd.DataFrame, years: Sequence[FinancialYear]) -> pd.DataFrame:
+def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd.DataFrame | None = None
+          ) -> pd.DataFrame:
     """The fact table for ``years`` from the episodes (prepared by ``cohorts.prepare_episodes``, or
-    raw: prepared here), typed as ``COLUMNS``; rows by year, scope (``SCOPES`` order), person."""
+    raw: prepared here) and their substances (for ``ocu``; without them ``ocu`` is False), typed as
+    ``COLUMNS``; rows by year, scope (``SCOPES`` order), person."""
     ep = episodes if episodes.attrs.get("prepared") else prepare_episodes(episodes)
-    parts = [_one_scope(ep, fy, scope, _first_triage_new(ep, fy)) for fy in years for scope in SCOPES]
+    ocu = None
+    if substances is not None and len(substances):
+        ocu = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS).to_numpy(), "episode_id"]
+    parts = [_one_scope(ep, fy, scope, _first_triage_new(ep, fy), ocu) for fy in years for scope in SCOPES]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(COLUMNS))
     return typed(table, ep)
 
@@ -191,7 +217,8 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataF
         "scope": list(SCOPES), "age_band": AGE_BAND_LABELS, "snapshot_age_band": AGE_BAND_LABELS,
         "exit_group": list(EXIT_GROUPS)}
     if episodes is not None:
-        for column in ("sex_group", "district", "ward_code", "postcode_district"):
+        for column in ("sex_group", "district", "ward_code", "postcode_district", "ethnicity_group",
+                       "accommodation_status_group", "in_care_group", "injecting_status_group"):
             if column in episodes:
                 values = episodes[column]
                 known = (values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype)
@@ -253,7 +280,7 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
     (``Dataset.person_year``), or, for a year it does not cover, from a table of that year built once."""
     table = data.person_year()
     if fy.start_year not in {year.start_year for year in data.years}:
-        table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy]))
+        table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
     return select(table, fy, filters, snapshot=snapshot)
 
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import cohorts, person_year
-from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED, UNPLANNED
+from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
+                            UNPLANNED, YOUNG_PEOPLE)
 from analysis.dataset import Dataset
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
@@ -110,13 +111,24 @@ def _not_applicable(kind: str, label: str) -> pd.DataFrame:
     return out
 
 
+def effective_parts(data: Dataset, fy: FinancialYear, filters: Filters) -> tuple[int, int] | None:
+    """NI 40's parts (adult OCU in effective treatment, adult OCU in treatment) from the fact table's
+    Adults rows (``ocu``, ``effective``), as ``cohorts.effective_treatment`` defines them; None for the
+    young people's service."""
+    if filters.service == YOUNG_PEOPLE:
+        return None
+    rows = person_year.rows(data, fy, Filters(ADULTS, filters.age_band, filters.sex, filters.district))
+    ocu = rows["ocu"].to_numpy()
+    return int((ocu & rows["effective"].to_numpy()).sum()), int(ocu.sum())
+
+
 def effective_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """NI 40: the number of adult opiate and/or crack users in effective treatment in the year, a
     count of people (``cohorts.effective_treatment``: any adult episode overlapping the year retained
     12 weeks or more, or ended in a planned exit within 12 weeks). Not applicable (no figure, and
     ``attrs["not_applicable"]``) for the young people's service."""
     label = "Effective treatment (NI 40, adult OCU)"
-    parts = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    parts = effective_parts(data, fy, filters)
     if parts is None:
         return _not_applicable(COUNT, label)
     return measure(pd.DataFrame({"count": [parts[0]]}), COUNT, label=label)
@@ -126,7 +138,7 @@ def effective_treatment_share(data: Dataset, *, fy: FinancialYear, filters: Filt
     """The context of NI 40: adult OCU in effective treatment as a percentage of adult OCU in
     treatment in the year (Wilson interval). Not applicable for the young people's service."""
     label = "Share of adult OCU in treatment in effective treatment"
-    parts = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    parts = effective_parts(data, fy, filters)
     if parts is None:
         return _not_applicable(PROPORTION, label)
     return measure(pd.DataFrame({"count": [parts[0]], "denominator": [parts[1]]}), PROPORTION, label=label)
@@ -148,7 +160,7 @@ def people_by(
     """People in treatment during the year by one attribute (see ``ATTRIBUTES``), as counts
     and percentages of all people in treatment in the selection."""
     column, categories = ATTRIBUTES[attribute]
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     return breakdown(people, column, categories, attribute)
 
 

@@ -280,7 +280,8 @@ def measure_scale(scale: str, workdir: Path, repeats: int, apptest: bool) -> dic
     data = load_dataset(store)
     from analysis import person_year
 
-    result["fact_table_build_s"] = _median_time(lambda: person_year.build(data.episodes, data.years), repeats)
+    result["fact_table_build_s"] = _median_time(lambda: person_year.build(data.episodes, data.years, data.substances),
+                                               repeats)
     result["fact_table_rows"] = int(len(data.person_year()))
     result["fact_table_bytes"] = int(data.person_year().memory_usage(deep=True).sum())
     result["episodes"] = int(len(data.episodes))

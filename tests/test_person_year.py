@@ -12,15 +12,16 @@ from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.dataset import load_demo
 from analysis.filters import ALL, Filters
 from analysis.periods import FinancialYear
-from tests.factories import episodes
+from tests.factories import episodes, substances
 
 FY = FinancialYear(2024)  # 1 Apr 2024 - 31 Mar 2025
 
 
-def rows(eps: pd.DataFrame, scope: str = ALL, fy: FinancialYear = FY) -> pd.DataFrame:
+def rows(eps: pd.DataFrame, scope: str = ALL, fy: FinancialYear = FY, subs: pd.DataFrame | None = None
+         ) -> pd.DataFrame:
     """The table's rows of ``fy`` and ``scope`` indexed by client id."""
     prepared = cohorts.prepare_episodes(eps)
-    table = person_year.build(prepared, [fy])
+    table = person_year.build(prepared, [fy], subs)
     table = table[table["scope"] == scope]
     ids = prepared.drop_duplicates("person").set_index("person")["client_id"]
     return table.set_index(ids.loc[table["person"]].to_numpy())
@@ -161,6 +162,49 @@ def test_days_in_treatment_to_discharge_or_31_march():
     assert table["discharged_by_31_march"].to_dict() == {"a": True, "b": False, "c": False}
 
 
+def test_status_fields_come_from_the_describing_episode():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-10", "discharge_date": "2024-06-01",
+         "accommodation_status": "settled", "injecting_status": "never", "ethnicity": "white british"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-09-01", "accommodation_status": "nfa",
+         "injecting_status": "currently", "ethnicity": "indian"},
+    ])
+    table = rows(eps)
+    for column in ("accommodation_status_group", "injecting_status_group", "ethnicity_group"):
+        first, latest = eps[column].iloc[0], eps[column].iloc[1]
+        assert first != latest  # the two episodes differ, so the test tells which one describes
+        assert table.loc["a", column] == latest
+
+
+def test_ocu_and_effective_treatment_adults_only():
+    eps = episodes([
+        # OCU, one adult episode retained exactly 84 days: effective
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "discharge_date": "2024-07-24"},
+        # OCU, 83 days and dropped out: not effective
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-05-01", "discharge_date": "2024-07-23",
+         "discharge_reason": "dropped_out"},
+        # OCU, 30 days but a planned exit: effective
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-05-01", "discharge_date": "2024-05-31",
+         "discharge_reason": "completed"},
+        # alcohol only, retained: effective but not OCU
+        {"client_id": "d", "episode_id": "4", "triage_date": "2024-05-01"},
+        # OCU on the latest episode; an earlier short episode in the year was retained? no: 10 days;
+        # the latest is open from 20 March (11 days to 31 March): not effective
+        {"client_id": "e", "episode_id": "5", "triage_date": "2024-05-01", "discharge_date": "2024-05-11",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "e", "episode_id": "6", "triage_date": "2025-03-20"},
+        # young people's service: never in the adults' figure
+        {"client_id": "f", "episode_id": "7", "triage_date": "2024-05-01", "service": "young_people"},
+    ])
+    subs = substances([("1", 1, "heroin"), ("2", 1, "crack"), ("3", 2, "heroin"), ("4", 1, "alcohol"),
+                       ("5", 1, "heroin"), ("6", 1, "heroin"), ("7", 1, "heroin")])
+    adults = rows(eps, ADULTS, subs=subs)
+    assert adults["ocu"].to_dict() == {"a": True, "b": True, "c": True, "d": False, "e": True}
+    assert adults["effective"].to_dict() == {"a": True, "b": False, "c": True, "d": True, "e": False}
+    assert not rows(eps, YOUNG_PEOPLE, subs=subs)["ocu"].any()
+    assert not rows(eps, ALL, subs=subs)["ocu"].any()  # the indicator reads the adults' rows
+
+
 def test_columns_are_tightly_typed():
     table = rows(episodes([{"client_id": "a", "episode_id": "1", "triage_date": "2024-06-01"}]))
     assert {c: str(t) for c, t in table.dtypes.items()} == person_year.COLUMNS
@@ -169,7 +213,7 @@ def test_columns_are_tightly_typed():
 @pytest.fixture(scope="module")
 def demo():
     data = load_demo()
-    return data, person_year.build(data.episodes, data.years)
+    return data, person_year.build(data.episodes, data.years, data.substances)
 
 
 SELECTIONS = [Filters(), Filters(service=YOUNG_PEOPLE), Filters(service=ADULTS), Filters(sex="Female"),
@@ -199,3 +243,11 @@ def test_every_column_equals_the_episode_level_cohort_on_the_demo(demo, filters)
         weeks = cohorts.time_in_treatment(ep, fy, filters)
         assert chosen["days_in_treatment"].div(7.0).sum() == pytest.approx(weeks["weeks"].sum(), rel=1e-12)
         assert int((~chosen["discharged_by_31_march"]).sum()) == int((weeks["status"] == "Open").sum())
+        latest = people.set_index("person")
+        for column in ("ethnicity_group", "accommodation_status_group", "in_care_group", "injecting_status_group"):
+            assert chosen.set_index("person")[column].astype(object).equals(
+                latest.loc[chosen["person"], column].astype(object))
+        adults = person_year.select(table, fy, Filters(ADULTS, filters.age_band, filters.sex, filters.district))
+        parts = (int((adults["ocu"] & adults["effective"]).sum()), int(adults["ocu"].sum()))
+        assert (None if filters.service == YOUNG_PEOPLE else parts) == cohorts.effective_treatment(
+            ep, data.substances, fy, filters)

@@ -38,7 +38,7 @@ def test_a_save_writes_the_fact_table_with_its_checksum_and_a_cold_start_reads_i
     facts = data.person_year()
     assert built == [] and len(facts) > 0
     monkeypatch.undo()
-    pd.testing.assert_frame_equal(facts, person_year.build(data.episodes, data.years))
+    pd.testing.assert_frame_equal(facts, person_year.build(data.episodes, data.years, data.substances))
 
 
 def test_a_damaged_fact_table_is_named_by_the_checksum(uploads):
@@ -59,7 +59,7 @@ def test_a_version_saved_before_fact_tables_still_loads_and_builds_it(uploads):
     assert saved.damaged_files(saved.version(version.number)) == []
     data = store.load_dataset(saved)
     assert data.facts is None
-    assert len(data.person_year()) == len(person_year.build(data.episodes, data.years))
+    assert len(data.person_year()) == len(person_year.build(data.episodes, data.years, data.substances))
 
 
 def test_a_save_not_touching_its_sources_links_the_previous_fact_table(uploads, tmp_path):
