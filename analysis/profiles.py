@@ -474,7 +474,7 @@ def people_by_among_recorded(
     of it is recorded: the denominator leaves out people whose value is not recorded, not stated
     or an unmapped code (``UNKNOWN_VALUE_GROUPS``). Wilson intervals follow from the measure."""
     column, _ = ATTRIBUTES[attribute]
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     values = people[column].astype(object)
     recorded = values[~values.isin(UNKNOWN_VALUE_GROUPS)]
     categories = recorded_categories(attribute)
@@ -489,7 +489,7 @@ def field_recorded(
     """Completeness of one attribute (GLOSSARY "Completeness"): people in treatment whose value is
     recorded (not "not recorded", "not stated" or an unmapped code), as % of people in treatment."""
     column, _ = ATTRIBUTES[attribute]
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     recorded = int((~people[column].astype(object).isin(UNKNOWN_VALUE_GROUPS)).sum())
     frame = pd.DataFrame({"field": [attribute], "count": [recorded], "denominator": [len(people)]})
     return measure(frame, PROPORTION, label=f"{attribute.replace('_', ' ').capitalize()} recorded")
@@ -502,8 +502,8 @@ def people_by_single_year_of_age(
     Poisson / Byar 95% intervals): age at triage of each person's latest episode in the year
     within the selected service. Every age from the youngest to the oldest seen is listed (zero
     where nobody); ``age_band`` is the band the age falls in."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
-    ages = pd.to_numeric(people["age_at_triage"], errors="coerce")
+    people = person_year.rows(data, fy, filters)
+    ages = people["age"].astype("Int64")  # whole years at triage of the describing episode
     known = ages.notna()
     if not known.any():
         out = pd.DataFrame({"sex": pd.Series(dtype=object), "age": pd.Series(dtype="int64"),
