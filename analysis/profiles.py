@@ -199,7 +199,7 @@ def substances(
 
     ``any mention``: a person counts once for every substance group recorded at any rank, so
     percentages can sum past 100%. ``primary``: the rank-1 substance only, each person once."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.people(data, fy, filters)
     rows = _cohort_substances(data, people, view)
     categories = GROUP_ORDER["substance"]
     if by is None:
@@ -352,7 +352,7 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
     """People in treatment receiving each intervention group during the year (an intervention
     started on or before 31 March and not ended before 1 April), by sex, as % of people in
     treatment of that sex."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.people(data, fy, filters)
     categories = GROUP_ORDER["intervention"]
     iv = data.interventions if data.interventions is not None else pd.DataFrame(
         columns=["episode_id", "intervention_group", "start_date", "end_date"])
@@ -447,7 +447,7 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     can sum past 100%). A person's substances are the up to three of their latest episode in the
     year within the selected service (GLOSSARY "Which episode describes a person"); people with
     no substance recorded count in the denominator only. Classes: ``substance_class``."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.people(data, fy, filters)
     subs = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
     rows = pd.DataFrame({"episode_id": subs["episode_id"].to_numpy(),
                          "drug_class": substance_class(subs).to_numpy()})

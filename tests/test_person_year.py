@@ -229,6 +229,8 @@ def test_every_column_equals_the_episode_level_cohort_on_the_demo(demo, filters)
         chosen = person_year.select(table, fy, filters)
         people = cohorts.in_treatment(ep, fy, filters)
         assert sorted(chosen["person"]) == sorted(people["person"])
+        # the describing episodes, by row: the very rows (and order) of cohorts.in_treatment
+        pd.testing.assert_frame_equal(ep.iloc[chosen["episode_row"].to_numpy()], people)
         assert int(person_year.select(table, fy, filters, snapshot=True)["open_31_march"].sum()) == len(
             cohorts.snapshot(ep, fy, filters))
         assert int(chosen["new_presentation"].sum()) == len(cohorts.new_presentations(ep, fy, filters))
