@@ -331,7 +331,7 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     all people discharged (each person once, by their last discharge in the year; the same
     people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
     spaces for underscores; ordered by exit group, then reason."""
-    people = cohorts.exits(data.episodes, fy, filters)
+    people = person_year.exits(data, fy, filters)
     reason = (people["discharge_reason"].astype("string").str.strip().str.lower()
               .str.replace(r"[\s_\-]+", " ", regex=True).fillna(REASON_NOT_RECORDED))
     frame = pd.DataFrame({"exit_group": people["exit_group"].astype(str).to_numpy(), "discharge_reason": reason.to_numpy()})

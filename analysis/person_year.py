@@ -22,16 +22,19 @@ Columns (GLOSSARY definitions, one-to-one):
   then); the 31 March snapshot is described by its latest open episode: ``snapshot_age_band``,
   ``snapshot_sex_group``, ``snapshot_district``;
 - ``new_presentation``: the person's first triage in the year (any service) had no episode of any
-  service open in the 12 months before it, and that episode is in scope;
+  service open in the 12 months before it, and that episode is in scope; ``new_row`` its row in the
+  prepared episodes (-1 when not new);
 - ``re_presentation``: an episode in scope triaged in the year after an earlier episode of the
   person had been discharged;
 - ``exited``: discharged in the year in scope; ``exit_group`` (planned / unplanned / transferred /
   other or not known) and ``exit_days`` (triage to discharge, whole days) of the last discharge in the year
-  (latest discharge date, then episode id); ``completed``: that exit was planned;
+  (latest discharge date, then episode id), ``exit_row`` its row in the prepared episodes (-1 when
+  none); ``completed``: that exit was planned;
 - ``back_in_treatment``: exited, and an episode after the exited one (later triage, or the same day
   and a later episode id), of any service, is open on 31 March;
 - ``days_in_treatment`` (int32; weeks are days / 7, GLOSSARY "Time in treatment"): the describing
-  episode's triage to its discharge, or to 31 March when open then; ``discharged_by_31_march``: the describing episode was discharged by 31 March;
+  episode's triage to its discharge, or to 31 March when open then; ``discharged_by_31_march``: the
+  describing episode was discharged by 31 March;
 - ``retention_started``: an episode in scope triaged in the year at least 12 weeks (84 days)
   before 31 March; ``retained_12_weeks``: the first such episode lasted 84 days or more (open on 31
   March, or discharged 84 or more days after triage).
@@ -76,7 +79,8 @@ COLUMNS: dict[str, str] = {
     "open_31_march": "bool", "snapshot_age_band": "category", "snapshot_sex_group": "category",
     "snapshot_district": "category",
     "new_presentation": "bool", "re_presentation": "bool",
-    "exited": "bool", "exit_group": "category", "exit_days": "Int32", "completed": "bool",
+    "new_row": "int32",
+    "exited": "bool", "exit_group": "category", "exit_days": "Int32", "completed": "bool", "exit_row": "int32",
     "back_in_treatment": "bool",
     "days_in_treatment": "int32", "discharged_by_31_march": "bool",
     "retention_started": "bool", "retained_12_weeks": "bool",
@@ -133,9 +137,10 @@ def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: tuple
         out[f"snapshot_{column}"] = _by_person(opened, people, column, None)
 
     # new presentations: the first triage in the year (any service) decides, in scope
-    new_people, new_service = first_new
-    new_here = new_people if scope == ALL else new_people[new_service == scope]
-    out["new_presentation"] = np.isin(people, new_here)
+    new_people, new_service, new_rows = first_new
+    here = slice(None) if scope == ALL else new_service == scope
+    out["new_presentation"] = np.isin(people, new_people[here])
+    out["new_row"] = pd.Series(new_rows[here], index=new_people[here]).reindex(people, fill_value=-1).to_numpy()
 
     # re-presentations
     in_year = (triage >= np.datetime64(start)) & (triage <= np.datetime64(end))
@@ -144,7 +149,8 @@ def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: tuple
 
     # exits: the last discharge in the year (latest discharge date, then episode id)
     discharge = ep["discharge_date"]
-    left = ep[in_scope & ((discharge >= start) & (discharge <= end)).to_numpy()]
+    leaving = in_scope & ((discharge >= start) & (discharge <= end)).to_numpy()
+    left = ep[leaving].assign(exit_row=np.flatnonzero(leaving))
     left = left.sort_values(["person", "discharge_date", "episode_id"])
     last_exit = left[_last_per_person(left["person"].to_numpy())].copy()
     last_exit["exit_group"] = exit_group(last_exit["discharge_reason_group"]).to_numpy()
@@ -153,6 +159,7 @@ def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: tuple
     out["exit_group"] = _by_person(last_exit, people, "exit_group", None)
     out["exit_days"] = pd.array(_by_person(last_exit, people, "exit_days", pd.NA), dtype="Int32")
     out["completed"] = out["exit_group"].to_numpy() == PLANNED
+    out["exit_row"] = _by_person(last_exit, people, "exit_row", -1)
 
     # back in treatment: a later episode (any service) open on 31 March
     any_open = ep[(triage <= np.datetime64(end)) & (finish > np.datetime64(end))]
@@ -186,16 +193,19 @@ def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: tuple
     return out
 
 
-def _first_triage_new(ep: pd.DataFrame, fy: FinancialYear) -> tuple[np.ndarray, np.ndarray]:
+def _first_triage_new(ep: pd.DataFrame, fy: FinancialYear) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Person codes whose first triage in the year (any service) had no episode open in the 12 months
-    before, and that episode's service group."""
+    before, that episode's service group and its row in ``ep``."""
     triage = ep["triage_date"]
-    in_year = ep[((triage >= fy.start) & (triage <= fy.end)).to_numpy()]
-    first = in_year[_first_per_person(in_year["person"].to_numpy())]
+    mask = ((triage >= fy.start) & (triage <= fy.end)).to_numpy()
+    in_year = ep[mask]
+    firsts = _first_per_person(in_year["person"].to_numpy())
+    first = in_year[firsts]
     previous = first["previous_cover_end"]
-    new = previous.isna() | (previous < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)
-    chosen = first[new.to_numpy()]
-    return chosen["person"].to_numpy(), chosen["service_group"].astype(object).to_numpy()
+    new = (previous.isna() | (previous < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)).to_numpy()
+    chosen = first[new]
+    return (chosen["person"].to_numpy(), chosen["service_group"].astype(object).to_numpy(),
+            np.flatnonzero(mask)[firsts][new])
 
 
 def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd.DataFrame | None = None
@@ -294,6 +304,22 @@ def people(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
     return data.episodes.iloc[rows(data, fy, filters)["episode_row"].to_numpy()]
 
 
+def exits(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
+    """The episode of each person's last discharge in the year in the selection, with ``exit_group``:
+    what ``cohorts.exits`` gives, taken by ``exit_row``."""
+    chosen = rows(data, fy, filters)
+    out = data.episodes.iloc[chosen.loc[chosen["exited"].to_numpy(), "exit_row"].to_numpy()].copy()
+    out["exit_group"] = exit_group(out["discharge_reason_group"])
+    return out
+
+
+def new_presentations(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
+    """The first triage in the year of each person newly presenting in the selection: the rows of
+    ``cohorts.new_presentations``, taken by ``new_row``."""
+    chosen = rows(data, fy, filters)
+    return data.episodes.iloc[chosen.loc[chosen["new_presentation"].to_numpy(), "new_row"].to_numpy()]
+
+
 def time_in_treatment(rows: pd.DataFrame) -> pd.DataFrame:
     """Weeks in treatment (``days_in_treatment`` / 7) and ``status`` ("Discharged" by 31 March, else
     "Open") of each row, as ``cohorts.time_in_treatment`` gives them (GLOSSARY "Time in treatment")."""
@@ -309,4 +335,5 @@ def time_by_exit_group(rows: pd.DataFrame) -> pd.DataFrame:
                          "weeks": left["exit_days"].to_numpy(dtype="float64", na_value=np.nan) / 7.0})
 
 
-__all__ = ["COLUMNS", "SCOPES", "build", "people", "rows", "select", "time_by_exit_group", "time_in_treatment", "typed"]
+__all__ = ["COLUMNS", "SCOPES", "build", "exits", "new_presentations", "people", "rows", "select", "time_by_exit_group",
+           "time_in_treatment", "typed"]

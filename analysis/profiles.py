@@ -332,7 +332,7 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
     """People discharged in the year by exit group (planned / unplanned / transferred / other or
     not known: the "other" reason, an empty reason or an unmapped code), as % of all people
     discharged (each once, by their last discharge in the year)."""
-    people = cohorts.exits(data.episodes, fy, filters)
+    people = person_year.exits(data, fy, filters)
     categories = GROUP_ORDER["discharge_reason"]
     out = _drop_empty_extras(_counts(people["exit_group"], categories, "exit_group"), "exit_group", categories)
     out["denominator"] = len(people)
@@ -341,7 +341,7 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
 
 def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year by recorded discharge reason, with its exit group."""
-    people = cohorts.exits(data.episodes, fy, filters)
+    people = person_year.exits(data, fy, filters)
     reason = people["discharge_reason"].astype("string").str.strip().str.lower().str.replace(r"[\s_\-]+", " ", regex=True)
     out = _counts(reason.fillna("not recorded"), [], "discharge_reason")
     out["denominator"] = len(people)

@@ -9,7 +9,8 @@ rows ``(data, model, selection, year, key, value)`` for two data sets:
   at scale 0.01 with its fixed seed), read through the real loaders (``analysis.dataset.load_folder``).
 
 and a set of selections (``selections``), each year against the year before (``PLAN`` says which
-model for which selection and years: the test must stay well under a minute on two cores). ``tests/test_golden.py`` compares the current outputs with the committed files
+model for which selection and years: the test must stay well under a minute on two cores).
+``tests/test_golden.py`` compares the current outputs with the committed files
 ``tests/data/golden/<data>.csv``: text exactly, numbers to 1e-9 relative.
 
 Regenerate (only for a difference fixed on purpose, named in the commit)::
@@ -40,7 +41,7 @@ if str(ROOT) not in sys.path:
 
 from analysis import findings  # noqa: E402
 from analysis.dataset import Dataset, load_demo, load_folder  # noqa: E402
-from analysis.filters import ALL, Filters  # noqa: E402
+from analysis.filters import Filters  # noqa: E402
 from analysis.periods import NO_COMPARISON, FinancialYear  # noqa: E402
 from analysis.views import benchmarks as benchmarks_view  # noqa: E402
 from analysis.views import data_quality as data_quality_view  # noqa: E402
