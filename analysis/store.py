@@ -838,24 +838,31 @@ class Store:
         earlier = (base.manifest.get("derived") or {}).get("person_year") if base is not None else None
         if earlier and not (changed & set(PERSON_YEAR_SOURCES)) and (base.path / PERSON_YEAR_FILE).is_file():
             _link_or_copy(base.path / PERSON_YEAR_FILE, target)
-            info = {key: earlier[key] for key in ("episodes", "years") if key in earlier}
+            info = {key: earlier[key] for key in ("episodes", "years", "columns") if key in earlier}
         else:
+            from analysis import person_year
+
             data = _dataset_of(tables)
             facts = data.person_year()
             _write_file(target, _parquet_bytes(facts))
-            info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years]}
+            info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years],
+                    "columns": list(person_year.COLUMNS)}
         manifest["derived"] = {"person_year": {
             "file": PERSON_YEAR_FILE, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), **info}}
 
     def person_year(self, version: Version, data: ds.Dataset) -> pd.DataFrame | None:
         """The saved fact table of ``version`` when it was built from these data (same number of
-        episodes and years); None for a version saved before fact tables were (it is built on first use)."""
+        episodes and years) with the columns of this code (``person_year.COLUMNS``); None for a version
+        saved before fact tables were, or with other columns (it is built on first use)."""
+        from analysis import person_year
+
         entry = (version.manifest.get("derived") or {}).get("person_year")
         if not entry or not (version.path / PERSON_YEAR_FILE).is_file():
             return None
         if entry.get("episodes") != len(data.episodes) or entry.get("years") != [fy.label for fy in data.years]:
             return None
-        from analysis import person_year
+        if entry.get("columns") != list(person_year.COLUMNS):
+            return None
 
         facts = _read_parquet(version, version.path / PERSON_YEAR_FILE)
         if {column: str(kind) for column, kind in facts.dtypes.items()} == person_year.COLUMNS:

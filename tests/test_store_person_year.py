@@ -62,6 +62,18 @@ def test_a_version_saved_before_fact_tables_still_loads_and_builds_it(uploads):
     assert len(data.person_year()) == len(person_year.build(data.episodes, data.years, data.substances))
 
 
+def test_a_fact_table_saved_with_other_columns_is_built_again(uploads):
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    manifest = json.loads((version.path / store.MANIFEST_FILE).read_text())
+    assert manifest["derived"]["person_year"]["columns"] == list(person_year.COLUMNS)
+    manifest["derived"]["person_year"]["columns"] = manifest["derived"]["person_year"]["columns"][:-1]
+    (version.path / store.MANIFEST_FILE).write_text(json.dumps(manifest))
+    data = store.load_dataset(saved)
+    assert data.facts is None  # an older table's columns are never re-typed into the new ones
+    assert list(data.person_year().columns) == list(person_year.COLUMNS)
+
+
 def test_a_save_not_touching_its_sources_links_the_previous_fact_table(uploads, tmp_path):
     saved = store.Store.open()
     first = saved.save(uploads, saved_by="test").version
