@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import cohorts, profiles, stats, yoy
+from analysis import cohorts, person_year, profiles, stats, yoy
 from analysis.codes import GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import Filters, select_service
@@ -236,7 +236,7 @@ def time_in_treatment_bins(data: Dataset, *, fy: FinancialYear, filters: Filters
     """People in treatment during the year by weeks in treatment (``TIME_BINS``), as % of all of
     them. Weeks: triage to discharge, or to 31 March for people still open (GLOSSARY "Time in
     treatment"; ``cohorts.time_in_treatment``, each person's latest episode)."""
-    people = cohorts.time_in_treatment(data.episodes, fy, filters)
+    people = person_year.time_in_treatment(person_year.rows(data, fy, filters))
     edges = [lo for _, lo, _ in TIME_BINS] + [TIME_BINS[-1][2]]
     bins = pd.cut(people["weeks"], bins=edges, right=False, labels=TIME_BIN_LABELS)
     counts = bins.value_counts()
@@ -266,9 +266,12 @@ def time_in_treatment_summary(
     and all, in the selected and comparison years (``cohorts.summarise_time_in_treatment``), with
     groups of 1-4 people hidden. Columns: status, people, mean_weeks, median_weeks, suppressed and
     the same with a ``previous_`` prefix. Descriptive only: no significance test is applied."""
-    now = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(data.episodes, fy, filters)))
-    before = _suppress_time_summary(cohorts.summarise_time_in_treatment(cohorts.time_in_treatment(
-        data.episodes, comparison if isinstance(comparison, FinancialYear) else fy, filters)))
+    def year(when: FinancialYear) -> pd.DataFrame:
+        weeks = person_year.time_in_treatment(person_year.rows(data, when, filters))
+        return _suppress_time_summary(cohorts.summarise_time_in_treatment(weeks))
+
+    now = year(fy)
+    before = year(comparison if isinstance(comparison, FinancialYear) else fy)
     if not isinstance(comparison, FinancialYear):  # no comparison year: nothing to show beside this one
         before = before.assign(**{c: np.nan for c in before.columns if c not in ("status", "suppressed")},
                                suppressed=False)
@@ -298,7 +301,7 @@ def time_by_exit_group_summary(
     Descriptive only: no significance test is applied."""
     def year(when: FinancialYear) -> pd.DataFrame:
         return _suppress_exit_time(cohorts.summarise_time_by_exit_group(
-            cohorts.time_by_exit_group(data.episodes, when, filters)))
+            person_year.time_by_exit_group(person_year.rows(data, when, filters))))
 
     now = year(fy)
     if isinstance(comparison, FinancialYear):
@@ -328,7 +331,7 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     all people discharged (each person once, by their last discharge in the year; the same
     people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
     spaces for underscores; ordered by exit group, then reason."""
-    people = cohorts.exits(data.episodes, fy, filters)
+    people = person_year.exits(data, fy, filters)
     reason = (people["discharge_reason"].astype("string").str.strip().str.lower()
               .str.replace(r"[\s_\-]+", " ", regex=True).fillna(REASON_NOT_RECORDED))
     frame = pd.DataFrame({"exit_group": people["exit_group"].astype(str).to_numpy(), "discharge_reason": reason.to_numpy()})

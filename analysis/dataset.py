@@ -64,6 +64,17 @@ class Dataset:
     declared_years: list[str] | None = None
     #: Results already computed from these tables (see ``remember``); lives as long as the data set.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    #: The person-year fact table (``analysis.person_year``), read from the store or built on first use.
+    facts: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def person_year(self) -> pd.DataFrame:
+        """The person-year fact table of these data (``analysis.person_year.build`` over every year
+        offered), built once per data set unless it was read with the saved version."""
+        if self.facts is None:
+            from analysis import person_year
+
+            self.facts = person_year.build(self.episodes, self.years, self.substances)
+        return self.facts
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, done once per data set and ``key``: the tables never change after loading,
@@ -107,11 +118,13 @@ class Dataset:
 MINIMUM_SHARE_OF_TYPICAL_YEAR = 0.75
 
 
-def from_tables(tables: dict[str, pd.DataFrame], **provenance: object) -> Dataset:
-    """Build a Dataset from loaded tables (``analysis.loaders.load_table(...).data``)."""
+def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = None, **provenance: object) -> Dataset:
+    """Build a Dataset from loaded tables (``analysis.loaders.load_table(...).data``); ``facts`` is the
+    person-year fact table saved with them (built on first use when None)."""
     districts = tables["districts"]
     episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
     return Dataset(
+        facts=facts,
         episodes=episodes,
         substances=tables["substances"],
         referrals=tables["referrals"],

@@ -14,7 +14,7 @@ import warnings as _warnings
 import numpy as np
 import pandas as pd
 
-from analysis import cohorts
+from analysis import person_year
 from analysis.dataset import Dataset
 from analysis.filters import ALL, NOT_KNOWN, SERVICE_AGE_RANGE, Filters
 from analysis.periods import FinancialYear, age_band_range
@@ -94,11 +94,12 @@ def population_by_district(population: pd.DataFrame, fy: FinancialYear, filters:
 
 
 def _people_in_rate_ages(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    """People in treatment in the rate's ages at triage of their describing episode (fact table rows)."""
+    people = person_year.rows(data, fy, filters)
     ages = age_range(filters)
     if ages is None:
         return people.iloc[0:0]
-    return people[people["age_at_triage"].between(*ages)]
+    return people[people["age"].between(*ages).fillna(False).to_numpy(dtype=bool)]
 
 
 def people_by_district(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
@@ -139,7 +140,7 @@ def people_by_area(
     """People in treatment (all ages in the selection) by a finer area the episodes carry
     (``ward_code`` or ``postcode_district``), "Not known" where missing. No population is
     held at this level, so counts only (as % of people in treatment)."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     area = people[area_column].astype("string").str.strip().replace("", pd.NA).fillna(NOT_KNOWN)
     counts = area.value_counts()
     out = pd.DataFrame({"area": counts.index.astype(str), "count": counts.to_numpy().astype(int)})

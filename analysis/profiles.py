@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis import cohorts
-from analysis.codes import DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, UNMAPPED, UNPLANNED
+from analysis import cohorts, person_year
+from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
+                            UNPLANNED, YOUNG_PEOPLE)
 from analysis.dataset import Dataset
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
@@ -53,26 +54,27 @@ def _drop_empty_extras(frame: pd.DataFrame, name: str, categories: Sequence[str]
 
 # ------------------------------------------------------------------ headline counts
 def people_in_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people in treatment during the year (GLOSSARY)."""
-    count = len(cohorts.in_treatment(data.episodes, fy, filters))
+    """Number of people in treatment during the year (GLOSSARY): the rows of the person-year fact table."""
+    count = len(person_year.rows(data, fy, filters))
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="People in treatment")
 
 
 def new_presentations(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people newly presenting in the year (no episode open in the previous 12 months)."""
-    count = len(cohorts.new_presentations(data.episodes, fy, filters))
+    """Number of people newly presenting in the year (no episode open in the previous 12 months):
+    the fact table's ``new_presentation``."""
+    count = int(person_year.rows(data, fy, filters)["new_presentation"].sum())
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="New presentations")
 
 
 def re_presentations(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people triaged in the year after an earlier, discharged episode."""
-    count = len(cohorts.re_presentations(data.episodes, fy, filters))
+    """Number of people triaged in the year after an earlier, discharged episode (``re_presentation``)."""
+    count = int(person_year.rows(data, fy, filters)["re_presentation"].sum())
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="Re-presentations")
 
 
 def in_treatment_on_31_march(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """Number of people in treatment on 31 March (snapshot)."""
-    count = len(cohorts.snapshot(data.episodes, fy, filters))
+    """Number of people in treatment on 31 March (snapshot; ``open_31_march``, described by the open episode)."""
+    count = int(person_year.rows(data, fy, filters, snapshot=True)["open_31_march"].sum())
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="In treatment on 31 March")
 
 
@@ -81,14 +83,18 @@ def successful_completion_rate(
 ) -> pd.DataFrame:
     """Planned exits / (all exits - transfers), people by their last exit in the year; exits of
     "Other / not known" stay in the denominator (GLOSSARY "Successful completion rate")."""
-    planned, denominator = cohorts.successful_completions(data.episodes, fy, filters)
+    rows = person_year.rows(data, fy, filters)
+    planned = int(rows["completed"].sum())
+    denominator = int(rows["exited"].sum() - (rows["exit_group"] == TRANSFERRED).sum())
     frame = pd.DataFrame({"count": [planned], "denominator": [denominator]})
     return measure(frame, PROPORTION, label="Successful completion rate")
 
 
 def retention_12_weeks(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
-    """People retained 12 weeks or more as a percentage of people starting treatment."""
-    retained, started = cohorts.retention_12_weeks(data.episodes, fy, filters)
+    """People retained 12 weeks or more as a percentage of people starting treatment
+    (``retained_12_weeks`` / ``retention_started``)."""
+    rows = person_year.rows(data, fy, filters)
+    retained, started = int(rows["retained_12_weeks"].sum()), int(rows["retention_started"].sum())
     frame = pd.DataFrame({"count": [retained], "denominator": [started]})
     return measure(frame, PROPORTION, label="12-week retention")
 
@@ -105,13 +111,24 @@ def _not_applicable(kind: str, label: str) -> pd.DataFrame:
     return out
 
 
+def effective_parts(data: Dataset, fy: FinancialYear, filters: Filters) -> tuple[int, int] | None:
+    """NI 40's parts (adult OCU in effective treatment, adult OCU in treatment) from the fact table's
+    Adults rows (``ocu``, ``effective``), as ``cohorts.effective_treatment`` defines them; None for the
+    young people's service."""
+    if filters.service == YOUNG_PEOPLE:
+        return None
+    rows = person_year.rows(data, fy, Filters(ADULTS, filters.age_band, filters.sex, filters.district))
+    ocu = rows["ocu"].to_numpy()
+    return int((ocu & rows["effective"].to_numpy()).sum()), int(ocu.sum())
+
+
 def effective_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """NI 40: the number of adult opiate and/or crack users in effective treatment in the year, a
     count of people (``cohorts.effective_treatment``: any adult episode overlapping the year retained
     12 weeks or more, or ended in a planned exit within 12 weeks). Not applicable (no figure, and
     ``attrs["not_applicable"]``) for the young people's service."""
     label = "Effective treatment (NI 40, adult OCU)"
-    parts = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    parts = effective_parts(data, fy, filters)
     if parts is None:
         return _not_applicable(COUNT, label)
     return measure(pd.DataFrame({"count": [parts[0]]}), COUNT, label=label)
@@ -121,7 +138,7 @@ def effective_treatment_share(data: Dataset, *, fy: FinancialYear, filters: Filt
     """The context of NI 40: adult OCU in effective treatment as a percentage of adult OCU in
     treatment in the year (Wilson interval). Not applicable for the young people's service."""
     label = "Share of adult OCU in treatment in effective treatment"
-    parts = cohorts.effective_treatment(data.episodes, data.substances, fy, filters)
+    parts = effective_parts(data, fy, filters)
     if parts is None:
         return _not_applicable(PROPORTION, label)
     return measure(pd.DataFrame({"count": [parts[0]], "denominator": [parts[1]]}), PROPORTION, label=label)
@@ -130,7 +147,8 @@ def effective_treatment_share(data: Dataset, *, fy: FinancialYear, filters: Filt
 def back_in_treatment(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year who are in treatment again (a later episode open, any service)
     on 31 March, as a percentage of people discharged in the year (``cohorts.back_in_treatment``)."""
-    back, discharged = cohorts.back_in_treatment(data.episodes, fy, filters)
+    rows = person_year.rows(data, fy, filters)
+    back, discharged = int(rows["back_in_treatment"].sum()), int(rows["exited"].sum())
     frame = pd.DataFrame({"count": [back], "denominator": [discharged]})
     return measure(frame, PROPORTION, label="Back in treatment on 31 March")
 
@@ -142,13 +160,13 @@ def people_by(
     """People in treatment during the year by one attribute (see ``ATTRIBUTES``), as counts
     and percentages of all people in treatment in the selection."""
     column, categories = ATTRIBUTES[attribute]
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     return breakdown(people, column, categories, attribute)
 
 
 def people_by_age_and_sex(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People in treatment by age band and sex (for the age-sex pyramid); % of all people."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     index = pd.MultiIndex.from_product([AGE_BAND_LABELS, GROUP_ORDER["sex"]], names=["age_band", "sex"])
     counts = people.groupby(["age_band", "sex_group"], observed=False).size()
     counts.index.names = ["age_band", "sex"]
@@ -181,7 +199,7 @@ def substances(
 
     ``any mention``: a person counts once for every substance group recorded at any rank, so
     percentages can sum past 100%. ``primary``: the rank-1 substance only, each person once."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.people(data, fy, filters)
     rows = _cohort_substances(data, people, view)
     categories = GROUP_ORDER["substance"]
     if by is None:
@@ -314,7 +332,7 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
     """People discharged in the year by exit group (planned / unplanned / transferred / other or
     not known: the "other" reason, an empty reason or an unmapped code), as % of all people
     discharged (each once, by their last discharge in the year)."""
-    people = cohorts.exits(data.episodes, fy, filters)
+    people = person_year.exits(data, fy, filters)
     categories = GROUP_ORDER["discharge_reason"]
     out = _drop_empty_extras(_counts(people["exit_group"], categories, "exit_group"), "exit_group", categories)
     out["denominator"] = len(people)
@@ -323,7 +341,7 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
 
 def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year by recorded discharge reason, with its exit group."""
-    people = cohorts.exits(data.episodes, fy, filters)
+    people = person_year.exits(data, fy, filters)
     reason = people["discharge_reason"].astype("string").str.strip().str.lower().str.replace(r"[\s_\-]+", " ", regex=True)
     out = _counts(reason.fillna("not recorded"), [], "discharge_reason")
     out["denominator"] = len(people)
@@ -334,7 +352,7 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
     """People in treatment receiving each intervention group during the year (an intervention
     started on or before 31 March and not ended before 1 April), by sex, as % of people in
     treatment of that sex."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.people(data, fy, filters)
     categories = GROUP_ORDER["intervention"]
     iv = data.interventions if data.interventions is not None else pd.DataFrame(
         columns=["episode_id", "intervention_group", "start_date", "end_date"])
@@ -429,7 +447,7 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     can sum past 100%). A person's substances are the up to three of their latest episode in the
     year within the selected service (GLOSSARY "Which episode describes a person"); people with
     no substance recorded count in the denominator only. Classes: ``substance_class``."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.people(data, fy, filters)
     subs = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
     rows = pd.DataFrame({"episode_id": subs["episode_id"].to_numpy(),
                          "drug_class": substance_class(subs).to_numpy()})
@@ -456,7 +474,7 @@ def people_by_among_recorded(
     of it is recorded: the denominator leaves out people whose value is not recorded, not stated
     or an unmapped code (``UNKNOWN_VALUE_GROUPS``). Wilson intervals follow from the measure."""
     column, _ = ATTRIBUTES[attribute]
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     values = people[column].astype(object)
     recorded = values[~values.isin(UNKNOWN_VALUE_GROUPS)]
     categories = recorded_categories(attribute)
@@ -471,7 +489,7 @@ def field_recorded(
     """Completeness of one attribute (GLOSSARY "Completeness"): people in treatment whose value is
     recorded (not "not recorded", "not stated" or an unmapped code), as % of people in treatment."""
     column, _ = ATTRIBUTES[attribute]
-    people = cohorts.in_treatment(data.episodes, fy, filters)
+    people = person_year.rows(data, fy, filters)
     recorded = int((~people[column].astype(object).isin(UNKNOWN_VALUE_GROUPS)).sum())
     frame = pd.DataFrame({"field": [attribute], "count": [recorded], "denominator": [len(people)]})
     return measure(frame, PROPORTION, label=f"{attribute.replace('_', ' ').capitalize()} recorded")
@@ -484,8 +502,8 @@ def people_by_single_year_of_age(
     Poisson / Byar 95% intervals): age at triage of each person's latest episode in the year
     within the selected service. Every age from the youngest to the oldest seen is listed (zero
     where nobody); ``age_band`` is the band the age falls in."""
-    people = cohorts.in_treatment(data.episodes, fy, filters)
-    ages = pd.to_numeric(people["age_at_triage"], errors="coerce")
+    people = person_year.rows(data, fy, filters)
+    ages = people["age"].astype("Int64")  # whole years at triage of the describing episode
     known = ages.notna()
     if not known.any():
         out = pd.DataFrame({"sex": pd.Series(dtype=object), "age": pd.Series(dtype="int64"),

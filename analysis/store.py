@@ -7,6 +7,7 @@ Layout of the store folder (its location is a setting: ``DAAT_DASHBOARD_STORE``,
     versions/v000001/          one folder per version, never changed after it is written
         manifest.json          when, by whom, from which file, rows, rejected rows, merge mode
         episodes.parquet ...   every table of the version (unchanged tables are hard links)
+        person_year.parquet    the person-year fact table built from them on save (manifest "derived")
         rejected/<table>.parquet   rows the loader rejected, kept with the file and row they came from
         boundaries.geojson     the user's district boundaries, if they uploaded any
     versions/.tmp-*/           a save in progress (or one killed half-way): ignored, removed by the next save
@@ -80,6 +81,11 @@ TARGETS_FILE = "targets.json"
 MANIFEST_FILE = "manifest.json"
 REJECTED_DIR = "rejected"
 BOUNDARIES_FILE = "boundaries.geojson"
+#: The person-year fact table (``analysis.person_year``), built from the version's tables when it is
+#: saved so a cold start only reads it; listed in the manifest under ``derived`` with its checksum.
+PERSON_YEAR_FILE = "person_year.parquet"
+#: Tables the fact table is built from (a save changing none of them links the previous version's file).
+PERSON_YEAR_SOURCES = ("episodes", "districts", "referrals")
 LOCK_FILE = ".lock"
 TMP_PREFIX = ".tmp-"
 VERSION_PATTERN = re.compile(r"^v(\d{6})$")
@@ -467,7 +473,7 @@ class Store:
     def damaged_files(self, version: Version) -> list[Path]:
         """The files of ``version`` that are missing or do not match the checksum in its manifest."""
         damaged = []
-        for entry in version.tables.values():
+        for entry in [*version.tables.values(), *(version.manifest.get("derived") or {}).values()]:
             path = version.path / str(entry.get("file", ""))
             expected = entry.get("sha256")
             try:
@@ -820,6 +826,49 @@ class Store:
             "boundaries": dict(base.manifest.get("boundaries") or {}) if base else {},
         }
 
+    @staticmethod
+    def _write_person_year(folder: Path, base: Version | None, tables: Mapping[str, pd.DataFrame],
+                           manifest: dict[str, Any], changed: set[str]) -> None:
+        """Write the fact table of ``tables`` into the version being written (``folder``) and list it with
+        its checksum under the manifest's ``derived``: linked from ``base`` when none of its source
+        tables changed, else built. Nothing when the episodes or districts are not saved yet."""
+        if not {"episodes", "districts"} <= set(tables):
+            return
+        target = folder / PERSON_YEAR_FILE
+        earlier = (base.manifest.get("derived") or {}).get("person_year") if base is not None else None
+        if earlier and not (changed & set(PERSON_YEAR_SOURCES)) and (base.path / PERSON_YEAR_FILE).is_file():
+            _link_or_copy(base.path / PERSON_YEAR_FILE, target)
+            info = {key: earlier[key] for key in ("episodes", "years", "columns") if key in earlier}
+        else:
+            from analysis import person_year
+
+            data = _dataset_of(tables)
+            facts = data.person_year()
+            _write_file(target, _parquet_bytes(facts))
+            info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years],
+                    "columns": list(person_year.COLUMNS)}
+        manifest["derived"] = {"person_year": {
+            "file": PERSON_YEAR_FILE, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), **info}}
+
+    def person_year(self, version: Version, data: ds.Dataset) -> pd.DataFrame | None:
+        """The saved fact table of ``version`` when it was built from these data (same number of
+        episodes and years) with the columns of this code (``person_year.COLUMNS``); None for a version
+        saved before fact tables were, or with other columns (it is built on first use)."""
+        from analysis import person_year
+
+        entry = (version.manifest.get("derived") or {}).get("person_year")
+        if not entry or not (version.path / PERSON_YEAR_FILE).is_file():
+            return None
+        if entry.get("episodes") != len(data.episodes) or entry.get("years") != [fy.label for fy in data.years]:
+            return None
+        if entry.get("columns") != list(person_year.COLUMNS):
+            return None
+
+        facts = _read_parquet(version, version.path / PERSON_YEAR_FILE)
+        if {column: str(kind) for column, kind in facts.dtypes.items()} == person_year.COLUMNS:
+            return facts  # Parquet keeps the types and categories: nothing to convert on a cold start
+        return person_year.typed(facts, data.episodes)
+
     def _write_version(
         self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],
         rejected: Mapping[str, pd.DataFrame], manifest: dict[str, Any], changed: set[str],
@@ -848,6 +897,7 @@ class Store:
                 for name, frame in rejected.items():
                     _write_file(temporary / REJECTED_DIR / f"{name}.parquet", _parquet_bytes(frame))
                 _fsync_dir(temporary / REJECTED_DIR)
+            self._write_person_year(temporary, base, tables, manifest, changed)
             if boundaries is not None:
                 _write_file(temporary / BOUNDARIES_FILE, boundaries)
             elif base is not None and (base.path / BOUNDARIES_FILE).is_file():
@@ -862,6 +912,13 @@ class Store:
         _checkpoint(CHECKPOINTS[1])
         _atomic_write(self.root / CURRENT_FILE, f"{final.name}\n".encode())
         return self.version(number)
+
+
+def _dataset_of(tables: Mapping[str, pd.DataFrame]) -> ds.Dataset:
+    """The Dataset of a version's tables (tables not saved yet are empty), as ``load_dataset`` reads it."""
+    empty = pd.DataFrame()
+    return ds.from_tables({name: tables.get(name, empty) for name in
+                           ("episodes", "substances", "referrals", "districts", "population")} | dict(tables))
 
 
 def _read_parquet(version: Version, path: Path) -> pd.DataFrame:
@@ -908,7 +965,7 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         if entry.get("rejected")
     ]
     stamp = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:8]
-    return ds.from_tables(
+    data = ds.from_tables(
         store.tables(chosen),
         label=chosen.label,
         is_demo=False,
@@ -916,6 +973,8 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         version=f"saved:{stamp}:v{chosen.number}",
         warnings=warnings,
     )
+    data.facts = store.person_year(chosen, data)  # None for a version saved before: built on first use
+    return data
 
 
 __all__ = [

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import cohorts
+from analysis import cohorts, person_year
 from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.dataset import Dataset
-from analysis.filters import ALL
+from analysis.filters import ALL, Filters
 from analysis.periods import Comparison, FinancialYear
 from analysis.suppression import MIN_SHOWN_COUNT
 
@@ -122,7 +122,7 @@ def unmet_need(data: Dataset, *, fy: Comparison, age_band: str | None = PREVALEN
         return pd.DataFrame(columns=columns)
     rows = prevalence[(prevalence["year"] == year) & (prevalence["age_band"] == age_band)]
     low, high = ages
-    people = cohorts.in_treatment(data.episodes, fy)
+    people = person_year.people(data, fy, Filters())
     people = people[people["age_at_triage"].between(low, high)]
     recorded = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
     out = []

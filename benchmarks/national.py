@@ -159,6 +159,105 @@ def _duckdb_core(episodes: Any, population: Any, fy: Any, sexes: tuple[str, ...]
     return con, query
 
 
+#: The Overview's figures the person-year fact table gives, in the order of ``_duckdb_overview``'s columns.
+OVERVIEW_FIGURES = ("people_in_treatment", "snapshot", "new_presentations", "planned_exits", "exits_less_transfers",
+                    "retained_12_weeks", "retention_started", "rate_people", "rate_population")
+
+
+def _duckdb_overview(episodes: Any, population: Any, district_codes: list[str], years: list[Any]) -> Any:
+    """A DuckDB connection and one query giving, for every year in ``years`` and all people, the
+    Overview's figures the fact table gives (``OVERVIEW_FIGURES``), written from the GLOSSARY
+    definitions over the episodes (the lower bound: no Python, every core)."""
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    con.execute(f"SET threads={os.cpu_count() or 1}")
+    ep = pa.table({
+        "client_id": pa.array(episodes["client_id"].astype(str).to_numpy()),
+        "episode_id": pa.array(episodes["episode_id"].astype(str).to_numpy()),
+        "triage": pa.array(episodes["triage_date"].to_numpy()),
+        "discharge": pa.array(episodes["discharge_date"].to_numpy()),
+        "reason_group": pa.array(episodes["discharge_reason_group"].astype(str).to_numpy()),
+        "age": pa.array(episodes["age_at_triage"].to_numpy(dtype="float64", na_value=-1)),
+    })
+    pop = pa.table({
+        "district_code": pa.array(population["district_code"].astype(str).to_numpy()),
+        "year": pa.array(population["year"].to_numpy(dtype="int64")),
+        "age": pa.array(population["age"].to_numpy(dtype="int64")),
+        "population": pa.array(population["population"].to_numpy(dtype="float64")),
+    })
+    fys = pa.table({"y": pa.array([fy.start_year for fy in years], pa.int64()),
+                    "s": pa.array([fy.start.date() for fy in years]), "e": pa.array([fy.end.date() for fy in years])})
+    con.register("ep0", ep)
+    con.register("pop", pop)
+    con.register("fys", fys)
+    con.register("codes", pa.table({"district_code": pa.array(district_codes)}))
+    query = """
+        WITH ep AS (
+            SELECT *, coalesce(discharge, DATE '2262-01-01') AS finish,
+                   max(coalesce(discharge, DATE '2262-01-01')) OVER (PARTITION BY client_id ORDER BY triage, episode_id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_cover
+            FROM ep0
+        ), active AS (
+            SELECT y, client_id, age FROM fys JOIN ep ON triage <= e AND finish >= s
+            QUALIFY row_number() OVER (PARTITION BY y, client_id ORDER BY triage DESC, episode_id DESC) = 1
+        ), counted AS (
+            SELECT y, count(*) AS people, count(*) FILTER (WHERE age BETWEEN 10 AND 64) AS rate_people
+            FROM active GROUP BY y
+        ), snap AS (
+            SELECT y, count(DISTINCT client_id) AS snapshot FROM fys JOIN ep ON triage <= e AND finish > e GROUP BY y
+        ), first_triage AS (
+            SELECT y, triage, previous_cover FROM fys JOIN ep ON triage BETWEEN s AND e
+            QUALIFY row_number() OVER (PARTITION BY y, client_id ORDER BY triage, episode_id) = 1
+        ), new AS (
+            SELECT y, count(*) FILTER (WHERE previous_cover IS NULL OR previous_cover < triage - INTERVAL 12 MONTH) AS new
+            FROM first_triage GROUP BY y
+        ), last_exit AS (
+            SELECT y, reason_group FROM fys JOIN ep ON discharge BETWEEN s AND e
+            QUALIFY row_number() OVER (PARTITION BY y, client_id ORDER BY discharge DESC, episode_id DESC) = 1
+        ), exits AS (
+            SELECT y, count(*) FILTER (WHERE reason_group = 'Planned') AS planned,
+                   count(*) FILTER (WHERE reason_group <> 'Transferred') AS exits_less_transfers
+            FROM last_exit GROUP BY y
+        ), started AS (
+            SELECT y, CASE WHEN finish > e THEN 84 ELSE date_diff('day', triage, finish) END AS days
+            FROM fys JOIN ep ON triage BETWEEN s AND e - INTERVAL 84 DAY
+            QUALIFY row_number() OVER (PARTITION BY y, client_id ORDER BY triage, episode_id) = 1
+        ), retention AS (
+            SELECT y, count(*) FILTER (WHERE days >= 84) AS retained, count(*) AS started FROM started GROUP BY y
+        ), denominators AS (
+            SELECT year AS y, sum(population) AS population FROM pop
+            WHERE age BETWEEN 10 AND 64 AND district_code IN (SELECT district_code FROM codes) GROUP BY year
+        )
+        SELECT fys.y, coalesce(people, 0), coalesce(snapshot, 0), coalesce(new, 0), coalesce(planned, 0),
+               coalesce(exits_less_transfers, 0), coalesce(retained, 0), coalesce(started, 0),
+               coalesce(rate_people, 0), population
+        FROM fys LEFT JOIN counted USING (y) LEFT JOIN snap USING (y) LEFT JOIN new USING (y)
+        LEFT JOIN exits USING (y) LEFT JOIN retention USING (y) LEFT JOIN denominators USING (y)
+        ORDER BY fys.y
+    """
+    return con, query
+
+
+def _overview_figures(data: Any, years: list[Any]) -> list[tuple[Any, ...]]:
+    """The same figures through the product's measures (``analysis.profiles`` / ``analysis.districts``,
+    which read the person-year fact table), one row per year."""
+    from analysis import districts, profiles
+    from analysis.filters import Filters
+
+    rows = []
+    for fy in years:
+        def part(function: Callable[..., Any], column: str = "count", fy: Any = fy) -> Any:
+            return function(data, fy=fy, filters=Filters())[column].iloc[0]
+        rows.append((fy.start_year, part(profiles.people_in_treatment), part(profiles.in_treatment_on_31_march),
+                     part(profiles.new_presentations), part(profiles.successful_completion_rate),
+                     part(profiles.successful_completion_rate, "denominator"), part(profiles.retention_12_weeks),
+                     part(profiles.retention_12_weeks, "denominator"), part(districts.partnership_rate),
+                     part(districts.partnership_rate, "denominator")))
+    return rows
+
+
 def measure_scale(scale: str, workdir: Path, repeats: int, apptest: bool) -> dict[str, Any]:
     """Every measurement for one size, in this process (see the module docstring)."""
     warnings.simplefilter("ignore")
@@ -179,6 +278,12 @@ def measure_scale(scale: str, workdir: Path, repeats: int, apptest: bool) -> dic
 
     result["cold_start_s"] = _median_time(cold_start, repeats)
     data = load_dataset(store)
+    from analysis import person_year
+
+    result["fact_table_build_s"] = _median_time(lambda: person_year.build(data.episodes, data.years, data.substances),
+                                               repeats)
+    result["fact_table_rows"] = int(len(data.person_year()))
+    result["fact_table_bytes"] = int(data.person_year().memory_usage(deep=True).sum())
     result["episodes"] = int(len(data.episodes))
     result["people"] = int(data.episodes["client_id"].nunique())
     result["districts"] = int(len(data.districts))
@@ -227,6 +332,17 @@ def measure_scale(scale: str, workdir: Path, repeats: int, apptest: bool) -> dic
     mine = {(d, s): int(n) for s, f in zip(sexes, ours(), strict=True)
             for d, n in zip(f["district_code"], f["count"], strict=True) if n}
     result["core_results_equal"] = duck == mine
+    con, query = _duckdb_overview(data.episodes, data.population, list(data.district_names), years)
+    result["overview_figures_ours_s"] = _median_time(lambda: _overview_figures(data, years), repeats,
+                                                     before=data.memo.clear)
+    result["overview_figures_duckdb_s"] = _median_time(lambda: con.execute(query).fetchall(), repeats)
+    result["overview_figures_ratio"] = result["overview_figures_ours_s"] / result["overview_figures_duckdb_s"]
+    duck = [tuple(float(v) for v in row) for row in con.execute(query).fetchall()]
+    mine = [tuple(float(v) for v in row) for row in _overview_figures(data, years)]
+    result["overview_figures_equal"] = duck == mine
+    if not result["overview_figures_equal"]:
+        result["overview_figures_first_difference"] = next(
+            [list(OVERVIEW_FIGURES), d, m] for d, m in zip(duck, mine, strict=True) if d != m)
     if apptest:
         result["apptest"] = measure_apptest(repeats)
     result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -267,11 +383,15 @@ def measure_apptest(repeats: int) -> dict[str, dict[str, float]]:
 # ---------------------------------------------------------------- driver
 def _table(results: list[dict[str, Any]]) -> str:
     lines = []
-    head = f"{'size':>7} {'episodes':>10} {'cold start':>10} {'core/duckdb':>11} {'choropleth':>10} {'peak RSS':>9}"
+    head = (f"{'size':>7} {'episodes':>10} {'cold start':>10} {'core/duckdb':>11} {'choropleth':>10} {'peak RSS':>9}"
+            f" {'fact build':>10} {'overview figs/duckdb':>21}")
     lines.append(head)
     for r in results:
         lines.append(f"{r['scale']:>7} {r['episodes']:>10,} {r['cold_start_s']:>9.2f}s "
-                     f"{r['core_ratio']:>10.2f}x {r['choropleth_s'] * 1000:>8.0f}ms {r['peak_rss_bytes'] / 2**20:>7.0f}MB")
+                     f"{r['core_ratio']:>10.2f}x {r['choropleth_s'] * 1000:>8.0f}ms {r['peak_rss_bytes'] / 2**20:>7.0f}MB"
+                     f" {r['fact_table_build_s']:>9.2f}s {r['overview_figures_ours_s'] * 1000:>7.0f}/"
+                     f"{r['overview_figures_duckdb_s'] * 1000:.0f}ms {r['overview_figures_ratio']:.2f}x"
+                     f"{'' if r['overview_figures_equal'] else ' NOT EQUAL'}")
     lines.append("")
     lines.append("page figures after a filter change, median ms (cold = computed, warm = st.cache_data hit)")
     lines.append(f"{'size':>7} {'page':<16}" + "".join(f"{c + ' ' + k:>15}" for c in ("year", "district", "sex")

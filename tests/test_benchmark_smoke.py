@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE_KEYS = {f"{change}_{cache}_s" for change in ("year", "district", "sex") for cache in ("cold", "warm")}
 RESULT_KEYS = {"scale", "cold_start_s", "episodes", "people", "districts", "pages", "boundaries_load_s",
                "choropleth_s", "choropleth_areas", "core_ours_s", "core_duckdb_s", "core_ratio",
-               "core_results_equal", "peak_rss_bytes"}
+               "core_results_equal", "peak_rss_bytes", "fact_table_build_s", "fact_table_rows", "fact_table_bytes",
+               "overview_figures_ours_s", "overview_figures_duckdb_s", "overview_figures_ratio",
+               "overview_figures_equal"}
 
 
 def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
@@ -37,4 +39,8 @@ def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
     assert result["choropleth_areas"] == 326
     # The DuckDB query is a true lower bound for the same figures: the counts agree.
     assert result["core_results_equal"] is True
+    # The Overview's fact-table figures for every year equal the same figures in SQL (the lower bound).
+    assert result["overview_figures_equal"] is True, result.get("overview_figures_first_difference")
+    assert result["fact_table_build_s"] > 0 and result["fact_table_rows"] > result["people"]
+    assert result["overview_figures_ratio"] > 0
     assert "page figures after a filter change" in run.stdout

@@ -4,10 +4,10 @@ Each series counts, per calendar month, what the annual figure of the same name 
 financial year holding that month, so a year's months add up to the figure the other pages publish:
 
 * **Referrals received**: referrals by referral date (``profiles.referrals_in_year``).
-* **New presentations**: people newly presenting in the year (``cohorts.new_presentations``), in the
-  month of their first triage in that year.
+* **New presentations**: people newly presenting in the year (``person_year.new_presentations``: the
+  rows of ``cohorts.new_presentations``), in the month of their first triage in that year.
 * **Successful completions**: people whose last discharge in the year was a planned exit
-  (``cohorts.exits``), in the month of that discharge.
+  (``person_year.exits``, the rows of ``cohorts.exits``), in the month of that discharge.
 
 The series runs from the first month of the first financial year in the data (``Dataset.years``) to
 the last month of the selected year, or of the data if they end earlier (a month is in the data when
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import board, cohorts, profiles, spc, yoy
+from analysis import board, person_year, profiles, spc, yoy
 from analysis.codes import PLANNED
 from analysis.dataset import Dataset
 from analysis.filters import Filters
@@ -148,16 +148,16 @@ def monthly_referrals(data: Dataset, months: Sequence[pd.Timestamp], filters: Fi
 
 
 def monthly_new_presentations(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> pd.DataFrame:
-    """New presentations per month of first triage in the year (``cohorts.new_presentations``)."""
-    frames = [cohorts.new_presentations(data.episodes, fy, filters)["triage_date"] for fy in _years_of(months)]
+    """New presentations per month of first triage in the year (``person_year.new_presentations``)."""
+    frames = [person_year.new_presentations(data, fy, filters)["triage_date"] for fy in _years_of(months)]
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
 
 def monthly_planned_exits(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> pd.DataFrame:
-    """People whose last discharge in the year was planned, per month of that discharge (``cohorts.exits``)."""
+    """People whose last discharge in the year was planned, per month of that discharge (``person_year.exits``)."""
     frames = []
     for fy in _years_of(months):
-        people = cohorts.exits(data.episodes, fy, filters)
+        people = person_year.exits(data, fy, filters)
         frames.append(people.loc[people["exit_group"] == PLANNED, "discharge_date"])
     return _by_month(pd.concat(frames, ignore_index=True), months)
 

@@ -1,0 +1,261 @@
+"""The person-year fact table (analysis/person_year.py): each column against hand-built episodes
+(expected values worked out by hand from the GLOSSARY definitions), and every column against the
+episode-level cohorts of analysis/cohorts.py on the demo data for every year and selection."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import cohorts, person_year
+from analysis.codes import ADULTS, YOUNG_PEOPLE
+from analysis.dataset import load_demo
+from analysis.filters import ALL, Filters
+from analysis.periods import FinancialYear
+from tests.factories import episodes, substances
+
+FY = FinancialYear(2024)  # 1 Apr 2024 - 31 Mar 2025
+
+
+def rows(eps: pd.DataFrame, scope: str = ALL, fy: FinancialYear = FY, subs: pd.DataFrame | None = None
+         ) -> pd.DataFrame:
+    """The table's rows of ``fy`` and ``scope`` indexed by client id."""
+    prepared = cohorts.prepare_episodes(eps)
+    table = person_year.build(prepared, [fy], subs)
+    table = table[table["scope"] == scope]
+    ids = prepared.drop_duplicates("person").set_index("person")["client_id"]
+    return table.set_index(ids.loc[table["person"]].to_numpy())
+
+
+def test_rows_are_people_in_treatment_in_the_year_described_by_their_latest_episode():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2023-06-01", "discharge_date": "2024-03-31"},  # ended before
+        {"client_id": "b", "episode_id": "2", "triage_date": "2023-06-01", "discharge_date": "2024-04-01"},  # in on day 1
+        {"client_id": "c", "episode_id": "3", "triage_date": "2025-03-31", "sex": "F", "age_at_triage": 16},
+        {"client_id": "d", "episode_id": "4", "triage_date": "2025-04-01"},  # after the year
+        {"client_id": "e", "episode_id": "5", "triage_date": "2024-05-01", "discharge_date": "2024-06-01",
+         "age_at_triage": 40, "district_code": "E07000177"},
+        {"client_id": "e", "episode_id": "6", "triage_date": "2024-09-01", "age_at_triage": 41,
+         "district_code": "E07000179", "postcode_district": "OX1"},
+    ]))
+    assert sorted(table.index) == ["b", "c", "e"]
+    assert (table.loc["e", "age"], table.loc["e", "age_band"], table.loc["e", "district"],
+            table.loc["e", "postcode_district"]) == (41, "35-44", "E07000179", "OX1")
+    assert (table.loc["c", "sex_group"], table.loc["c", "age_band"]) == ("Female", "15-17")
+    assert table["year"].unique().tolist() == [2024]
+
+
+def test_scopes_pick_the_service_and_its_own_latest_episode():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "service": "young_people",
+         "discharge_date": "2024-08-01", "age_at_triage": 17},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-10-01", "service": "adult", "age_at_triage": 18},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-10-01", "service": "adult"},
+    ])
+    assert sorted(rows(eps, YOUNG_PEOPLE).index) == ["a"]
+    assert rows(eps, YOUNG_PEOPLE).loc["a", "age"] == 17
+    assert sorted(rows(eps, ADULTS).index) == ["a", "b"]
+    assert rows(eps, ALL).loc["a", "age"] == 18
+
+
+def test_open_31_march_and_the_snapshot_is_described_by_the_open_episode():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-01-01", "discharge_date": "2025-03-31"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-01-01", "discharge_date": "2025-04-01"},
+        {"client_id": "c", "episode_id": "3", "triage_date": "2025-03-31"},
+        # open all year (male), and a later short episode (female) closed in February
+        {"client_id": "d", "episode_id": "4", "triage_date": "2023-01-01", "sex": "M"},
+        {"client_id": "d", "episode_id": "5", "triage_date": "2025-01-01", "discharge_date": "2025-02-01", "sex": "F"},
+    ]))
+    assert table["open_31_march"].to_dict() == {"a": False, "b": True, "c": True, "d": True}
+    assert (table.loc["d", "sex_group"], table.loc["d", "snapshot_sex_group"]) == ("Female", "Male")
+    assert pd.isna(table.loc["a", "snapshot_sex_group"])
+
+
+def test_new_presentation_twelve_month_look_back_any_service():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-06-01"},  # first ever: new
+        # discharged exactly 12 months before the triage: still open then, not new
+        {"client_id": "b", "episode_id": "2", "triage_date": "2023-01-01", "discharge_date": "2023-06-01"},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-06-01"},
+        # discharged 12 months and a day before: new
+        {"client_id": "c", "episode_id": "4", "triage_date": "2023-01-01", "discharge_date": "2023-05-31"},
+        {"client_id": "c", "episode_id": "5", "triage_date": "2024-06-01"},
+        # in treatment in the year but triaged before it: not new
+        {"client_id": "d", "episode_id": "6", "triage_date": "2024-03-01"},
+    ]))
+    assert table["new_presentation"].to_dict() == {"a": True, "b": False, "c": True, "d": False}
+
+
+def test_new_presentation_is_decided_by_the_first_triage_in_the_year_in_any_service():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "service": "young_people",
+         "discharge_date": "2024-06-01"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-09-01", "service": "adult"},
+    ])
+    assert rows(eps, YOUNG_PEOPLE).loc["a", "new_presentation"]
+    assert not rows(eps, ADULTS).loc["a", "new_presentation"]  # the first triage was young people's
+    assert rows(eps, ALL).loc["a", "new_presentation"]
+
+
+def test_re_presentation_after_an_earlier_discharge():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2020-01-01", "discharge_date": "2020-06-01"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-06-01"},
+        # an earlier episode still open: not a re-presentation
+        {"client_id": "b", "episode_id": "3", "triage_date": "2020-01-01"},
+        {"client_id": "b", "episode_id": "4", "triage_date": "2024-06-01"},
+        {"client_id": "c", "episode_id": "5", "triage_date": "2024-06-01"},
+    ]))
+    assert table["re_presentation"].to_dict() == {"a": True, "b": False, "c": False}
+
+
+def test_exit_group_completed_and_exit_days_of_the_last_discharge_in_the_year():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-01", "discharge_date": "2024-05-01",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-06-01", "discharge_date": "2024-08-10",
+         "discharge_reason": "completed"},
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-01-01", "discharge_date": "2025-03-31",
+         "discharge_reason": "transferred"},
+        {"client_id": "c", "episode_id": "4", "triage_date": "2024-01-01", "discharge_date": "2025-04-01",
+         "discharge_reason": "completed"},  # after the year: no exit
+    ]))
+    assert table["exited"].to_dict() == {"a": True, "b": True, "c": False}
+    assert table.loc["a", "exit_group"] == "Planned" and table.loc["b", "exit_group"] == "Transferred"
+    assert table["completed"].to_dict() == {"a": True, "b": False, "c": False}
+    assert table.loc["a", "exit_days"] == 70  # 1 June to 10 August 2024
+    assert pd.isna(table.loc["c", "exit_days"]) and pd.isna(table.loc["c", "exit_group"])
+
+
+def test_back_in_treatment_needs_a_later_episode_open_on_31_march():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-10", "discharge_date": "2024-06-01",
+         "service": "young_people"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-09-01", "service": "adult"},  # moved on: back
+        {"client_id": "b", "episode_id": "3", "triage_date": "2024-04-10", "discharge_date": "2024-06-01"},
+        {"client_id": "b", "episode_id": "4", "triage_date": "2024-09-01", "discharge_date": "2025-03-31"},
+        {"client_id": "c", "episode_id": "5", "triage_date": "2023-01-01"},  # earlier, open all along
+        {"client_id": "c", "episode_id": "6", "triage_date": "2024-04-10", "discharge_date": "2024-06-01"},
+    ]))
+    assert table["back_in_treatment"].to_dict() == {"a": True, "b": False, "c": False}
+
+
+@pytest.mark.parametrize(("days", "retained"), [(83, False), (84, True)])
+def test_retention_12_weeks_boundary(days, retained):
+    start = pd.Timestamp("2024-06-01")
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": start, "discharge_date": start + pd.Timedelta(days=days)},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2025-01-10"},  # under 84 days before 31 March
+    ]))
+    assert table["retention_started"].to_dict() == {"a": True, "b": False}
+    assert table["retained_12_weeks"].to_dict() == {"a": retained, "b": False}
+
+
+def test_days_in_treatment_to_discharge_or_31_march():
+    table = rows(episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-01", "discharge_date": "2024-04-29"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2025-03-03"},
+        {"client_id": "c", "episode_id": "3", "triage_date": "2025-01-01", "discharge_date": "2025-06-01"},
+    ]))
+    assert table["days_in_treatment"].to_dict() == {"a": 28, "b": 28, "c": 89}
+    assert table["discharged_by_31_march"].to_dict() == {"a": True, "b": False, "c": False}
+
+
+def test_status_fields_come_from_the_describing_episode():
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-04-10", "discharge_date": "2024-06-01",
+         "accommodation_status": "settled", "injecting_status": "never", "ethnicity": "white british"},
+        {"client_id": "a", "episode_id": "2", "triage_date": "2024-09-01", "accommodation_status": "nfa",
+         "injecting_status": "currently", "ethnicity": "indian"},
+    ])
+    table = rows(eps)
+    for column in ("accommodation_status_group", "injecting_status_group", "ethnicity_group"):
+        first, latest = eps[column].iloc[0], eps[column].iloc[1]
+        assert first != latest  # the two episodes differ, so the test tells which one describes
+        assert table.loc["a", column] == latest
+
+
+def test_ocu_and_effective_treatment_adults_only():
+    eps = episodes([
+        # OCU, one adult episode retained exactly 84 days: effective
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "discharge_date": "2024-07-24"},
+        # OCU, 83 days and dropped out: not effective
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-05-01", "discharge_date": "2024-07-23",
+         "discharge_reason": "dropped_out"},
+        # OCU, 30 days but a planned exit: effective
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-05-01", "discharge_date": "2024-05-31",
+         "discharge_reason": "completed"},
+        # alcohol only, retained: effective but not OCU
+        {"client_id": "d", "episode_id": "4", "triage_date": "2024-05-01"},
+        # OCU on the latest episode; an earlier short episode in the year was retained? no: 10 days;
+        # the latest is open from 20 March (11 days to 31 March): not effective
+        {"client_id": "e", "episode_id": "5", "triage_date": "2024-05-01", "discharge_date": "2024-05-11",
+         "discharge_reason": "dropped_out"},
+        {"client_id": "e", "episode_id": "6", "triage_date": "2025-03-20"},
+        # young people's service: never in the adults' figure
+        {"client_id": "f", "episode_id": "7", "triage_date": "2024-05-01", "service": "young_people"},
+    ])
+    subs = substances([("1", 1, "heroin"), ("2", 1, "crack"), ("3", 2, "heroin"), ("4", 1, "alcohol"),
+                       ("5", 1, "heroin"), ("6", 1, "heroin"), ("7", 1, "heroin")])
+    adults = rows(eps, ADULTS, subs=subs)
+    assert adults["ocu"].to_dict() == {"a": True, "b": True, "c": True, "d": False, "e": True}
+    assert adults["effective"].to_dict() == {"a": True, "b": False, "c": True, "d": True, "e": False}
+    assert not rows(eps, YOUNG_PEOPLE, subs=subs)["ocu"].any()
+    assert not rows(eps, ALL, subs=subs)["ocu"].any()  # the indicator reads the adults' rows
+
+
+def test_columns_are_tightly_typed():
+    table = rows(episodes([{"client_id": "a", "episode_id": "1", "triage_date": "2024-06-01"}]))
+    assert {c: str(t) for c, t in table.dtypes.items()} == person_year.COLUMNS
+
+
+@pytest.fixture(scope="module")
+def demo():
+    data = load_demo()
+    return data, person_year.build(data.episodes, data.years, data.substances)
+
+
+SELECTIONS = [Filters(), Filters(service=YOUNG_PEOPLE), Filters(service=ADULTS), Filters(sex="Female"),
+              Filters(district="E07000178"), Filters(age_band="25-34"),
+              Filters(service=ADULTS, sex="Female", age_band="18-24", district="E07000179")]
+
+
+@pytest.mark.parametrize("filters", SELECTIONS, ids=lambda f: f.describe())
+def test_every_column_equals_the_episode_level_cohort_on_the_demo(demo, filters):
+    data, table = demo
+    ep = data.episodes
+    for fy in data.years:
+        chosen = person_year.select(table, fy, filters)
+        people = cohorts.in_treatment(ep, fy, filters)
+        assert sorted(chosen["person"]) == sorted(people["person"])
+        # the describing episodes, by row: the very rows (and order) of cohorts.in_treatment
+        pd.testing.assert_frame_equal(ep.iloc[chosen["episode_row"].to_numpy()], people)
+        left = chosen.loc[chosen["exited"], "exit_row"].to_numpy()
+        expected = cohorts.exits(ep, fy, filters)
+        pd.testing.assert_frame_equal(ep.iloc[left], expected.drop(columns="exit_group"))
+        new = chosen.loc[chosen["new_presentation"], "new_row"].to_numpy()
+        pd.testing.assert_frame_equal(ep.iloc[new], cohorts.new_presentations(ep, fy, filters))
+        assert int(person_year.select(table, fy, filters, snapshot=True)["open_31_march"].sum()) == len(
+            cohorts.snapshot(ep, fy, filters))
+        assert int(chosen["new_presentation"].sum()) == len(cohorts.new_presentations(ep, fy, filters))
+        assert int(chosen["re_presentation"].sum()) == len(cohorts.re_presentations(ep, fy, filters))
+        left = cohorts.time_by_exit_group(ep, fy, filters)
+        assert (chosen.loc[chosen["exited"], "exit_group"].value_counts().to_dict()
+                == left["exit_group"].value_counts().to_dict())
+        assert chosen["exit_days"].astype("float64").div(7.0).sum() == pytest.approx(left["weeks"].sum(), rel=1e-12)
+        assert (int(chosen["retained_12_weeks"].sum()), int(chosen["retention_started"].sum())) == \
+            cohorts.retention_12_weeks(ep, fy, filters)
+        assert (int(chosen["back_in_treatment"].sum()), int(chosen["exited"].sum())) == \
+            cohorts.back_in_treatment(ep, fy, filters)
+        weeks = cohorts.time_in_treatment(ep, fy, filters)
+        assert chosen["days_in_treatment"].div(7.0).sum() == pytest.approx(weeks["weeks"].sum(), rel=1e-12)
+        assert int((~chosen["discharged_by_31_march"]).sum()) == int((weeks["status"] == "Open").sum())
+        latest = people.set_index("person")
+        for column in ("ethnicity_group", "accommodation_status_group", "in_care_group", "injecting_status_group"):
+            assert chosen.set_index("person")[column].astype(object).equals(
+                latest.loc[chosen["person"], column].astype(object))
+        adults = person_year.select(table, fy, Filters(ADULTS, filters.age_band, filters.sex, filters.district))
+        parts = (int((adults["ocu"] & adults["effective"]).sum()), int(adults["ocu"].sum()))
+        assert (None if filters.service == YOUNG_PEOPLE else parts) == cohorts.effective_treatment(
+            ep, data.substances, fy, filters)

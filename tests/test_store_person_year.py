@@ -1,0 +1,84 @@
+"""The person-year fact table is saved with each version (analysis/store.py): built on save, covered
+by the manifest's checksums, read back on a cold start, and built on load for a version saved before."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis import person_year, store
+from analysis.dataset import DEMO_DIR
+from analysis.loaders import load_table
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+@pytest.fixture(scope="module")
+def uploads():
+    return [store.Upload(load_table(DEMO_DIR / f"{name}.parquet", name), mode=store.REPLACE)
+            for name in ("episodes", "substances", "referrals", "districts", "population")]
+
+
+def test_a_save_writes_the_fact_table_with_its_checksum_and_a_cold_start_reads_it(uploads, monkeypatch):
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    entry = version.manifest["derived"]["person_year"]
+    assert (version.path / store.PERSON_YEAR_FILE).is_file()
+    assert entry["file"] == store.PERSON_YEAR_FILE and len(entry["sha256"]) == 64
+    assert entry["episodes"] == 11594  # the demo's episodes
+    built = []
+    monkeypatch.setattr(person_year, "build", lambda *a, **k: built.append(1))  # a cold start must not build
+    data = store.load_dataset(saved)
+    facts = data.person_year()
+    assert built == [] and len(facts) > 0
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(facts, person_year.build(data.episodes, data.years, data.substances))
+
+
+def test_a_damaged_fact_table_is_named_by_the_checksum(uploads):
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    path = version.path / store.PERSON_YEAR_FILE
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    assert saved.damaged_files(version) == [path]
+
+
+def test_a_version_saved_before_fact_tables_still_loads_and_builds_it(uploads):
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    (version.path / store.PERSON_YEAR_FILE).unlink()
+    manifest = json.loads((version.path / store.MANIFEST_FILE).read_text())
+    del manifest["derived"]
+    (version.path / store.MANIFEST_FILE).write_text(json.dumps(manifest))
+    assert saved.damaged_files(saved.version(version.number)) == []
+    data = store.load_dataset(saved)
+    assert data.facts is None
+    assert len(data.person_year()) == len(person_year.build(data.episodes, data.years, data.substances))
+
+
+def test_a_fact_table_saved_with_other_columns_is_built_again(uploads):
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    manifest = json.loads((version.path / store.MANIFEST_FILE).read_text())
+    assert manifest["derived"]["person_year"]["columns"] == list(person_year.COLUMNS)
+    manifest["derived"]["person_year"]["columns"] = manifest["derived"]["person_year"]["columns"][:-1]
+    (version.path / store.MANIFEST_FILE).write_text(json.dumps(manifest))
+    data = store.load_dataset(saved)
+    assert data.facts is None  # an older table's columns are never re-typed into the new ones
+    assert list(data.person_year().columns) == list(person_year.COLUMNS)
+
+
+def test_a_save_not_touching_its_sources_links_the_previous_fact_table(uploads, tmp_path):
+    saved = store.Store.open()
+    first = saved.save(uploads, saved_by="test").version
+    second = saved.save([store.Upload(load_table(DEMO_DIR / "prevalence.parquet", "prevalence"))],
+                        saved_by="test").version
+    assert (second.manifest["derived"]["person_year"]["sha256"]
+            == first.manifest["derived"]["person_year"]["sha256"])
+    assert (second.path / store.PERSON_YEAR_FILE).stat().st_ino == (first.path / store.PERSON_YEAR_FILE).stat().st_ino
