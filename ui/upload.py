@@ -55,13 +55,21 @@ def source_switch(saved: store.Store) -> None:
                      "it). " + (f"Current: {current.label}." if current else "Nothing has been saved yet.")))
 
 
+#: Said while a save runs (the person-year fact table is built as part of it: ``analysis.person_year``).
+SAVING = ("Saving: checking and writing the tables, then building the person-year table every page counts from "
+          "(a few seconds for a partnership's extract, up to a minute for a national one)…")
+
+
 def _run(action, success: str, *, show_saved: bool, event: str = "save") -> None:
     """Button callback (runs before the next run draws the page, so the banner shows the new data):
     run a store action and keep a message; on failure nothing saved changes. When the saved data
     are complete afterwards and ``show_saved``, every page shows them from now on. The action is
-    recorded in the audit log as ``event`` ("save" or "restore")."""
+    recorded in the audit log as ``event`` ("save" or "restore"). A spinner says what is happening: a save
+    also builds the person-year fact table, which takes up to a minute for a national extract."""
+    working = (SAVING if event == "save" else "Restoring the version…")
     try:
-        outcome = action()
+        with st.spinner(working, show_time=True):
+            outcome = action()
     except (DashboardError, OSError) as error:
         st.session_state[ERROR_KEY] = as_text(f"Nothing was saved: {error} The saved data are as they were.")
         return
