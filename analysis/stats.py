@@ -49,6 +49,10 @@ def _to_float(values: Any, name: str) -> tuple[np.ndarray, pd.Index | None, bool
     """Return ``values`` as a 1-D float array (missing -> NaN), its index if a Series, and whether it was a scalar."""
     index = values.index if isinstance(values, pd.Series) else None
     if isinstance(values, (pd.Series, pd.Index)):
+        if values.dtype.kind in "biuf":
+            # already numbers (missing as NaN, or a nullable type's NA): straight to floats, the same
+            # values the general path below gives, without going through Python objects
+            return values.to_numpy(dtype=float, na_value=np.nan), index, False
         values = values.to_numpy(dtype=object, na_value=np.nan)
     array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     scalar = array.ndim == 0
