@@ -480,10 +480,10 @@ def _column_mask(values: np.ndarray, total_published: bool) -> np.ndarray:
 
 def _hide(series: pd.Series, mask: np.ndarray, placeholder: object) -> pd.Series:
     """``series`` with ``placeholder`` where ``mask``; NaN placeholders keep numbers numeric."""
-    hide = pd.Series(mask, index=series.index)
     if isinstance(placeholder, float) and math.isnan(placeholder) and pd.api.types.is_numeric_dtype(series):
-        return series.astype("float64").mask(hide)
-    return _display(series, hide, placeholder)
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(np.where(mask, np.nan, values), index=series.index, name=series.name)
+    return _display(series, pd.Series(mask, index=series.index), placeholder)
 
 
 def apply_suppression(
