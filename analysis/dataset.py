@@ -66,6 +66,10 @@ class Dataset:
     memo: dict = field(default_factory=dict, repr=False, compare=False)
     #: The person-year fact table (``analysis.person_year``), read from the store or built on first use.
     facts: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: Other tables derived once per data set that no selection changes (e.g. every referral of the
+    #: years offered linked to its episode: ``profiles.linked_referrals``). Unlike ``memo`` (results
+    #: for a year and selection), these are part of the data, like ``facts``.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def person_year(self) -> pd.DataFrame:
         """The person-year fact table of these data (``analysis.person_year.build`` over every year
