@@ -297,8 +297,18 @@ def select(table: pd.DataFrame, fy: FinancialYear, filters: Filters, *, snapshot
     for name, value in ((f"{prefix}age_band", filters.age_band), (f"{prefix}sex_group", filters.sex),
                         (f"{prefix}district", filters.district)):
         if value != ALL:
-            mask &= (rows[name] == value).to_numpy()
-    return rows if mask.all() else rows[mask]
+            mask &= _equals(rows[name], value)
+    return rows if mask.all() else rows.take(np.flatnonzero(mask))
+
+
+def _equals(values: pd.Series, value: object) -> np.ndarray:
+    """``(values == value).to_numpy()``, on a categorical column's codes (no Series built)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.dtype.categories
+        if value not in categories:
+            return np.zeros(len(values), bool)
+        return values.array.codes == categories.get_loc(value)
+    return (values == value).to_numpy()
 
 
 def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
