@@ -271,6 +271,28 @@ def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     return linked.iloc[start:stop].reset_index(drop=True)
 
 
+def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
+    """The triage date of the episode each referral of ``linked_referrals(data, fy)`` records (NaT when
+    none), by the row number ``linked_referrals`` gives, worked out once per data set; ``None`` for a
+    year not offered, or when the referrals record no episode or an episode id is not unique."""
+    if fy.start_year not in {year.start_year for year in data.years}:
+        return None
+    if "linked_triage_dates" not in data.derived:
+        linked_referrals(data, fy)
+        linked, _ = data.derived["linked_referrals"]
+        dates = None
+        episodes = data.episodes
+        if "episode_id" in linked and linked["episode_id"].notna().any() and episodes["episode_id"].is_unique:
+            joined = linked[["episode_id"]].merge(episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
+            dates = joined["triage_date"].to_numpy()
+        data.derived["linked_triage_dates"] = dates
+    dates = data.derived["linked_triage_dates"]
+    if dates is None:
+        return None
+    start, stop = data.derived["linked_referrals"][1].get(fy.start_year, (0, 0))
+    return dates[start:stop]
+
+
 def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     """Referrals with a referral date in ``fy``, with the attributes they are counted under.
 

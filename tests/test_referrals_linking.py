@@ -173,3 +173,22 @@ def test_referrals_linked_once_per_data_set_are_each_years_own_linking():
     assert data.derived["linked_referrals"][0] is linked
     before = FinancialYear(data.years[0].start_year - 1)
     pd.testing.assert_frame_equal(profiles.linked_referrals(data, before), profiles.link_referrals(data, before))
+
+
+def test_led_to_triage_uses_the_triage_dates_joined_once_and_gives_the_same_flags():
+    """issue 12: the triage date of each referral's episode is joined once per data set; for every year
+    and a few selections the flags equal the join done on the selection's own referrals."""
+    from analysis.dataset import load_demo
+
+    data = load_demo()
+    assert activity.referral_link(data) == activity.LINK_BY_EPISODE
+    for fy in data.years[-2:]:
+        for filters in (Filters(), Filters(sex="Female"), Filters(service="Adults", age_band="25-34")):
+            ref = profiles.referrals_in_year(data, fy, filters)
+            joined = ref.merge(data.episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
+            led = (joined["triage_date"] >= joined["referral_date"]) & (joined["triage_date"] <= fy.end)
+            expected = led.fillna(False).groupby(joined["referral_id"].to_numpy(), sort=False).any()
+            flags = activity.led_to_triage_flags(data, fy, filters)
+            pd.testing.assert_series_equal(flags, expected)
+            assert 0 < int(flags.sum()) < len(flags)
+    assert data.derived["linked_triage_dates"] is not None
