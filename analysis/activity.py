@@ -185,7 +185,11 @@ def led_to_triage_flags(data: Dataset, fy: FinancialYear, filters: Filters = Fil
                                                         if "episode_id" in data.referrals else
                                                         ["referral_id", "client_id", "referral_date"]]
     episodes = data.episodes
-    if referral_link(data) == LINK_BY_EPISODE:
+    linked_dates = profiles.linked_triage_dates(data, fy) if referral_link(data) == LINK_BY_EPISODE else None
+    if linked_dates is not None:
+        # the same join, done once per data set: the rows of ``ref`` are numbered within the year
+        triage = ref.reset_index(drop=True).assign(triage_date=linked_dates[ref.index.to_numpy()])
+    elif referral_link(data) == LINK_BY_EPISODE:
         triage = ref.merge(episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
     else:
         own = select_service(episodes, filters)[["client_id", "triage_date"]].astype({"client_id": "object"})

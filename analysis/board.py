@@ -66,30 +66,55 @@ def suppress_comparison(
         placeholder=float("nan"),
     )
     out = out.rename(columns={"previous_count_suppressed": "previous_suppressed"})
-    out["change_suppressed"] = out["suppressed"] | out["previous_suppressed"]
+    # the rest on arrays, column by column (the fixed cost of every comparison on every page)
+    suppressed = out["suppressed"].to_numpy(dtype=bool)
+    previous_suppressed = out["previous_suppressed"].to_numpy(dtype=bool)
+    out["change_suppressed"] = suppressed | previous_suppressed  # its place among the columns; set below
+    not_rate = frame.attrs.get("kind") != RATE
     for column in ("denominator", "previous_denominator"):
-        hide = _small(frame[column]) & (frame.attrs.get("kind") != RATE)
-        out[column] = out[column].astype("float64").mask(hide)
+        hide = _small_array(frame[column]) & not_rate
+        out[column] = np.where(hide, np.nan, _floats(out[column]))
         out[f"{column}_suppressed"] = hide
     if frame.attrs.get("kind") == PROPORTION and (complement or not keys_of(frame)):
         # A single proportion (e.g. the completion rate) shows its count and denominator: the
         # people outside the count (denominator - count) must not be 1 to 4 either.
         for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
-            hide = _small(frame[f"{prefix}denominator"] - frame[f"{prefix}count"])
+            hide = _small_array(frame[f"{prefix}denominator"] - frame[f"{prefix}count"])
             for column in [f"{prefix}count", *(f"{prefix}{c}" for c in CURRENT_DEPENDENTS)]:
-                out[column] = out[column].astype("float64").mask(hide)
-            out[flag] = out[flag] | hide
-        out["change_suppressed"] = out["suppressed"] | out["previous_suppressed"]
+                out[column] = np.where(hide, np.nan, _floats(out[column]))
+            if flag == "suppressed":
+                suppressed = suppressed | hide
+            else:
+                previous_suppressed = previous_suppressed | hide
+        out["suppressed"], out["previous_suppressed"] = suppressed, previous_suppressed
         for column in CHANGE_COLUMNS:
-            out[column] = out[column].mask(out["change_suppressed"])
+            out[column] = np.where(suppressed | previous_suppressed, np.nan, _floats(out[column]))
+    change_suppressed = suppressed | previous_suppressed
     if no_comparison:
         out["previous_count"] = np.nan
         out["previous_suppressed"] = False
-        out["change_suppressed"] = out["suppressed"]
-    out["significant"] = out["significant"].astype(object).where(~out["change_suppressed"], None)
-    out["direction"] = out["direction"].astype(object).where(~out["change_suppressed"], SUPPRESSED)
+        change_suppressed = suppressed
+    out["change_suppressed"] = change_suppressed
+    significant = out["significant"].to_numpy(dtype=object).copy()
+    significant[change_suppressed] = None
+    out["significant"] = pd.Series(significant, index=out.index, dtype=object)
+    direction = out["direction"].to_numpy(dtype=object).copy()
+    direction[change_suppressed] = SUPPRESSED
+    out["direction"] = pd.Series(direction, index=out.index, dtype=object)
     out.attrs.update(frame.attrs)
     return out
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """A numeric column as float64 (missing as NaN)."""
+    return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _small_array(values: pd.Series) -> np.ndarray:
+    """``_small`` as a bool array: counts from 1 to 4 (missing or non-numeric: False)."""
+    numbers = (_floats(values) if pd.api.types.is_numeric_dtype(values)
+               else pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
+    return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
 
 
 def _format_number(value: object, decimals: int) -> str:

@@ -66,6 +66,10 @@ class Dataset:
     memo: dict = field(default_factory=dict, repr=False, compare=False)
     #: The person-year fact table (``analysis.person_year``), read from the store or built on first use.
     facts: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: Other tables derived once per data set that no selection changes (e.g. every referral of the
+    #: years offered linked to its episode: ``profiles.linked_referrals``). Unlike ``memo`` (results
+    #: for a year and selection), these are part of the data, like ``facts``.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def person_year(self) -> pd.DataFrame:
         """The person-year fact table of these data (``analysis.person_year.build`` over every year
@@ -97,6 +101,17 @@ class Dataset:
         new episodes (at least three quarters of the median number of triages a year, so a few long episodes
         that started before the data collection began do not make a year selectable) to the year
         of the latest date in the data (the extract date)."""
+        # worked out once per data set (it scans every episode; measures ask for it many times per page)
+        key = (id(self.episodes), len(self.episodes), id(self.referrals), len(self.referrals),
+               tuple(self.declared_years or ()))
+        cached = self.derived.get("years")
+        if cached is None or cached[0] != key:
+            cached = (key, self._years())
+            self.derived["years"] = cached
+        return list(cached[1])
+
+    def _years(self) -> list[FinancialYear]:
+        """``years``, computed."""
         if self.declared_years:
             return [FinancialYear.from_label(label) for label in self.declared_years]
         ep = self.episodes

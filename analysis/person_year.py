@@ -251,6 +251,18 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataF
     return table
 
 
+class _Parts(dict):
+    """(year, scope) -> (start, stop) rows of a fact table. Never changed once made, so a copy is the
+    same object: pandas deep-copies a frame's ``attrs`` into every column, slice and mask taken from
+    it, and copying this dict each time was the largest fixed cost of a page (issue 12)."""
+
+    def __copy__(self) -> _Parts:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Parts:
+        return self
+
+
 def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
     """Where each (year, scope) lies in the table (rows grouped by year, then scope), worked out once
     per table and kept in its ``attrs``."""
@@ -262,6 +274,7 @@ def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
         parts = {(int(keys["year"].iat[s]), str(keys["scope"].iat[s])): (int(s), int(e)) for s, e in zip(change, ends)}
         if len(parts) != len(change):  # not grouped: no slices
             parts = {}
+        parts = _Parts(parts)
         table.attrs["parts"] = parts
     return parts
 
@@ -284,8 +297,18 @@ def select(table: pd.DataFrame, fy: FinancialYear, filters: Filters, *, snapshot
     for name, value in ((f"{prefix}age_band", filters.age_band), (f"{prefix}sex_group", filters.sex),
                         (f"{prefix}district", filters.district)):
         if value != ALL:
-            mask &= (rows[name] == value).to_numpy()
-    return rows if mask.all() else rows[mask]
+            mask &= _equals(rows[name], value)
+    return rows if mask.all() else rows.take(np.flatnonzero(mask))
+
+
+def _equals(values: pd.Series, value: object) -> np.ndarray:
+    """``(values == value).to_numpy()``, on a categorical column's codes (no Series built)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.dtype.categories
+        if value not in categories:
+            return np.zeros(len(values), bool)
+        return values.array.codes == categories.get_loc(value)
+    return (values == value).to_numpy()
 
 
 def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from analysis import cohorts, person_year
@@ -225,8 +226,8 @@ def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filte
     counted under (``link_referrals``). With every filter at "All" all referrals count; a service
     filter keeps referrals of that service; the other filters match the referral's attributes, so
     district "Not known" holds the referrals of people never treated (GLOSSARY).
-    The linking is done once per data set and year (``Dataset.remember``)."""
-    linked = data.remember(("referrals linked to episodes", fy), lambda: link_referrals(data, fy))
+    The linking is done once per data set (``linked_referrals``)."""
+    linked = linked_referrals(data, fy)
     if filters == Filters():
         return linked
     if filters.service != ALL:
@@ -244,6 +245,54 @@ def _recorded(values: pd.Series) -> pd.Series:
     return text.notna() & ~text.isin([NOT_RECORDED, UNMAPPED, NOT_KNOWN])
 
 
+def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
+    """``link_referrals(data, fy)``, taken from every referral of the years offered linked once per
+    data set (``Dataset.derived``; the linking of a referral does not depend on its year or on any
+    selection), so a first look at a selection does not link them again. A year not offered is
+    linked on its own, once (``Dataset.remember``)."""
+    years = data.years
+    if fy.start_year not in {year.start_year for year in years}:
+        return data.remember(("referrals linked to episodes", fy), lambda: link_referrals(data, fy))
+    if "linked_referrals" not in data.derived:
+        ref = data.referrals
+        dates = ref["referral_date"]
+        year = np.full(len(ref), -1, dtype=np.int64)
+        for each in years:
+            year[((dates >= each.start) & (dates <= each.end)).to_numpy(dtype=bool, na_value=False)] = each.start_year
+        keep = np.flatnonzero(year >= 0)
+        order = keep[np.argsort(year[keep], kind="stable")]  # by year, each year's referrals in their own order
+        linked = _link(data, ref.iloc[order].reset_index(drop=True))
+        ordered = year[order]
+        parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
+                 for y in np.unique(ordered)}
+        data.derived["linked_referrals"] = (linked, parts)
+    linked, parts = data.derived["linked_referrals"]
+    start, stop = parts.get(fy.start_year, (0, 0))
+    return linked.iloc[start:stop].reset_index(drop=True)
+
+
+def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
+    """The triage date of the episode each referral of ``linked_referrals(data, fy)`` records (NaT when
+    none), by the row number ``linked_referrals`` gives, worked out once per data set; ``None`` for a
+    year not offered, or when the referrals record no episode or an episode id is not unique."""
+    if fy.start_year not in {year.start_year for year in data.years}:
+        return None
+    if "linked_triage_dates" not in data.derived:
+        linked_referrals(data, fy)
+        linked, _ = data.derived["linked_referrals"]
+        dates = None
+        episodes = data.episodes
+        if "episode_id" in linked and linked["episode_id"].notna().any() and episodes["episode_id"].is_unique:
+            joined = linked[["episode_id"]].merge(episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
+            dates = joined["triage_date"].to_numpy()
+        data.derived["linked_triage_dates"] = dates
+    dates = data.derived["linked_triage_dates"]
+    if dates is None:
+        return None
+    start, stop = data.derived["linked_referrals"][1].get(fy.start_year, (0, 0))
+    return dates[start:stop]
+
+
 def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     """Referrals with a referral date in ``fy``, with the attributes they are counted under.
 
@@ -254,6 +303,11 @@ def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     "Not known". Every referral is kept, so the district rows (with "Not known") add up to the total."""
     ref = data.referrals
     ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)].reset_index(drop=True)
+    return _link(data, ref)
+
+
+def _link(data: Dataset, ref: pd.DataFrame) -> pd.DataFrame:
+    """``link_referrals`` of the referrals ``ref`` (rows numbered from 0), each linked on its own."""
     own_service = ref["service_group"] if "service_group" in ref else pd.Series(pd.NA, index=ref.index)
     ref = ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref])
     episodes = data.episodes

@@ -49,6 +49,10 @@ def _to_float(values: Any, name: str) -> tuple[np.ndarray, pd.Index | None, bool
     """Return ``values`` as a 1-D float array (missing -> NaN), its index if a Series, and whether it was a scalar."""
     index = values.index if isinstance(values, pd.Series) else None
     if isinstance(values, (pd.Series, pd.Index)):
+        if values.dtype.kind in "biuf":
+            # already numbers (missing as NaN, or a nullable type's NA): straight to floats, the same
+            # values the general path below gives, without going through Python objects
+            return values.to_numpy(dtype=float, na_value=np.nan), index, False
         values = values.to_numpy(dtype=object, na_value=np.nan)
     array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     scalar = array.ndim == 0
@@ -215,6 +219,25 @@ def rate_ci(
     return _result_frame(index, counts * scale, lower * scale, upper * scale, confidence, method)
 
 
+def rate_limits(
+    count: np.ndarray, population: np.ndarray, index: pd.Index, *, per: float = RATE_PER_1000,
+    confidence: float = CONFIDENCE_95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rate_ci``'s value, lower and upper as arrays, for float arrays of one length (missing as
+    NaN) whose rows ``index`` names in errors: the same definition, checks and numbers, without
+    building a frame (for measures computed many times per page, ``analysis.yoy``)."""
+    _check_multiplier(per)
+    _z(confidence)
+    _check_finite({"count": count, "population": population}, index)
+    _check_at_least_zero(count, "count", index)
+    _check_above_zero(population, "population", index)
+    lower, upper, _ = _count_limits(count, confidence)
+    scale = per / population
+    value = count * scale
+    missing = np.isnan(value)
+    return value, np.where(missing, np.nan, lower * scale), np.where(missing, np.nan, upper * scale)
+
+
 def count_ci(count: Any, confidence: float = CONFIDENCE_95) -> pd.DataFrame:
     """Confidence interval for a count itself: ``rate_ci`` with population 1 and ``per`` 1.
 
@@ -277,6 +300,22 @@ def proportion_ci(
     num, den, index = _proportion_inputs(numerator, denominator)
     lower, upper = _wilson_limits(num, den, z)
     return _result_frame(index, num / den * per, lower * per, upper * per, confidence, METHOD_WILSON)
+
+
+def proportion_limits(
+    numerator: np.ndarray, denominator: np.ndarray, index: pd.Index, *, per: float = PERCENT,
+    confidence: float = CONFIDENCE_95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``proportion_ci``'s value, lower and upper as arrays (see ``rate_limits``): Wilson score
+    interval, the same checks and numbers."""
+    _check_multiplier(per)
+    z = _z(confidence)
+    num, den, _ = _proportion_inputs(None, None, index_from=(
+        {"numerator": numerator, "denominator": denominator}, index))
+    lower, upper = _wilson_limits(num, den, z)
+    value = num / den * per
+    missing = np.isnan(value)
+    return value, np.where(missing, np.nan, lower * per), np.where(missing, np.nan, upper * per)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,6 +525,7 @@ __all__ = [
     "METHOD_BYAR", "METHOD_EXACT_POISSON", "METHOD_FUNNEL_PROPORTION", "METHOD_FUNNEL_RATE",
     "METHOD_NEWCOMBE", "METHOD_RATE_RATIO", "METHOD_WILSON", "NOT_SIGNIFICANTLY_DIFFERENT", "PERCENT",
     "RATE_PER_1000", "SIGNIFICANTLY_HIGHER", "SIGNIFICANTLY_LOWER", "compare_proportions",
-    "compare_rates", "compare_with_baseline", "count_ci", "funnel_limits_proportion",
+    "compare_rates", "compare_with_baseline", "count_ci",
+    "proportion_limits", "rate_limits", "funnel_limits_proportion",
     "funnel_limits_rate", "funnel_significance", "proportion_ci", "rate_ci",
 ]

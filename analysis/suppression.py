@@ -98,6 +98,12 @@ def _validated_counts(counts: pd.DataFrame) -> np.ndarray:
     values = np.empty(counts.shape, dtype=np.int64)
     for position, column in enumerate(counts.columns):
         series = counts.iloc[:, position]
+        if series.dtype.kind in "iuf":
+            # numbers already: check and convert on the array (same result as the general path)
+            array = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            if not (np.isnan(array) | (array < 0) | (array % 1 != 0)).any():
+                values[:, position] = array.astype(np.int64)
+                continue
         numbers = pd.to_numeric(series, errors="coerce")
         bad = numbers.isna() | (numbers < 0) | (numbers % 1 != 0)
         if bad.any():
@@ -457,20 +463,27 @@ def _long_mask(
             pd.DataFrame(table), row_totals=True, column_totals=total_published
         ).to_numpy()
         return cells[category, group]
+    values = counts.to_numpy(dtype=np.float64).astype(np.int64)  # validated above
     if not group_cols:
-        return suppress_counts(counts, total_published=total_published).to_numpy()
+        return _column_mask(values, total_published)
     positions = frame.reset_index(drop=True).groupby(list(group_cols), sort=False, dropna=False).indices
     for rows in positions.values():
-        mask[rows] = suppress_counts(counts.iloc[rows], total_published=total_published).to_numpy()
+        mask[rows] = _column_mask(values[rows], total_published)
     return mask
+
+
+def _column_mask(values: np.ndarray, total_published: bool) -> np.ndarray:
+    """``suppress_counts`` on an array of validated counts: the same pattern, without the frames."""
+    augmented = _Augmented(values.reshape(-1, 1), False, total_published)
+    return augmented.solve()[: augmented.n_interior].copy()
 
 
 def _hide(series: pd.Series, mask: np.ndarray, placeholder: object) -> pd.Series:
     """``series`` with ``placeholder`` where ``mask``; NaN placeholders keep numbers numeric."""
-    hide = pd.Series(mask, index=series.index)
     if isinstance(placeholder, float) and math.isnan(placeholder) and pd.api.types.is_numeric_dtype(series):
-        return series.astype("float64").mask(hide)
-    return _display(series, hide, placeholder)
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(np.where(mask, np.nan, values), index=series.index, name=series.name)
+    return _display(series, pd.Series(mask, index=series.index), placeholder)
 
 
 def apply_suppression(

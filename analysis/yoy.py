@@ -48,28 +48,30 @@ def keys_of(frame: pd.DataFrame) -> list[str]:
             and not c.startswith("previous_") and not c.endswith("suppressed")]
 
 
+def _intervals(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``value``, ``lower`` and ``upper`` of a measure frame as arrays (``with_intervals``)."""
+    kind, per = frame.attrs["kind"], frame.attrs["per"]
+    count = frame["count"].to_numpy(dtype="float64", na_value=np.nan)
+    if kind == COUNT:
+        return stats.rate_limits(count, np.ones(len(count)), frame.index, per=1.0)
+    denominator = frame["denominator"].to_numpy(dtype="float64", na_value=np.nan)
+    usable = ~np.isnan(denominator) & (denominator > 0)
+    safe_den = np.where(usable, denominator, np.nan)
+    safe_count = np.where(usable, count, np.nan)
+    if kind == RATE:
+        return stats.rate_limits(safe_count, safe_den, frame.index, per=per)
+    return stats.proportion_limits(safe_count, safe_den, frame.index, per=per)
+
+
 def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``value``, ``lower`` and ``upper`` (95%) to a measure frame.
 
     Counts: the count with exact Poisson / Byar limits; rates: count / denominator x per with
     the same limits (PHE ``phe_rate``); proportions: Wilson score interval (PHE ``phe_proportion``).
     Rows without a usable denominator (missing, or zero) get missing values."""
-    kind, per = frame.attrs["kind"], frame.attrs["per"]
+    value, lower, upper = _intervals(frame)
     out = frame.copy()
-    count = out["count"].astype("float64")
-    if kind == COUNT:
-        ci = stats.count_ci(count)
-    else:
-        denominator = out["denominator"].astype("float64")
-        usable = denominator.notna() & (denominator > 0)
-        safe_den = denominator.where(usable)
-        safe_count = count.where(usable)
-        if kind == RATE:
-            ci = stats.rate_ci(safe_count, safe_den, per=per)
-        else:
-            ci = stats.proportion_ci(safe_count, safe_den, per=per)
-    ci.index = out.index
-    out["value"], out["lower"], out["upper"] = ci["value"], ci["lower"], ci["upper"]
+    out["value"], out["lower"], out["upper"] = value, lower, upper
     out.attrs.update(frame.attrs)
     return out
 
@@ -104,21 +106,27 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     if keys:
         order = pd.concat([current[keys], previous[keys]], ignore_index=True).drop_duplicates(ignore_index=True)
         current, previous = _on_keys(current, order, keys), _on_keys(previous, order, keys)
-    cur = with_intervals(current).reset_index(drop=True)
-    prev = with_intervals(previous).reset_index(drop=True)[VALUE_COLUMNS]
-    merged = pd.concat([cur, prev.rename(columns={c: f"previous_{c}" for c in VALUE_COLUMNS})], axis=1)
-    merged["change"] = merged["value"] - merged["previous_value"]
+    # built column by column into one frame (the fixed cost of every comparison on every page)
+    value, lower, upper = _intervals(current)
+    previous_value, previous_lower, previous_upper = _intervals(previous)
+    intervals = {"value": value, "lower": lower, "upper": upper}
+    columns: dict[str, Any] = {c: intervals[c] if c in intervals else current[c].reset_index(drop=True)
+                               for c in current.columns}
+    columns.update(intervals)
+    for c in ("count", "denominator"):
+        columns[f"previous_{c}"] = previous[c].reset_index(drop=True)
+    change = value - previous_value
     with np.errstate(divide="ignore", invalid="ignore"):
-        merged["percent_change"] = np.where(
-            merged["previous_value"] > 0, merged["change"] / merged["previous_value"] * 100, np.nan
-        )
+        percent_change = np.where(previous_value > 0, change / previous_value * 100, np.nan)
+    columns.update(previous_value=previous_value, previous_lower=previous_lower, previous_upper=previous_upper,
+                   change=change, percent_change=percent_change)
+    merged = pd.DataFrame(columns, index=pd.RangeIndex(len(value)))
     test = _significance(merged, kind)
-    merged["significant"] = test["significant"].fillna(False).astype(bool).to_numpy()
+    significant = test["significant"].fillna(False).astype(bool).to_numpy()
+    merged["significant"] = significant
     merged["test"] = test["method"].to_numpy()
     merged["direction"] = np.select(
-        [merged["significant"] & (merged["change"] > 0), merged["significant"] & (merged["change"] < 0)],
-        [HIGHER, LOWER],
-        default=NO_CHANGE,
+        [significant & (change > 0), significant & (change < 0)], [HIGHER, LOWER], default=NO_CHANGE,
     )
     merged.attrs.update(current.attrs)
     return merged

@@ -44,3 +44,13 @@ def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
     assert result["fact_table_build_s"] > 0 and result["fact_table_rows"] > result["people"]
     assert result["overview_figures_ratio"] > 0
     assert "page figures after a filter change" in run.stdout
+
+
+def test_overview_cpu_benchmark_runs_on_the_demo() -> None:
+    """``benchmarks.overview_cpu`` (issue 12: CPU time, for comparing versions on a loaded machine)
+    times the Overview after each of the three filter changes."""
+    from benchmarks import overview_cpu
+
+    result = overview_cpu.measure("demo", repeats=1)
+    assert set(result) == {"year", "district", "sex"}
+    assert all(cpu > 0 and wall > 0 for cpu, wall in result.values())

@@ -259,3 +259,39 @@ def test_every_column_equals_the_episode_level_cohort_on_the_demo(demo, filters)
         parts = (int((adults["ocu"] & adults["effective"]).sum()), int(adults["ocu"].sum()))
         assert (None if filters.service == YOUNG_PEOPLE else parts) == cohorts.effective_treatment(
             ep, data.substances, fy, filters)
+
+
+def test_the_table_s_parts_are_not_copied_into_every_column_and_slice():
+    """issue 12: pandas deep-copies ``attrs`` into every column, slice and mask; the table's (year,
+    scope) -> rows index is never changed, so those copies are the same object (no copying cost),
+    and a selection still gives the rows of its year and scope."""
+    import copy
+
+    data = load_demo()
+    table = data.person_year()
+    fy = data.years[-1]
+    chosen = person_year.select(table, fy, Filters(sex="Female"))
+    parts = table.attrs["parts"]
+    assert copy.deepcopy(parts) is parts
+    assert table["year"].attrs["parts"] is parts
+    start, stop = parts[(fy.start_year, ALL)]
+    expected = table[(table["year"] == fy.start_year) & (table["scope"] == ALL) & (table["sex_group"] == "Female")]
+    assert chosen.index.equals(expected.index) and start <= expected.index.min() and expected.index.max() < stop
+
+
+def test_the_years_offered_are_worked_out_once_per_data_set(monkeypatch):
+    """issue 12: ``Dataset.years`` scanned every episode each time a measure asked (about 30 times per
+    Overview, a third of its time at 10% national); it is now worked out once per data set, and again
+    only when the tables or the declared years are replaced."""
+    from analysis.dataset import Dataset
+
+    data = load_demo()
+    expected = data._years()
+    calls = []
+    original = Dataset._years
+    monkeypatch.setattr(Dataset, "_years", lambda self: calls.append(1) or original(self))
+    data.derived.pop("years", None)
+    assert data.years == expected and data.years == expected and len(calls) == 1
+    assert [fy.label for fy in expected][-1] == "2024/25"  # the demo's latest year
+    data.declared_years = ["2023/24"]
+    assert data.years == [FinancialYear(2023)] and len(calls) == 2

@@ -153,3 +153,42 @@ def test_the_definitions_page_says_what_changed_for_referrals():
     assert "Not known" in changes["Referrals of people never treated"]
     assert "no target set" in changes["Key referring agencies target"]
     assert {"people_referred", "referrals_led_to_triage"} <= set(indicators.BY_ID)
+
+
+def test_referrals_linked_once_per_data_set_are_each_years_own_linking():
+    """issue 12: every referral of the years offered is linked once (``Dataset.derived``); each year's
+    slice is the frame ``link_referrals`` gives for that year alone (rows, order, types), a year not
+    offered is linked on its own, and clearing the remembered results keeps the linked table."""
+    from analysis.dataset import load_demo
+
+    data = load_demo()
+    for fy in data.years:
+        pd.testing.assert_frame_equal(profiles.linked_referrals(data, fy), profiles.link_referrals(data, fy))
+    linked, parts = data.derived["linked_referrals"]
+    # an independent count: referrals dated in the years offered
+    dates = data.referrals["referral_date"]
+    in_years = sum(int(((dates >= fy.start) & (dates <= fy.end)).sum()) for fy in data.years)
+    assert len(linked) == in_years == sum(stop - start for start, stop in parts.values())
+    data.memo.clear()
+    assert data.derived["linked_referrals"][0] is linked
+    before = FinancialYear(data.years[0].start_year - 1)
+    pd.testing.assert_frame_equal(profiles.linked_referrals(data, before), profiles.link_referrals(data, before))
+
+
+def test_led_to_triage_uses_the_triage_dates_joined_once_and_gives_the_same_flags():
+    """issue 12: the triage date of each referral's episode is joined once per data set; for every year
+    and a few selections the flags equal the join done on the selection's own referrals."""
+    from analysis.dataset import load_demo
+
+    data = load_demo()
+    assert activity.referral_link(data) == activity.LINK_BY_EPISODE
+    for fy in data.years[-2:]:
+        for filters in (Filters(), Filters(sex="Female"), Filters(service="Adults", age_band="25-34")):
+            ref = profiles.referrals_in_year(data, fy, filters)
+            joined = ref.merge(data.episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
+            led = (joined["triage_date"] >= joined["referral_date"]) & (joined["triage_date"] <= fy.end)
+            expected = led.fillna(False).groupby(joined["referral_id"].to_numpy(), sort=False).any()
+            flags = activity.led_to_triage_flags(data, fy, filters)
+            pd.testing.assert_series_equal(flags, expected)
+            assert 0 < int(flags.sum()) < len(flags)
+    assert data.derived["linked_triage_dates"] is not None

@@ -352,3 +352,27 @@ def test_difference_interval_contains_difference(data, den1: int, den2: int) -> 
     got = stats.compare_proportions(num1, den1, num2, den2).iloc[0]
     assert -100 <= got["diff_lower"] <= got["difference"] + 1e-9
     assert got["difference"] - 1e-9 <= got["diff_upper"] <= 100
+
+
+def test_array_limits_are_the_frame_functions_numbers_and_checks():
+    """issue 12: ``rate_limits`` / ``proportion_limits`` (arrays, for yoy) give exactly the values of
+    ``rate_ci`` / ``count_ci`` / ``proportion_ci``, missing rows included, and the same row-naming errors."""
+    index = pd.Index(["a", "b", "c", "d", "e"])
+    counts = np.array([0.0, 3.0, 9.0, 10.0, np.nan])
+    populations = np.array([50.0, 50.0, 2000.0, 123.0, 10.0])
+    frame = stats.rate_ci(pd.Series(counts, index=index), pd.Series(populations, index=index), per=1000)
+    value, lower, upper = stats.rate_limits(counts, populations, index, per=1000)
+    np.testing.assert_array_equal(np.c_[value, lower, upper], frame[["value", "lower", "upper"]].to_numpy())
+    frame = stats.count_ci(pd.Series(counts, index=index))
+    value, lower, upper = stats.rate_limits(counts, np.ones(5), index, per=1.0)
+    np.testing.assert_array_equal(np.c_[value, lower, upper], frame[["value", "lower", "upper"]].to_numpy())
+    assert frame.loc["b", "upper"] == pytest.approx(8.767, abs=1e-3)  # exact Poisson upper limit of 3
+    numerators = np.array([0.0, 1.0, 5.0, 10.0, np.nan])
+    frame = stats.proportion_ci(pd.Series(numerators, index=index), pd.Series([10.0] * 5, index=index))
+    value, lower, upper = stats.proportion_limits(numerators, np.full(5, 10.0), index)
+    np.testing.assert_array_equal(np.c_[value, lower, upper], frame[["value", "lower", "upper"]].to_numpy())
+    assert frame.loc["c", "lower"] == pytest.approx(23.66, abs=0.01)  # Wilson 5/10
+    with pytest.raises(InvalidValueError, match="in row c"):
+        stats.rate_limits(np.array([1.0, 2.0, -1.0, 0, 0]), np.ones(5), index)
+    with pytest.raises(InvalidValueError, match="in row b"):
+        stats.proportion_limits(np.array([1.0, 11.0, 1, 1, 1]), np.full(5, 10.0), index)

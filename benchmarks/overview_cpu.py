@@ -1,0 +1,77 @@
+"""CPU time of the Overview's figures after a filter change, for comparing two versions of the code
+on a shared, loaded machine (issue 12).
+
+Wall-clock figures from ``benchmarks.national`` move by 2x or more when other work runs on the same
+two cores; the CPU time this process spends (``time.process_time``) moves much less. What is timed,
+after each filter change (year, busiest district, sex, as ``benchmarks.national``) with the data set's
+remembered results cleared: ``analysis.views.overview.overview`` and the trend of the first indicator
+(``overview_trend``), which is what ``benchmarks.national``'s Overview page runs, without the page cache.
+
+    python -m benchmarks.overview_cpu --scale demo            # the bundled demo data
+    python -m benchmarks.overview_cpu --scale 0.1 --repeats 3 # a store saved by benchmarks.national
+
+To compare two commits, export each (``git archive``) and run this in each, one after the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.national import DEFAULT_WORKDIR  # noqa: E402
+
+
+def measure(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR) -> dict[str, tuple[float, float]]:
+    """Filter change -> (median CPU seconds, wall seconds of that run) over ``repeats`` runs."""
+    warnings.simplefilter("ignore")
+    from analysis.dataset import load_demo
+    from analysis.filters import Filters
+    from analysis.indicators import INDICATORS
+    from analysis.store import Store, load_dataset
+    from analysis.views.overview import overview, overview_trend
+
+    data = load_demo() if scale == "demo" else load_dataset(Store.open(workdir / f"store-{scale}"))
+    data.person_year()
+    years = data.years
+    fy, comparison = years[-1], years[-2]
+    codes = data.episodes["district"].astype(str)
+    busiest = codes[codes.isin(list(data.district_names))].value_counts().index[0]
+    overview(data, fy, comparison, Filters())  # the first view, as the app shows before any change
+    changes = {"year": (years[-2], years[-3], Filters()), "district": (fy, comparison, Filters(district=busiest)),
+               "sex": (fy, comparison, Filters(sex="Female"))}
+    result = {}
+    for name, (year, compared, filters) in changes.items():
+        runs = []
+        for _ in range(repeats):
+            data.memo.clear()
+            cpu, wall = time.process_time(), time.perf_counter()
+            overview(data, year, compared, filters)
+            overview_trend(data, INDICATORS[0].id, filters)
+            runs.append((time.process_time() - cpu, time.perf_counter() - wall))
+        median = statistics.median_low([cpu for cpu, _ in runs])
+        result[name] = next(run for run in runs if run[0] == median)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="demo", help="demo, or a scale whose store benchmarks.national saved")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    args = parser.parse_args(argv)
+    result = measure(args.scale, args.repeats, args.workdir)
+    print(f"Overview + trend after a filter change, {args.scale}, median of {args.repeats} (CPU ms, wall ms of that run): "
+          + "; ".join(f"{name} {cpu * 1000:.0f} ({wall * 1000:.0f})" for name, (cpu, wall) in result.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
