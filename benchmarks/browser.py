@@ -229,8 +229,12 @@ def run(pages: list[str], filters: list[str], repeats: int) -> dict[str, Any]:
         with served_app.launch_chromium() as browser:
             for repeat in range(repeats):
                 for path in pages:
-                    for key, seconds in measure_page(browser, url, path, filters, repeat).items():
+                    times = measure_page(browser, url, path, filters, repeat)
+                    for key, seconds in times.items():
                         samples[path].setdefault(key, []).append(round(seconds, 4))
+                    print(f"repeat {repeat + 1}/{repeats} {path}: " + ", ".join(
+                        f"{key} {seconds:.3f} s" for key, seconds in times.items() if not key.endswith("_wall")),
+                        file=sys.stderr, flush=True)  # progress: a full run takes minutes
     result_pages: dict[str, dict[str, float]] = {}
     for path, by_filter in samples.items():
         row = {f"{key}_s": round(statistics.median(values), 3) for key, values in by_filter.items()
