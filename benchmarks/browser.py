@@ -12,7 +12,8 @@ What it does, with the real app on the partnership demo data and Debian's chromi
    ``tests.test_e2e_browser.PAGES``) and each repeat, opens the page in a new tab (a new Streamlit
    session), waits until it is settled (below), then makes, one after another, the filter changes
    in the sidebar: financial year, sex, district, service (each through its combobox: the list is
-   opened, then the option clicked, as a user does). A filter the page does not draw is skipped;
+   opened, then the option clicked, as a user does). A filter the page does not draw
+   (``ui.state.PAGE_FILTERS``) is skipped;
 3. times each change, in the page's own clock (``performance.now()``):
 
    - **start**: the pointer press on the chosen option (the input event that commits the choice;
@@ -156,11 +157,24 @@ def _errors(page) -> str:
     return ""
 
 
-def _open(browser, url: str, path: str):
-    """A new tab (a new Streamlit session) on ``path``, settled."""
+def drawn_filters(path: str, filters: list[str]) -> list[str]:
+    """The filters of ``filters`` that the page draws (``ui.state.PAGE_FILTERS``), in order."""
+    from ui.state import filters_for  # imports streamlit: only when measuring
+
+    return [key for key in filters if key in filters_for(path)]
+
+
+def _open(browser, url: str, path: str, filters: list[str]):
+    """A new tab (a new Streamlit session) on ``path``, settled, with the comboboxes of ``filters`` drawn.
+
+    The script state is ``notRunning`` for a moment before the first run starts, so the boxes the page
+    draws are waited for too (a box not yet drawn must never be taken for a filter the page lacks)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/{'' if path == 'overview' else path}")  # the Overview lives at the root
-    served_app.wait_for_app(page, settle_ms=0)
+    served_app.wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    for key in filters:
+        sidebar.get_by_role("combobox", name=FILTERS[key]).wait_for(timeout=CHANGE_TIMEOUT_MS)
     page.evaluate(_PROBE)
     page.wait_for_function("() => window.__settle.settledNow()", timeout=CHANGE_TIMEOUT_MS)
     problem = _errors(page)
@@ -199,14 +213,11 @@ def measure_change(page, key: str, option: str) -> tuple[float, float]:
 
 
 def measure_page(browser, url: str, path: str, filters: list[str], repeat: int) -> dict[str, float]:
-    """One repeat on one page: each filter change's seconds, by filter key (filters not drawn are left out)."""
-    page = _open(browser, url, path)
+    """One repeat on one page: each filter change's seconds, by filter key (``filters`` are those it draws)."""
+    page = _open(browser, url, path, filters)
     try:
         times: dict[str, float] = {}
-        sidebar = page.get_by_test_id("stSidebar")
         for key in filters:
-            if sidebar.get_by_role("combobox", name=FILTERS[key]).count() == 0:
-                continue  # the page does not use this filter (ui.state.PAGE_FILTERS)
             times[key], times[f"{key}_wall"] = measure_change(page, key, change_value(key, repeat))
             problem = _errors(page)
             if problem:
@@ -229,12 +240,16 @@ def run(pages: list[str], filters: list[str], repeats: int) -> dict[str, Any]:
         with served_app.launch_chromium() as browser:
             for repeat in range(repeats):
                 for path in pages:
-                    times = measure_page(browser, url, path, filters, repeat)
+                    times = measure_page(browser, url, path, drawn_filters(path, filters), repeat)
                     for key, seconds in times.items():
                         samples[path].setdefault(key, []).append(round(seconds, 4))
                     print(f"repeat {repeat + 1}/{repeats} {path}: " + ", ".join(
                         f"{key} {seconds:.3f} s" for key, seconds in times.items() if not key.endswith("_wall")),
                         file=sys.stderr, flush=True)  # progress: a full run takes minutes
+    for path, by_filter in samples.items():  # every change drawn on the page was timed in every repeat
+        expected = drawn_filters(path, filters)
+        assert sorted(by_filter) == sorted([*expected, *(f"{key}_wall" for key in expected)]), (path, by_filter)
+        assert all(len(values) == repeats for values in by_filter.values()), (path, by_filter)
     result_pages: dict[str, dict[str, float]] = {}
     for path, by_filter in samples.items():
         row = {f"{key}_s": round(statistics.median(values), 3) for key, values in by_filter.items()
