@@ -1,0 +1,44 @@
+"""Smoke run of the browser measure (benchmarks/browser.py): one page, one filter change, once. It serves
+the app, drives Debian's chromium and prints its table and one ``BROWSER {...}`` JSON line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests import served_app
+from tests.served_app import ROOT
+
+pytestmark = pytest.mark.e2e
+
+served_app.require_chromium()
+
+
+def test_browser_benchmark_times_one_filter_change_on_the_overview() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.browser", "--pages", "overview", "--filters", "year", "--repeats", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = [line for line in run.stdout.splitlines() if line.startswith("BROWSER ")]
+    assert len(lines) == 1, run.stdout[-2000:]
+    figures = json.loads(lines[0].removeprefix("BROWSER "))
+    assert {"data", "settled", "repeats", "filters", "target_s", "pages", "samples", "worst_page_median_s",
+            "machine"} <= set(figures)
+    assert figures["repeats"] == 1 and figures["filters"] == ["year"] and figures["target_s"] == 1.0
+    assert set(figures["pages"]) == {"overview"}
+    row = figures["pages"]["overview"]
+    assert set(row) == {"year_s", "all_s", "all_wall_s"}
+    # one change, so its median is its only sample; the page's clock is inside Playwright's wall time
+    (sample,) = figures["samples"]["overview"]["year"]
+    (wall,) = figures["samples"]["overview"]["year_wall"]
+    assert 0 < sample <= wall
+    assert row["year_s"] == row["all_s"] == round(sample, 3)
+    assert figures["worst_page_median_s"] == row["all_s"]
+    machine = figures["machine"]
+    assert machine["cores"] >= 1 and "load average" in machine["load_before"]
+    assert len(machine["loadavg_before"]) == 3
+    assert "filter change to page settled" in run.stdout and "overview" in run.stdout
