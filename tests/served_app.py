@@ -136,10 +136,22 @@ def launch_chromium() -> Iterator[object]:
             browser.close()
 
 
+#: The page has been drawn by a finished run: Streamlit's script state is 'notRunning', no element is
+#: left over from an earlier run, and the main area holds the page's title (every page has one h1), an
+#: error or a dialog. The script state alone reads 'notRunning' for a moment before a new page's first
+#: run has begun (a shared-link test read an empty Overview that way).
+_DRAWN = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector("[data-stale='true']")) return false;
+  return !!document.querySelector("[data-testid='stMain'] h1, [data-testid='stException'], [role='dialog']");
+}"""
+
+
 def wait_for_app(page, *, appear_ms: int = 60_000, run_ms: int = 90_000, settle_ms: int = 1000) -> None:
-    """Wait until the script run has finished (Streamlit marks the app 'notRunning'), then settle."""
+    """Wait until the page has been drawn by a finished script run (``_DRAWN``), then settle."""
     page.wait_for_selector("[data-testid='stSidebar']", timeout=appear_ms)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=run_ms)
+    page.wait_for_function(_DRAWN, timeout=run_ms)
     page.wait_for_timeout(settle_ms)
 
 
