@@ -97,23 +97,36 @@ def _save_demo_as_another_area(root: Path, tmp_path: Path) -> dict[str, str]:
     boundaries the product does not hold), and choose the saved data. Returns the renaming."""
     import pandas as pd
 
+
+    renamed = {code: code.replace("E07", "E06") for code in load_demo().district_names}
+
+    def rename(table: str, frame: pd.DataFrame) -> None:
+        if "district_code" in frame:
+            frame["district_code"] = frame["district_code"].replace(renamed)
+
+    _save_changed_demo(root, tmp_path, rename)
+    return renamed
+
+
+def _save_changed_demo(root: Path, tmp_path: Path, change) -> None:
+    """Save the demo tables, each changed in place by ``change(table, frame)``, through the real loader to a
+    store at ``root``, and choose the saved data."""
+    import pandas as pd
+
     from analysis import store
     from analysis.dataset import DEMO_DIR
     from analysis.loaders import load_table
 
-    renamed = {code: code.replace("E07", "E06") for code in load_demo().district_names}
     uploads = []
     for table in ("episodes", "referrals", "substances", "interventions", "districts", "population"):
         frame = pd.read_parquet(DEMO_DIR / f"{table}.parquet")
-        if "district_code" in frame:
-            frame["district_code"] = frame["district_code"].replace(renamed)
+        change(table, frame)
         path = tmp_path / f"{table}.parquet"
         frame.to_parquet(path, index=False)
         uploads.append(store.Upload(load_table(path, table)))
     saved = store.Store.open(root)
     saved.save(uploads, saved_by="test")
     saved.set_preferred_source(store.SAVED)
-    return renamed
 
 
 def test_saved_data_of_another_area_draw_no_oxfordshire_map_but_keep_tables(tmp_path, monkeypatch):
@@ -152,25 +165,15 @@ def test_the_map_writes_every_district_name_with_glyphs_it_carries():
 
 
 def test_a_name_the_map_font_lacks_is_said_plainly_and_shown_as_text(tmp_path, monkeypatch):
-    import pandas as pd
 
-    from analysis import store
-    from analysis.dataset import DEMO_DIR
-    from analysis.loaders import load_table
 
     root = tmp_path / "store"
     monkeypatch.setenv("DAAT_DASHBOARD_STORE", str(root))
-    uploads = []
-    for table in ("episodes", "referrals", "substances", "interventions", "districts", "population"):
-        frame = pd.read_parquet(DEMO_DIR / f"{table}.parquet")
+    def rename_oxford(table: str, frame) -> None:
         if table == "districts":  # Oxford's code, a name with a letter outside Latin-1 and Markdown in it
             frame.loc[frame["district_code"] == OXFORD, "district_name"] = "**Łódź**"
-        path = tmp_path / f"{table}.parquet"
-        frame.to_parquet(path, index=False)
-        uploads.append(store.Upload(load_table(path, table)))
-    saved = store.Store.open(root)
-    saved.save(uploads, saved_by="test")
-    saved.set_preferred_source(store.SAVED)
+
+    _save_changed_demo(root, tmp_path, rename_oxford)
     at = open_page()
     note = next(c.value for c in at.caption if "font lacks" in c.value)
     assert "\\*\\*Łódź\\*\\*" in note  # escaped: shown as the name, not as bold
