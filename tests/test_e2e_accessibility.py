@@ -154,6 +154,7 @@ def test_sidebar_filters_work_by_keyboard_with_a_visible_focus(server, browser):
     stops = []
     for _ in range(40):
         page.keyboard.press("Tab")
+        page.wait_for_timeout(150)  # the focus ring's style is read once focus has settled (a CI run read 'none')
         stop = page.evaluate(
             "() => { const e = document.activeElement; const s = getComputedStyle(e);"
             " return {inSidebar: !!e.closest('[data-testid=stSidebar]'), tag: e.tagName,"
