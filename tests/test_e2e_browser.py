@@ -299,6 +299,9 @@ def test_a_shared_link_shows_exactly_what_the_sender_sees(server, browser):
     _assert_no_error(opened, "shared link")
     assert [_sidebar_value(opened, box) for box in ("Financial year", "Compared with", "Service")] == [
         "2024/25", "2023/24", "Young people"]
+    # every tile drawn before they are read (a fresh session's Overview can show its title before its tiles)
+    opened.wait_for_function(f"() => document.querySelectorAll(\"[data-testid='stMetric']\").length >= {len(shown)}",
+                             timeout=90_000)
     assert _tiles(opened) == shown, (link, _tiles(opened), shown)
     assert "2024/25 compared with 2023/24" in opened.inner_text("[data-testid='stMain']")
     receiver.close()
