@@ -16,12 +16,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis import suppression
+from analysis.errors import InvalidValueError
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, apply_suppression
 from analysis.yoy import COUNT, PROPORTION, RATE, keys_of
 
 CURRENT_DEPENDENTS = ["value", "lower", "upper"]
 PREVIOUS_DEPENDENTS = ["previous_value", "previous_lower", "previous_upper"]
 CHANGE_COLUMNS = ["change", "percent_change"]
+#: Flags ``suppress_comparison`` adds, in this order.
+FLAGS = ["suppressed", "previous_suppressed", "change_suppressed", "denominator_suppressed",
+         "previous_denominator_suppressed"]
 
 
 def _small(values: pd.Series) -> pd.Series:
@@ -53,54 +58,60 @@ def suppress_comparison(
     any-mention substances, where each row is a yes/no split of the same people): a row whose
     "no" side (denominator - count) is 1 to 4 is hidden too. A single proportion always gets it."""
     group_cols = list(group_cols)
+    numbers = ["count", "previous_count", *CURRENT_DEPENDENTS, *PREVIOUS_DEPENDENTS, *CHANGE_COLUMNS,
+               "denominator", "previous_denominator"]
+    suppression.require_columns(frame, [*numbers, "significant", "direction", *group_cols])
+    clashing = [flag for flag in FLAGS if flag in frame.columns]
+    if clashing:
+        raise InvalidValueError(f"The table already has column(s) {clashing}; rename them before suppressing.")
+    # Built on arrays and put into one frame at the end (the fixed cost of every comparison on every page).
+    columns = {name: frame[name] for name in frame.columns}
+    values = {name: _floats(columns[name]) for name in numbers}
     # No comparison year (analysis.yoy.no_values): the previous side has no counts at all. It
     # protects nothing and needs no protection, so it is suppressed as zeros and left missing.
-    no_comparison = len(frame) > 0 and bool(frame["previous_count"].isna().all())
-    original = frame
+    no_comparison = len(frame) > 0 and bool(np.isnan(values["previous_count"]).all())
+    suppressed = suppression.count_mask(frame, "count", group_cols)
     if no_comparison:
-        frame = frame.assign(previous_count=0.0)
-        frame.attrs.update(original.attrs)
-    out = apply_suppression(
-        frame, "count", CURRENT_DEPENDENTS, group_cols=group_cols,
-        linked_count_cols={"previous_count": PREVIOUS_DEPENDENTS}, joint_cols=CHANGE_COLUMNS,
-        placeholder=float("nan"),
-    )
-    out = out.rename(columns={"previous_count_suppressed": "previous_suppressed"})
-    # the rest on arrays, column by column (the fixed cost of every comparison on every page)
-    suppressed = out["suppressed"].to_numpy(dtype=bool)
-    previous_suppressed = out["previous_suppressed"].to_numpy(dtype=bool)
-    out["change_suppressed"] = suppressed | previous_suppressed  # its place among the columns; set below
+        previous_suppressed = np.zeros(len(frame), bool)
+        values["previous_count"] = np.zeros(len(frame))
+    else:
+        previous_suppressed = suppression.count_mask(frame, "previous_count", group_cols)
+    counted = dict(values)  # the counts and denominators as given, before anything is hidden
     not_rate = frame.attrs.get("kind") != RATE
-    for column in ("denominator", "previous_denominator"):
-        hide = _small_array(frame[column]) & not_rate
-        out[column] = np.where(hide, np.nan, _floats(out[column]))
-        out[f"{column}_suppressed"] = hide
+    denominator_hidden = {column: _small_values(counted[column]) & not_rate
+                          for column in ("denominator", "previous_denominator")}
     if frame.attrs.get("kind") == PROPORTION and (complement or not keys_of(frame)):
         # A single proportion (e.g. the completion rate) shows its count and denominator: the
         # people outside the count (denominator - count) must not be 1 to 4 either.
-        for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
-            hide = _small_array(frame[f"{prefix}denominator"] - frame[f"{prefix}count"])
-            for column in [f"{prefix}count", *(f"{prefix}{c}" for c in CURRENT_DEPENDENTS)]:
-                out[column] = np.where(hide, np.nan, _floats(out[column]))
-            if flag == "suppressed":
-                suppressed = suppressed | hide
-            else:
-                previous_suppressed = previous_suppressed | hide
-        out["suppressed"], out["previous_suppressed"] = suppressed, previous_suppressed
-        for column in CHANGE_COLUMNS:
-            out[column] = np.where(suppressed | previous_suppressed, np.nan, _floats(out[column]))
+        suppressed = suppressed | _small_values(counted["denominator"] - counted["count"])
+        previous_suppressed = previous_suppressed | _small_values(
+            counted["previous_denominator"] - counted["previous_count"])
     change_suppressed = suppressed | previous_suppressed
+    for column in ["count", *CURRENT_DEPENDENTS]:
+        values[column] = np.where(suppressed, np.nan, values[column])
+    for column in ["previous_count", *PREVIOUS_DEPENDENTS]:
+        values[column] = np.where(previous_suppressed, np.nan, values[column])
+    for column in CHANGE_COLUMNS:
+        values[column] = np.where(change_suppressed, np.nan, values[column])
+    for column, hide in denominator_hidden.items():
+        values[column] = np.where(hide, np.nan, values[column])
     if no_comparison:
-        out["previous_count"] = np.nan
-        out["previous_suppressed"] = False
+        values["previous_count"] = np.full(len(frame), np.nan)
+        previous_suppressed = np.zeros(len(frame), bool)
         change_suppressed = suppressed
-    out["change_suppressed"] = change_suppressed
-    significant = out["significant"].to_numpy(dtype=object).copy()
+    columns.update(values)
+    significant = columns["significant"].to_numpy(dtype=object).copy()
     significant[change_suppressed] = None
-    out["significant"] = pd.Series(significant, index=out.index, dtype=object)
-    direction = out["direction"].to_numpy(dtype=object).copy()
+    direction = columns["direction"].to_numpy(dtype=object).copy()
     direction[change_suppressed] = SUPPRESSED
-    out["direction"] = pd.Series(direction, index=out.index, dtype=object)
+    columns.update(
+        significant=pd.Series(significant, index=frame.index, dtype=object),
+        direction=pd.Series(direction, index=frame.index, dtype=object),
+        suppressed=suppressed, previous_suppressed=previous_suppressed, change_suppressed=change_suppressed,
+        denominator_suppressed=denominator_hidden["denominator"],
+        previous_denominator_suppressed=denominator_hidden["previous_denominator"],
+    )
+    out = pd.DataFrame(columns, index=frame.index)
     out.attrs.update(frame.attrs)
     return out
 
@@ -108,6 +119,11 @@ def suppress_comparison(
 def _floats(values: pd.Series) -> np.ndarray:
     """A numeric column as float64 (missing as NaN)."""
     return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _small_values(numbers: np.ndarray) -> np.ndarray:
+    """Counts from 1 to 4 in a float array (missing: False)."""
+    return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
 
 
 def _small_array(values: pd.Series) -> np.ndarray:

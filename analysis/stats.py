@@ -446,10 +446,30 @@ def compare_rates(
 
     Returns columns ratio, ratio_lower, ratio_upper, significant (bool), method.
     """
-    alpha = _alpha(confidence)
     arrays, index = _prepare(count1=count1, pop1=pop1, count2=count2, pop2=pop2)
-    _check_finite(arrays, index)
-    x1, n1, x2, n2 = arrays["count1"], arrays["pop1"], arrays["count2"], arrays["pop2"]
+    ratio, ratio_lower, ratio_upper, significant = rate_ratio_limits(
+        arrays["count1"], arrays["pop1"], arrays["count2"], arrays["pop2"], index, confidence=confidence)
+    return pd.DataFrame(
+        {
+            "ratio": ratio,
+            "ratio_lower": ratio_lower,
+            "ratio_upper": ratio_upper,
+            "significant": significant,
+            "method": pd.Series(METHOD_RATE_RATIO, index=index, dtype="str"),
+        },
+        index=index,
+    )
+
+
+def rate_ratio_limits(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, index: pd.Index, *,
+    confidence: float = CONFIDENCE_95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``compare_rates``'s ratio, lower, upper and significant (bool) as arrays, for float arrays of
+    one length (missing as NaN) whose rows ``index`` names in errors: the same test, checks and
+    numbers, without building a frame (for comparisons made many times per page, ``analysis.yoy``)."""
+    alpha = _alpha(confidence)
+    _check_finite({"count1": x1, "pop1": n1, "count2": x2, "pop2": n2}, index)
     _check_at_least_zero(x1, "count1", index)
     _check_above_zero(n1, "pop1", index)
     _check_at_least_zero(x2, "count2", index)
@@ -471,16 +491,7 @@ def compare_rates(
     ratio_lower = np.where(empty, np.nan, ratio_lower)
     ratio_upper = np.where(empty, np.nan, ratio_upper)
     significant = ~empty & ((ratio_lower > 1) | (ratio_upper < 1))
-    return pd.DataFrame(
-        {
-            "ratio": ratio,
-            "ratio_lower": ratio_lower,
-            "ratio_upper": ratio_upper,
-            "significant": significant.astype(bool),
-            "method": pd.Series(METHOD_RATE_RATIO, index=index, dtype="str"),
-        },
-        index=index,
-    )
+    return ratio, ratio_lower, ratio_upper, significant.astype(bool)
 
 
 def compare_proportions(
@@ -496,11 +507,33 @@ def compare_proportions(
 
     Returns columns difference, diff_lower, diff_upper, significant (bool), method.
     """
+    prepared = _prepare(num1=num1, den1=den1, num2=num2, den2=den2)
+    arrays, index = prepared
+    difference, lower, upper, significant = proportion_difference_limits(
+        arrays["num1"], arrays["den1"], arrays["num2"], arrays["den2"], index, per=per, confidence=confidence)
+    return pd.DataFrame(
+        {
+            "difference": difference,
+            "diff_lower": lower,
+            "diff_upper": upper,
+            "significant": significant,
+            "method": pd.Series(METHOD_NEWCOMBE, index=index, dtype="str"),
+        },
+        index=index,
+    )
+
+
+def proportion_difference_limits(
+    num1: np.ndarray, den1: np.ndarray, num2: np.ndarray, den2: np.ndarray, index: pd.Index, *,
+    per: float = PERCENT, confidence: float = CONFIDENCE_95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``compare_proportions``'s difference, lower, upper (times ``per``) and significant (bool) as
+    arrays (see ``rate_ratio_limits``): Newcombe's method 10, the same checks and numbers."""
     _check_multiplier(per)
     z = _z(confidence)
-    prepared = _prepare(num1=num1, den1=den1, num2=num2, den2=den2)
-    p1n, p1d, index = _proportion_inputs(None, None, "num1", "den1", index_from=prepared)
-    p2n, p2d, _ = _proportion_inputs(None, None, "num2", "den2", index_from=prepared)
+    named = ({"num1": num1, "den1": den1, "num2": num2, "den2": den2}, index)
+    p1n, p1d, _ = _proportion_inputs(None, None, "num1", "den1", index_from=named)
+    p2n, p2d, _ = _proportion_inputs(None, None, "num2", "den2", index_from=named)
     l1, u1 = _wilson_limits(p1n, p1d, z)
     l2, u2 = _wilson_limits(p2n, p2d, z)
     p1, p2 = p1n / p1d, p2n / p2d
@@ -508,16 +541,7 @@ def compare_proportions(
     lower = difference - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     upper = difference + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     significant = (lower > 0) | (upper < 0)
-    return pd.DataFrame(
-        {
-            "difference": difference * per,
-            "diff_lower": lower * per,
-            "diff_upper": upper * per,
-            "significant": significant.astype(bool),
-            "method": pd.Series(METHOD_NEWCOMBE, index=index, dtype="str"),
-        },
-        index=index,
-    )
+    return difference * per, lower * per, upper * per, significant.astype(bool)
 
 
 __all__ = [
@@ -526,6 +550,6 @@ __all__ = [
     "METHOD_NEWCOMBE", "METHOD_RATE_RATIO", "METHOD_WILSON", "NOT_SIGNIFICANTLY_DIFFERENT", "PERCENT",
     "RATE_PER_1000", "SIGNIFICANTLY_HIGHER", "SIGNIFICANTLY_LOWER", "compare_proportions",
     "compare_rates", "compare_with_baseline", "count_ci",
-    "proportion_limits", "rate_limits", "funnel_limits_proportion",
+    "proportion_difference_limits", "proportion_limits", "rate_limits", "rate_ratio_limits", "funnel_limits_proportion",
     "funnel_limits_rate", "funnel_significance", "proportion_ci", "rate_ci",
 ]

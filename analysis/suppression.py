@@ -426,7 +426,8 @@ def yoy_suppression_mask(
 # --------------------------------------------------------------------------------------------
 
 
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Raise InvalidValueError naming the columns of ``columns`` that ``frame`` lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InvalidValueError(
@@ -445,7 +446,7 @@ def _long_mask(
 ) -> np.ndarray:
     """Positional boolean mask of ``count_col`` in a long table."""
     counts = frame[count_col].reset_index(drop=True)
-    _validated_counts(counts.to_frame())
+    values = _validated_column(counts, count_col)
     mask = np.zeros(len(frame), dtype=bool)
     if totals_across_groups:
         keys = frame[[category_col, *group_cols]].reset_index(drop=True)
@@ -458,18 +459,35 @@ def _long_mask(
         group = keys[list(group_cols)].apply(tuple, axis=1).factorize()[0]
         # A category missing from a group is a published zero: the totals include nothing for it.
         table = np.zeros((category.max() + 1, group.max() + 1), dtype=np.int64)
-        table[category, group] = counts.to_numpy(dtype=np.int64)
+        table[category, group] = values
         cells = suppression_mask(
             pd.DataFrame(table), row_totals=True, column_totals=total_published
         ).to_numpy()
         return cells[category, group]
-    values = counts.to_numpy(dtype=np.float64).astype(np.int64)  # validated above
     if not group_cols:
         return _column_mask(values, total_published)
     positions = frame.reset_index(drop=True).groupby(list(group_cols), sort=False, dropna=False).indices
     for rows in positions.values():
         mask[rows] = _column_mask(values[rows], total_published)
     return mask
+
+
+def _validated_column(counts: pd.Series, name: object) -> np.ndarray:
+    """``_validated_counts`` of one column, as an int64 array (numbers checked on the array)."""
+    if counts.dtype.kind in "iuf":
+        array = counts.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not (np.isnan(array) | (array < 0) | (array % 1 != 0)).any():
+            return array.astype(np.int64)
+    return _validated_counts(counts.to_frame(name=name))[:, 0]
+
+
+def count_mask(frame: pd.DataFrame, count_col: str, group_cols: Sequence[str] = (), *,
+               total_published: bool = True) -> np.ndarray:
+    """Which counts of ``count_col`` are hidden (positional bool array): counts 1 to 4 and the cells
+    that protect them within each group, the pattern ``apply_suppression`` applies (its ``suppressed``
+    flag), for callers that hide their own columns on arrays (``analysis.board``)."""
+    require_columns(frame, [count_col, *group_cols])
+    return _long_mask(frame, count_col, list(group_cols), total_published, None, False)
 
 
 def _column_mask(values: np.ndarray, total_published: bool) -> np.ndarray:
@@ -524,7 +542,7 @@ def apply_suppression(
     count_cols = [count_col, *linked]
     all_dependents = [*dependent_cols, *(c for deps in linked.values() for c in deps), *joint_cols]
     needed = [*count_cols, *all_dependents, *group_cols] + ([category_col] if category_col else [])
-    _require_columns(frame, needed)
+    require_columns(frame, needed)
     flags = [SUPPRESSED_FLAG] + [f"{c}{SUPPRESSED_FLAG_SUFFIX}" for c in linked]
     clashing = [f for f in flags if f in frame.columns]
     if clashing:
@@ -565,7 +583,7 @@ def suppressed_totals(
     ``total_suppressed``: the totals that go with ``apply_suppression(total_published=True)``.
     """
     group_cols = list(group_cols or [])
-    _require_columns(frame, [count_col, *group_cols])
+    require_columns(frame, [count_col, *group_cols])
     _validated_counts(frame[[count_col]])
     if group_cols:
         groups = frame.groupby(group_cols, sort=False, dropna=False)[count_col]

@@ -120,40 +120,39 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
         percent_change = np.where(previous_value > 0, change / previous_value * 100, np.nan)
     columns.update(previous_value=previous_value, previous_lower=previous_lower, previous_upper=previous_upper,
                    change=change, percent_change=percent_change)
-    merged = pd.DataFrame(columns, index=pd.RangeIndex(len(value)))
-    test = _significance(merged, kind)
-    significant = test["significant"].fillna(False).astype(bool).to_numpy()
-    merged["significant"] = significant
-    merged["test"] = test["method"].to_numpy()
-    merged["direction"] = np.select(
-        [significant & (change > 0), significant & (change < 0)], [HIGHER, LOWER], default=NO_CHANGE,
-    )
+    index = pd.RangeIndex(len(value))
+    significant, method = _significance(columns, kind, index)
+    columns.update(significant=significant, test=np.full(len(value), method, dtype=object),
+                   direction=np.select([significant & (change > 0), significant & (change < 0)], [HIGHER, LOWER],
+                                       default=NO_CHANGE))
+    merged = pd.DataFrame(columns, index=index)
     merged.attrs.update(current.attrs)
     return merged
 
 
-def _significance(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Two-period test per row; rows whose inputs are missing are not significant."""
-    def usable(denominator: pd.Series) -> pd.Series:
-        """Zero or missing denominators give no test (a missing result), not an error."""
-        values = denominator.astype("float64")
-        return values.where(values > 0)
+def _significance(columns: dict[str, Any], kind: str, index: pd.Index) -> tuple[np.ndarray, str]:
+    """Two-period test per row (significant, as bools) and its method; rows whose inputs are
+    missing, or whose denominator is zero or missing, get no test and are not significant."""
+    def floats(name: str) -> np.ndarray:
+        values = columns[name]
+        return values.to_numpy(dtype="float64", na_value=np.nan) if isinstance(values, pd.Series) else \
+            np.asarray(values, dtype="float64")
 
-    if kind == PROPORTION:
-        now, before = usable(frame["denominator"]), usable(frame["previous_denominator"])
-        result = stats.compare_proportions(
-            frame["count"].where(now.notna()), now, frame["previous_count"].where(before.notna()), before
-        )
+    def usable(denominator: np.ndarray) -> np.ndarray:
+        return np.where(denominator > 0, denominator, np.nan)
+
+    count, previous_count = floats("count"), floats("previous_count")
+    if kind == COUNT:
+        now = before = np.ones(len(index))
     else:
-        if kind == COUNT:
-            pop_now = pd.Series(1.0, index=frame.index)
-            pop_before = pop_now
-        else:
-            pop_now, pop_before = usable(frame["denominator"]), usable(frame["previous_denominator"])
-        result = stats.compare_rates(frame["count"].where(pop_now.notna()), pop_now,
-                                     frame["previous_count"].where(pop_before.notna()), pop_before)
-    result.index = frame.index
-    return result
+        now, before = usable(floats("denominator")), usable(floats("previous_denominator"))
+    count = np.where(np.isnan(now), np.nan, count)
+    previous_count = np.where(np.isnan(before), np.nan, previous_count)
+    if kind == PROPORTION:
+        *_, significant = stats.proportion_difference_limits(count, now, previous_count, before, index)
+        return significant, stats.METHOD_NEWCOMBE
+    *_, significant = stats.rate_ratio_limits(count, now, previous_count, before, index)
+    return significant, stats.METHOD_RATE_RATIO
 
 
 def evaluate(measure_function: Callable[..., pd.DataFrame], fy: FinancialYear, *args: Any, **kwargs: Any) -> pd.DataFrame:
