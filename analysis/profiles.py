@@ -181,40 +181,72 @@ def people_by_age_and_sex(data: Dataset, *, fy: FinancialYear, filters: Filters 
 ANY_MENTION, PRIMARY = "any mention", "primary"
 
 
-def _cohort_substances(data: Dataset, people: pd.DataFrame, view: str) -> pd.DataFrame:
-    """Substance groups of each person's episode (the one giving their attributes): one row per
-    person and substance group; ``primary`` keeps rank 1 only."""
+def episode_substances(data: Dataset) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The substance groups of every prepared episode (row for row with ``data.episodes``): the
+    groups (``substance_group`` values), a bool matrix (episode x group: recorded at any rank) and
+    each episode's primary (rank 1) group as a position in the groups (-1: none recorded).
+    Substances of an episode not in the episodes table are left out. Worked out once per data set
+    (``Dataset.derived``): it depends on no year or selection."""
+    cached = data.derived.get("episode_substances")
+    if cached is not None:
+        return cached
     subs = data.substances
-    if view == PRIMARY:
-        subs = subs[subs["rank"] == 1]
-    subs = subs[cohorts.isin_values(subs["episode_id"], people["episode_id"])][["episode_id", "substance_group"]]
-    joined = subs.merge(people[["episode_id", "client_id", "sex_group", "age_band"]], on="episode_id")
-    return joined.drop_duplicates(["client_id", "substance_group"])
+    values = subs["substance_group"]
+    groups = (pd.Index(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
+              else pd.Index(values.dropna().astype(object).unique()))
+    episode = pd.Index(data.episodes["episode_id"]).get_indexer(subs["episode_id"])
+    group = groups.get_indexer(values)
+    known = (episode >= 0) & (group >= 0)
+    mentioned = np.zeros((len(data.episodes), len(groups)), dtype=bool)
+    mentioned[episode[known], group[known]] = True
+    primary = np.full(len(data.episodes), -1, dtype=np.int32)
+    first = known & (subs["rank"].to_numpy(dtype="float64", na_value=np.nan) == 1)
+    primary[episode[first]] = group[first]
+    data.derived["episode_substances"] = (groups, mentioned, primary)
+    return data.derived["episode_substances"]
+
+
+def _substance_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str]) -> pd.DataFrame:
+    """People per substance group in display order: every category of ``categories`` (zero rows
+    kept), then any other group with people, most people first (ties in the groups' order)."""
+    by_group = dict(zip(groups, counts.tolist(), strict=True))
+    extras = sorted((g for g, n in by_group.items() if n > 0 and g not in categories),
+                    key=lambda g: -by_group[g])
+    order = [*categories, *extras]
+    return pd.DataFrame({"substance": order, "count": [int(by_group.get(g, 0)) for g in order]})
 
 
 def substances(
     data: Dataset, *, fy: FinancialYear, filters: Filters = Filters(), view: str = ANY_MENTION, by: str | None = None
 ) -> pd.DataFrame:
     """People in treatment with each problem substance group, as a % of people in treatment
-    (in the same sex or age band when ``by`` is "sex" or "age_band").
+    (in the same sex or age band when ``by`` is "sex" or "age_band"). Each person's substances
+    are those of the episode that puts them in the cohort (``person_year.people``).
 
     ``any mention``: a person counts once for every substance group recorded at any rank, so
     percentages can sum past 100%. ``primary``: the rank-1 substance only, each person once."""
-    people = person_year.people(data, fy, filters)
-    rows = _cohort_substances(data, people, view)
+    rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
+    groups, mentioned, primary = episode_substances(data)
+
+    def counted(chosen: np.ndarray) -> np.ndarray:
+        if view == PRIMARY:
+            codes = primary[chosen]
+            return np.bincount(codes[codes >= 0], minlength=len(groups))
+        return mentioned[chosen].sum(axis=0)
+
     categories = GROUP_ORDER["substance"]
     if by is None:
-        out = _counts(rows["substance_group"], categories, "substance")
-        out["denominator"] = len(people)
-        out = _drop_empty_extras(out, "substance", categories)
+        out = _substance_counts(groups, counted(rows), categories)
+        out["denominator"] = len(rows)
     else:
-        column, groups = ATTRIBUTES[by]
+        column, values = ATTRIBUTES[by]
+        attribute = data.episodes[column].take(rows).astype(object).to_numpy()
         parts = []
-        for group in groups:
-            in_group = people[column] == group
-            part = _counts(rows.loc[rows[column] == group, "substance_group"], categories, "substance")
-            part.insert(0, by, group)
-            part["denominator"] = int(in_group.sum())
+        for value in values:
+            in_group = rows[attribute == value]
+            part = _substance_counts(groups, counted(in_group), categories)
+            part.insert(0, by, value)
+            part["denominator"] = len(in_group)
             parts.append(part)
         out = pd.concat(parts, ignore_index=True)
     return measure(out, PROPORTION, label=f"Problem substances ({view})")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import cohorts, person_year
+from analysis import person_year, profiles
 from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
@@ -122,16 +122,17 @@ def unmet_need(data: Dataset, *, fy: Comparison, age_band: str | None = PREVALEN
         return pd.DataFrame(columns=columns)
     rows = prevalence[(prevalence["year"] == year) & (prevalence["age_band"] == age_band)]
     low, high = ages
-    people = person_year.people(data, fy, Filters())
-    people = people[people["age_at_triage"].between(low, high)]
-    recorded = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
+    episode_rows = person_year.rows(data, fy, Filters())["episode_row"].to_numpy()
+    ages = data.episodes["age_at_triage"].take(episode_rows).to_numpy(dtype="float64", na_value=np.nan)
+    in_band = episode_rows[(ages >= low) & (ages <= high)]
+    known_groups, mentioned, _ = profiles.episode_substances(data)
     out = []
     for _, estimate in rows.iterrows():
         groups = PREVALENCE_GROUPS.get(str(estimate["substance_group"]))
         if groups is None:
             continue
-        episodes = recorded.loc[recorded["substance_group"].isin(groups), "episode_id"].unique()
-        count = int(cohorts.isin_values(people["episode_id"], episodes).sum())
+        positions = [position for position in known_groups.get_indexer(list(groups)) if position >= 0]
+        count = int(mentioned[np.ix_(in_band, positions)].any(axis=1).sum()) if positions else 0
         hidden = 0 < count < MIN_SHOWN_COUNT
         shown = np.nan if hidden else float(count)
         out.append({

@@ -79,6 +79,33 @@ def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
 def _on_keys(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame`` with one row per key in ``order``: a category it lacks gets count 0 and, when the
     frame has one denominator for every row, that denominator."""
+    def index_of(table: pd.DataFrame) -> pd.Index:
+        return pd.MultiIndex.from_frame(table[keys]) if len(keys) > 1 else pd.Index(table[keys[0]])
+
+    found = index_of(frame)
+    if not found.is_unique:  # a key given twice: the join repeats the order's row, as a merge does
+        return _on_keys_merged(frame, order, keys)
+    positions = found.get_indexer(index_of(order))
+    added = positions < 0
+    out = order[keys].reset_index(drop=True)
+    for column in ("count", "denominator"):
+        values = frame[column]
+        if added.any():
+            taken = values.to_numpy(dtype="float64", na_value=np.nan)[np.where(added, 0, positions)]
+            out[column] = np.where(added, np.nan, taken)
+        else:
+            out[column] = values.take(positions).reset_index(drop=True)
+    if added.any():
+        out.loc[added, "count"] = 0
+        shared = frame["denominator"].dropna().unique()
+        if len(shared) == 1:
+            out.loc[added, "denominator"] = shared[0]
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def _on_keys_merged(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``_on_keys`` by a merge, for a frame whose keys repeat."""
     out = order.merge(frame[keys + ["count", "denominator"]], on=keys, how="left", indicator="_found")
     added = (out.pop("_found") == "left_only").to_numpy()
     out.loc[added, "count"] = 0
