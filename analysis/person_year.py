@@ -53,6 +53,7 @@ substances by group, interventions, referrals, completion without re-presentatio
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -311,13 +312,29 @@ def _equals(values: pd.Series, value: object) -> np.ndarray:
     return (values == value).to_numpy()
 
 
+#: How many selections (year, filters, snapshot) of a data set's fact table ``rows`` keeps, most
+#: recently used first: one page asks for the same rows for each of its measures.
+KEPT_SELECTIONS = 24
+
+
 def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
     """The fact table's rows of the selection in ``fy`` for a data set: from its table
-    (``Dataset.person_year``), or, for a year it does not cover, from a table of that year built once."""
-    table = data.person_year()
-    if fy.start_year not in {year.start_year for year in data.years}:
-        table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
-    return select(table, fy, filters, snapshot=snapshot)
+    (``Dataset.person_year``), or, for a year it does not cover, from a table of that year built once.
+    The last ``KEPT_SELECTIONS`` selections are kept with the data set's remembered results
+    (``Dataset.memo``), so the measures of a page select their rows once; each caller gets its own
+    (copy-on-write) frame."""
+    kept = data.memo.setdefault(("person_year", "selections"), OrderedDict())
+    key = (fy.start_year, filters, snapshot)
+    if key in kept:
+        kept.move_to_end(key)
+    else:
+        table = data.person_year()
+        if fy.start_year not in {year.start_year for year in data.years}:
+            table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
+        kept[key] = select(table, fy, filters, snapshot=snapshot)
+        while len(kept) > KEPT_SELECTIONS:
+            kept.popitem(last=False)
+    return kept[key].copy(deep=False)
 
 
 def people(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
