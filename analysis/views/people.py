@@ -251,26 +251,42 @@ def hide(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, pre
     value and its interval (and the count unless ``count=False``; the denominator when
     ``denominator=True``), the flag set, and the change, its interval and significance hidden.
     Hiding more never reveals what was hidden, so this only ever adds protection."""
-    out = frame.copy()
     rows = np.asarray(mask, dtype=bool)
     if not rows.any():
-        return out
-    columns = [f"{prefix}{c}" for c in _VALUE_PARTS] + ([f"{prefix}count"] if count else [])
-    columns += [f"{prefix}{c}" for c in ("all_value", "all_lower", "all_upper") if count and f"{prefix}{c}" in out]
-    for column in columns:
-        out[column] = out[column].astype("float64").mask(rows)
+        return frame.copy()
+    # on arrays, into one frame at the end (this runs many times per page)
+    columns: dict[str, object] = {name: frame[name] for name in frame.columns}
+
+    def floats(name: str) -> np.ndarray:
+        values = columns[name]
+        return values.to_numpy(dtype="float64", na_value=np.nan) if isinstance(values, pd.Series) else \
+            np.asarray(values, dtype="float64")
+
+    def flags(name: str) -> np.ndarray:
+        values = columns[name]
+        return values.to_numpy(dtype=bool) if isinstance(values, pd.Series) else np.asarray(values, dtype=bool)
+
+    hidden = [f"{prefix}{c}" for c in _VALUE_PARTS] + ([f"{prefix}count"] if count else [])
+    hidden += [f"{prefix}{c}" for c in ("all_value", "all_lower", "all_upper") if count and f"{prefix}{c}" in columns]
+    for column in hidden:
+        columns[column] = np.where(rows, np.nan, floats(column))
     flag = _FLAGS[prefix]
-    out[flag] = out[flag].astype(bool) | rows
+    columns[flag] = flags(flag) | rows
     if denominator:
-        out[f"{prefix}denominator"] = out[f"{prefix}denominator"].astype("float64").mask(rows)
-        out[f"{prefix}denominator_suppressed"] = out[f"{prefix}denominator_suppressed"].astype(bool) | rows
-    out["change_suppressed"] = out["suppressed"].astype(bool) | out["previous_suppressed"].astype(bool)
-    changed = out["change_suppressed"]
+        columns[f"{prefix}denominator"] = np.where(rows, np.nan, floats(f"{prefix}denominator"))
+        columns[f"{prefix}denominator_suppressed"] = flags(f"{prefix}denominator_suppressed") | rows
+    changed = flags("suppressed") | flags("previous_suppressed")
+    columns["change_suppressed"] = changed
     for column in ("change", "percent_change", "change_lower", "change_upper"):
-        if column in out:
-            out[column] = out[column].astype("float64").mask(changed)
-    out["significant"] = out["significant"].astype(object).where(~changed, None)
-    out["direction"] = out["direction"].astype(object).where(~changed, SUPPRESSED)
+        if column in columns:
+            columns[column] = np.where(changed, np.nan, floats(column))
+    significant = frame["significant"].to_numpy(dtype=object).copy()
+    significant[changed] = None
+    direction = frame["direction"].to_numpy(dtype=object).copy()
+    direction[changed] = SUPPRESSED
+    columns["significant"] = pd.Series(significant, index=frame.index, dtype=object)
+    columns["direction"] = pd.Series(direction, index=frame.index, dtype=object)
+    out = pd.DataFrame(columns, index=frame.index)
     out.attrs.update(frame.attrs)
     return out
 
