@@ -7,7 +7,7 @@ one place. Percentages are of people (or referrals) in the stated cohort.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -187,14 +187,26 @@ def episode_substances(data: Dataset) -> tuple[pd.Index, np.ndarray, np.ndarray]
     each episode's primary (rank 1) group as a position in the groups (-1: none recorded).
     Substances of an episode not in the episodes table are left out. Worked out once per data set
     (``Dataset.derived``): it depends on no year or selection."""
-    cached = data.derived.get("episode_substances")
+    return _episode_groups(data, "episode_substances", lambda: data.substances["substance_group"])
+
+
+def episode_drug_classes(data: Dataset) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """``episode_substances`` for the drug class of each substance (``substance_class``)."""
+    return _episode_groups(data, "episode_drug_classes", lambda: substance_class(data.substances))
+
+
+def _episode_groups(data: Dataset, name: str, groups_of_rows: Callable[[], pd.Series]
+                    ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """(groups, episode x group matrix, primary group position) of one grouping of the substance
+    rows (``episode_substances``), kept in ``Dataset.derived`` under ``name``."""
+    cached = data.derived.get(name)
     if cached is not None:
         return cached
     subs = data.substances
-    values = subs["substance_group"]
+    values = groups_of_rows()
     groups = (pd.Index(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
               else pd.Index(values.dropna().astype(object).unique()))
-    episode = pd.Index(data.episodes["episode_id"]).get_indexer(subs["episode_id"])
+    episode = _episode_positions(data)
     group = groups.get_indexer(values)
     known = (episode >= 0) & (group >= 0)
     mentioned = np.zeros((len(data.episodes), len(groups)), dtype=bool)
@@ -202,12 +214,30 @@ def episode_substances(data: Dataset) -> tuple[pd.Index, np.ndarray, np.ndarray]
     primary = np.full(len(data.episodes), -1, dtype=np.int32)
     first = known & (subs["rank"].to_numpy(dtype="float64", na_value=np.nan) == 1)
     primary[episode[first]] = group[first]
-    data.derived["episode_substances"] = (groups, mentioned, primary)
-    return data.derived["episode_substances"]
+    data.derived[name] = (groups, mentioned, primary)
+    return data.derived[name]
+
+
+def _episode_positions(data: Dataset) -> np.ndarray:
+    """The row in ``data.episodes`` of each substance row's episode (-1: not in the episodes), once
+    per data set."""
+    if "substance_episode_rows" not in data.derived:
+        data.derived["substance_episode_rows"] = pd.Index(data.episodes["episode_id"]).get_indexer(
+            data.substances["episode_id"])
+    return data.derived["substance_episode_rows"]
+
+
+def _masks_by(values: pd.Series, wanted: Sequence[object]) -> list[np.ndarray]:
+    """``values == each of wanted`` as bool arrays (on a categorical column's codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, categories = values.array.codes, values.dtype.categories
+        return [codes == categories.get_loc(w) if w in categories else np.zeros(len(values), bool) for w in wanted]
+    array = values.astype(object).to_numpy()
+    return [array == w for w in wanted]
 
 
 def _substance_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str]) -> pd.DataFrame:
-    """People per substance group in display order: every category of ``categories`` (zero rows
+    """People per group (substance group or drug class) in display order: every category of ``categories`` (zero rows
     kept), then any other group with people, most people first (ties in the groups' order)."""
     by_group = dict(zip(groups, counts.tolist(), strict=True))
     extras = sorted((g for g, n in by_group.items() if n > 0 and g not in categories),
@@ -240,10 +270,9 @@ def substances(
         out["denominator"] = len(rows)
     else:
         column, values = ATTRIBUTES[by]
-        attribute = data.episodes[column].take(rows).astype(object).to_numpy()
         parts = []
-        for value in values:
-            in_group = rows[attribute == value]
+        for value, mask in zip(values, _masks_by(data.episodes[column].take(rows), values), strict=True):
+            in_group = rows[mask]
             part = _substance_counts(groups, counted(in_group), categories)
             part.insert(0, by, value)
             part["denominator"] = len(in_group)
@@ -533,17 +562,16 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     can sum past 100%). A person's substances are the up to three of their latest episode in the
     year within the selected service (GLOSSARY "Which episode describes a person"); people with
     no substance recorded count in the denominator only. Classes: ``substance_class``."""
-    people = person_year.people(data, fy, filters)
-    subs = data.substances[cohorts.isin_values(data.substances["episode_id"], people["episode_id"])]
-    rows = pd.DataFrame({"episode_id": subs["episode_id"].to_numpy(),
-                         "drug_class": substance_class(subs).to_numpy()})
-    rows = rows.merge(people[["episode_id", "client_id", "sex_group"]], on="episode_id")
-    rows = rows.drop_duplicates(["client_id", "drug_class"])
+    rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
+    groups, mentioned, _ = episode_drug_classes(data)
     parts = []
-    for sex in GROUP_ORDER["sex"]:
-        part = _counts(rows.loc[rows["sex_group"] == sex, "drug_class"], DRUG_CLASS_GROUPS, "drug_class")
+    sexes = GROUP_ORDER["sex"]
+    for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
+        in_group = rows[mask]
+        part = _substance_counts(groups, mentioned[in_group].sum(axis=0), DRUG_CLASS_GROUPS).rename(
+            columns={"substance": "drug_class"})
         part.insert(0, "sex", sex)
-        part["denominator"] = int((people["sex_group"] == sex).sum())
+        part["denominator"] = len(in_group)
         parts.append(part)
     return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Drug class (any mention) by sex")
 
