@@ -223,9 +223,11 @@ def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd
     return typed(table, ep)
 
 
-def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None,
+          only: Sequence[str] | None = None) -> pd.DataFrame:
     """``table`` with the column types of ``COLUMNS`` (categories with the same categories as the
-    episodes' columns where given, so codes compare across tables)."""
+    episodes' columns where given, so codes compare across tables); with ``only``, just those
+    columns are converted (e.g. the few a saved table read back with another type)."""
     table = table.reindex(columns=list(COLUMNS))
     categories: dict[str, list[object]] = {
         "scope": list(SCOPES), "age_band": AGE_BAND_LABELS, "snapshot_age_band": AGE_BAND_LABELS,
@@ -242,6 +244,8 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataF
             if column in categories:
                 categories[f"snapshot_{column}"] = categories[column]
     for column, kind in COLUMNS.items():
+        if only is not None and column not in only:
+            continue
         if kind == "category":
             values = table[column].astype(object).where(table[column].notna(), None)
             table[column] = pd.Categorical(values, categories=categories.get(column))

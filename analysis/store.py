@@ -865,9 +865,11 @@ class Store:
             return None
 
         facts = _read_parquet(version, version.path / PERSON_YEAR_FILE)
-        if {column: str(kind) for column, kind in facts.dtypes.items()} == person_year.COLUMNS:
-            return facts  # Parquet keeps the types and categories: nothing to convert on a cold start
-        return person_year.typed(facts, data.episodes)
+        # Parquet keeps the types and categories: only a column read back with another type (e.g. an
+        # all-missing category column, read as text) is converted on a cold start
+        other = [column for column, kind in person_year.COLUMNS.items()
+                 if column not in facts or str(facts[column].dtype) != kind]
+        return person_year.typed(facts, data.episodes, only=other) if other else facts
 
     def _write_version(
         self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],

@@ -359,3 +359,22 @@ def test_exits_and_retention_describe_a_person_by_their_latest_episode_in_the_ye
     assert cohorts.new_presentations(eps, FY, younger).empty
     assert list(cohorts.re_presentations(eps, FY, older)["client_id"]) == ["b"]
     assert cohorts.re_presentations(eps, FY, younger).empty
+
+
+def test_person_order_is_pandas_stable_sort_with_missing_values_last():
+    """Arrow's sort gives the order of ``sort_values(EPISODE_ORDER, kind="stable")``: ties kept in
+    row order, a missing client id, triage date or episode id last within its group."""
+    from analysis.cohorts import EPISODE_ORDER, person_order
+
+    frame = pd.DataFrame({
+        "client_id": pd.array(["C2", "C1", None, "C1", "C2", "C1", "C10"], dtype="string"),
+        "triage_date": pd.to_datetime(["2024-05-01", None, "2024-01-01", "2024-02-01", "2024-05-01",
+                                       "2024-02-01", "2023-01-01"]),
+        "episode_id": pd.array(["E5", "E1", "E9", None, "E4", "E2", "E7"], dtype="string"),
+        "row": range(7),
+    })
+    expected = frame.sort_values(EPISODE_ORDER, kind="stable")["row"].tolist()
+    assert expected == [5, 3, 1, 6, 4, 0, 2]  # worked out by hand: C1 (E2 before missing id, then no date), C10, C2
+    assert frame.take(person_order(frame))["row"].tolist() == expected
+    categorical = frame.assign(client_id=frame["client_id"].astype("category"))
+    assert categorical.take(person_order(categorical))["row"].tolist() == expected
