@@ -129,6 +129,32 @@ def isin_values(series: pd.Series, values: object) -> pd.Series:
     return pd.Series(found.to_numpy(zero_copy_only=False), index=series.index)
 
 
+def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """The position in ``keys`` of each of ``values`` (-1 where it is not there, or missing), matched
+    as text in Arrow: a left join on an identifier without pandas' merge of millions of text ids.
+    ``keys`` must not repeat a value (an identifier: check with ``unique_values``)."""
+    def text(series: pd.Series) -> pa.Array:
+        return pa.array(series.astype("string[pyarrow]"), type=pa.large_string())
+
+    found = pc.index_in(text(values), value_set=text(keys), skip_nulls=True)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def unique_values(keys: pd.Series) -> bool:
+    """Whether no value of an identifier column repeats (missing values count as one value), in Arrow."""
+    array = pa.array(keys.astype("string[pyarrow]"), type=pa.large_string())
+    return len(pc.unique(array)) == len(array)
+
+
+def taken(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """``values`` at ``positions`` (missing where a position is -1), with a fresh 0, 1, 2... index."""
+    found = positions >= 0
+    if not len(values):
+        return pd.Series(pd.NA, index=pd.RangeIndex(len(positions)), dtype=values.dtype)
+    out = values.take(np.where(found, positions, 0)).reset_index(drop=True)
+    return out if found.all() else out.where(found)
+
+
 def _prepared(episodes: pd.DataFrame) -> pd.DataFrame:
     return episodes if episodes.attrs.get("prepared") else prepare_episodes(episodes)
 

@@ -222,8 +222,8 @@ def _episode_positions(data: Dataset) -> np.ndarray:
     """The row in ``data.episodes`` of each substance row's episode (-1: not in the episodes), once
     per data set."""
     if "substance_episode_rows" not in data.derived:
-        data.derived["substance_episode_rows"] = pd.Index(data.episodes["episode_id"]).get_indexer(
-            data.substances["episode_id"])
+        data.derived["substance_episode_rows"] = cohorts.positions_in(data.substances["episode_id"],
+                                                                      data.episodes["episode_id"])
     return data.derived["substance_episode_rows"]
 
 
@@ -343,9 +343,9 @@ def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
         linked, _ = data.derived["linked_referrals"]
         dates = None
         episodes = data.episodes
-        if "episode_id" in linked and linked["episode_id"].notna().any() and episodes["episode_id"].is_unique:
-            joined = linked[["episode_id"]].merge(episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
-            dates = joined["triage_date"].to_numpy()
+        if "episode_id" in linked and linked["episode_id"].notna().any() and cohorts.unique_values(episodes["episode_id"]):
+            found = cohorts.positions_in(linked["episode_id"], episodes["episode_id"])
+            dates = cohorts.taken(episodes["triage_date"], found).to_numpy()
         data.derived["linked_triage_dates"] = dates
     dates = data.derived["linked_triage_dates"]
     if dates is None:
@@ -376,19 +376,21 @@ def _link(data: Dataset, ref: pd.DataFrame) -> pd.DataFrame:
     latest = cohorts.one_per_person(episodes[attributes + (["person"] if "person" in episodes else [])],
                                     keep="last").drop(columns="person", errors="ignore")
     as_text = {c: "object" for c in REFERRAL_ATTRIBUTES}
-    if "episode_id" in ref and ref["episode_id"].notna().any():
-        # merged as stored (categories), then made plain text on the referral rows only
+    if "episode_id" in ref and ref["episode_id"].notna().any() and cohorts.unique_values(episodes["episode_id"]):
+        # taken as stored (categories), then made plain text on the referral rows only
+        found = cohorts.positions_in(ref["episode_id"], episodes["episode_id"])
+        linked = ref.reset_index(drop=True).assign(
+            **{c: cohorts.taken(episodes[c], found) for c in REFERRAL_ATTRIBUTES})
+    elif "episode_id" in ref and ref["episode_id"].notna().any():  # an episode id given twice: as a merge does
         linked = ref.merge(episodes[attributes].drop(columns="client_id"), on="episode_id", how="left")
     else:
         linked = ref.assign(**{c: pd.Series(pd.NA, index=ref.index, dtype="object") for c in REFERRAL_ATTRIBUTES})
     linked = linked.astype(as_text)
     missing = linked["service_group"].isna()
     if missing.any():
-        fallback = linked.loc[missing, ["client_id"]].merge(
-            latest.drop(columns="episode_id").astype(as_text), on="client_id", how="left"
-        )
+        found = cohorts.positions_in(linked.loc[missing, "client_id"], latest["client_id"])  # one row per person
         for column in REFERRAL_ATTRIBUTES:
-            linked.loc[missing, column] = fallback[column].to_numpy()
+            linked.loc[missing, column] = cohorts.taken(latest[column], found).astype("object").to_numpy()
     recorded = _recorded(own_service).to_numpy()
     linked.loc[recorded, "service_group"] = own_service.astype("object").to_numpy()[recorded]
     for column in REFERRAL_ATTRIBUTES:

@@ -378,3 +378,21 @@ def test_person_order_is_pandas_stable_sort_with_missing_values_last():
     assert frame.take(person_order(frame))["row"].tolist() == expected
     categorical = frame.assign(client_id=frame["client_id"].astype("category"))
     assert categorical.take(person_order(categorical))["row"].tolist() == expected
+
+
+def test_positions_in_is_a_left_join_on_an_identifier():
+    """Each value's row among the keys, -1 where absent or missing; taken() gives the joined column."""
+    keys = pd.Series(["E1", "E2", "E3"], dtype="string")
+    values = pd.Series(["E3", None, "E9", "E1", "E3"], dtype="string")
+    positions = cohorts.positions_in(values, keys)
+    assert positions.tolist() == [2, -1, -1, 0, 2]
+    dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]))
+    joined = cohorts.taken(dates, positions)
+    expected = values.to_frame("episode_id").merge(
+        pd.DataFrame({"episode_id": keys, "date": dates}), on="episode_id", how="left")["date"]
+    expected[values.isna().to_numpy()] = pd.NaT  # a merge matches a missing id with a missing id; this never does
+    pd.testing.assert_series_equal(joined, expected, check_names=False)
+    categories = pd.Series(["a", "b", "c"], dtype="category")
+    assert cohorts.taken(categories, positions).astype(object).tolist()[:3] == ["c", np.nan, np.nan]
+    assert cohorts.unique_values(keys) and not cohorts.unique_values(values)
+    assert cohorts.taken(dates.iloc[:0], np.array([-1, -1])).isna().all()
