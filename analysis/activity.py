@@ -336,9 +336,8 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
     spaces for underscores; ordered by exit group, then reason."""
     people = person_year.exits(data, fy, filters)
-    reason = (people["discharge_reason"].astype("string").str.strip().str.lower()
-              .str.replace(r"[\s_\-]+", " ", regex=True).fillna(REASON_NOT_RECORDED))
-    frame = pd.DataFrame({"exit_group": people["exit_group"].astype(str).to_numpy(), "discharge_reason": reason.to_numpy()})
+    reason = reason_text(people["discharge_reason"])
+    frame = pd.DataFrame({"exit_group": people["exit_group"].astype(str).to_numpy(), "discharge_reason": reason})
     out = frame.value_counts().rename("count").reset_index()
     order = {group: position for position, group in enumerate(GROUP_ORDER["discharge_reason"])}
     out["_order"] = out["exit_group"].map(order).fillna(len(order))
@@ -346,6 +345,21 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     out["count"] = out["count"].astype("int64")
     out["denominator"] = len(people)
     return measure(out, PROPORTION, label="Exits by discharge reason")
+
+
+def reason_text(reasons: pd.Series) -> np.ndarray:
+    """Discharge reasons as shown: as recorded, trimmed, lower case, each run of spaces, underscores
+    and hyphens one space; missing as ``REASON_NOT_RECORDED`` (worked out once per category)."""
+    def shown(values: pd.Series) -> pd.Series:
+        return (values.astype("string").str.strip().str.lower()
+                .str.replace(r"[\s_\-]+", " ", regex=True).fillna(REASON_NOT_RECORDED))
+
+    if isinstance(reasons.dtype, pd.CategoricalDtype):
+        names = shown(pd.Series(reasons.dtype.categories)).to_numpy(dtype=object)
+        codes = reasons.array.codes
+        return np.where(codes >= 0, names[np.maximum(codes, 0)] if len(names) else REASON_NOT_RECORDED,
+                        REASON_NOT_RECORDED).astype(object)
+    return shown(reasons).to_numpy(dtype=object)
 
 
 def hidden_reasons_of_hidden_groups(

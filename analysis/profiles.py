@@ -236,9 +236,10 @@ def _masks_by(values: pd.Series, wanted: Sequence[object]) -> list[np.ndarray]:
     return [array == w for w in wanted]
 
 
-def _substance_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str]) -> pd.DataFrame:
-    """People per group (substance group or drug class) in display order: every category of ``categories`` (zero rows
-    kept), then any other group with people, most people first (ties in the groups' order)."""
+def _group_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str]) -> pd.DataFrame:
+    """People per group (substance group, drug class or intervention group) in display order: every
+    category of ``categories`` (zero rows kept), then any other group with people, most people
+    first (ties in the groups' order). The group column is named ``substance``."""
     by_group = dict(zip(groups, counts.tolist(), strict=True))
     extras = sorted((g for g, n in by_group.items() if n > 0 and g not in categories),
                     key=lambda g: -by_group[g])
@@ -266,14 +267,14 @@ def substances(
 
     categories = GROUP_ORDER["substance"]
     if by is None:
-        out = _substance_counts(groups, counted(rows), categories)
+        out = _group_counts(groups, counted(rows), categories)
         out["denominator"] = len(rows)
     else:
         column, values = ATTRIBUTES[by]
         parts = []
         for value, mask in zip(values, _masks_by(data.episodes[column].take(rows), values), strict=True):
             in_group = rows[mask]
-            part = _substance_counts(groups, counted(in_group), categories)
+            part = _group_counts(groups, counted(in_group), categories)
             part.insert(0, by, value)
             part["denominator"] = len(in_group)
             parts.append(part)
@@ -467,25 +468,55 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
 
 def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People in treatment receiving each intervention group during the year (an intervention
-    started on or before 31 March and not ended before 1 April), by sex, as % of people in
-    treatment of that sex."""
-    people = person_year.people(data, fy, filters)
-    categories = GROUP_ORDER["intervention"]
-    iv = data.interventions if data.interventions is not None else pd.DataFrame(
-        columns=["episode_id", "intervention_group", "start_date", "end_date"])
-    active = iv[(iv["start_date"] <= fy.end) & (iv["end_date"].isna() | (iv["end_date"] >= fy.start))]
-    cohort_episodes = cohorts.active_episodes(data.episodes, fy)[["episode_id", "client_id"]]
-    rows = active[["episode_id", "intervention_group"]].merge(cohort_episodes, on="episode_id")
-    rows = rows[cohorts.isin_values(rows["client_id"], people["client_id"])]
-    rows = rows.merge(people[["client_id", "sex_group"]], on="client_id").drop_duplicates(
-        ["client_id", "intervention_group"])
+    started on or before 31 March and not ended before 1 April, on any of the person's episodes in
+    treatment during the year), by sex, as % of people in treatment of that sex."""
+    rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
+    groups, person_group = _interventions_in_year(data, fy)
+    person = data.episodes["person"].to_numpy()
+    chosen = np.zeros(int(person.max()) + 1 if len(person) else 0, dtype=bool)
     parts = []
-    for sex in GROUP_ORDER["sex"]:
-        part = _counts(rows.loc[rows["sex_group"] == sex, "intervention_group"], categories, "intervention")
+    sexes = GROUP_ORDER["sex"]
+    for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
+        in_group = rows[mask]
+        chosen[:] = False
+        chosen[person[in_group]] = True
+        received = person_group[chosen[person_group[:, 0]], 1] if len(person_group) else np.array([], dtype=np.int64)
+        part = _group_counts(groups, np.bincount(received, minlength=len(groups)), GROUP_ORDER["intervention"])
+        part = part.rename(columns={"substance": "intervention"})
         part.insert(0, "sex", sex)
-        part["denominator"] = int((people["sex_group"] == sex).sum())
+        part["denominator"] = len(in_group)
         parts.append(part)
     return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Interventions by sex")
+
+
+def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, np.ndarray]:
+    """The intervention groups and the (person, group position) pairs, each once, of interventions
+    active in ``fy`` on episodes in treatment during ``fy`` (``cohorts.active_episodes``): once per
+    data set and year (``Dataset.derived``), as no selection changes them."""
+    kept = data.derived.setdefault("interventions_in_year", {})
+    if fy.start_year in kept:
+        return kept[fy.start_year]
+    iv = data.interventions if data.interventions is not None else pd.DataFrame(
+        {"episode_id": pd.Series(dtype="string"), "intervention_group": pd.Series(dtype="category"),
+         "start_date": pd.Series(dtype="datetime64[ns]"), "end_date": pd.Series(dtype="datetime64[ns]")})
+    values = iv["intervention_group"]
+    groups = (pd.Index(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
+              else pd.Index(values.dropna().astype(object).unique()))
+    if "intervention_episode_rows" not in data.derived:
+        data.derived["intervention_episode_rows"] = cohorts.positions_in(iv["episode_id"], data.episodes["episode_id"])
+    episode = data.derived["intervention_episode_rows"]
+    episodes = data.episodes
+    triage = episodes["triage_date"].to_numpy()
+    end = episodes["episode_end"].to_numpy()
+    active = ((iv["start_date"] <= fy.end) & (iv["end_date"].isna() | (iv["end_date"] >= fy.start))).to_numpy(
+        dtype=bool, na_value=False) & (episode >= 0)
+    rows = episode[active]
+    in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
+    group = groups.get_indexer(values[active])[in_treatment]
+    pairs = np.column_stack([episodes["person"].to_numpy()[rows[in_treatment]], group])
+    pairs = pairs[pairs[:, 1] >= 0]
+    kept[fy.start_year] = (groups, np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2))
+    return kept[fy.start_year]
 
 
 __all__ = [
@@ -570,7 +601,7 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     sexes = GROUP_ORDER["sex"]
     for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
         in_group = rows[mask]
-        part = _substance_counts(groups, mentioned[in_group].sum(axis=0), DRUG_CLASS_GROUPS).rename(
+        part = _group_counts(groups, mentioned[in_group].sum(axis=0), DRUG_CLASS_GROUPS).rename(
             columns={"substance": "drug_class"})
         part.insert(0, "sex", sex)
         part["denominator"] = len(in_group)

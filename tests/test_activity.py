@@ -274,3 +274,15 @@ def test_back_in_treatment_measure():
     # 6 people discharged in the year (dropped_out1 counted once, by its last discharge on 31 March);
     # dropped_out0 is back in treatment on 31 March
     assert out[["count", "denominator"]].values.tolist() == [[1, 6]] and out.attrs["kind"] == PROPORTION
+
+
+def test_reason_text_is_the_same_for_a_category_column_and_for_text():
+    """Worked out once per category, discharge reasons read as they do from plain text: trimmed,
+    lower case, runs of spaces, underscores and hyphens as one space, missing as not recorded."""
+    from analysis.activity import REASON_NOT_RECORDED, reason_text
+
+    raw = pd.Series([" Treatment_Completed ", None, "dropped  out - left", "Treatment completed", ""], dtype="string")
+    expected = ["treatment completed", REASON_NOT_RECORDED, "dropped out left", "treatment completed", ""]
+    assert list(reason_text(raw)) == expected
+    assert list(reason_text(raw.astype("category"))) == expected
+    assert list(reason_text(pd.Series([None, None], dtype="category"))) == [REASON_NOT_RECORDED] * 2

@@ -219,3 +219,39 @@ def test_drug_class_table_lists_every_declared_code_once_and_the_fallbacks():
     assert table["Substance code"].is_unique
     assert len(table) == len(codes.DRUG_CLASS) + len(codes.SUBSTANCE_GROUP_CLASS) + 1
     assert table["Drug class"].iloc[-1] == "Not controlled / other"
+
+
+def test_interventions_by_sex_counts_each_person_once_per_group_on_any_episode_in_treatment():
+    """Hand-built, 2024/25. a (male): psychosocial on episode 1 twice (counts once) and
+    pharmacological on his earlier episode 0, ended 2023 (not in treatment this year: not counted). b (female): psychosocial started after 31 March 2025 (not counted) and
+    harm reduction ended 2024-03-31 (before 1 April: not counted). c (male): pharmacological on
+    episode 3. An intervention on an episode not in the data counts for nobody.
+    Male: 2 people (a, c); psychosocial 1 (a), pharmacological 1 (c). Female: 1 person, nothing."""
+    eps = episodes([
+        {"client_id": "a", "episode_id": "1", "triage_date": "2024-05-01", "sex": "M"},
+        {"client_id": "a", "episode_id": "0", "triage_date": "2022-01-01", "discharge_date": "2023-01-01"},
+        {"client_id": "b", "episode_id": "2", "triage_date": "2024-05-01", "sex": "F"},
+        {"client_id": "c", "episode_id": "3", "triage_date": "2024-05-01", "sex": "M"},
+    ])
+    iv = pd.DataFrame({
+        "episode_id": ["1", "1", "0", "2", "2", "3", "99"],
+        "intervention": ["psychosocial intervention", "psychosocial intervention", "pharmacological intervention",
+                         "psychosocial intervention", "harm reduction", "pharmacological intervention",
+                         "psychosocial intervention"],
+        "start_date": pd.to_datetime(["2024-05-02", "2024-06-01", "2022-02-01", "2025-04-02", "2024-01-01",
+                                      "2024-05-02", "2024-05-02"]),
+        "end_date": pd.to_datetime([None, "2024-07-01", "2022-12-01", None, "2024-03-31", None, None]),
+    })
+    iv["intervention_group"] = map_codes(iv["intervention"], "intervention")
+    tables = {"episodes": eps, "substances": substances([]), "interventions": iv,
+              "referrals": pd.DataFrame(columns=["referral_id", "client_id", "referral_date", "referral_source"]),
+              "districts": pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]}),
+              "population": pd.DataFrame(columns=["district_code", "year", "sex", "age", "population", "sex_group"])}
+    data = ds.from_tables(tables, label="test", version="t")
+    result = profiles.interventions_by_sex(data, fy=FY).set_index(["sex", "intervention"])
+    assert result.loc[("Male", "Psychosocial"), "count"] == 1
+    assert result.loc[("Male", "Pharmacological"), "count"] == 1
+    assert result.loc[("Male", "Harm reduction"), "count"] == 0
+    assert (result.loc["Female", "count"] == 0).all()
+    assert result.loc[("Male", "Psychosocial"), "denominator"] == 2
+    assert result.loc[("Female", "Psychosocial"), "denominator"] == 1
