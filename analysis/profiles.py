@@ -303,8 +303,15 @@ REFERRAL_ATTRIBUTES = ("service_group", "sex_group", "age_band", "district")
 
 def _recorded(values: pd.Series) -> pd.Series:
     """Values that hold a group: not missing, not "Not recorded", not an unmapped code."""
+    unknown = [NOT_RECORDED, UNMAPPED, NOT_KNOWN]
+    if isinstance(values.dtype, pd.CategoricalDtype):  # worked out once per category
+        holds = np.array([c not in unknown for c in values.dtype.categories] + [False])
+        return pd.Series(holds[values.array.codes], index=values.index)
+    present = values.notna()
+    if not present.any():  # e.g. no service column: nothing to compare
+        return present
     text = values.astype("object")
-    return text.notna() & ~text.isin([NOT_RECORDED, UNMAPPED, NOT_KNOWN])
+    return present & ~text.isin(unknown)
 
 
 def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
@@ -323,7 +330,10 @@ def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
             year[((dates >= each.start) & (dates <= each.end)).to_numpy(dtype=bool, na_value=False)] = each.start_year
         keep = np.flatnonzero(year >= 0)
         order = keep[np.argsort(year[keep], kind="stable")]  # by year, each year's referrals in their own order
-        linked = _link(data, ref.iloc[order].reset_index(drop=True))
+        ordered_referrals = ref.iloc[order].reset_index(drop=True)
+        rows = _episode_rows_of(data, ordered_referrals)
+        data.derived["linked_referral_episode_rows"] = rows
+        linked = _link(data, ordered_referrals, rows)
         ordered = year[order]
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
@@ -341,12 +351,8 @@ def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
         return None
     if "linked_triage_dates" not in data.derived:
         linked_referrals(data, fy)
-        linked, _ = data.derived["linked_referrals"]
-        dates = None
-        episodes = data.episodes
-        if "episode_id" in linked and linked["episode_id"].notna().any() and cohorts.unique_values(episodes["episode_id"]):
-            found = cohorts.positions_in(linked["episode_id"], episodes["episode_id"])
-            dates = cohorts.taken(episodes["triage_date"], found).to_numpy()
+        found = data.derived.get("linked_referral_episode_rows")
+        dates = None if found is None else cohorts.taken(data.episodes["triage_date"], found).to_numpy()
         data.derived["linked_triage_dates"] = dates
     dates = data.derived["linked_triage_dates"]
     if dates is None:
@@ -368,8 +374,22 @@ def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     return _link(data, ref)
 
 
-def _link(data: Dataset, ref: pd.DataFrame) -> pd.DataFrame:
-    """``link_referrals`` of the referrals ``ref`` (rows numbered from 0), each linked on its own."""
+def _episode_rows_of(data: Dataset, ref: pd.DataFrame) -> np.ndarray | None:
+    """The row in ``data.episodes`` of the episode each referral records (-1: none or not found);
+    ``None`` when the referrals record no episode or an episode id is not unique (then linked by a
+    merge, as before)."""
+    if "episode_id" not in ref or not ref["episode_id"].notna().any():
+        return None
+    if "unique_episode_ids" not in data.derived:
+        data.derived["unique_episode_ids"] = cohorts.unique_values(data.episodes["episode_id"])
+    if not data.derived["unique_episode_ids"]:
+        return None
+    return cohorts.positions_in(ref["episode_id"], data.episodes["episode_id"])
+
+
+def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None) -> pd.DataFrame:
+    """``link_referrals`` of the referrals ``ref`` (rows numbered from 0), each linked on its own
+    (``episode_rows``: ``_episode_rows_of(data, ref)`` when already found)."""
     own_service = ref["service_group"] if "service_group" in ref else pd.Series(pd.NA, index=ref.index)
     ref = ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref])
     episodes = data.episodes
@@ -377,9 +397,9 @@ def _link(data: Dataset, ref: pd.DataFrame) -> pd.DataFrame:
     latest = cohorts.one_per_person(episodes[attributes + (["person"] if "person" in episodes else [])],
                                     keep="last").drop(columns="person", errors="ignore")
     as_text = {c: "object" for c in REFERRAL_ATTRIBUTES}
-    if "episode_id" in ref and ref["episode_id"].notna().any() and cohorts.unique_values(episodes["episode_id"]):
+    found = episode_rows if episode_rows is not None else _episode_rows_of(data, ref)
+    if found is not None:
         # taken as stored (categories), then made plain text on the referral rows only
-        found = cohorts.positions_in(ref["episode_id"], episodes["episode_id"])
         linked = ref.reset_index(drop=True).assign(
             **{c: cohorts.taken(episodes[c], found) for c in REFERRAL_ATTRIBUTES})
     elif "episode_id" in ref and ref["episode_id"].notna().any():  # an episode id given twice: as a merge does
