@@ -9,9 +9,11 @@ that group, with the Wilson interval. A year whose 6 months of follow-up the dat
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from analysis import cohorts
+from analysis import cohorts, person_year, profiles
+from analysis.codes import PLANNED
 from analysis.cohorts import C19_GROUPS, NO_REPRESENTATION_MONTHS
 from analysis.dataset import Dataset
 from analysis.filters import Filters
@@ -19,6 +21,7 @@ from analysis.periods import FinancialYear
 from analysis.yoy import PROPORTION, measure
 
 LABEL = "Successful completion without re-presentation within 6 months"
+_OPIATES, _ALCOHOL = "Opiates", "Alcohol"  # the substance groups C19's groups are built from
 
 
 def data_end(data: Dataset) -> pd.Timestamp | None:
@@ -52,12 +55,66 @@ def by_substance_group(data: Dataset, *, fy: FinancialYear, filters: Filters = F
         out = measure(frame, PROPORTION, label=LABEL)
         out.attrs["not_applicable"] = note
         return out
-    people = cohorts.completion_without_representation(data.episodes, data.substances, fy, filters)
-    grouped = people.groupby("c19_group")["completed"].agg(["sum", "size"])
-    grouped = grouped.reindex(list(C19_GROUPS), fill_value=0)
-    frame = pd.DataFrame({"substance_group": list(C19_GROUPS), "count": grouped["sum"].astype(int).to_numpy(),
-                          "denominator": grouped["size"].astype(int).to_numpy()})
+    rows = person_year.rows(data, fy, filters)
+    group = episode_c19_groups(data)[rows["episode_row"].to_numpy()]
+    exit_rows = rows["exit_row"].to_numpy()
+    completed = (rows["exited"].to_numpy(dtype=bool) & (rows["exit_group"] == PLANNED).to_numpy(dtype=bool)
+                 & ~returned_after_discharge(data)[np.where(exit_rows >= 0, exit_rows, 0)])
+    frame = pd.DataFrame({"substance_group": list(C19_GROUPS),
+                          "count": [int((completed & (group == g)).sum()) for g in range(len(C19_GROUPS))],
+                          "denominator": [int((group == g).sum()) for g in range(len(C19_GROUPS))]})
     return measure(frame, PROPORTION, label=LABEL)
+
+
+def episode_c19_groups(data: Dataset) -> np.ndarray:
+    """The C19 substance group of every prepared episode, as a position in ``C19_GROUPS`` (-1: no
+    substance recorded), from its substances at any rank (``cohorts.c19_substance_group``'s rule:
+    any opiate; else alcohol with any other group; else any other group; else alcohol), from the
+    episode x group matrix (``profiles.episode_substances``), once per data set."""
+    if "episode_c19_groups" not in data.derived:
+        groups, mentioned, _ = profiles.episode_substances(data)
+        names = np.asarray(groups, dtype=object)
+        opiate = mentioned[:, names == _OPIATES].any(axis=1)
+        alcohol = mentioned[:, names == _ALCOHOL].any(axis=1)
+        other = mentioned[:, (names != _OPIATES) & (names != _ALCOHOL)].any(axis=1)
+        positions = [C19_GROUPS.index(g) for g in (cohorts.C19_OPIATES, cohorts.C19_ALCOHOL_NON_OPIATES,
+                                                   cohorts.C19_NON_OPIATES, cohorts.C19_ALCOHOL)]
+        data.derived["episode_c19_groups"] = np.select([opiate, alcohol & other, other, alcohol], positions, default=-1)
+    return data.derived["episode_c19_groups"]
+
+
+def returned_after_discharge(data: Dataset) -> np.ndarray:
+    """For every prepared episode: whether, on its discharge date, another episode of the same person
+    (any service) was still open (triaged on or before that day, not discharged by it), or the person
+    was triaged again after it and within ``NO_REPRESENTATION_MONTHS`` months (PHOF C19: a re-presentation).
+    False for an episode not discharged. Once per data set; by person, on arrays."""
+    if "returned_after_discharge" not in data.derived:
+        episodes = data.episodes
+        person = episodes["person"].to_numpy()
+        discharge = episodes["discharge_date"]
+        ended = np.flatnonzero(discharge.notna().to_numpy())
+        starts = np.flatnonzero(np.concatenate([[True], person[1:] != person[:-1]])) if len(person) else person
+        counts = np.diff(np.append(starts, len(person)))
+        first = np.repeat(starts, counts)  # each row's person's first row
+        size = np.repeat(counts, counts)
+        # every (discharged episode, other episode of the same person) pair
+        pair_episode = np.repeat(ended, size[ended])
+        offset = np.arange(len(pair_episode)) - np.repeat(np.cumsum(size[ended]) - size[ended], size[ended])
+        pair_other = first[pair_episode] + offset
+        keep = pair_other != pair_episode
+        pair_episode, pair_other = pair_episode[keep], pair_other[keep]
+        day = discharge.to_numpy()[pair_episode]
+        limit = (discharge.iloc[ended] + pd.DateOffset(months=NO_REPRESENTATION_MONTHS)).to_numpy()
+        limit_of = np.empty(len(person), dtype="datetime64[ns]")
+        limit_of[ended] = limit
+        triage = episodes["triage_date"].to_numpy()[pair_other]
+        end = episodes["episode_end"].to_numpy()[pair_other]
+        still_open = (triage <= day) & (end > day)
+        came_back = (triage > day) & (triage <= limit_of[pair_episode])
+        returned = np.zeros(len(person), bool)
+        returned[pair_episode[still_open | came_back]] = True
+        data.derived["returned_after_discharge"] = returned
+    return data.derived["returned_after_discharge"]
 
 
 def _one_group(group: str, data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
