@@ -96,6 +96,9 @@ def chart_template() -> go.layout.Template:
 #: once and registered under ``TEMPLATE_NAME``. (Named "plotly_white+daat", plotly merged the two again for
 #: every figure made or given the template: about 30 ms each, a second over the board pack's charts.)
 TEMPLATE = TEMPLATE_NAME
+#: The plotly trace types the charts draw, whose plotly_white defaults the template keeps (a chart of
+#: another type would be drawn without them: add its type here).
+TRACE_TYPES = ("bar", "scatter", "heatmap", "choropleth", "choroplethmap")
 
 
 def register_template() -> str:
@@ -103,7 +106,11 @@ def register_template() -> str:
     default of every figure built after. Returns its name. Streamlit sets plotly's default template
     to its own when its chart module loads, so charts also name ``TEMPLATE`` themselves
     (``apply_template``) rather than rely on the default."""
-    pio.templates[TEMPLATE_NAME] = pio.templates.merge_templates("plotly_white", chart_template())
+    merged = pio.templates.merge_templates("plotly_white", chart_template())
+    # plotly_white's defaults for the trace types the charts draw only: every figure copies its template,
+    # and the other 20 types' defaults doubled that cost (6.5 -> 3.2 ms a figure) without changing a chart
+    merged.data = {kind: traces for kind, traces in merged.data.to_plotly_json().items() if kind in TRACE_TYPES}
+    pio.templates[TEMPLATE_NAME] = merged
     pio.templates.default = TEMPLATE
     return TEMPLATE_NAME
 

@@ -107,11 +107,30 @@ def test_the_template_is_plotly_white_under_the_palette_merged_once():
     # registered already merged: a "plotly_white+daat" name was merged again for every figure (30 ms each)
     assert palette.TEMPLATE == palette.TEMPLATE_NAME
     expected = pio.templates.merge_templates("plotly_white", palette.chart_template())
+    # plotly_white's trace defaults are kept for the trace types the charts draw, and only those
+    expected.data = {kind: traces for kind, traces in expected.data.to_plotly_json().items()
+                     if kind in palette.TRACE_TYPES}
     assert pio.templates[palette.TEMPLATE] == expected
     assert palette.apply_template(go.Figure()).layout.template == expected
+    assert set(expected.data.to_plotly_json()) == {"bar", "scatter", "heatmap", "choropleth"}  # plotly_white has no choroplethmap
     # plotly_white's own settings are kept where the palette sets nothing (its white plot area and grid)
     assert expected.layout.plot_bgcolor == palette.BACKGROUND and expected.layout.xaxis.gridcolor == palette.GRID
     assert expected.data.bar and expected.layout.scene.xaxis.gridcolor == pio.templates["plotly_white"].layout.scene.xaxis.gridcolor
+
+
+def test_every_trace_type_the_charts_draw_keeps_its_template_defaults():
+    """The template keeps plotly_white's trace defaults only for ``palette.TRACE_TYPES``: every trace the
+    chart modules build must be one of them (else it would be drawn without plotly_white's look)."""
+    import re
+    from pathlib import Path
+
+    built = set()
+    for module in Path(palette.__file__).parent.glob("*.py"):
+        text = module.read_text()
+        built |= {name.lower() for name in re.findall(r"go\.([A-Z][A-Za-z]+)\(", text)}
+        built |= set(re.findall(r"\.add_(bar|scatter|heatmap|choropleth|choroplethmap|pie|histogram|box|violin)\(", text))
+    built -= {"figure"}
+    assert built and built <= set(palette.TRACE_TYPES), built - set(palette.TRACE_TYPES)
 
 
 def test_the_streamlit_theme_and_stylesheet_use_the_palette():
