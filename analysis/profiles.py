@@ -32,7 +32,19 @@ ATTRIBUTES: dict[str, tuple[str, list[str]]] = {
 
 
 def _counts(values: pd.Series, categories: Sequence[str], name: str) -> pd.DataFrame:
-    """Count of each category, in display order, keeping zero rows and any extra category seen."""
+    """Count of each category, in display order, keeping zero rows and any extra category seen (most
+    first; on a tie, the one seen first)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # counted on the codes, not on text
+        codes = values.array.codes
+        names = list(values.dtype.categories)
+        per_code = np.bincount(codes[codes >= 0], minlength=len(names))
+        wanted = set(categories)
+        extras = [code for code in np.flatnonzero(per_code) if names[code] not in wanted]
+        first_seen = {code: int(np.argmax(codes == code)) for code in extras}
+        extras.sort(key=lambda code: (-per_code[code], first_seen[code]))
+        counts = dict(zip(names, per_code.tolist(), strict=True))
+        order = list(categories) + [names[code] for code in extras]
+        return pd.DataFrame({name: order, "count": [int(counts.get(c, 0)) for c in order]})
     counts = values.astype("object").value_counts()
     order = list(categories) + [c for c in counts.index if c not in categories]
     out = pd.DataFrame({name: order})

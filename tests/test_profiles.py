@@ -255,3 +255,14 @@ def test_interventions_by_sex_counts_each_person_once_per_group_on_any_episode_i
     assert (result.loc["Female", "count"] == 0).all()
     assert result.loc[("Male", "Psychosocial"), "denominator"] == 2
     assert result.loc[("Female", "Psychosocial"), "denominator"] == 1
+
+
+def test_counts_of_a_category_column_equal_counts_of_its_text():
+    """Counted on the codes, a category column gives what its text gives: every display category (zero
+    rows kept), then extra values seen, most first and, on a tie, the one seen first."""
+    text = pd.Series(["b", "x", "a", None, "y", "b", "z", "y", "x", "z", "w"], dtype=object)
+    expected = profiles._counts(text, ["a", "b", "c"], "group")
+    assert expected["group"].tolist() == ["a", "b", "c", "x", "y", "z", "w"]  # x, y, z: 2 each, in order seen
+    assert expected["count"].tolist() == [1, 2, 0, 2, 2, 2, 1]
+    category = text.astype(pd.CategoricalDtype(["z", "y", "x", "w", "b", "a", "unused"]))
+    pd.testing.assert_frame_equal(profiles._counts(category, ["a", "b", "c"], "group"), expected)
