@@ -80,7 +80,8 @@ def people_by_ward(
     ``ward_codes`` where no one in the selection lives (so the map draws every ward)."""
     counts = districts.people_by_area(data, "ward_code", fy=fy, filters=filters)
     total = float(counts["count"].sum())
-    missing = [code for code in ward_codes if code not in set(counts["area"])]
+    seen = set(counts["area"])
+    missing = [code for code in ward_codes if code not in seen]
     zeros = pd.DataFrame({"area": missing, "count": 0, "denominator": total})
     out = pd.concat([counts, zeros], ignore_index=True) if missing else counts.copy()
     out = out.sort_values("area", key=lambda s: s.map(lambda a: (a == NOT_KNOWN, a))).reset_index(drop=True)
@@ -274,7 +275,8 @@ def districts_map(
     ward_names = maps.boundary_names(ward_geojson, "ward_code", "ward_name")
     ward_district = maps.boundary_names(ward_geojson, "ward_code", "district_name")
     ward_district_code = maps.boundary_names(ward_geojson, "ward_code", "district_code")
-    in_scope = tuple(code for code in ward_names if ward_district_code[code] in data.district_names
+    partnership_districts = data.district_names
+    in_scope = tuple(code for code in ward_names if ward_district_code[code] in partnership_districts
                      and filters.district in (ALL, ward_district_code[code]))
     wards = board.suppress_comparison(yoy.compare_years(people_by_ward, fy, comparison, data, filters=filters,
                                                         ward_codes=in_scope))
