@@ -9,6 +9,11 @@ remembered results cleared: ``analysis.views.overview.overview`` and the trend o
 
     python -m benchmarks.overview_cpu --scale demo            # the bundled demo data
     python -m benchmarks.overview_cpu --scale 0.1 --repeats 3 # a store saved by benchmarks.national
+    python -m benchmarks.overview_cpu --pages                 # every page model of benchmarks.national, alone
+
+With ``--pages``, each page model of ``benchmarks.national`` (``analysis.views.<page>.<page>``) is timed
+the same way instead: called after each filter change with the data set's remembered results cleared
+(not the trend).
 
 To compare two commits, export each (``git archive``) and run this in each, one after the other.
 """
@@ -61,12 +66,57 @@ def measure(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR) -> dict[s
     return result
 
 
+def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR
+                  ) -> dict[str, dict[str, tuple[float, float]]]:
+    """Page -> filter change -> (median CPU seconds, wall seconds of that run) of each page model of
+    ``benchmarks.national`` (``PAGES``), after the page's first view, remembered results cleared."""
+    warnings.simplefilter("ignore")
+    import importlib
+
+    from analysis.dataset import load_demo
+    from analysis.filters import Filters
+    from analysis.store import Store, load_dataset
+    from benchmarks.national import PAGES
+
+    data = load_demo() if scale == "demo" else load_dataset(Store.open(workdir / f"store-{scale}"))
+    data.person_year()
+    years = data.years
+    fy, comparison = years[-1], years[-2]
+    codes = data.episodes["district"].astype(str)
+    busiest = codes[codes.isin(list(data.district_names))].value_counts().index[0]
+    changes = {"year": (years[-2], years[-3], Filters()), "district": (fy, comparison, Filters(district=busiest)),
+               "sex": (fy, comparison, Filters(sex="Female"))}
+    result: dict[str, dict[str, tuple[float, float]]] = {}
+    for page in PAGES:
+        view = getattr(importlib.import_module(f"analysis.views.{page}"), page)
+        view(data, fy, comparison, Filters())  # the page's first view
+        result[page] = {}
+        for name, (year, compared, filters) in changes.items():
+            runs = []
+            for _ in range(repeats):
+                data.memo.clear()
+                cpu, wall = time.process_time(), time.perf_counter()
+                view(data, year, compared, filters)
+                runs.append((time.process_time() - cpu, time.perf_counter() - wall))
+            median = statistics.median_low([cpu for cpu, _ in runs])
+            result[page][name] = next(run for run in runs if run[0] == median)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="demo", help="demo, or a scale whose store benchmarks.national saved")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--pages", action="store_true", help="time every page model instead of the Overview + trend")
     args = parser.parse_args(argv)
+    if args.pages:
+        pages = measure_pages(args.scale, args.repeats, args.workdir)
+        print(f"Page models after a filter change, {args.scale}, median of {args.repeats} (CPU ms, wall ms of that run)")
+        for page, changes in pages.items():
+            print(f"  {page:16s} " + "; ".join(f"{name} {cpu * 1000:.0f} ({wall * 1000:.0f})"
+                                              for name, (cpu, wall) in changes.items()))
+        return 0
     result = measure(args.scale, args.repeats, args.workdir)
     print(f"Overview + trend after a filter change, {args.scale}, median of {args.repeats} (CPU ms, wall ms of that run): "
           + "; ".join(f"{name} {cpu * 1000:.0f} ({wall * 1000:.0f})" for name, (cpu, wall) in result.items()))
