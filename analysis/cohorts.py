@@ -11,6 +11,9 @@ person, so every breakdown of a cohort uses the same people.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +33,15 @@ _OPEN = pd.Timestamp("2262-01-01")
 #: The order prepared episodes are in: by person, then triage date, then episode id.
 EPISODE_ORDER = ["client_id", "triage_date", "episode_id"]
 _SORT = EPISODE_ORDER
+
+
+def _prepared_format() -> str:
+    """A fingerprint of the code that prepares episodes (this module and ``analysis.periods``'s age bands):
+    episodes saved prepared by other code are prepared again on load (``analysis.store``)."""
+    from analysis import periods
+
+    text = Path(__file__).read_bytes() + Path(periods.__file__).read_bytes()
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def prepare_episodes(episodes: pd.DataFrame, district_codes: list[str] | None = None) -> pd.DataFrame:
@@ -85,6 +97,20 @@ def in_person_order(episodes: pd.DataFrame) -> bool:
     ordered = pc.or_(pc.less(c0, c1), pc.and_(same_client, pc.or_(
         pc.less(t0, t1), pc.and_(same_day, pc.less_equal(e0, e1)))))
     return bool(pc.all(ordered).as_py())
+
+
+def restore_prepared_types(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Prepared episodes read back from Parquet with the types ``prepare_episodes`` gave them: the text code
+    columns' categories are text with missing values as ``pd.NA`` ("string"), which Parquet reads back as
+    the default text type ("str"). Only the categories change (no row is copied)."""
+    for column in (*_CODE_COLUMNS, "district"):
+        values = episodes[column] if column in episodes else None
+        if values is not None and isinstance(values.dtype, pd.CategoricalDtype) \
+                and getattr(values.dtype.categories.dtype, "na_value", pd.NA) is not pd.NA:
+            categories = values.dtype.categories.astype("string")
+            episodes[column] = pd.Categorical.from_codes(values.array.codes, categories=categories)
+    episodes.attrs["prepared"] = True
+    return episodes
 
 
 def person_order(episodes: pd.DataFrame) -> np.ndarray:
@@ -469,6 +495,9 @@ def completion_without_representation(
     people["completed"] = people["client_id"].astype("string").isin(completed).to_numpy()
     return people.reset_index(drop=True)
 
+#: The fingerprint of the code that prepared a saved copy of the episodes (``_prepared_format``).
+PREPARED_FORMAT = _prepared_format()
+
 
 __all__ = [
     "TWELVE_WEEKS_DAYS",
@@ -491,3 +520,4 @@ __all__ = [
     "summarise_time_in_treatment",
     "time_in_treatment",
 ]
+

@@ -133,11 +133,14 @@ class Dataset:
 MINIMUM_SHARE_OF_TYPICAL_YEAR = 0.75
 
 
-def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = None, **provenance: object) -> Dataset:
+def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = None,
+                prepared_episodes: pd.DataFrame | None = None, **provenance: object) -> Dataset:
     """Build a Dataset from loaded tables (``analysis.loaders.load_table(...).data``); ``facts`` is the
-    person-year fact table saved with them (built on first use when None)."""
+    person-year fact table saved with them (built on first use when None); ``prepared_episodes`` the
+    episodes saved prepared (``analysis.store``), used instead of preparing ``tables["episodes"]``."""
     districts = tables["districts"]
-    episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
+    episodes = (prepared_episodes if prepared_episodes is not None
+                else prepare_episodes(tables["episodes"], list(districts["district_code"])))
     return Dataset(
         facts=facts,
         episodes=episodes,

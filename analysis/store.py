@@ -54,7 +54,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
+from analysis import cohorts
 from analysis import dataset as ds
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
@@ -86,6 +88,11 @@ BOUNDARIES_FILE = "boundaries.geojson"
 PERSON_YEAR_FILE = "person_year.parquet"
 #: Tables the fact table is built from (a save changing none of them links the previous version's file).
 PERSON_YEAR_SOURCES = ("episodes", "districts", "referrals")
+#: The episodes as the measures use them (``cohorts.prepare_episodes``: in person order, with the columns
+#: every measure needs), written beside the fact table on save so a cold start reads them instead of
+#: sorting and preparing millions of episodes again; listed under ``derived`` with its checksum and the
+#: code it was prepared by (``cohorts.PREPARED_FORMAT``: other code prepares them again on load).
+PREPARED_EPISODES_FILE = "episodes_prepared.parquet"
 LOCK_FILE = ".lock"
 TMP_PREFIX = ".tmp-"
 VERSION_PATTERN = re.compile(r"^v(\d{6})$")
@@ -516,12 +523,13 @@ class Store:
             return None
         return _read_parquet(chosen, chosen.path / chosen.tables[name]["file"])
 
-    def tables(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
-        """Every saved table of a version (default: current)."""
+    def tables(self, version: Version | int | None = None, *, leave_out: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+        """Every saved table of a version (default: current), but those named in ``leave_out``."""
         chosen = self._resolve(version)
         if chosen is None:
             return {}
-        return {name: _read_parquet(chosen, chosen.path / entry["file"]) for name, entry in chosen.tables.items()}
+        return {name: _read_parquet(chosen, chosen.path / entry["file"]) for name, entry in chosen.tables.items()
+                if name not in leave_out}
 
     def rejected(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
         """The loader's rejected rows behind each saved table (with the file and row they came from)."""
@@ -836,6 +844,9 @@ class Store:
             return
         target = folder / PERSON_YEAR_FILE
         earlier = (base.manifest.get("derived") or {}).get("person_year") if base is not None else None
+        prepared_target = folder / PREPARED_EPISODES_FILE
+        earlier_prepared = (base.manifest.get("derived") or {}).get("prepared_episodes") if base is not None else None
+        data = None
         if earlier and not (changed & set(PERSON_YEAR_SOURCES)) and (base.path / PERSON_YEAR_FILE).is_file():
             _link_or_copy(base.path / PERSON_YEAR_FILE, target)
             info = {key: earlier[key] for key in ("episodes", "years", "columns") if key in earlier}
@@ -847,8 +858,20 @@ class Store:
             _write_file(target, _parquet_bytes(facts))
             info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years],
                     "columns": list(person_year.COLUMNS)}
-        manifest["derived"] = {"person_year": {
+        derived = {"person_year": {
             "file": PERSON_YEAR_FILE, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), **info}}
+        if (data is None and earlier_prepared and earlier_prepared.get("format") == cohorts.PREPARED_FORMAT
+                and (base.path / PREPARED_EPISODES_FILE).is_file()):
+            _link_or_copy(base.path / PREPARED_EPISODES_FILE, prepared_target)
+            prepared_info = {key: earlier_prepared[key] for key in ("episodes", "format") if key in earlier_prepared}
+        else:
+            data = data if data is not None else _dataset_of(tables)
+            _write_file(prepared_target, _parquet_bytes(data.episodes))
+            prepared_info = {"episodes": len(data.episodes), "format": cohorts.PREPARED_FORMAT}
+        derived["prepared_episodes"] = {"file": PREPARED_EPISODES_FILE,
+                                        "sha256": hashlib.sha256(prepared_target.read_bytes()).hexdigest(),
+                                        **prepared_info}
+        manifest["derived"] = derived
 
     def person_year(self, version: Version, data: ds.Dataset) -> pd.DataFrame | None:
         """The saved fact table of ``version`` when it was built from these data (same number of
@@ -870,6 +893,29 @@ class Store:
         other = [column for column, kind in person_year.COLUMNS.items()
                  if column not in facts or str(facts[column].dtype) != kind]
         return person_year.typed(facts, data.episodes, only=other) if other else facts
+
+    def prepared_episodes(self, version: Version) -> pd.DataFrame | None:
+        """The episodes saved prepared with ``version`` (``PREPARED_EPISODES_FILE``) when this code prepared
+        them (``cohorts.PREPARED_FORMAT``) from as many episodes as the version holds; None otherwise (a
+        version saved before, or by other code: the episodes are prepared on load)."""
+        entry = (version.manifest.get("derived") or {}).get("prepared_episodes")
+        if not entry or entry.get("format") != cohorts.PREPARED_FORMAT:
+            return None
+        if entry.get("episodes") != (version.tables.get("episodes") or {}).get("rows"):
+            return None
+        path = version.path / PREPARED_EPISODES_FILE
+        if not path.is_file():
+            return None
+        # the saved episodes are not read, but a damaged file must still be named now, not at the next save:
+        # their footer is read (the file's schema and row count, not its rows)
+        raw = version.path / str(version.tables["episodes"].get("file", "episodes.parquet"))
+        try:
+            rows = pq.read_metadata(raw).num_rows
+        except (OSError, ValueError) as error:
+            raise _damaged(version, raw, error) from error
+        if rows != entry.get("episodes"):
+            raise _damaged(version, raw, ValueError(f"{rows} rows where the version lists {entry.get('episodes')}"))
+        return cohorts.restore_prepared_types(_read_parquet(version, path))
 
     def _write_version(
         self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],
@@ -928,10 +974,15 @@ def _read_parquet(version: Version, path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
-        raise StoreError(
-            f"Saved version {version.number} is damaged: the file {path} cannot be read ({type(error).__name__}). "
-            "Restore another version on the Data page (nothing has been deleted), or save the table again."
-        ) from error
+        raise _damaged(version, path, error) from error
+
+
+def _damaged(version: Version, path: Path, error: Exception) -> StoreError:
+    """The error naming a saved file that cannot be read, and what to do."""
+    return StoreError(
+        f"Saved version {version.number} is damaged: the file {path} cannot be read ({type(error).__name__}). "
+        "Restore another version on the Data page (nothing has been deleted), or save the table again."
+    )
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -967,8 +1018,10 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         if entry.get("rejected")
     ]
     stamp = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:8]
+    prepared = store.prepared_episodes(chosen)  # None: read the episodes and prepare them
     data = ds.from_tables(
-        store.tables(chosen),
+        store.tables(chosen, leave_out=("episodes",) if prepared is not None else ()),
+        prepared_episodes=prepared,
         label=chosen.label,
         is_demo=False,
         population_is_approximate=False,

@@ -103,3 +103,51 @@ def test_a_fact_table_whose_code_columns_are_all_missing_reads_back_with_its_typ
     assert converted == [["ward_code", "postcode_district"]]
     monkeypatch.undo()
     pd.testing.assert_frame_equal(data.person_year(), person_year.build(data.episodes, data.years, data.substances))
+
+
+def test_a_cold_start_reads_the_episodes_saved_prepared_instead_of_preparing_them(uploads, monkeypatch):
+    """A save writes the episodes as the measures use them (in person order, with their derived columns);
+    a cold start reads that file, neither reading the raw episodes nor preparing them, and gets exactly
+    what preparing the saved episodes gives."""
+    from analysis import cohorts, dataset
+
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    entry = version.manifest["derived"]["prepared_episodes"]
+    assert entry["file"] == store.PREPARED_EPISODES_FILE and entry["format"] == cohorts.PREPARED_FORMAT
+    assert entry["episodes"] == 11594 and len(entry["sha256"]) == 64
+    prepared, read = [], []
+    monkeypatch.setattr(dataset, "prepare_episodes", lambda *a, **k: prepared.append(1))
+    real_read = store._read_parquet
+    monkeypatch.setattr(store, "_read_parquet", lambda version, path: read.append(path.name) or real_read(version, path))
+    data = store.load_dataset(saved)
+    assert prepared == [] and "episodes.parquet" not in read and store.PREPARED_EPISODES_FILE in read
+    monkeypatch.undo()
+    expected = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
+    pd.testing.assert_frame_equal(data.episodes, expected)
+    assert data.episodes.attrs.get("prepared") is True
+
+
+def test_episodes_prepared_by_other_code_are_prepared_again_on_load(uploads):
+    """A saved copy whose fingerprint is not this code's (``cohorts.PREPARED_FORMAT``) is not used."""
+    from analysis import cohorts
+
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    manifest = json.loads((version.path / store.MANIFEST_FILE).read_text())
+    manifest["derived"]["prepared_episodes"]["format"] = "older code"
+    (version.path / store.MANIFEST_FILE).write_text(json.dumps(manifest))
+    assert saved.prepared_episodes(saved.current()) is None
+    data = store.load_dataset(saved)
+    expected = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
+    pd.testing.assert_frame_equal(data.episodes, expected)
+
+
+def test_a_save_not_touching_the_episodes_links_their_prepared_copy(uploads):
+    saved = store.Store.open()
+    first = saved.save(uploads, saved_by="test").version
+    second = saved.save([store.Upload(load_table(DEMO_DIR / "prevalence.parquet", "prevalence"))],
+                        saved_by="test").version
+    assert (second.path / store.PREPARED_EPISODES_FILE).stat().st_ino == (
+        first.path / store.PREPARED_EPISODES_FILE).stat().st_ino
+    assert saved.damaged_files(second) == []
