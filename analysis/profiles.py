@@ -219,7 +219,7 @@ def _episode_groups(data: Dataset, name: str, groups_of_rows: Callable[[], pd.Se
     groups = (pd.Index(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
               else pd.Index(values.dropna().astype(object).unique()))
     episode = _episode_positions(data)
-    group = groups.get_indexer(values)
+    group = values.array.codes if isinstance(values.dtype, pd.CategoricalDtype) else groups.get_indexer(values)
     known = (episode >= 0) & (group >= 0)
     mentioned = np.zeros((len(data.episodes), len(groups)), dtype=bool)
     mentioned[episode[known], group[known]] = True
@@ -532,8 +532,11 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
         {"episode_id": pd.Series(dtype="string"), "intervention_group": pd.Series(dtype="category"),
          "start_date": pd.Series(dtype="datetime64[ns]"), "end_date": pd.Series(dtype="datetime64[ns]")})
     values = iv["intervention_group"]
-    groups = (pd.Index(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
-              else pd.Index(values.dropna().astype(object).unique()))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the codes are the positions in the categories
+        groups, codes = pd.Index(values.cat.categories), values.array.codes
+    else:
+        groups = pd.Index(values.dropna().astype(object).unique())
+        codes = groups.get_indexer(values)
     if "intervention_episode_rows" not in data.derived:
         data.derived["intervention_episode_rows"] = cohorts.positions_in(iv["episode_id"], data.episodes["episode_id"])
     episode = data.derived["intervention_episode_rows"]
@@ -544,7 +547,7 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
         dtype=bool, na_value=False) & (episode >= 0)
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
-    group = groups.get_indexer(values[active])[in_treatment]
+    group = codes[active][in_treatment]
     pairs = np.column_stack([episodes["person"].to_numpy()[rows[in_treatment]], group])
     pairs = pairs[pairs[:, 1] >= 0]
     kept[fy.start_year] = (groups, np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2))
