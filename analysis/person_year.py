@@ -53,7 +53,7 @@ substances by group, interventions, referrals, completion without re-presentatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -295,9 +295,11 @@ def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd
     return pd.DataFrame(table, copy=False)
 
 
-def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None, only: Collection[str] | None = None
+          ) -> pd.DataFrame:
     """``table`` with the column types of ``COLUMNS`` (categories with the same categories as the
-    episodes' columns where given, so codes compare across tables)."""
+    episodes' columns where given, so codes compare across tables); with ``only``, just those columns
+    are converted (e.g. the columns a Parquet file gave back with another type)."""
     table = table.reindex(columns=list(COLUMNS))
     categories: dict[str, list[object]] = {
         "scope": list(SCOPES), "age_band": AGE_BAND_LABELS, "snapshot_age_band": AGE_BAND_LABELS,
@@ -314,7 +316,13 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None) -> pd.DataF
             if column in categories:
                 categories[f"snapshot_{column}"] = categories[column]
     for column, kind in COLUMNS.items():
+        if only is not None and column not in only:
+            continue
         if kind == "category":
+            if len(table) and table[column].isna().all():  # e.g. no wards: read back from Parquet as objects
+                dtype = pd.Categorical(np.array([None], dtype=object), categories=categories.get(column)).dtype
+                table[column] = pd.Categorical.from_codes(np.full(len(table), -1, np.int8), dtype=dtype)
+                continue
             values = table[column].astype(object).where(table[column].notna(), None)
             table[column] = pd.Categorical(values, categories=categories.get(column))
         elif kind == "bool":

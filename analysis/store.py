@@ -867,7 +867,11 @@ class Store:
         facts = _read_parquet(version, version.path / PERSON_YEAR_FILE)
         if {column: str(kind) for column, kind in facts.dtypes.items()} == person_year.COLUMNS:
             return facts  # Parquet keeps the types and categories: nothing to convert on a cold start
-        return person_year.typed(facts, data.episodes)
+        # a category column with no value at all (e.g. no wards) comes back from Parquet as objects:
+        # only the columns that differ are converted (all of them took 1 s and 120 MB at 10% national)
+        differ = [column for column, kind in person_year.COLUMNS.items()
+                  if column not in facts or str(facts[column].dtype) != kind]
+        return person_year.typed(facts, data.episodes, only=differ)
 
     def _write_version(
         self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],
