@@ -978,6 +978,7 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         warnings=warnings,
     )
     data.facts = store.person_year(chosen, data)  # None for a version saved before: built on first use
+    ds.release_read_buffers()
     return data
 
 

@@ -110,3 +110,31 @@ def test_a_cold_start_converts_only_the_columns_parquet_gives_back_with_another_
     assert facts["ward_code"].isna().all() and facts["postcode_district"].isna().all()
     monkeypatch.undo()
     pd.testing.assert_frame_equal(facts, person_year.build(data.episodes, data.years, data.substances))
+
+
+def test_loading_gives_arrow_s_unused_read_buffers_back(uploads, monkeypatch):
+    """issue 12 (memory): Arrow's allocator kept the pages freed after the Parquet files were converted
+    to pandas (about 110 MB of RSS at 10% national after a cold start), which the pages' numpy work
+    cannot reuse. A cold start from the store and a load of a folder give them back."""
+    import pyarrow as pa
+
+    from analysis.dataset import DEMO_DIR, load_folder
+
+    saved = store.Store.open()
+    saved.save(uploads, saved_by="test")
+    released = []
+    pool = pa.default_memory_pool()
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(pool, name)
+
+        def release_unused(self):
+            released.append(1)
+            pool.release_unused()
+
+    monkeypatch.setattr(pa, "default_memory_pool", Recording)
+    store.load_dataset(saved)
+    assert released == [1]
+    load_folder(DEMO_DIR, label="demo")
+    assert released == [1, 1]
