@@ -138,6 +138,7 @@ def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = No
     person-year fact table saved with them (built on first use when None)."""
     districts = tables["districts"]
     episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
+    release_read_buffers()  # the Arrow text buffers preparing the episodes made and let go
     return Dataset(
         facts=facts,
         episodes=episodes,

@@ -928,12 +928,14 @@ def _dataset_of(tables: Mapping[str, pd.DataFrame]) -> ds.Dataset:
 def _read_parquet(version: Version, path: Path) -> pd.DataFrame:
     """A saved Parquet file; a missing or damaged one raises :class:`StoreError` naming it."""
     try:
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
     except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
         raise StoreError(
             f"Saved version {version.number} is damaged: the file {path} cannot be read ({type(error).__name__}). "
             "Restore another version on the Data page (nothing has been deleted), or save the table again."
         ) from error
+    ds.release_read_buffers()  # the file's decoded buffers, freed once converted: not kept by Arrow's allocator
+    return frame
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

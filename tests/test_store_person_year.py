@@ -115,7 +115,8 @@ def test_a_cold_start_converts_only_the_columns_parquet_gives_back_with_another_
 def test_loading_gives_arrow_s_unused_read_buffers_back(uploads, monkeypatch):
     """issue 12 (memory): Arrow's allocator kept the pages freed after the Parquet files were converted
     to pandas (about 110 MB of RSS at 10% national after a cold start), which the pages' numpy work
-    cannot reuse. A cold start from the store and a load of a folder give them back."""
+    cannot reuse. A cold start from the store gives them back after each file is read and once the
+    episodes are prepared (at national scale: 1.6 GB of RSS), and a load of a folder once it is done."""
     import pyarrow as pa
 
     from analysis.dataset import DEMO_DIR, load_folder
@@ -135,6 +136,7 @@ def test_loading_gives_arrow_s_unused_read_buffers_back(uploads, monkeypatch):
 
     monkeypatch.setattr(pa, "default_memory_pool", Recording)
     store.load_dataset(saved)
-    assert released == [1]
+    after_store = len(released)
+    assert after_store >= 8  # after each of the five tables and the fact table is read, the preparing, the end
     load_folder(DEMO_DIR, label="demo")
-    assert released == [1, 1]
+    assert len(released) > after_store
