@@ -299,8 +299,10 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None, only: Colle
           ) -> pd.DataFrame:
     """``table`` with the column types of ``COLUMNS`` (categories with the same categories as the
     episodes' columns where given, so codes compare across tables); with ``only``, just those columns
-    are converted (e.g. the columns a Parquet file gave back with another type)."""
-    table = table.reindex(columns=list(COLUMNS))
+    are converted (e.g. the columns a Parquet file gave back with another type, or left out because it
+    held no value: such a column is added, with no value)."""
+    missing = [column for column in COLUMNS if column not in table]
+    table = table.reindex(columns=list(COLUMNS)) if only is None else table.copy(deep=False)
     categories: dict[str, list[object]] = {
         "scope": list(SCOPES), "age_band": AGE_BAND_LABELS, "snapshot_age_band": AGE_BAND_LABELS,
         "exit_group": list(EXIT_GROUPS)}
@@ -315,13 +317,17 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None, only: Colle
         for column in ("sex_group", "district"):
             if column in categories:
                 categories[f"snapshot_{column}"] = categories[column]
-    for column, kind in COLUMNS.items():
-        if only is not None and column not in only:
+    for position, (column, kind) in enumerate(COLUMNS.items()):
+        if only is not None and column not in only and column not in missing:
             continue
+        if column in missing and only is not None:  # added here, in its place, with no value
+            table.insert(position, column, np.full(len(table), np.nan) if kind != "category" else
+                         pd.Categorical.from_codes(np.full(len(table), -1, np.int8),
+                                                   dtype=_no_value_dtype(categories.get(column))))
         if kind == "category":
             if len(table) and table[column].isna().all():  # e.g. no wards: read back from Parquet as objects
-                dtype = pd.Categorical(np.array([None], dtype=object), categories=categories.get(column)).dtype
-                table[column] = pd.Categorical.from_codes(np.full(len(table), -1, np.int8), dtype=dtype)
+                table[column] = pd.Categorical.from_codes(np.full(len(table), -1, np.int8),
+                                                          dtype=_no_value_dtype(categories.get(column)))
                 continue
             values = table[column].astype(object).where(table[column].notna(), None)
             table[column] = pd.Categorical(values, categories=categories.get(column))
@@ -330,6 +336,11 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None, only: Colle
         else:
             table[column] = table[column].astype(kind)
     return table
+
+
+def _no_value_dtype(categories: list[object] | None) -> pd.CategoricalDtype:
+    """The type ``pd.Categorical`` gives a column with no value and these categories."""
+    return pd.Categorical(np.array([None], dtype=object), categories=categories).dtype
 
 
 class _Parts(dict):
