@@ -56,6 +56,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import dataset as ds
+from analysis.cohorts import CODE_COLUMNS
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
 from analysis.loaders import LoadResult
@@ -516,12 +517,16 @@ class Store:
             return None
         return _read_parquet(chosen, chosen.path / chosen.tables[name]["file"])
 
-    def tables(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
-        """Every saved table of a version (default: current)."""
+    def tables(self, version: Version | int | None = None, *, for_analysis: bool = False) -> dict[str, pd.DataFrame]:
+        """Every saved table of a version (default: current); ``for_analysis``: the episodes' text code
+        columns read straight into the categories ``cohorts.prepare_episodes`` makes of them (for
+        ``load_dataset``; a save merges the tables as saved)."""
         chosen = self._resolve(version)
         if chosen is None:
             return {}
-        return {name: _read_parquet(chosen, chosen.path / entry["file"]) for name, entry in chosen.tables.items()}
+        return {name: _read_parquet(chosen, chosen.path / entry["file"],
+                                    as_categories=CATEGORIES_ON_LOAD.get(name) if for_analysis else None)
+                for name, entry in chosen.tables.items()}
 
     def rejected(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
         """The loader's rejected rows behind each saved table (with the file and row they came from)."""
@@ -953,13 +958,35 @@ def _damaged(version: Version, path: Path, error: Exception) -> StoreError:
         "Restore another version on the Data page (nothing has been deleted), or save the table again.")
 
 
-def _read_parquet(version: Version, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+#: Text columns read straight into categories by ``load_dataset`` (issue 12: at national scale the
+#: episodes' ten code columns were read as 3m strings each, then converted by ``prepare_episodes``).
+CATEGORIES_ON_LOAD: dict[str, tuple[str, ...]] = {"episodes": CODE_COLUMNS}
+
+
+def _read_parquet(version: Version, path: Path, columns: list[str] | None = None,
+                  as_categories: Sequence[str] | None = None) -> pd.DataFrame:
     """A saved Parquet file (``columns``: only these); a missing or damaged one raises :class:`StoreError`
-    naming it."""
+    naming it. Text columns named in ``as_categories`` are read as categories (Parquet's dictionary),
+    with the categories ``astype("category")`` gives: the values present, sorted."""
     try:
-        frame = pd.read_parquet(path, columns=columns)
+        dictionary: list[str] = []
+        if as_categories:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            saved_as = {c.get("field_name"): c.get("numpy_type") for c in (schema.pandas_metadata or {}).get("columns", [])}
+            dictionary = [field.name for field in schema if field.name in as_categories
+                          and saved_as.get(field.name) == "string"  # pandas' "string" columns (the loaders')
+                          and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
+        frame = pd.read_parquet(path, columns=columns, **({"read_dictionary": dictionary} if dictionary else {}))
     except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
         raise _damaged(version, path, error) from error
+    for column in dictionary:  # as .astype("string").astype("category") makes them
+        values = frame[column].cat.remove_unused_categories()
+        categories = values.cat.categories.astype("string")
+        values = values.cat.rename_categories(categories)
+        frame[column] = values.cat.reorder_categories(categories.sort_values())
     ds.release_read_buffers()  # the file's decoded buffers, freed once converted: not kept by Arrow's allocator
     return frame
 
@@ -998,7 +1025,7 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
     ]
     stamp = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:8]
     data = ds.from_tables(
-        store.tables(chosen),
+        store.tables(chosen, for_analysis=True),
         label=chosen.label,
         is_demo=False,
         population_is_approximate=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -169,3 +170,32 @@ def test_the_fact_table_is_read_a_few_columns_at_a_time_and_empty_columns_are_no
     assert list(facts.columns) == list(person_year.COLUMNS) and facts["ward_code"].isna().all()
     monkeypatch.undo()
     pd.testing.assert_frame_equal(facts, person_year.build(data.episodes, data.years, data.substances))
+
+
+def test_a_cold_start_reads_the_episodes_code_columns_straight_into_categories(uploads, monkeypatch):
+    """issue 12 (memory): the episodes' text code columns (sex, ethnicity, service, district code, ...)
+    were read from the store as text (3m strings each at national scale) and then made categories by
+    ``prepare_episodes``; they are read as Parquet's dictionary, with the same categories (the values
+    present, sorted, as text). Every table of the data set equals the one read the old way."""
+    from analysis import cohorts, dataset
+
+    saved = store.Store.open()
+    saved.save(uploads, saved_by="test")
+    dictionaries = {}
+    original = pd.read_parquet
+
+    def spy(path, *args, **kwargs):
+        dictionaries[Path(path).stem] = kwargs.get("read_dictionary")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_parquet", spy)
+    data = store.load_dataset(saved)
+    monkeypatch.undo()
+    read = dictionaries["episodes"] or []
+    assert {"sex", "ethnicity", "service", "district_code"} <= set(read) <= set(cohorts.CODE_COLUMNS)
+    plain = dataset.from_tables(saved.tables())  # text, as saved, then prepared
+    for name in ("episodes", "substances", "referrals", "population", "districts"):
+        pd.testing.assert_frame_equal(getattr(data, name), getattr(plain, name), check_exact=True)
+    for column in read:
+        assert data.episodes[column].dtype == plain.episodes[column].dtype
+        assert data.episodes[column].cat.categories.dtype == plain.episodes[column].cat.categories.dtype
