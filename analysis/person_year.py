@@ -360,10 +360,15 @@ def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
     per table and kept in its ``attrs``."""
     parts = table.attrs.get("parts")
     if parts is None:
-        keys = pd.DataFrame({"year": table["year"].to_numpy(), "scope": table["scope"].astype(object).to_numpy()})
-        change = np.flatnonzero((keys.ne(keys.shift())).any(axis=1).to_numpy())
+        # on the year and the scope's category codes (as text, the scopes of 10m rows took 1 GB: issue 12)
+        year = table["year"].to_numpy()
+        scope = pd.Categorical(table["scope"])
+        codes, names = scope.codes, scope.categories
+        change = np.flatnonzero(np.concatenate([[True], (year[1:] != year[:-1]) | (codes[1:] != codes[:-1])])
+                                | (codes < 0)) if len(table) else np.zeros(0, np.int64)  # a missing scope: alone
         ends = [*change[1:], len(table)]
-        parts = {(int(keys["year"].iat[s]), str(keys["scope"].iat[s])): (int(s), int(e)) for s, e in zip(change, ends)}
+        parts = {(int(year[s]), str(names[codes[s]]) if codes[s] >= 0 else "nan"): (int(s), int(e))
+                 for s, e in zip(change, ends)}
         if len(parts) != len(change):  # not grouped: no slices
             parts = {}
         parts = _Parts(parts)
