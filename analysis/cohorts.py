@@ -129,7 +129,7 @@ def person_order(episodes: pd.DataFrame) -> np.ndarray:
 
 
 #: Text code columns of the episodes table, stored as categories once per load.
-_CODE_COLUMNS = ("sex", "ethnicity", "service", "discharge_reason", "accommodation_status", "in_care",
+CODE_COLUMNS = _CODE_COLUMNS = ("sex", "ethnicity", "service", "discharge_reason", "accommodation_status", "in_care",
                  "injecting_status", "district_code", "postcode_district", "ward_code")
 
 

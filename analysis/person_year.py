@@ -54,7 +54,7 @@ substances by group, interventions, referrals, completion without re-presentatio
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -100,135 +100,210 @@ def _first_per_person(person: np.ndarray) -> np.ndarray:
     return np.concatenate([[True], person[1:] != person[:-1]]) if person.size else np.zeros(0, bool)
 
 
-def _by_person(rows: pd.DataFrame, people: np.ndarray, column: str, default: object) -> np.ndarray:
-    """``rows[column]`` (one row per person) aligned to ``people`` (sorted person codes), ``default`` elsewhere."""
-    values = pd.Series(rows[column].to_numpy(), index=rows["person"].to_numpy())
-    return values.reindex(people, fill_value=default).to_numpy()
+class _Episodes:
+    """The few per-episode arrays ``build`` reads, taken once from the prepared episodes: integers,
+    dates as datetime64 and text columns as category codes (no episode frame is copied per year
+    and scope, and no text value becomes a Python object)."""
+
+    def __init__(self, ep: pd.DataFrame, substances: pd.DataFrame | None) -> None:
+        self.n = len(ep)
+        self.person = ep["person"].to_numpy()
+        self.people = int(self.person.max()) + 1 if self.n else 0
+        self.triage = ep["triage_date"].to_numpy()
+        self.finish = ep["episode_end"].to_numpy()
+        self.discharge = ep["discharge_date"].to_numpy()
+        self.previous_cover_end = ep["previous_cover_end"]  # a Series: the look-back is a calendar offset
+        self.earliest_prior_discharge = ep["earliest_prior_discharge"].to_numpy()
+        self.service = ep["service_group"]
+        self.scopes: dict[str, np.ndarray] = {}
+        # episode ids in sort order (dense rank): ties of dates are broken by episode id as text
+        self.episode_rank = pd.factorize(ep["episode_id"], sort=True)[0] if self.n else np.zeros(0, np.int64)
+        age = pd.array(ep["age_at_triage"].to_numpy(dtype="float64", na_value=np.nan), dtype="Float64")
+        self.age = age.round().astype("Int16")
+        self.planned_reason = (ep["discharge_reason_group"] == PLANNED).to_numpy()
+        self.exit_group = exit_group(ep["discharge_reason_group"]).array.codes
+        self.ocu: np.ndarray | None = None
+        if substances is not None and len(substances):
+            ids = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS).to_numpy(), "episode_id"]
+            self.ocu = isin_values(ep["episode_id"], ids).to_numpy(dtype=bool)
+        # category columns of the table: (codes per episode, the table's categories)
+        self.codes: dict[str, tuple[np.ndarray, pd.CategoricalDtype]] = {}
+        for column in ("age_band", *_ATTRIBUTES):
+            self.codes[column] = _codes(ep, column, AGE_BAND_LABELS if column == "age_band" else None)
+
+    def in_scope(self, scope: str) -> np.ndarray:
+        """Whether each episode is of the scope's services."""
+        if scope not in self.scopes:
+            self.scopes[scope] = np.ones(self.n, bool) if scope == ALL else (self.service == scope).to_numpy()
+        return self.scopes[scope]
+
+    def flag(self, people: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """Whether each of ``people`` (person codes) is the person of one of the episodes ``where``."""
+        found = np.zeros(self.people + 1, bool)  # slot 0: a missing client id (code -1)
+        found[self.person[where] + 1] = True
+        return found[people + 1]
+
+    def by_person(self, people: np.ndarray, rows: np.ndarray, values: np.ndarray, default: object) -> np.ndarray:
+        """``values`` of the episode rows ``rows`` (one per person) for each of ``people``, ``default`` elsewhere."""
+        out = np.full(self.people + 1, default, dtype=values.dtype)
+        out[self.person[rows] + 1] = values
+        return out[people + 1]
 
 
-def _one_scope(ep: pd.DataFrame, fy: FinancialYear, scope: str, first_new: tuple[np.ndarray, np.ndarray],
-               ocu_episodes: pd.Series | None = None) -> pd.DataFrame:
-    """The rows of one year and scope (``ep``: prepared episodes; ``first_new``: person codes whose first
-    triage in the year, any service, is a new presentation, with that episode's service group)."""
-    start, end = fy.start, fy.end
-    in_scope = np.ones(len(ep), bool) if scope == ALL else (ep["service_group"] == scope).to_numpy()
-    triage, finish = ep["triage_date"].to_numpy(), ep["episode_end"].to_numpy()
-    person = ep["person"].to_numpy()
-    active = in_scope & (triage <= np.datetime64(end)) & (finish >= np.datetime64(start))
-    act = ep[active]
-    last = _last_per_person(act["person"].to_numpy())
-    latest = act[last]
-    people = latest["person"].to_numpy()
-    out = pd.DataFrame({"person": people.astype("int32"), "episode_row": np.flatnonzero(active)[last].astype("int32")})
-    out["age"] = pd.array(latest["age_at_triage"].to_numpy(dtype="float64", na_value=np.nan), dtype="Float64"
-                          ).round().astype("Int16")
-    for column in _ATTRIBUTES:
-        out[column] = latest[column].to_numpy() if column in latest else None
-    closed = (latest["episode_end"] <= end).to_numpy()
-    clipped = latest["episode_end"].where(latest["episode_end"] <= end, end)
-    out["days_in_treatment"] = (clipped - latest["triage_date"]).dt.days.to_numpy()
+def _codes(ep: pd.DataFrame, column: str, categories: list[str] | None) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """Each episode's code of ``column`` in the table's categories (``categories``, else the episodes'
+    own: their categories, or their values in order of appearance), -1 when missing."""
+    if column not in ep:
+        dtype = pd.Categorical(np.array([None], dtype=object), categories=categories).dtype
+        return np.full(len(ep), -1, np.int8), dtype
+    values = ep[column]
+    if categories is None:
+        known = (values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype)
+                 else pd.Index(values.dropna().unique()))
+        categories = list(known)
+    dtype = pd.Categorical([], categories=categories).dtype
+    if isinstance(values.dtype, pd.CategoricalDtype) and list(values.cat.categories) == categories:
+        return values.array.codes, dtype
+    return pd.Categorical(values.astype(object).where(values.notna(), None), dtype=dtype).codes, dtype
+
+
+def _last_of_runs(rows: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The last of ``rows`` (episode rows in person order) of each person."""
+    return rows[_last_per_person(person[rows])]
+
+
+def _first_of_runs(rows: np.ndarray, person: np.ndarray) -> np.ndarray:
+    return rows[_first_per_person(person[rows])]
+
+
+def _days(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """Whole days from ``earlier`` to ``later`` (datetime64 arrays), as ``Series.dt.days``."""
+    return (later - earlier) // np.timedelta64(1, "D")
+
+
+def _new_presentations(e: _Episodes, fy: FinancialYear) -> np.ndarray:
+    """The rows of the first triage in the year (any service) of each person who had no episode open in
+    the 12 months before it (GLOSSARY "New presentation")."""
+    in_year = np.flatnonzero((e.triage >= np.datetime64(fy.start)) & (e.triage <= np.datetime64(fy.end)))
+    first = _first_of_runs(in_year, e.person)
+    previous = e.previous_cover_end.iloc[first]
+    triaged = pd.Series(e.triage[first], index=previous.index)
+    new = (previous.isna() | (previous < triaged - NEW_PRESENTATION_LOOKBACK)).to_numpy()
+    return first[new]
+
+
+def _one_scope(e: _Episodes, fy: FinancialYear, scope: str, new_rows: np.ndarray) -> dict[str, object]:
+    """The columns of one year and scope (arrays; category columns as codes)."""
+    start, end = np.datetime64(fy.start), np.datetime64(fy.end)
+    person, triage, finish = e.person, e.triage, e.finish
+    in_scope = e.in_scope(scope)
+    active = np.flatnonzero(in_scope & (triage <= end) & (finish >= start))
+    latest = _last_of_runs(active, person)
+    people = person[latest]
+    n = len(latest)
+    out: dict[str, object] = {"year": np.full(n, fy.start_year, np.int16), "person": people.astype(np.int32),
+                              "episode_row": latest.astype(np.int32), "age": e.age[latest]}
+    for column, (codes, _) in e.codes.items():
+        out[column] = codes[latest]
+    closed = finish[latest] <= end
+    out["days_in_treatment"] = _days(np.where(closed, finish[latest], end), triage[latest]).astype(np.int32)
     out["discharged_by_31_march"] = closed
 
     # the 31 March snapshot, described by the latest open episode
-    open_mask = in_scope & (triage <= np.datetime64(end)) & (finish > np.datetime64(end))
-    opened = ep[open_mask]
-    opened = opened[_last_per_person(opened["person"].to_numpy())]
-    out["open_31_march"] = np.isin(people, opened["person"].to_numpy())
+    opened = _last_of_runs(np.flatnonzero(in_scope & (triage <= end) & (finish > end)), person)
+    out["open_31_march"] = e.flag(people, opened)
     for column in ("age_band", "sex_group", "district"):
-        out[f"snapshot_{column}"] = _by_person(opened, people, column, None)
+        codes = e.codes[column][0]
+        out[f"snapshot_{column}"] = e.by_person(people, opened, codes[opened], -1)
 
     # new presentations: the first triage in the year (any service) decides, in scope
-    new_people, new_service, new_rows = first_new
-    here = slice(None) if scope == ALL else new_service == scope
-    out["new_presentation"] = np.isin(people, new_people[here])
-    out["new_row"] = pd.Series(new_rows[here], index=new_people[here]).reindex(people, fill_value=-1).to_numpy()
+    here = new_rows if scope == ALL else new_rows[in_scope[new_rows]]
+    out["new_presentation"] = e.flag(people, here)
+    out["new_row"] = e.by_person(people, here, here.astype(np.int32), -1)
 
     # re-presentations
-    in_year = (triage >= np.datetime64(start)) & (triage <= np.datetime64(end))
-    again = in_scope & in_year & (ep["earliest_prior_discharge"].to_numpy() < triage)
-    out["re_presentation"] = np.isin(people, person[again])
+    in_year = (triage >= start) & (triage <= end)
+    out["re_presentation"] = e.flag(people, in_scope & in_year & (e.earliest_prior_discharge < triage))
 
     # exits: the last discharge in the year (latest discharge date, then episode id)
-    discharge = ep["discharge_date"]
-    leaving = in_scope & ((discharge >= start) & (discharge <= end)).to_numpy()
-    left = ep[leaving].assign(exit_row=np.flatnonzero(leaving))
-    left = left.sort_values(["person", "discharge_date", "episode_id"])
-    last_exit = left[_last_per_person(left["person"].to_numpy())].copy()
-    last_exit["exit_group"] = exit_group(last_exit["discharge_reason_group"]).to_numpy()
-    last_exit["exit_days"] = (last_exit["discharge_date"] - last_exit["triage_date"]).dt.days.to_numpy()
-    out["exited"] = np.isin(people, last_exit["person"].to_numpy())
-    out["exit_group"] = _by_person(last_exit, people, "exit_group", None)
-    out["exit_days"] = pd.array(_by_person(last_exit, people, "exit_days", pd.NA), dtype="Int32")
-    out["completed"] = out["exit_group"].to_numpy() == PLANNED
-    out["exit_row"] = _by_person(last_exit, people, "exit_row", -1)
+    leaving = np.flatnonzero(in_scope & (e.discharge >= start) & (e.discharge <= end))
+    leaving = leaving[np.lexsort((e.episode_rank[leaving], e.discharge[leaving], person[leaving]))]
+    last_exit = _last_of_runs(leaving, person)
+    out["exited"] = exited = e.flag(people, last_exit)
+    out["exit_group"] = e.by_person(people, last_exit, e.exit_group[last_exit], -1)
+    exit_days = e.by_person(people, last_exit, _days(e.discharge[last_exit], triage[last_exit]), 0)
+    out["exit_days"] = pd.arrays.IntegerArray(exit_days.astype(np.int32), ~exited)
+    out["completed"] = out["exit_group"] == EXIT_GROUPS.index(PLANNED)
+    out["exit_row"] = e.by_person(people, last_exit, last_exit.astype(np.int32), -1)
 
     # back in treatment: a later episode (any service) open on 31 March
-    any_open = ep[(triage <= np.datetime64(end)) & (finish > np.datetime64(end))]
-    any_open = any_open[_last_per_person(any_open["person"].to_numpy())]
-    found = last_exit[["person", "triage_date", "episode_id"]].merge(
-        any_open[["person", "triage_date", "episode_id"]], on="person", how="inner", suffixes=("", "_open"))
-    later = (found["triage_date_open"] > found["triage_date"]) | (
-        (found["triage_date_open"] == found["triage_date"])
-        & (found["episode_id_open"].astype("string") > found["episode_id"].astype("string")))
-    out["back_in_treatment"] = np.isin(people, found.loc[later.to_numpy(), "person"].to_numpy())
+    open_rows = _last_of_runs(np.flatnonzero((triage <= end) & (finish > end)), person)
+    then = e.by_person(person[last_exit], open_rows, open_rows, -1)
+    has = then >= 0
+    left, back = last_exit[has], then[has]
+    later = (triage[back] > triage[left]) | ((triage[back] == triage[left])
+                                             & (e.episode_rank[back] > e.episode_rank[left]))
+    out["back_in_treatment"] = e.flag(people, left[later])
 
     # 12-week retention: the first episode triaged from 1 April to 84 days before 31 March
-    latest_start = end - pd.Timedelta(days=TWELVE_WEEKS_DAYS)
-    began = ep[in_scope & (triage >= np.datetime64(start)) & (triage <= np.datetime64(latest_start))]
-    began = began[_first_per_person(began["person"].to_numpy())]
-    days = (began["episode_end"].where(began["episode_end"] <= end, end) - began["triage_date"]).dt.days
-    began = began.assign(retained=((days >= TWELVE_WEEKS_DAYS) | (began["episode_end"] > end)).to_numpy())
-    out["retention_started"] = np.isin(people, began["person"].to_numpy())
-    out["retained_12_weeks"] = _by_person(began, people, "retained", False).astype(bool)
+    latest_start = np.datetime64(fy.end - pd.Timedelta(days=TWELVE_WEEKS_DAYS))
+    began = _first_of_runs(np.flatnonzero(in_scope & (triage >= start) & (triage <= latest_start)), person)
+    days = _days(np.where(finish[began] <= end, finish[began], end), triage[began])
+    retained = (days >= TWELVE_WEEKS_DAYS) | (finish[began] > end)
+    out["retention_started"] = e.flag(people, began)
+    out["retained_12_weeks"] = e.by_person(people, began, retained, False)
     # effective treatment (NI 40): adults' scope only
-    out["ocu"] = False
-    out["effective"] = False
-    if scope == ADULTS and ocu_episodes is not None:
-        out["ocu"] = isin_values(latest["episode_id"], ocu_episodes).to_numpy()
-        act_end = act["episode_end"]
-        kept = (act_end.where(act_end <= end, end) - act["triage_date"]).dt.days >= TWELVE_WEEKS_DAYS
-        done = (act_end <= end) & (act["discharge_reason_group"] == PLANNED)
-        out["effective"] = np.isin(people, act.loc[(kept | done).to_numpy(), "person"].to_numpy())
-    out.insert(0, "scope", scope)
-    out.insert(0, "year", fy.start_year)
+    if scope == ADULTS and e.ocu is not None:
+        out["ocu"] = e.ocu[latest]
+        kept = _days(np.where(finish[active] <= end, finish[active], end), triage[active]) >= TWELVE_WEEKS_DAYS
+        done = (finish[active] <= end) & e.planned_reason[active]
+        out["effective"] = e.flag(people, active[kept | done])
+    else:
+        out["ocu"] = out["effective"] = np.zeros(n, bool)
+    out["scope"] = np.full(n, SCOPES.index(scope), np.int8)
     return out
-
-
-def _first_triage_new(ep: pd.DataFrame, fy: FinancialYear) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Person codes whose first triage in the year (any service) had no episode open in the 12 months
-    before, that episode's service group and its row in ``ep``."""
-    triage = ep["triage_date"]
-    mask = ((triage >= fy.start) & (triage <= fy.end)).to_numpy()
-    in_year = ep[mask]
-    firsts = _first_per_person(in_year["person"].to_numpy())
-    first = in_year[firsts]
-    previous = first["previous_cover_end"]
-    new = (previous.isna() | (previous < first["triage_date"] - NEW_PRESENTATION_LOOKBACK)).to_numpy()
-    chosen = first[new]
-    return (chosen["person"].to_numpy(), chosen["service_group"].astype(object).to_numpy(),
-            np.flatnonzero(mask)[firsts][new])
 
 
 def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd.DataFrame | None = None
           ) -> pd.DataFrame:
     """The fact table for ``years`` from the episodes (prepared by ``cohorts.prepare_episodes``, or
     raw: prepared here) and their substances (for ``ocu``; without them ``ocu`` is False), typed as
-    ``COLUMNS``; rows by year, scope (``SCOPES`` order), person."""
+    ``COLUMNS``; rows by year, scope (``SCOPES`` order), person.
+
+    Built from a few per-episode arrays (``_Episodes``), one year and scope at a time, each part
+    already in the table's types, so what it holds beside the episodes is about the size of the table."""
     ep = episodes if episodes.attrs.get("prepared") else prepare_episodes(episodes)
-    ocu = None
-    if substances is not None and len(substances):
-        ocu = substances.loc[substances["substance_group"].isin(OPIATE_CRACK_GROUPS).to_numpy(), "episode_id"]
-    parts = [_one_scope(ep, fy, scope, _first_triage_new(ep, fy), ocu) for fy in years for scope in SCOPES]
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(COLUMNS))
-    return typed(table, ep)
+    if not years:
+        return typed(pd.DataFrame(columns=list(COLUMNS)), ep)
+    e = _Episodes(ep, substances)
+    parts = []
+    for fy in years:
+        new_rows = _new_presentations(e, fy)
+        parts += [_one_scope(e, fy, scope, new_rows) for scope in SCOPES]
+    dtypes = {column: dtype for column, (_, dtype) in e.codes.items()}
+    dtypes |= {f"snapshot_{column}": dtypes[column] for column in ("age_band", "sex_group", "district")}
+    dtypes["scope"] = pd.CategoricalDtype(list(SCOPES))
+    dtypes["exit_group"] = pd.CategoricalDtype(list(EXIT_GROUPS))
+    table = {}
+    for column, kind in COLUMNS.items():
+        values = [part.pop(column) for part in parts]
+        if kind == "category":
+            table[column] = pd.Categorical.from_codes(np.concatenate(values), dtype=dtypes[column])
+        elif kind in ("Int16", "Int32"):
+            table[column] = pd.concat([pd.Series(v, copy=False) for v in values], ignore_index=True).array
+        else:
+            table[column] = np.concatenate(values).astype(kind, copy=False)
+    return pd.DataFrame(table, copy=False)
 
 
-def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None,
-          only: Sequence[str] | None = None) -> pd.DataFrame:
+def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None, only: Collection[str] | None = None
+          ) -> pd.DataFrame:
     """``table`` with the column types of ``COLUMNS`` (categories with the same categories as the
-    episodes' columns where given, so codes compare across tables); with ``only``, just those
-    columns are converted (e.g. the few a saved table read back with another type)."""
-    table = table.reindex(columns=list(COLUMNS))
+    episodes' columns where given, so codes compare across tables); with ``only``, just those columns
+    are converted (e.g. the columns a Parquet file gave back with another type, or left out because it
+    held no value: such a column is added, with no value)."""
+    missing = [column for column in COLUMNS if column not in table]
+    table = table.reindex(columns=list(COLUMNS)) if only is None else table.copy(deep=False)
     categories: dict[str, list[object]] = {
         "scope": list(SCOPES), "age_band": AGE_BAND_LABELS, "snapshot_age_band": AGE_BAND_LABELS,
         "exit_group": list(EXIT_GROUPS)}
@@ -243,10 +318,18 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None,
         for column in ("sex_group", "district"):
             if column in categories:
                 categories[f"snapshot_{column}"] = categories[column]
-    for column, kind in COLUMNS.items():
-        if only is not None and column not in only:
+    for position, (column, kind) in enumerate(COLUMNS.items()):
+        if only is not None and column not in only and column not in missing:
             continue
+        if column in missing and only is not None:  # added here, in its place, with no value
+            table.insert(position, column, np.full(len(table), np.nan) if kind != "category" else
+                         pd.Categorical.from_codes(np.full(len(table), -1, np.int8),
+                                                   dtype=_no_value_dtype(categories.get(column))))
         if kind == "category":
+            if len(table) and table[column].isna().all():  # e.g. no wards: read back from Parquet as objects
+                table[column] = pd.Categorical.from_codes(np.full(len(table), -1, np.int8),
+                                                          dtype=_no_value_dtype(categories.get(column)))
+                continue
             values = table[column].astype(object).where(table[column].notna(), None)
             table[column] = pd.Categorical(values, categories=categories.get(column))
         elif kind == "bool":
@@ -254,6 +337,11 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None,
         else:
             table[column] = table[column].astype(kind)
     return table
+
+
+def _no_value_dtype(categories: list[object] | None) -> pd.CategoricalDtype:
+    """The type ``pd.Categorical`` gives a column with no value and these categories."""
+    return pd.Categorical(np.array([None], dtype=object), categories=categories).dtype
 
 
 class _Parts(dict):
@@ -273,17 +361,15 @@ def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
     per table and kept in its ``attrs``."""
     parts = table.attrs.get("parts")
     if parts is None:
-        # on arrays (10 million rows at national scale): the scope's category codes, named where they change
-        year, scope = table["year"].to_numpy(), table["scope"]
-        if isinstance(scope.dtype, pd.CategoricalDtype):
-            codes, names = scope.array.codes, [str(c) for c in scope.dtype.categories] + ["nan"]
-        else:
-            codes, uniques = pd.factorize(scope.astype(object).to_numpy(), use_na_sentinel=False)
-            names = [str(u) for u in uniques]
-        change = (np.flatnonzero(np.concatenate([[True], (year[1:] != year[:-1]) | (codes[1:] != codes[:-1])]))
-                  if len(year) else np.zeros(0, np.int64))
+        # on the year and the scope's category codes (as text, the scopes of 10m rows took 1 GB: issue 12)
+        year = table["year"].to_numpy()
+        scope = pd.Categorical(table["scope"])
+        codes, names = scope.codes, scope.categories
+        change = np.flatnonzero(np.concatenate([[True], (year[1:] != year[:-1]) | (codes[1:] != codes[:-1])])
+                                | (codes < 0)) if len(table) else np.zeros(0, np.int64)  # a missing scope: alone
         ends = [*change[1:], len(table)]
-        parts = {(int(year[s]), names[codes[s]]): (int(s), int(e)) for s, e in zip(change, ends)}
+        parts = {(int(year[s]), str(names[codes[s]]) if codes[s] >= 0 else "nan"): (int(s), int(e))
+                 for s, e in zip(change, ends)}
         if len(parts) != len(change):  # not grouped: no slices
             parts = {}
         parts = _Parts(parts)

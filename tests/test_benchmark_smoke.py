@@ -14,7 +14,7 @@ RESULT_KEYS = {"scale", "cold_start_s", "episodes", "people", "districts", "page
                "choropleth_s", "choropleth_areas", "core_ours_s", "core_duckdb_s", "core_ratio",
                "core_results_equal", "peak_rss_bytes", "fact_table_build_s", "fact_table_rows", "fact_table_bytes",
                "overview_figures_ours_s", "overview_figures_duckdb_s", "overview_figures_ratio",
-               "overview_figures_equal"}
+               "overview_figures_equal", "peak_rss_product_bytes", "peak_rss_by_stage_bytes"}
 
 
 def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
@@ -44,6 +44,14 @@ def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
     assert result["fact_table_build_s"] > 0 and result["fact_table_rows"] > result["people"]
     assert result["overview_figures_ratio"] > 0
     assert "page figures after a filter change" in run.stdout
+    # Peak memory after each stage (issue 12): the process's peak so far, so it never falls; the
+    # product's peak is the one before the DuckDB reference query runs, and at most the whole run's.
+    stages = result["peak_rss_by_stage_bytes"]
+    assert list(stages) == ["imports", "cold_start", "fact_table_build", "pages", "choropleth", "product",
+                            "duckdb_reference"]
+    assert list(stages.values()) == sorted(stages.values()) and stages["imports"] > 0
+    assert result["peak_rss_product_bytes"] == stages["product"] <= result["peak_rss_bytes"]
+    assert "product_memory_ok" in summary["targets"]
 
 
 def test_overview_cpu_benchmark_runs_on_the_demo() -> None:
