@@ -12,7 +12,7 @@ person, so every breakdown of a cohort uses the same people.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -36,12 +36,16 @@ _SORT = EPISODE_ORDER
 
 
 def _prepared_format() -> str:
-    """A fingerprint of the code that prepares episodes (this module and ``analysis.periods``'s age bands):
-    episodes saved prepared by other code are prepared again on load (``analysis.store``)."""
+    """A fingerprint of the code that prepares episodes (``prepare_episodes``, the functions it calls and
+    the constants it uses): episodes saved prepared by other code are prepared again on load
+    (``analysis.store``). Other changes to this module leave saved copies in use."""
     from analysis import periods
 
-    text = Path(__file__).read_bytes() + Path(periods.__file__).read_bytes()
-    return hashlib.sha256(text).hexdigest()[:16]
+    functions = (prepare_episodes, in_person_order, person_order, _previous_cover_end, _earliest_prior_discharge,
+                 periods.age_band)
+    text = "".join(inspect.getsource(function) for function in functions)
+    text += repr((_SORT, _CODE_COLUMNS, _OPEN, periods.AGE_BAND_LABELS))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def prepare_episodes(episodes: pd.DataFrame, district_codes: list[str] | None = None) -> pd.DataFrame:
