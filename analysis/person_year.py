@@ -53,6 +53,7 @@ substances by group, interventions, referrals, completion without re-presentatio
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
@@ -422,16 +423,19 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
     (copy-on-write) frame."""
     kept = data.memo.setdefault(("person_year", "selections"), OrderedDict())
     key = (fy.start_year, filters, snapshot)
-    if key in kept:
-        kept.move_to_end(key)
-    else:
+    found = kept.get(key)  # sessions share a data set: another may drop a selection at any moment
+    if found is None:
         table = data.person_year()
         if fy.start_year not in {year.start_year for year in data.years}:
             table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
-        kept[key] = select(table, fy, filters, snapshot=snapshot)
+        found = kept[key] = select(table, fy, filters, snapshot=snapshot)
         while len(kept) > KEPT_SELECTIONS:
-            kept.popitem(last=False)
-    return kept[key].copy(deep=False)
+            with contextlib.suppress(KeyError):
+                kept.popitem(last=False)
+    else:
+        with contextlib.suppress(KeyError):
+            kept.move_to_end(key)
+    return found.copy(deep=False)
 
 
 def people(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:

@@ -360,3 +360,27 @@ def test_the_table_s_parts_are_found_on_codes_not_on_the_scope_as_text_per_row()
             expected[keys[start]] = (start, i)
             start = i
     assert dict(parts) == expected and len(parts) == len(data.years) * len(person_year.SCOPES)
+
+
+def test_a_pages_selection_is_taken_once_and_each_caller_gets_its_own_frame(demo):
+    """``rows`` keeps the last ``KEPT_SELECTIONS`` selections with the data set's remembered results:
+    the same rows come back without selecting again, a caller changing its frame changes no one
+    else's, and older selections are dropped."""
+    demo = demo[0]
+    fy = demo.years[-1]
+    demo.memo.clear()
+    first = person_year.rows(demo, fy, Filters(sex="Female"))
+    expected = person_year.select(demo.person_year(), fy, Filters(sex="Female"))
+    pd.testing.assert_frame_equal(first, expected)
+    first["exited"] = False  # a caller's own change
+    again = person_year.rows(demo, fy, Filters(sex="Female"))
+    pd.testing.assert_frame_equal(again, expected)
+    kept = demo.memo[("person_year", "selections")]
+    assert len(kept) == 1
+    districts = list(demo.district_names)
+    for year in demo.years:
+        for sex in ("Male", "Female"):
+            for district in districts:
+                person_year.rows(demo, year, Filters(sex=sex, district=district))
+    assert len(kept) == person_year.KEPT_SELECTIONS
+    assert (fy.start_year, Filters(sex="Female"), False) not in kept  # the oldest went first
