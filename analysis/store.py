@@ -1006,7 +1006,11 @@ def _damaged(version: Version, path: Path, error: Exception) -> StoreError:
 
 #: Text columns read straight into categories by ``load_dataset`` (issue 12: at national scale the
 #: episodes' ten code columns were read as 3m strings each, then converted by ``prepare_episodes``).
-CATEGORIES_ON_LOAD: dict[str, tuple[str, ...]] = {"episodes": CODE_COLUMNS}
+CATEGORIES_ON_LOAD: dict[str, tuple[str, ...]] = {
+    "episodes": CODE_COLUMNS,
+    # the raw codes beside their groups (a dozen values in millions of rows at national scale)
+    "substances": ("substance",), "interventions": ("intervention",), "referrals": ("referral_source",),
+}
 
 
 def _read_parquet(version: Version, path: Path, columns: list[str] | None = None,

@@ -66,14 +66,19 @@ SKIPPED_FIELDS = ("district_geojson", "ward_geojson")
 
 
 # ------------------------------------------------------------------ data sets
-def national_sample(folder: Path | None = None) -> Dataset:
-    """The 1% national sample, generated (deterministic seed) into ``folder`` once, read by the loaders."""
+def national_folder(folder: Path | None = None) -> Path:
+    """The folder of the 1% national sample's files, generated (deterministic seed) once."""
     from benchmarks.national_data import write_national
 
     folder = Path(folder or Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "daat-golden-national1")
     if not (folder / "metadata.json").exists():
         write_national(folder, NATIONAL_SCALE)
-    return load_folder(folder, label="synthetic national 1% sample")
+    return folder
+
+
+def national_sample(folder: Path | None = None) -> Dataset:
+    """The 1% national sample, generated (deterministic seed) into ``folder`` once, read by the loaders."""
+    return load_folder(national_folder(folder), label="synthetic national 1% sample")
 
 
 DATASETS: dict[str, Callable[[], Dataset]] = {"demo": load_demo, "national1": national_sample}
