@@ -548,9 +548,12 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
     group = codes[active][in_treatment]
-    pairs = np.column_stack([episodes["person"].to_numpy()[rows[in_treatment]], group])
-    pairs = pairs[pairs[:, 1] >= 0]
-    kept[fy.start_year] = (groups, np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2))
+    person = episodes["person"].to_numpy()[rows[in_treatment]].astype(np.int64)
+    known = group >= 0
+    # each (person, group) once: unique on one integer per pair (np.unique on rows sorts far slower)
+    key = np.unique(person[known] * max(len(groups), 1) + group[known])
+    pairs = np.column_stack([key // max(len(groups), 1), key % max(len(groups), 1)])
+    kept[fy.start_year] = (groups, pairs)
     return kept[fy.start_year]
 
 
