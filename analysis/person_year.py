@@ -411,8 +411,10 @@ def _equals(values: pd.Series, value: object) -> np.ndarray:
 
 
 #: How many selections (year, filters, snapshot) of a data set's fact table ``rows`` keeps, most
-#: recently used first: one page asks for the same rows for each of its measures.
-KEPT_SELECTIONS = 24
+#: recently used first: a page asks for the same rows (this year's and the comparison year's, with and
+#: without the snapshot) for each of its measures. Few, as a filtered selection is a copy of its rows
+#: (tens of MB at national scale: keeping 24 raised the product's peak memory there).
+KEPT_SELECTIONS = 4
 
 
 def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:

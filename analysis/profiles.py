@@ -401,34 +401,51 @@ def _episode_rows_of(data: Dataset, ref: pd.DataFrame) -> np.ndarray | None:
 
 def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None) -> pd.DataFrame:
     """``link_referrals`` of the referrals ``ref`` (rows numbered from 0), each linked on its own
-    (``episode_rows``: ``_episode_rows_of(data, ref)`` when already found)."""
+    (``episode_rows``: ``_episode_rows_of(data, ref)`` when already found). The attributes are
+    categories (as the episodes hold them, with "Not known"), not a text object per referral: at
+    national scale those held over a gigabyte."""
     own_service = ref["service_group"] if "service_group" in ref else pd.Series(pd.NA, index=ref.index)
-    ref = ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref])
+    ref = ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref]).reset_index(drop=True)
     episodes = data.episodes
-    attributes = ["episode_id", "client_id", *REFERRAL_ATTRIBUTES]
-    latest = cohorts.one_per_person(episodes[attributes + (["person"] if "person" in episodes else [])],
-                                    keep="last").drop(columns="person", errors="ignore")
-    as_text = {c: "object" for c in REFERRAL_ATTRIBUTES}
     found = episode_rows if episode_rows is not None else _episode_rows_of(data, ref)
-    if found is not None:
-        # taken as stored (categories), then made plain text on the referral rows only
-        linked = ref.reset_index(drop=True).assign(
-            **{c: cohorts.taken(episodes[c], found) for c in REFERRAL_ATTRIBUTES})
-    elif "episode_id" in ref and ref["episode_id"].notna().any():  # an episode id given twice: as a merge does
-        linked = ref.merge(episodes[attributes].drop(columns="client_id"), on="episode_id", how="left")
-    else:
-        linked = ref.assign(**{c: pd.Series(pd.NA, index=ref.index, dtype="object") for c in REFERRAL_ATTRIBUTES})
-    linked = linked.astype(as_text)
-    missing = linked["service_group"].isna()
-    if missing.any():
-        found = cohorts.positions_in(linked.loc[missing, "client_id"], latest["client_id"])  # one row per person
-        for column in REFERRAL_ATTRIBUTES:
-            linked.loc[missing, column] = cohorts.taken(latest[column], found).astype("object").to_numpy()
+    if found is None and "episode_id" in ref and ref["episode_id"].notna().any():
+        # an episode id given twice (the contract's key rejects this at load): its first match, so each referral counts once
+        found = _first_match(ref["episode_id"], episodes["episode_id"])
+    if found is None:
+        found = np.full(len(ref), -1, dtype=np.int64)
+    columns = {c: episodes[c] if isinstance(episodes[c].dtype, pd.CategoricalDtype) else episodes[c].astype("category")
+               for c in REFERRAL_ATTRIBUTES}
+    categories = {c: list(values.dtype.categories) for c, values in columns.items()}
+    episode_codes = {c: values.array.codes for c, values in columns.items()}
+    codes = {c: np.where(found >= 0, episode_codes[c][np.maximum(found, 0)], -1) if len(episode_codes[c])
+             else np.full(len(ref), -1) for c in REFERRAL_ATTRIBUTES}
+    missing = codes["service_group"] < 0
+    if missing.any():  # no episode (or one with no service): the person's latest episode in the data
+        person = episodes["person"].to_numpy() if "person" in episodes else pd.factorize(episodes["client_id"])[0]
+        latest = np.flatnonzero(np.concatenate([person[1:] != person[:-1], [True]])) if len(person) else person
+        at = cohorts.positions_in(ref.loc[missing, "client_id"], episodes["client_id"].iloc[latest])
+        for c in REFERRAL_ATTRIBUTES:
+            codes[c][missing] = np.where(at >= 0, episode_codes[c][latest[np.maximum(at, 0)]], -1) \
+                if len(latest) else -1
     recorded = _recorded(own_service).to_numpy()
-    linked.loc[recorded, "service_group"] = own_service.astype("object").to_numpy()[recorded]
-    for column in REFERRAL_ATTRIBUTES:
-        linked[column] = linked[column].fillna(NOT_KNOWN)
-    return linked
+    if recorded.any():  # the referral's own service, where the referrals table records one
+        own = own_service.astype("object").to_numpy()[recorded]
+        categories["service_group"] += [v for v in pd.unique(own) if v not in categories["service_group"]]
+        codes["service_group"][recorded] = pd.Index(categories["service_group"]).get_indexer(own)
+    attributes = {}
+    for c in REFERRAL_ATTRIBUTES:
+        if NOT_KNOWN not in categories[c]:
+            categories[c].append(NOT_KNOWN)
+        filled = np.where(codes[c] < 0, categories[c].index(NOT_KNOWN), codes[c])
+        attributes[c] = pd.Categorical.from_codes(filled, categories=categories[c])
+    return ref.assign(**attributes)
+
+
+def _first_match(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """The position in ``keys`` of each of ``values``' first match (-1: none), for keys that repeat."""
+    first = ~keys.duplicated().to_numpy()
+    positions = np.flatnonzero(first)
+    return np.where((at := cohorts.positions_in(values, keys[first])) >= 0, positions[np.maximum(at, 0)], -1)
 
 
 def referrals(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
