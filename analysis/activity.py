@@ -336,15 +336,32 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
     spaces for underscores; ordered by exit group, then reason."""
     people = person_year.exits(data, fy, filters)
-    reason = reason_text(people["discharge_reason"])
-    frame = pd.DataFrame({"exit_group": people["exit_group"].astype(str).to_numpy(), "discharge_reason": reason})
-    out = frame.value_counts().rename("count").reset_index()
+    out = _reason_counts(people["exit_group"], people["discharge_reason"])
     order = {group: position for position, group in enumerate(GROUP_ORDER["discharge_reason"])}
     out["_order"] = out["exit_group"].map(order).fillna(len(order))
     out = out.sort_values(["_order", "discharge_reason"]).drop(columns="_order").reset_index(drop=True)
     out["count"] = out["count"].astype("int64")
     out["denominator"] = len(people)
     return measure(out, PROPORTION, label="Exits by discharge reason")
+
+
+def _reason_counts(groups: pd.Series, reasons: pd.Series) -> pd.DataFrame:
+    """People by (exit group, reason as shown: ``reason_text``), counted on integer codes (not on a text
+    pair per person). Columns exit_group, discharge_reason, count; only pairs with people."""
+    group_codes, group_names = pd.factorize(groups.astype(object), use_na_sentinel=False)
+    if isinstance(reasons.dtype, pd.CategoricalDtype):  # the text of each category, then its code per person
+        shown = reason_text(pd.Series(pd.Categorical.from_codes(np.arange(len(reasons.dtype.categories)),
+                                                                dtype=reasons.dtype)))
+        per_category, reason_names = pd.factorize(np.append(shown, REASON_NOT_RECORDED))  # last: missing
+        codes = reasons.array.codes
+        reason_codes = per_category[np.where(codes >= 0, codes, len(shown))]
+    else:
+        reason_codes, reason_names = pd.factorize(reason_text(reasons), use_na_sentinel=False)
+    width = max(len(reason_names), 1)
+    pairs, counts = np.unique(group_codes.astype(np.int64) * width + reason_codes, return_counts=True)
+    return pd.DataFrame({"exit_group": [str(group_names[p // width]) for p in pairs],
+                         "discharge_reason": [reason_names[p % width] for p in pairs],
+                         "count": counts.astype("int64")})
 
 
 def reason_text(reasons: pd.Series) -> np.ndarray:

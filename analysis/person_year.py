@@ -466,8 +466,10 @@ def new_presentations(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.
 def time_in_treatment(rows: pd.DataFrame) -> pd.DataFrame:
     """Weeks in treatment (``days_in_treatment`` / 7) and ``status`` ("Discharged" by 31 March, else
     "Open") of each row, as ``cohorts.time_in_treatment`` gives them (GLOSSARY "Time in treatment")."""
+    discharged = rows["discharged_by_31_march"].to_numpy(dtype=bool)
     return pd.DataFrame({"weeks": rows["days_in_treatment"].to_numpy(dtype="float64") / 7.0,
-                         "status": np.where(rows["discharged_by_31_march"].to_numpy(), "Discharged", "Open")})
+                         # a category, not a text value per person (a million at national scale)
+                         "status": pd.Categorical.from_codes(discharged.astype(np.int8), categories=["Open", "Discharged"])})
 
 
 def time_by_exit_group(rows: pd.DataFrame) -> pd.DataFrame:

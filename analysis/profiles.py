@@ -565,12 +565,13 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
     group = codes[active][in_treatment]
-    person = episodes["person"].to_numpy()[rows[in_treatment]].astype(np.int64)
+    people = episodes["person"].to_numpy()
+    person = people[rows[in_treatment]]
     known = group >= 0
-    # each (person, group) once: unique on one integer per pair (np.unique on rows sorts far slower)
-    key = np.unique(person[known] * max(len(groups), 1) + group[known])
-    pairs = np.column_stack([key // max(len(groups), 1), key % max(len(groups), 1)])
-    kept[fy.start_year] = (groups, pairs)
+    # each (person, group) once: marked in a person x group table, not sorted (millions of pairs)
+    seen = np.zeros((int(people.max()) + 1 if len(people) else 0, max(len(groups), 1)), dtype=bool)
+    seen[person[known], group[known]] = True
+    kept[fy.start_year] = (groups, np.argwhere(seen))
     return kept[fy.start_year]
 
 

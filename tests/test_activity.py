@@ -286,3 +286,23 @@ def test_reason_text_is_the_same_for_a_category_column_and_for_text():
     assert list(reason_text(raw)) == expected
     assert list(reason_text(raw.astype("category"))) == expected
     assert list(reason_text(pd.Series([None, None], dtype="category"))) == [REASON_NOT_RECORDED] * 2
+
+
+def test_reason_counts_on_codes_equal_counting_the_text_pairs():
+    """Exits by (exit group, reason as shown) counted on codes give what counting each person's text
+    pair gives, whether the reasons are a category column or text; two recorded spellings of one
+    reason count together, a missing reason counts as not recorded."""
+    from analysis.activity import REASON_NOT_RECORDED, _reason_counts, reason_text
+
+    groups = pd.Series(["Planned", "Unplanned", "Planned", "Planned", "Other / not known", "Unplanned"], dtype=object)
+    reasons = pd.Series(["Treatment_completed", "dropped out", "treatment completed", None, "other", "Dropped  Out"],
+                        dtype="string")
+    expected = (pd.DataFrame({"exit_group": groups.astype(str).to_numpy(), "discharge_reason": reason_text(reasons)})
+                .value_counts().rename("count").reset_index().sort_values(["exit_group", "discharge_reason"])
+                .reset_index(drop=True))
+    # by hand: Other / other 1; Planned / not recorded 1, treatment completed 2; Unplanned / dropped out 2
+    assert expected["count"].tolist() == [1, 1, 2, 2]
+    assert REASON_NOT_RECORDED in expected["discharge_reason"].tolist()
+    for given in (reasons, reasons.astype("category")):
+        ours = _reason_counts(groups, given).sort_values(["exit_group", "discharge_reason"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(ours, expected, check_dtype=False)
