@@ -678,12 +678,21 @@ def people_by_among_recorded(
     or an unmapped code (``UNKNOWN_VALUE_GROUPS``). Wilson intervals follow from the measure."""
     column, _ = ATTRIBUTES[attribute]
     people = person_year.rows(data, fy, filters)
-    values = people[column].astype(object)
-    recorded = values[~values.isin(UNKNOWN_VALUE_GROUPS)]
+    values = people[column]
+    recorded = values[_not_unknown(values)]
     categories = recorded_categories(attribute)
     out = _counts(recorded, categories, attribute)
     out["denominator"] = len(recorded)
     return measure(out, PROPORTION, label=f"People by {attribute.replace('_', ' ')}, % of those recorded")
+
+
+def _not_unknown(values: pd.Series) -> np.ndarray:
+    """Values that are not one of ``UNKNOWN_VALUE_GROUPS`` (a missing value is not one of them), worked
+    out once per category of a category column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        unknown = np.array([c in UNKNOWN_VALUE_GROUPS for c in values.dtype.categories] + [False])
+        return ~unknown[values.array.codes]
+    return ~values.astype(object).isin(UNKNOWN_VALUE_GROUPS).to_numpy()
 
 
 def field_recorded(
@@ -693,7 +702,7 @@ def field_recorded(
     recorded (not "not recorded", "not stated" or an unmapped code), as % of people in treatment."""
     column, _ = ATTRIBUTES[attribute]
     people = person_year.rows(data, fy, filters)
-    recorded = int((~people[column].astype(object).isin(UNKNOWN_VALUE_GROUPS)).sum())
+    recorded = int(_not_unknown(people[column]).sum())
     frame = pd.DataFrame({"field": [attribute], "count": [recorded], "denominator": [len(people)]})
     return measure(frame, PROPORTION, label=f"{attribute.replace('_', ' ').capitalize()} recorded")
 
