@@ -88,7 +88,7 @@ BOUNDARIES_FILE = "boundaries.geojson"
 #: saved so a cold start only reads it; listed in the manifest under ``derived`` with its checksum.
 PERSON_YEAR_FILE = "person_year.parquet"
 #: Tables the fact table is built from (a save changing none of them links the previous version's file).
-PERSON_YEAR_SOURCES = ("episodes", "districts", "referrals")
+PERSON_YEAR_SOURCES = ("episodes", "districts", "referrals", "substances")
 #: The episodes as the measures use them (``cohorts.prepare_episodes``: in person order, with the columns
 #: every measure needs), written beside the fact table on save so a cold start reads them instead of
 #: sorting and preparing millions of episodes again; listed under ``derived`` with its checksum and the

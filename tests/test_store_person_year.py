@@ -283,3 +283,18 @@ def test_a_cold_start_reads_the_episodes_code_columns_straight_into_categories(u
         pd.testing.assert_frame_equal(loaded.drop(columns=column), saved_as.drop(columns=column), check_exact=True)
     for name in ("population", "districts"):
         pd.testing.assert_frame_equal(getattr(data, name), getattr(plain, name), check_exact=True)
+
+
+def test_a_save_of_substances_alone_builds_the_fact_table_again(uploads):
+    """The fact table's OCU flag (NI 40's cohort) comes from the substances: a save that changes only the
+    substances must not keep the previous version's table (it did: substances were not among its sources)."""
+    saved = store.Store.open()
+    first = saved.save(uploads, saved_by="test").version
+    assert int(store.load_dataset(saved).person_year()["ocu"].sum()) > 0
+    substances = load_table(DEMO_DIR / "substances.parquet", "substances")
+    substances.data = substances.data.assign(substance="alcohol", substance_group="Alcohol")
+    second = saved.save([store.Upload(substances, mode=store.REPLACE)], saved_by="test").version
+    assert second.manifest["derived"]["person_year"]["sha256"] != first.manifest["derived"]["person_year"]["sha256"]
+    data = store.load_dataset(saved)
+    assert int(data.person_year()["ocu"].sum()) == 0  # nobody has an opiate or crack recorded now
+    pd.testing.assert_frame_equal(data.person_year(), person_year.build(data.episodes, data.years, data.substances))
