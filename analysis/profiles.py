@@ -343,9 +343,13 @@ def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
         keep = np.flatnonzero(year >= 0)
         order = keep[np.argsort(year[keep], kind="stable")]  # by year, each year's referrals in their own order
         ordered_referrals = ref.iloc[order].reset_index(drop=True)
-        rows = _episode_rows_of(data, ordered_referrals)
+        saved = data.derived.get(EPISODE_LINKS_KEY, {})  # found when the version was saved (episode_links)
+        if "referrals" in saved:
+            rows, latest = saved["referrals"][order], saved["referrals_latest"][order]
+        else:
+            rows, latest = _episode_rows_of(data, ordered_referrals), None
         data.derived["linked_referral_episode_rows"] = rows
-        linked = _link(data, ordered_referrals, rows)
+        linked = _link(data, ordered_referrals, rows, latest)
         ordered = year[order]
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
@@ -399,9 +403,11 @@ def _episode_rows_of(data: Dataset, ref: pd.DataFrame) -> np.ndarray | None:
     return cohorts.positions_in(ref["episode_id"], data.episodes["episode_id"])
 
 
-def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None) -> pd.DataFrame:
+def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None,
+          latest_rows: np.ndarray | None = None) -> pd.DataFrame:
     """``link_referrals`` of the referrals ``ref`` (rows numbered from 0), each linked on its own
-    (``episode_rows``: ``_episode_rows_of(data, ref)`` when already found). The attributes are
+    (``episode_rows``: ``_episode_rows_of(data, ref)``, and ``latest_rows``: ``_latest_rows_of``, when
+    already found). The attributes are
     categories (as the episodes hold them, with "Not known"), not a text object per referral: at
     national scale those held over a gigabyte."""
     own_service = ref["service_group"] if "service_group" in ref else pd.Series(pd.NA, index=ref.index)
@@ -421,12 +427,9 @@ def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = No
              else np.full(len(ref), -1) for c in REFERRAL_ATTRIBUTES}
     missing = codes["service_group"] < 0
     if missing.any():  # no episode (or one with no service): the person's latest episode in the data
-        person = episodes["person"].to_numpy() if "person" in episodes else pd.factorize(episodes["client_id"])[0]
-        latest = np.flatnonzero(np.concatenate([person[1:] != person[:-1], [True]])) if len(person) else person
-        at = cohorts.positions_in(ref.loc[missing, "client_id"], episodes["client_id"].iloc[latest])
+        at = latest_rows[missing] if latest_rows is not None else _latest_rows_of(data, ref.loc[missing, "client_id"])
         for c in REFERRAL_ATTRIBUTES:
-            codes[c][missing] = np.where(at >= 0, episode_codes[c][latest[np.maximum(at, 0)]], -1) \
-                if len(latest) else -1
+            codes[c][missing] = np.where(at >= 0, episode_codes[c][np.maximum(at, 0)], -1) if len(at) else -1
     recorded = _recorded(own_service).to_numpy()
     if recorded.any():  # the referral's own service, where the referrals table records one
         own = own_service.astype("object").to_numpy()[recorded]
@@ -439,6 +442,50 @@ def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = No
         filled = np.where(codes[c] < 0, categories[c].index(NOT_KNOWN), codes[c])
         attributes[c] = pd.Categorical.from_codes(filled, categories=categories[c])
     return ref.assign(**attributes)
+
+
+def _latest_rows_of(data: Dataset, clients: pd.Series) -> np.ndarray:
+    """The row in ``data.episodes`` of each client's latest episode in the data (-1: not a client there)."""
+    episodes = data.episodes
+    person = episodes["person"].to_numpy() if "person" in episodes else pd.factorize(episodes["client_id"])[0]
+    latest = np.flatnonzero(np.concatenate([person[1:] != person[:-1], [True]])) if len(person) else person
+    if not len(latest):
+        return np.full(len(clients), -1, dtype=np.int64)
+    at = cohorts.positions_in(clients, episodes["client_id"].iloc[latest])
+    return np.where(at >= 0, latest[np.maximum(at, 0)], -1)
+
+
+#: Where ``Dataset.derived`` holds the episode links read with a saved version (``use_episode_links``).
+EPISODE_LINKS_KEY = "episode_links"
+
+
+def episode_links(data: Dataset) -> dict[str, np.ndarray]:
+    """Each child row's episode, found once so a saved version can keep it (``analysis.store``): the row
+    in the prepared episodes of each substance's and intervention's episode, and of each referral's
+    episode and its client's latest episode (-1: none). Referrals get none when the episode ids repeat."""
+    links: dict[str, np.ndarray] = {}
+    if "episode_id" not in data.episodes:  # no episodes saved yet
+        return links
+    for table, frame in (("substances", data.substances), ("interventions", data.interventions)):
+        if frame is not None and "episode_id" in frame:
+            links[table] = cohorts.positions_in(frame["episode_id"], data.episodes["episode_id"])
+    referrals = data.referrals
+    if referrals is not None and "client_id" in referrals:
+        rows = _episode_rows_of(data, referrals)
+        if rows is not None or "episode_id" not in referrals:
+            links["referrals"] = rows if rows is not None else np.full(len(referrals), -1, dtype=np.int64)
+            links["referrals_latest"] = _latest_rows_of(data, referrals["client_id"])
+    return links
+
+
+def use_episode_links(data: Dataset, links: dict[str, np.ndarray]) -> None:
+    """Take the episode links saved with a version (``episode_links``) instead of finding them again."""
+    if "substances" in links and len(links["substances"]) == len(data.substances):
+        data.derived["substance_episode_rows"] = links["substances"]
+    if "interventions" in links and data.interventions is not None and len(links["interventions"]) == len(data.interventions):
+        data.derived["intervention_episode_rows"] = links["interventions"]
+    if "referrals" in links and len(links["referrals"]) == len(data.referrals):
+        data.derived[EPISODE_LINKS_KEY] = {"referrals": links["referrals"], "referrals_latest": links["referrals_latest"]}
 
 
 def _first_match(values: pd.Series, keys: pd.Series) -> np.ndarray:

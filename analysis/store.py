@@ -53,6 +53,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -94,6 +95,10 @@ PERSON_YEAR_SOURCES = ("episodes", "districts", "referrals", "substances")
 #: sorting and preparing millions of episodes again; listed under ``derived`` with its checksum and the
 #: code it was prepared by (``cohorts.PREPARED_FORMAT``: other code prepares them again on load).
 PREPARED_EPISODES_FILE = "episodes_prepared.parquet"
+#: Each child row's episode (``profiles.episode_links``: its row in the prepared episodes), found on save
+#: so a cold start does not look millions of text ids up again; rebuilt when any of ``LINK_SOURCES`` changes.
+EPISODE_LINKS_FILE = "episode_links_{table}.parquet"
+LINK_SOURCES = ("episodes", "substances", "referrals", "interventions")
 LOCK_FILE = ".lock"
 TMP_PREFIX = ".tmp-"
 VERSION_PATTERN = re.compile(r"^v(\d{6})$")
@@ -876,7 +881,58 @@ class Store:
         derived["prepared_episodes"] = {"file": PREPARED_EPISODES_FILE,
                                         "sha256": hashlib.sha256(prepared_target.read_bytes()).hexdigest(),
                                         **prepared_info}
+        derived.update(Store._write_links(folder, base, tables, changed, data))
         manifest["derived"] = derived
+
+    @staticmethod
+    def _write_links(folder: Path, base: Version | None, tables: Mapping[str, pd.DataFrame], changed: set[str],
+                     data: ds.Dataset | None) -> dict[str, dict[str, Any]]:
+        """The episode links of the version being written (``EPISODE_LINKS_FILE``, one per child table), as
+        manifest ``derived`` entries: linked from ``base`` when none of ``LINK_SOURCES`` changed and they were
+        made by this code, else found (``profiles.episode_links``)."""
+        from analysis import profiles
+
+        earlier = {name: entry for name, entry in ((base.manifest.get("derived") or {}) if base else {}).items()
+                   if name.startswith("episode_links_")}
+        if (earlier and not (changed & set(LINK_SOURCES))
+                and all(e.get("format") == cohorts.PREPARED_FORMAT and (base.path / e["file"]).is_file()
+                        for e in earlier.values())):
+            for entry in earlier.values():
+                _link_or_copy(base.path / entry["file"], folder / entry["file"])
+            return {name: dict(entry) for name, entry in earlier.items()}
+        data = data if data is not None else _dataset_of(tables)
+        links = profiles.episode_links(data)
+        entries = {}
+        for table in ("substances", "interventions", "referrals"):
+            if table not in links:
+                continue
+            columns = {"episode_row": links[table].astype(np.int32)}
+            if table == "referrals":
+                columns["latest_row"] = links["referrals_latest"].astype(np.int32)
+            name = EPISODE_LINKS_FILE.format(table=table)
+            _write_file(folder / name, _parquet_bytes(pd.DataFrame(columns)))
+            entries[f"episode_links_{table}"] = {
+                "file": name, "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
+                "rows": len(links[table]), "format": cohorts.PREPARED_FORMAT}
+        return entries
+
+    def episode_links(self, version: Version) -> dict[str, np.ndarray]:
+        """The episode links saved with ``version`` (``_write_links``) that this code made for tables of the
+        sizes the version holds; empty (found again on first use) for a version saved before."""
+        links: dict[str, np.ndarray] = {}
+        for table in ("substances", "interventions", "referrals"):
+            entry = (version.manifest.get("derived") or {}).get(f"episode_links_{table}")
+            rows = (version.tables.get(table) or {}).get("rows")
+            if not entry or entry.get("format") != cohorts.PREPARED_FORMAT or entry.get("rows") != rows:
+                continue
+            path = version.path / entry["file"]
+            if not path.is_file():
+                continue
+            frame = _read_parquet(version, path)
+            links[table] = frame["episode_row"].to_numpy(dtype=np.int64)
+            if table == "referrals":
+                links["referrals_latest"] = frame["latest_row"].to_numpy(dtype=np.int64)
+        return links
 
     def person_year(self, version: Version, data: ds.Dataset) -> pd.DataFrame | None:
         """The saved fact table of ``version`` when it was built from these data (same number of
@@ -1085,6 +1141,10 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         warnings=warnings,
     )
     data.facts = store.person_year(chosen, data)  # None for a version saved before: built on first use
+    if prepared is not None:  # links are rows of the prepared episodes saved with them
+        from analysis import profiles
+
+        profiles.use_episode_links(data, store.episode_links(chosen))
     ds.release_read_buffers()
     return data
 

@@ -298,3 +298,50 @@ def test_a_save_of_substances_alone_builds_the_fact_table_again(uploads):
     data = store.load_dataset(saved)
     assert int(data.person_year()["ocu"].sum()) == 0  # nobody has an opiate or crack recorded now
     pd.testing.assert_frame_equal(data.person_year(), person_year.build(data.episodes, data.years, data.substances))
+
+
+@pytest.fixture(scope="module")
+def uploads_with_interventions():
+    return [store.Upload(load_table(DEMO_DIR / f"{name}.parquet", name), mode=store.REPLACE)
+            for name in ("episodes", "substances", "referrals", "interventions", "districts", "population")]
+
+
+def test_a_cold_start_takes_each_child_rows_episode_from_the_saved_links(uploads_with_interventions, monkeypatch):
+    """A save keeps each substance's, intervention's and referral's episode (its row in the prepared
+    episodes); a cold start looks no text id up for them, and every linked figure equals finding them again."""
+    from analysis import cohorts, dataset, profiles
+
+    saved = store.Store.open()
+    version = saved.save(uploads_with_interventions, saved_by="test").version
+    for table in ("substances", "interventions", "referrals"):
+        entry = version.manifest["derived"][f"episode_links_{table}"]
+        assert entry["rows"] == version.tables[table]["rows"] and len(entry["sha256"]) == 64
+    looked_up = []
+    real = cohorts.positions_in
+    monkeypatch.setattr(cohorts, "positions_in", lambda values, keys: looked_up.append(len(values)) or real(values, keys))
+    data = store.load_dataset(saved)
+    fys = data.years
+    linked = [profiles.linked_referrals(data, fy) for fy in fys]
+    groups = profiles.episode_substances(data)
+    interventions = [profiles.interventions_by_sex(data, fy=fy) for fy in fys[-2:]]
+    assert looked_up == []  # nothing looked up again
+    monkeypatch.undo()
+    plain = dataset.from_tables(saved.tables(for_analysis=True))  # the same tables, every link found again
+    for fy, frame in zip(fys, linked, strict=True):
+        pd.testing.assert_frame_equal(frame, profiles.linked_referrals(plain, fy))
+    again = profiles.episode_substances(plain)
+    assert (groups[1] == again[1]).all() and (groups[2] == again[2]).all()
+    for fy, frame in zip(fys[-2:], interventions, strict=True):
+        pd.testing.assert_frame_equal(frame, profiles.interventions_by_sex(plain, fy=fy))
+
+
+def test_a_save_of_interventions_alone_finds_their_episodes_again(uploads_with_interventions):
+    saved = store.Store.open()
+    first = saved.save(uploads_with_interventions, saved_by="test").version
+    interventions = load_table(DEMO_DIR / "interventions.parquet", "interventions")
+    interventions.data = interventions.data.iloc[::2]
+    second = saved.save([store.Upload(interventions, mode=store.REPLACE)], saved_by="test").version
+    assert second.manifest["derived"]["episode_links_interventions"]["rows"] == len(interventions.data)
+    assert (second.manifest["derived"]["episode_links_interventions"]["sha256"]
+            != first.manifest["derived"]["episode_links_interventions"]["sha256"])
+    assert saved.damaged_files(second) == []
