@@ -194,8 +194,17 @@ def led_to_triage_flags(data: Dataset, fy: FinancialYear, filters: Filters = Fil
     else:
         own = select_service(episodes, filters)[["client_id", "triage_date"]].astype({"client_id": "object"})
         triage = ref.astype({"client_id": "object"}).merge(own, on="client_id", how="left")
-    led = (triage["triage_date"] >= triage["referral_date"]) & (triage["triage_date"] <= fy.end)
-    return led.fillna(False).groupby(triage["referral_id"].to_numpy(), sort=False).any()
+    led = ((triage["triage_date"] >= triage["referral_date"]) & (triage["triage_date"] <= fy.end)).fillna(False)
+    if linked_dates is not None and _unique_referral_ids(data):  # one row per referral: nothing to group
+        return pd.Series(led.to_numpy(dtype=bool), index=triage["referral_id"].to_numpy())
+    return led.groupby(triage["referral_id"].to_numpy(), sort=False).any()
+
+
+def _unique_referral_ids(data: Dataset) -> bool:
+    """Whether no referral id repeats (the contract's key; checked once per data set)."""
+    if "unique_referral_ids" not in data.derived:
+        data.derived["unique_referral_ids"] = cohorts.unique_values(data.referrals["referral_id"])
+    return bool(data.derived["unique_referral_ids"])
 
 
 def referrals_led_to_triage(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
