@@ -248,15 +248,16 @@ def _masks_by(values: pd.Series, wanted: Sequence[object]) -> list[np.ndarray]:
     return [array == w for w in wanted]
 
 
-def _group_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str]) -> pd.DataFrame:
+def _group_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str], name: str = "substance"
+                  ) -> pd.DataFrame:
     """People per group (substance group, drug class or intervention group) in display order: every
     category of ``categories`` (zero rows kept), then any other group with people, most people
-    first (ties in the groups' order). The group column is named ``substance``."""
+    first (ties in the groups' order). The group column is named ``name``."""
     by_group = dict(zip(groups, counts.tolist(), strict=True))
     extras = sorted((g for g, n in by_group.items() if n > 0 and g not in categories),
                     key=lambda g: -by_group[g])
     order = [*categories, *extras]
-    return pd.DataFrame({"substance": order, "count": [int(by_group.get(g, 0)) for g in order]})
+    return pd.DataFrame({name: order, "count": [int(by_group.get(g, 0)) for g in order]})
 
 
 def substances(
@@ -577,8 +578,8 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
         chosen[:] = False
         chosen[person[in_group]] = True
         received = person_group[chosen[person_group[:, 0]], 1] if len(person_group) else np.array([], dtype=np.int64)
-        part = _group_counts(groups, np.bincount(received, minlength=len(groups)), GROUP_ORDER["intervention"])
-        part = part.rename(columns={"substance": "intervention"})
+        part = _group_counts(groups, np.bincount(received, minlength=len(groups)), GROUP_ORDER["intervention"],
+                             "intervention")
         part.insert(0, "sex", sex)
         part["denominator"] = len(in_group)
         parts.append(part)
@@ -704,8 +705,7 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     sexes = GROUP_ORDER["sex"]
     for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
         in_group = rows[mask]
-        part = _group_counts(groups, mentioned[in_group].sum(axis=0), DRUG_CLASS_GROUPS).rename(
-            columns={"substance": "drug_class"})
+        part = _group_counts(groups, mentioned[in_group].sum(axis=0), DRUG_CLASS_GROUPS, "drug_class")
         part.insert(0, "sex", sex)
         part["denominator"] = len(in_group)
         parts.append(part)

@@ -99,6 +99,12 @@ def _on_keys(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -> pd.Da
             out[column] = np.where(added, np.nan, taken)
         else:
             out[column] = values.take(positions).reset_index(drop=True)
+    return _fill_added(out, added, frame)
+
+
+def _fill_added(out: pd.DataFrame, added: np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:
+    """``out`` (``frame`` on the comparison's keys) with count 0 on the ``added`` rows and, when
+    ``frame`` has one denominator for every row, that denominator."""
     if added.any():
         out.loc[added, "count"] = 0
         shared = frame["denominator"].dropna().unique()
@@ -118,12 +124,7 @@ def _on_keys_merged(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -
     """``_on_keys`` by a merge, for a frame whose keys repeat."""
     out = order.merge(frame[keys + ["count", "denominator"]], on=keys, how="left", indicator="_found")
     added = (out.pop("_found") == "left_only").to_numpy()
-    out.loc[added, "count"] = 0
-    shared = frame["denominator"].dropna().unique()
-    if len(shared) == 1:
-        out.loc[added, "denominator"] = shared[0]
-    out.attrs.update(frame.attrs)
-    return out
+    return _fill_added(out, added, frame)
 
 
 def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,9 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -34,14 +36,12 @@ if str(ROOT) not in sys.path:
 from benchmarks.national import DEFAULT_WORKDIR  # noqa: E402
 
 
-def measure(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR) -> dict[str, tuple[float, float]]:
-    """Filter change -> (median CPU seconds, wall seconds of that run) over ``repeats`` runs."""
-    warnings.simplefilter("ignore")
+def _data_and_changes(scale: str, workdir: Path) -> tuple[Any, Any, Any, dict[str, tuple[Any, Any, Any]]]:
+    """The data set of ``scale`` (its fact table ready), the latest year and the one before, and the three
+    filter changes of ``benchmarks.national``: year, busiest district, sex."""
     from analysis.dataset import load_demo
     from analysis.filters import Filters
-    from analysis.indicators import INDICATORS
     from analysis.store import Store, load_dataset
-    from analysis.views.overview import overview, overview_trend
 
     data = load_demo() if scale == "demo" else load_dataset(Store.open(workdir / f"store-{scale}"))
     data.person_year()
@@ -49,21 +49,35 @@ def measure(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR) -> dict[s
     fy, comparison = years[-1], years[-2]
     codes = data.episodes["district"].astype(str)
     busiest = codes[codes.isin(list(data.district_names))].value_counts().index[0]
-    overview(data, fy, comparison, Filters())  # the first view, as the app shows before any change
     changes = {"year": (years[-2], years[-3], Filters()), "district": (fy, comparison, Filters(district=busiest)),
                "sex": (fy, comparison, Filters(sex="Female"))}
-    result = {}
-    for name, (year, compared, filters) in changes.items():
-        runs = []
-        for _ in range(repeats):
-            data.memo.clear()
-            cpu, wall = time.process_time(), time.perf_counter()
-            overview(data, year, compared, filters)
-            overview_trend(data, INDICATORS[0].id, filters)
-            runs.append((time.process_time() - cpu, time.perf_counter() - wall))
-        median = statistics.median_low([cpu for cpu, _ in runs])
-        result[name] = next(run for run in runs if run[0] == median)
-    return result
+    return data, fy, comparison, changes
+
+
+def _median_run(data: Any, call: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of the run with the median CPU time, remembered results cleared before each."""
+    runs = []
+    for _ in range(repeats):
+        data.memo.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        call()
+        runs.append((time.process_time() - cpu, time.perf_counter() - wall))
+    median = statistics.median_low([cpu for cpu, _ in runs])
+    return next(run for run in runs if run[0] == median)
+
+
+def measure(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR) -> dict[str, tuple[float, float]]:
+    """Filter change -> (median CPU seconds, wall seconds of that run) over ``repeats`` runs."""
+    warnings.simplefilter("ignore")
+    from analysis.filters import Filters
+    from analysis.indicators import INDICATORS
+    from analysis.views.overview import overview, overview_trend
+
+    data, fy, comparison, changes = _data_and_changes(scale, workdir)
+    overview(data, fy, comparison, Filters())  # the first view, as the app shows before any change
+    return {name: _median_run(data, lambda y=year, c=compared, f=filters: (
+                overview(data, y, c, f), overview_trend(data, INDICATORS[0].id, f)), repeats)
+            for name, (year, compared, filters) in changes.items()}
 
 
 def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR
@@ -73,33 +87,16 @@ def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR
     warnings.simplefilter("ignore")
     import importlib
 
-    from analysis.dataset import load_demo
     from analysis.filters import Filters
-    from analysis.store import Store, load_dataset
     from benchmarks.national import PAGES
 
-    data = load_demo() if scale == "demo" else load_dataset(Store.open(workdir / f"store-{scale}"))
-    data.person_year()
-    years = data.years
-    fy, comparison = years[-1], years[-2]
-    codes = data.episodes["district"].astype(str)
-    busiest = codes[codes.isin(list(data.district_names))].value_counts().index[0]
-    changes = {"year": (years[-2], years[-3], Filters()), "district": (fy, comparison, Filters(district=busiest)),
-               "sex": (fy, comparison, Filters(sex="Female"))}
+    data, fy, comparison, changes = _data_and_changes(scale, workdir)
     result: dict[str, dict[str, tuple[float, float]]] = {}
     for page in PAGES:
         view = getattr(importlib.import_module(f"analysis.views.{page}"), page)
         view(data, fy, comparison, Filters())  # the page's first view
-        result[page] = {}
-        for name, (year, compared, filters) in changes.items():
-            runs = []
-            for _ in range(repeats):
-                data.memo.clear()
-                cpu, wall = time.process_time(), time.perf_counter()
-                view(data, year, compared, filters)
-                runs.append((time.process_time() - cpu, time.perf_counter() - wall))
-            median = statistics.median_low([cpu for cpu, _ in runs])
-            result[page][name] = next(run for run in runs if run[0] == median)
+        result[page] = {name: _median_run(data, lambda v=view, y=year, c=compared, f=filters: v(data, y, c, f), repeats)
+                        for name, (year, compared, filters) in changes.items()}
     return result
 
 
