@@ -19,7 +19,7 @@ import pandas as pd
 from analysis import suppression
 from analysis.errors import InvalidValueError
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, apply_suppression
-from analysis.yoy import COUNT, PROPORTION, RATE, keys_of
+from analysis.yoy import COUNT, PROPORTION, RATE, as_floats, column_arrays, keys_of
 
 CURRENT_DEPENDENTS = ["value", "lower", "upper"]
 PREVIOUS_DEPENDENTS = ["previous_value", "previous_lower", "previous_upper"]
@@ -65,8 +65,8 @@ def suppress_comparison(
     if clashing:
         raise InvalidValueError(f"The table already has column(s) {clashing}; rename them before suppressing.")
     # Built on arrays and put into one frame at the end (the fixed cost of every comparison on every page).
-    columns = {name: frame[name] for name in frame.columns}
-    values = {name: _floats(columns[name]) for name in numbers}
+    columns = column_arrays(frame)
+    values = {name: as_floats(columns[name]) for name in numbers}
     # No comparison year (analysis.yoy.no_values): the previous side has no counts at all. It
     # protects nothing and needs no protection, so it is suppressed as zeros and left missing.
     no_comparison = len(frame) > 0 and bool(np.isnan(values["previous_count"]).all())
@@ -100,9 +100,9 @@ def suppress_comparison(
         previous_suppressed = np.zeros(len(frame), bool)
         change_suppressed = suppressed
     columns.update(values)
-    significant = columns["significant"].to_numpy(dtype=object).copy()
+    significant = np.array(columns["significant"], dtype=object)
     significant[change_suppressed] = None
-    direction = columns["direction"].to_numpy(dtype=object).copy()
+    direction = np.array(columns["direction"], dtype=object)
     direction[change_suppressed] = SUPPRESSED
     columns.update(
         significant=pd.Series(significant, index=frame.index, dtype=object),
@@ -116,11 +116,6 @@ def suppress_comparison(
     return out
 
 
-def _floats(values: pd.Series) -> np.ndarray:
-    """A numeric column as float64 (missing as NaN)."""
-    return values.to_numpy(dtype="float64", na_value=np.nan)
-
-
 def _small_values(numbers: np.ndarray) -> np.ndarray:
     """Counts from 1 to 4 in a float array (missing: False)."""
     return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
@@ -128,7 +123,7 @@ def _small_values(numbers: np.ndarray) -> np.ndarray:
 
 def _small_array(values: pd.Series) -> np.ndarray:
     """``_small`` as a bool array: counts from 1 to 4 (missing or non-numeric: False)."""
-    numbers = (_floats(values) if pd.api.types.is_numeric_dtype(values)
+    numbers = (as_floats(values) if pd.api.types.is_numeric_dtype(values)
                else pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
     return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
 

@@ -48,19 +48,50 @@ def keys_of(frame: pd.DataFrame) -> list[str]:
             and not c.startswith("previous_") and not c.endswith("suppressed")]
 
 
-def _intervals(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``value``, ``lower`` and ``upper`` of a measure frame as arrays (``with_intervals``)."""
-    kind, per = frame.attrs["kind"], frame.attrs["per"]
-    count = frame["count"].to_numpy(dtype="float64", na_value=np.nan)
+def column_arrays(frame: pd.DataFrame) -> dict[str, Any]:
+    """Each column of ``frame`` as its array (numpy or pandas extension array), by name, without
+    making a Series per column: comparisons and suppression run this for every figure on every page.
+    The arrays are the frame's own (read them, do not write to them). A name given twice maps to its
+    first column."""
+    get = getattr(frame, "_get_column_array", None)  # pandas' own accessor; the public route as fallback
+    if get is None:
+        def get(i: int) -> Any:
+            return frame.iloc[:, i].array
+    arrays: dict[str, Any] = {}
+    for i, name in enumerate(frame.columns):
+        if name not in arrays:
+            arrays[name] = get(i)
+    return arrays
+
+
+def as_floats(values: Any) -> np.ndarray:
+    """A numeric column (array or Series) as float64, missing values as NaN."""
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind in "biuf":
+            return values.astype("float64", copy=False)
+        values = pd.Series(values)  # objects: missing values (None, pd.NA) as NaN
+    return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _interval_arrays(count: np.ndarray, denominator: np.ndarray, kind: str, per: float, index: pd.Index
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``value``, ``lower`` and ``upper`` of counts and denominators (float arrays) of a measure of
+    ``kind`` per ``per`` (``with_intervals``); ``index`` names rows in errors."""
     if kind == COUNT:
-        return stats.rate_limits(count, np.ones(len(count)), frame.index, per=1.0)
-    denominator = frame["denominator"].to_numpy(dtype="float64", na_value=np.nan)
+        return stats.rate_limits(count, np.ones(len(count)), index, per=1.0)
     usable = ~np.isnan(denominator) & (denominator > 0)
     safe_den = np.where(usable, denominator, np.nan)
     safe_count = np.where(usable, count, np.nan)
     if kind == RATE:
-        return stats.rate_limits(safe_count, safe_den, frame.index, per=per)
-    return stats.proportion_limits(safe_count, safe_den, frame.index, per=per)
+        return stats.rate_limits(safe_count, safe_den, index, per=per)
+    return stats.proportion_limits(safe_count, safe_den, index, per=per)
+
+
+def _intervals(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``value``, ``lower`` and ``upper`` of a measure frame as arrays (``with_intervals``)."""
+    count = as_floats(frame["count"])
+    denominator = as_floats(frame["denominator"]) if frame.attrs["kind"] != COUNT else count
+    return _interval_arrays(count, denominator, frame.attrs["kind"], frame.attrs["per"], frame.index)
 
 
 def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -120,6 +151,18 @@ def _same(left: pd.Series, right: pd.Series) -> bool:
     return bool((pd.isna(a) == pd.isna(b)).all() and (a[~pd.isna(a)] == b[~pd.isna(b)]).all())
 
 
+def _aligned(current: pd.DataFrame, previous: pd.DataFrame, keys: list[str]) -> bool:
+    """Both years have the same keys in the same order (the usual case: nothing to join)."""
+    if len(current) != len(previous):
+        return False
+    for key in keys:
+        left, right = current[key], previous[key]
+        same = left.array.equals(right.array) if left.dtype == right.dtype else _same(left, right)
+        if not same:
+            return False
+    return True
+
+
 def _on_keys_merged(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``_on_keys`` by a merge, for a frame whose keys repeat."""
     out = order.merge(frame[keys + ["count", "denominator"]], on=keys, how="left", indicator="_found")
@@ -141,18 +184,23 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     if previous.attrs.get("kind") != kind:
         previous = measure(previous, kind, current.attrs["per"])
     keys = keys_of(current)
-    if keys:
+    if keys and not _aligned(current, previous, keys):
         order = pd.concat([current[keys], previous[keys]], ignore_index=True).drop_duplicates(ignore_index=True)
         current, previous = _on_keys(current, order, keys), _on_keys(previous, order, keys)
-    # built column by column into one frame (the fixed cost of every comparison on every page)
-    value, lower, upper = _intervals(current)
-    previous_value, previous_lower, previous_upper = _intervals(previous)
-    intervals = {"value": value, "lower": lower, "upper": upper}
-    columns: dict[str, Any] = {c: intervals[c] if c in intervals else current[c].reset_index(drop=True)
-                               for c in current.columns}
-    columns.update(intervals)
-    for c in ("count", "denominator"):
-        columns[f"previous_{c}"] = previous[c].reset_index(drop=True)
+    # built on arrays into one frame (the fixed cost of every comparison on every page)
+    kind, per = current.attrs["kind"], current.attrs["per"]
+    source = column_arrays(current)
+    if keys:  # the keys in the comparison's order, then the counts (as ``_on_keys`` gives them)
+        source = {c: source[c] for c in keys + ["count", "denominator"]}
+    errors_index = pd.RangeIndex(len(current)) if keys else current.index
+    count, denominator = as_floats(source["count"]), as_floats(source["denominator"])
+    previous_count, previous_denominator = as_floats(previous["count"]), as_floats(previous["denominator"])
+    value, lower, upper = _interval_arrays(count, denominator, kind, per, errors_index)
+    previous_value, previous_lower, previous_upper = _interval_arrays(
+        previous_count, previous_denominator, kind, per, pd.RangeIndex(len(previous)) if keys else previous.index)
+    columns: dict[str, Any] = dict(source)
+    columns.update(value=value, lower=lower, upper=upper)
+    columns.update(previous_count=previous["count"].array, previous_denominator=previous["denominator"].array)
     change = value - previous_value
     with np.errstate(divide="ignore", invalid="ignore"):
         percent_change = np.where(previous_value > 0, change / previous_value * 100, np.nan)
@@ -172,9 +220,7 @@ def _significance(columns: dict[str, Any], kind: str, index: pd.Index) -> tuple[
     """Two-period test per row (significant, as bools) and its method; rows whose inputs are
     missing, or whose denominator is zero or missing, get no test and are not significant."""
     def floats(name: str) -> np.ndarray:
-        values = columns[name]
-        return values.to_numpy(dtype="float64", na_value=np.nan) if isinstance(values, pd.Series) else \
-            np.asarray(values, dtype="float64")
+        return as_floats(columns[name])
 
     def usable(denominator: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, denominator, np.nan)

@@ -69,3 +69,33 @@ def test_display_order_kept_and_missing_category_gets_the_years_denominator():
     assert zeta["previous_count"] == 0 and zeta["previous_denominator"] == 8 and zeta["previous_value"] == 0
     mid = result.set_index("group").loc["mid"]
     assert mid["count"] == 0 and mid["denominator"] == 10 and mid["value"] == 0
+
+
+def test_same_keys_in_another_order_give_the_same_comparison():
+    # The comparison joins by key when the years' keys differ in order (or in which categories they
+    # have), and reads the columns straight across when they are the same keys in the same order:
+    # both routes must give the same figures. 30 of 100 vs 20 of 80; 70 of 100 vs 60 of 80.
+    now = yoy.measure(pd.DataFrame({"group": ["a", "b"], "count": [30, 70], "denominator": [100, 100]}),
+                      yoy.PROPORTION)
+    before = yoy.measure(pd.DataFrame({"group": ["a", "b"], "count": [20, 60], "denominator": [80, 80]}),
+                         yoy.PROPORTION)
+    reordered = yoy.measure(before.iloc[::-1].reset_index(drop=True), yoy.PROPORTION)
+    straight, joined = yoy.year_on_year(now, before), yoy.year_on_year(now, reordered)
+    pd.testing.assert_frame_equal(straight, joined)
+    assert list(straight["group"]) == ["a", "b"]
+    assert straight["previous_value"].tolist() == pytest.approx([25.0, 75.0])
+    assert straight["change"].tolist() == pytest.approx([5.0, -5.0])
+
+
+def test_column_arrays_and_floats():
+    frame = pd.DataFrame({"group": ["a", "b"], "count": [3, 4], "share": [0.5, None]}, index=[7, 9])
+    arrays = yoy.column_arrays(frame)
+    assert list(arrays) == ["group", "count", "share"]
+    assert list(arrays["group"]) == ["a", "b"] and list(arrays["count"]) == [3, 4]
+    duplicated = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    assert list(yoy.column_arrays(duplicated)["x"]) == [1]  # the first column of that name
+    assert yoy.as_floats(arrays["count"]).dtype == np.float64
+    objects = np.array([1, None, pd.NA, 2.5], dtype=object)
+    result = yoy.as_floats(objects)
+    assert result[0] == 1.0 and np.isnan(result[1]) and np.isnan(result[2]) and result[3] == 2.5
+    assert np.isnan(yoy.as_floats(pd.array([1, None], dtype="Int64"))[1])
