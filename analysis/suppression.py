@@ -227,6 +227,8 @@ class _Augmented:
 
     def determined_cells(self, suppressed: np.ndarray) -> list[int]:
         """Suppressed non-zero cells whose value follows from what is shown (smallest = largest)."""
+        if len(self.lines) == 1:
+            return self._determined_in_one_line(suppressed)
         unknown = np.flatnonzero(suppressed)
         column_of = {int(cell): k for k, cell in enumerate(unknown)}
         rows, rhs = [], []
@@ -264,6 +266,16 @@ class _Augmented:
                 if free[k]:
                     break
         return [int(unknown[k]) for k in range(unknown.size) if not free[k]]
+
+    def _determined_in_one_line(self, suppressed: np.ndarray) -> list[int]:
+        """``determined_cells`` of a table of one line (a column and its published total), worked out
+        without a linear programme: a hidden non-zero cell follows from what is shown only when it is
+        the line's one hidden cell. With two or more hidden and the total shown, each can be anything
+        from 0 to what they add up to (a fixed value only when that is 0, and zeros count as free);
+        with the total hidden too, a hidden cell can be as large as you like. Cells outside the line
+        are free."""
+        hidden = [int(cell) for cell in self.lines[0].cells if suppressed[cell]]
+        return hidden if len(hidden) == 1 and self.values[hidden[0]] > 0 else []
 
     def solve(self) -> np.ndarray:
         """The full suppression pattern (primary, line rule, audit) over the augmented cells."""
