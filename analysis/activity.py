@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import cohorts, person_year, profiles, stats, yoy
+from analysis import board, cohorts, person_year, profiles, stats, yoy
 from analysis.codes import GROUP_ORDER
 from analysis.dataset import Dataset
 from analysis.filters import Filters, select_service
@@ -59,24 +59,8 @@ def hide_rows(
     where ``current`` is True the selected year's count, value and interval; where ``previous``
     is True the comparison year's; and the change and significance wherever either is hidden.
     With ``denominators`` the hidden year's denominator is hidden as well."""
-    out = frame.copy()
-    now = pd.Series(np.asarray(current, dtype=bool), index=out.index)
-    before = pd.Series(np.asarray(previous, dtype=bool), index=out.index)
-    for mask, prefix, flag in [(now, "", "suppressed"), (before, "previous_", "previous_suppressed")]:
-        columns = [f"{prefix}{c}" for c in ("count", "value", "lower", "upper")]
-        if denominators:
-            columns.append(f"{prefix}denominator")
-            out[f"{prefix}denominator_suppressed"] = out[f"{prefix}denominator_suppressed"] | mask
-        for column in columns:
-            out[column] = out[column].astype("float64").mask(mask)
-        out[flag] = out[flag] | mask
-    change = out["suppressed"] | out["previous_suppressed"]
-    out["change_suppressed"] = change
-    for column in ("change", "percent_change"):
-        out[column] = out[column].astype("float64").mask(change)
-    out["significant"] = out["significant"].astype(object).where(~change, None)
-    out["direction"] = out["direction"].astype(object).where(~change, SUPPRESSED)
-    out.attrs.update(frame.attrs)
+    out = board.hide_cells(frame, np.asarray(current, dtype=bool), denominator=denominators)
+    out = board.hide_cells(out, np.asarray(previous, dtype=bool), "previous_", denominator=denominators)
     return out
 
 
@@ -95,6 +79,8 @@ def year_on_year_union(
     this year's order first), with a zero count and that year's denominator for a category a
     year lacks, so every row of the year-on-year frame has both years' percentages."""
     keys = [key] if isinstance(key, str) else list(key)
+    if _unique_same_keys(current, previous, keys):  # nothing to add: the same frames, typed as the join gives them
+        return _as_union(current, keys), _as_union(previous, keys)
     order = pd.MultiIndex.from_frame(pd.concat([current[keys], previous[keys]], ignore_index=True)
                                      .drop_duplicates().astype(object))
     out = []
@@ -109,6 +95,26 @@ def year_on_year_union(
         full.attrs.update(frame.attrs)
         out.append(full)
     return out[0], out[1]
+
+
+def _unique_same_keys(current: pd.DataFrame, previous: pd.DataFrame, keys: list[str]) -> bool:
+    """Both years have the same categories in the same order, each once."""
+    if not yoy.same_keys(current, previous, keys):
+        return False
+    index = pd.MultiIndex.from_frame(current[keys]) if len(keys) > 1 else pd.Index(current[keys[0]])
+    return bool(index.is_unique)
+
+
+def _as_union(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` as ``year_on_year_union`` gives it back when the other year has the same categories:
+    keys first (as objects), a whole-number count (missing as 0), missing denominators as the first."""
+    denominator = frame["denominator"].iloc[0] if len(frame) else 0
+    full = frame[keys + [c for c in frame.columns if c not in keys]].astype({k: object for k in keys})
+    full = full.reset_index(drop=True)
+    full["count"] = full["count"].fillna(0).astype("int64")
+    full["denominator"] = full["denominator"].fillna(denominator)
+    full.attrs.update(frame.attrs)
+    return full
 
 
 def compare(
@@ -128,6 +134,7 @@ def compare(
     current = measure_function(data, fy=fy, **kwargs)
     compared = isinstance(comparison, FinancialYear)  # else no comparison year: this year alone
     previous = measure_function(data, fy=comparison, **kwargs) if compared else current
+    in_order = key is None or _unique_same_keys(current, previous, [key] if isinstance(key, str) else list(key))
     if key is not None:
         current, previous = year_on_year_union(current, previous, key)
     if not compared:
@@ -138,7 +145,7 @@ def compare(
         usable.attrs.update(frame.attrs)
         frames.append(usable)
     out = yoy.year_on_year(frames[0], frames[1])
-    if key is not None:  # the outer join sorts its keys; put the categories back in display order
+    if not in_order:  # the outer join sorts its keys; put the categories back in display order
         keys = [key] if isinstance(key, str) else list(key)
         position = {tuple(row): i for i, row in enumerate(frames[0][keys].itertuples(index=False))}
         rank = [position.get(tuple(row), len(position)) for row in out[keys].itertuples(index=False)]

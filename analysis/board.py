@@ -24,6 +24,10 @@ from analysis.yoy import COUNT, PROPORTION, RATE, as_floats, column_arrays, keys
 CURRENT_DEPENDENTS = ["value", "lower", "upper"]
 PREVIOUS_DEPENDENTS = ["previous_value", "previous_lower", "previous_upper"]
 CHANGE_COLUMNS = ["change", "percent_change"]
+#: A value and its 95% interval (``VALUE_PARTS``), and each year's flag of a hidden count (``YEAR_FLAGS``,
+#: by the prefix of that year's columns).
+VALUE_PARTS = ("value", "lower", "upper")
+YEAR_FLAGS = {"": "suppressed", "previous_": "previous_suppressed"}
 #: Flags ``suppress_comparison`` adds, in this order.
 FLAGS = ["suppressed", "previous_suppressed", "change_suppressed", "denominator_suppressed",
          "previous_denominator_suppressed"]
@@ -111,6 +115,49 @@ def suppress_comparison(
         denominator_suppressed=denominator_hidden["denominator"],
         previous_denominator_suppressed=denominator_hidden["previous_denominator"],
     )
+    out = pd.DataFrame(columns, index=frame.index)
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def hide_cells(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, prefix: str = "", *,
+               count: bool = True, denominator: bool = False) -> pd.DataFrame:
+    """A suppressed year-on-year frame with more of one year's cells hidden where ``mask``: the
+    value and its interval (and the count unless ``count=False``; the denominator when
+    ``denominator=True``), the flag set, and the change, its interval and significance hidden.
+    Hiding more never reveals what was hidden, so this only ever adds protection."""
+    rows = np.asarray(mask, dtype=bool)
+    if not rows.any():
+        return frame.copy()
+    # on arrays, into one frame at the end (this runs many times per page)
+    columns: dict[str, object] = column_arrays(frame)
+
+    def floats(name: str) -> np.ndarray:
+        return as_floats(columns[name])
+
+    def flags(name: str) -> np.ndarray:
+        return np.asarray(columns[name], dtype=bool)
+
+    hidden = [f"{prefix}{c}" for c in VALUE_PARTS] + ([f"{prefix}count"] if count else [])
+    hidden += [f"{prefix}{c}" for c in ("all_value", "all_lower", "all_upper") if count and f"{prefix}{c}" in columns]
+    for column in hidden:
+        columns[column] = np.where(rows, np.nan, floats(column))
+    flag = YEAR_FLAGS[prefix]
+    columns[flag] = flags(flag) | rows
+    if denominator:
+        columns[f"{prefix}denominator"] = np.where(rows, np.nan, floats(f"{prefix}denominator"))
+        columns[f"{prefix}denominator_suppressed"] = flags(f"{prefix}denominator_suppressed") | rows
+    changed = flags("suppressed") | flags("previous_suppressed")
+    columns["change_suppressed"] = changed
+    for column in ("change", "percent_change", "change_lower", "change_upper"):
+        if column in columns:
+            columns[column] = np.where(changed, np.nan, floats(column))
+    significant = np.array(columns["significant"], dtype=object)
+    significant[changed] = None
+    direction = np.array(columns["direction"], dtype=object)
+    direction[changed] = SUPPRESSED
+    columns["significant"] = pd.Series(significant, index=frame.index, dtype=object)
+    columns["direction"] = pd.Series(direction, index=frame.index, dtype=object)
     out = pd.DataFrame(columns, index=frame.index)
     out.attrs.update(frame.attrs)
     return out

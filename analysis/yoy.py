@@ -151,7 +151,7 @@ def _same(left: pd.Series, right: pd.Series) -> bool:
     return bool((pd.isna(a) == pd.isna(b)).all() and (a[~pd.isna(a)] == b[~pd.isna(b)]).all())
 
 
-def _aligned(current: pd.DataFrame, previous: pd.DataFrame, keys: list[str]) -> bool:
+def same_keys(current: pd.DataFrame, previous: pd.DataFrame, keys: Sequence[str]) -> bool:
     """Both years have the same keys in the same order (the usual case: nothing to join)."""
     if len(current) != len(previous):
         return False
@@ -184,7 +184,7 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     if previous.attrs.get("kind") != kind:
         previous = measure(previous, kind, current.attrs["per"])
     keys = keys_of(current)
-    if keys and not _aligned(current, previous, keys):
+    if keys and not same_keys(current, previous, keys):
         order = pd.concat([current[keys], previous[keys]], ignore_index=True).drop_duplicates(ignore_index=True)
         current, previous = _on_keys(current, order, keys), _on_keys(previous, order, keys)
     # built on arrays into one frame (the fixed cost of every comparison on every page)

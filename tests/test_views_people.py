@@ -336,3 +336,18 @@ def test_key_category_among_recorded_is_hand_count(data, figures, attribute, col
     assert row["all_value"] == pytest.approx(count / len(people) * 100)
     complete = figures.completeness[attribute].iloc[0]
     assert complete["value"] == pytest.approx(total / len(people) * 100)
+
+
+def test_single_year_of_age_in_the_earliest_year_has_no_comparison(data):
+    """The earliest year has no comparison year (``NO_COMPARISON``): the peak ages of that year are
+    named and the comparison year's are said to be not available (this raised an error before)."""
+    from analysis.periods import NO_COMPARISON
+
+    first = data.years[0]
+    figures = view.people(data, first, NO_COMPARISON, Filters(service="Young people"))
+    people = young_people_by_hand(first)
+    males = people.loc[people["sex"] == "M", "age_at_triage"].value_counts().sort_index()
+    assert figures.single_age["previous_count"].isna().all()
+    summary = figures.summaries["single_age"]
+    assert summary.startswith(f"Peak age (age at triage) in {first.label}: {int(males.idxmax())} ({int(males.max())} people) for males")
+    assert summary.endswith(f"; {NO_COMPARISON.label} not available.")

@@ -241,54 +241,10 @@ RECORDED_WORDS: dict[str, str] = {
 #: Why the single-year-of-age figure is shown only for the young people's service.
 SINGLE_AGE_NOTE = ("Single year of age is shown for the young people's service, where a year of age matters "
                    "(choose \"Young people\" as the service in the sidebar); adults are shown by age band.")
-_VALUE_PARTS = ("value", "lower", "upper")
-_FLAGS = {"": "suppressed", "previous_": "previous_suppressed"}
-
-
-def hide(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, prefix: str = "", *,
-         count: bool = True, denominator: bool = False) -> pd.DataFrame:
-    """A suppressed year-on-year frame with more of one year's cells hidden where ``mask``: the
-    value and its interval (and the count unless ``count=False``; the denominator when
-    ``denominator=True``), the flag set, and the change, its interval and significance hidden.
-    Hiding more never reveals what was hidden, so this only ever adds protection."""
-    rows = np.asarray(mask, dtype=bool)
-    if not rows.any():
-        return frame.copy()
-    # on arrays, into one frame at the end (this runs many times per page)
-    columns: dict[str, object] = {name: frame[name] for name in frame.columns}
-
-    def floats(name: str) -> np.ndarray:
-        values = columns[name]
-        return values.to_numpy(dtype="float64", na_value=np.nan) if isinstance(values, pd.Series) else \
-            np.asarray(values, dtype="float64")
-
-    def flags(name: str) -> np.ndarray:
-        values = columns[name]
-        return values.to_numpy(dtype=bool) if isinstance(values, pd.Series) else np.asarray(values, dtype=bool)
-
-    hidden = [f"{prefix}{c}" for c in _VALUE_PARTS] + ([f"{prefix}count"] if count else [])
-    hidden += [f"{prefix}{c}" for c in ("all_value", "all_lower", "all_upper") if count and f"{prefix}{c}" in columns]
-    for column in hidden:
-        columns[column] = np.where(rows, np.nan, floats(column))
-    flag = _FLAGS[prefix]
-    columns[flag] = flags(flag) | rows
-    if denominator:
-        columns[f"{prefix}denominator"] = np.where(rows, np.nan, floats(f"{prefix}denominator"))
-        columns[f"{prefix}denominator_suppressed"] = flags(f"{prefix}denominator_suppressed") | rows
-    changed = flags("suppressed") | flags("previous_suppressed")
-    columns["change_suppressed"] = changed
-    for column in ("change", "percent_change", "change_lower", "change_upper"):
-        if column in columns:
-            columns[column] = np.where(changed, np.nan, floats(column))
-    significant = frame["significant"].to_numpy(dtype=object).copy()
-    significant[changed] = None
-    direction = frame["direction"].to_numpy(dtype=object).copy()
-    direction[changed] = SUPPRESSED
-    columns["significant"] = pd.Series(significant, index=frame.index, dtype=object)
-    columns["direction"] = pd.Series(direction, index=frame.index, dtype=object)
-    out = pd.DataFrame(columns, index=frame.index)
-    out.attrs.update(frame.attrs)
-    return out
+_VALUE_PARTS = board.VALUE_PARTS
+_FLAGS = board.YEAR_FLAGS
+#: ``board.hide_cells``, by the name this page's callers know.
+hide = board.hide_cells
 
 
 def protect_group_denominators(frame: pd.DataFrame, raw: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -458,7 +414,7 @@ def peaks_sentence(frame: pd.DataFrame, raw: pd.DataFrame, fy: FinancialYear, co
     def peak(sex: str, prefix: str) -> str | None:
         rows = (frame["sex"] == sex).to_numpy()
         counts = raw.loc[rows, f"{prefix}count"]
-        if counts.empty or counts.max() <= 0:
+        if counts.empty or not counts.max() > 0:  # no one, or no counts (no comparison year: all missing)
             return None
         top = counts.idxmax()
         if bool(frame.loc[top, _FLAGS[prefix]]):
