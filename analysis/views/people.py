@@ -262,9 +262,11 @@ def protect_group_denominators(frame: pd.DataFrame, raw: pd.DataFrame, group: st
     return out
 
 
-def _unknown_hidden(all_frame: pd.DataFrame, attribute: str, flag: str) -> bool:
-    unknown = all_frame[all_frame[attribute].isin(profiles.UNKNOWN_VALUE_GROUPS)]
-    return bool(unknown[flag].astype(bool).any())
+def _across(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
+    """``values`` (of one table's rows) for the rows of another, by ``positions`` (-1: ``missing``)."""
+    found = positions >= 0
+    return np.where(found, values[np.where(found, positions, 0)], missing) if len(values) else \
+        np.full(len(positions), missing)
 
 
 def shares_among_recorded(
@@ -287,16 +289,17 @@ def shares_among_recorded(
     among = board.suppress_comparison(in_order(among, {attribute: order}), complement=True)
     complete = board.suppress_comparison(compare(profiles.field_recorded, data, fy, comparison, attribute,
                                                  filters=filters))
+    # each category's row in the other table (-1: not in it); categories are unique in each
+    among_keys, all_keys = pd.Index(among[attribute]), pd.Index(all_frame[attribute])
+    in_all, in_among = all_keys.get_indexer(among_keys), among_keys.get_indexer(all_keys)
+    unknown = all_keys.isin(profiles.UNKNOWN_VALUE_GROUPS)
     for prefix, flag in _FLAGS.items():
-        shown_all = all_frame.set_index(attribute)
-        hidden_all = among[attribute].map(shown_all[flag]).fillna(False).astype(bool).to_numpy()
-        among = hide(among, hidden_all, prefix)
-        hidden_among = all_frame[attribute].map(among.set_index(attribute)[flag]).fillna(False).astype(bool)
-        all_frame = hide(all_frame, hidden_among.to_numpy(), prefix)
-        shown_all = all_frame.set_index(attribute)
+        among = hide(among, _across(all_frame[flag].to_numpy(dtype=bool), in_all, False), prefix)
+        all_frame = hide(all_frame, _across(among[flag].to_numpy(dtype=bool), in_among, False), prefix)
         for part in _VALUE_PARTS:
-            among[f"{prefix}all_{part}"] = among[attribute].map(shown_all[f"{prefix}{part}"]).astype("float64")
-        if _unknown_hidden(all_frame, attribute, flag) or bool(complete[flag].iloc[0]):
+            among[f"{prefix}all_{part}"] = _across(all_frame[f"{prefix}{part}"].to_numpy(dtype="float64"), in_all,
+                                                   np.nan)
+        if all_frame[flag].to_numpy(dtype=bool)[unknown].any() or bool(complete[flag].iloc[0]):
             among = hide(among, np.ones(len(among), bool), prefix, count=False, denominator=True)
             complete = hide(complete, np.ones(len(complete), bool), prefix)
     return among, complete, all_frame
