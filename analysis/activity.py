@@ -351,7 +351,7 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     all people discharged (each person once, by their last discharge in the year; the same
     people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
     spaces for underscores; ordered by exit group, then reason."""
-    people = person_year.exits(data, fy, filters)
+    people = person_year.exits(data, fy, filters, columns=["discharge_reason"])
     out = _reason_counts(people["exit_group"], people["discharge_reason"])
     order = {group: position for position, group in enumerate(GROUP_ORDER["discharge_reason"])}
     out["_order"] = out["exit_group"].map(order).fillna(len(order))

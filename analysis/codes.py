@@ -386,10 +386,18 @@ def exit_group(discharge_reason_group: pd.Series) -> pd.Series:
     empty reason (``NOT_RECORDED``) and an unmapped code (``UNMAPPED``) counted as ``OTHER_NOT_KNOWN``,
     so that every discharge is an exit of one of ``EXIT_GROUPS``. The loaded
     ``discharge_reason_group`` keeps ``UNMAPPED`` so data quality still reports the code."""
-    groups = discharge_reason_group.astype(object).where(
-        discharge_reason_group.astype(object).isin(EXIT_GROUPS), OTHER_NOT_KNOWN)
-    return pd.Series(pd.Categorical(groups, categories=EXIT_GROUPS), index=discharge_reason_group.index,
-                     name="exit_group")
+    values = discharge_reason_group
+    if isinstance(values.dtype, pd.CategoricalDtype):  # worked out per category, taken by code
+        other = EXIT_GROUPS.index(OTHER_NOT_KNOWN)
+        per_category = np.array([EXIT_GROUPS.index(c) if c in EXIT_GROUPS else other
+                                 for c in values.dtype.categories] + [other], dtype=np.int8)  # last: missing
+        codes = values.array.codes
+        groups = pd.Categorical.from_codes(per_category[np.where(codes >= 0, codes, len(per_category) - 1)],
+                                           categories=EXIT_GROUPS)
+    else:
+        groups = pd.Categorical(values.astype(object).where(values.astype(object).isin(EXIT_GROUPS), OTHER_NOT_KNOWN),
+                                categories=EXIT_GROUPS)
+    return pd.Series(groups, index=values.index, name="exit_group")
 
 # ---------------------------------------------------------------- interventions
 INTERVENTION = {

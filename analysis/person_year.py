@@ -447,11 +447,18 @@ def people(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
     return data.episodes.iloc[rows(data, fy, filters)["episode_row"].to_numpy()]
 
 
-def exits(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
+def exits(data: Dataset, fy: FinancialYear, filters: Filters, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The episode of each person's last discharge in the year in the selection, with ``exit_group``:
-    what ``cohorts.exits`` gives, taken by ``exit_row``."""
+    what ``cohorts.exits`` gives, taken by ``exit_row``; only the episodes' ``columns`` when given
+    (the rest are not copied)."""
     chosen = rows(data, fy, filters)
-    out = data.episodes.iloc[chosen.loc[chosen["exited"].to_numpy(), "exit_row"].to_numpy()].copy()
+    positions = chosen.loc[chosen["exited"].to_numpy(), "exit_row"].to_numpy()
+    episodes = data.episodes
+    if columns is None:
+        out = episodes.iloc[positions].copy()
+    else:
+        wanted = list(dict.fromkeys([*columns, "discharge_reason_group"]))
+        out = episodes.iloc[positions, episodes.columns.get_indexer(wanted)].copy()
     out["exit_group"] = exit_group(out["discharge_reason_group"])
     return out
 
@@ -475,9 +482,9 @@ def time_in_treatment(rows: pd.DataFrame) -> pd.DataFrame:
 def time_by_exit_group(rows: pd.DataFrame) -> pd.DataFrame:
     """Each exited row's ``exit_group`` and weeks from triage to its last discharge in the year
     (``exit_days`` / 7), as ``cohorts.time_by_exit_group`` gives them."""
-    left = rows[rows["exited"].to_numpy()]
-    return pd.DataFrame({"exit_group": left["exit_group"].to_numpy(),
-                         "weeks": left["exit_days"].to_numpy(dtype="float64", na_value=np.nan) / 7.0})
+    left = rows["exited"].to_numpy(dtype=bool)  # two columns taken, not every column of the rows
+    return pd.DataFrame({"exit_group": np.asarray(rows["exit_group"].array[left], dtype=object),
+                         "weeks": rows["exit_days"].to_numpy(dtype="float64", na_value=np.nan)[left] / 7.0})
 
 
 __all__ = ["COLUMNS", "SCOPES", "build", "exits", "new_presentations", "people", "rows", "select", "time_by_exit_group",

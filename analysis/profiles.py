@@ -547,7 +547,7 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
     """People discharged in the year by exit group (planned / unplanned / transferred / other or
     not known: the "other" reason, an empty reason or an unmapped code), as % of all people
     discharged (each once, by their last discharge in the year)."""
-    people = person_year.exits(data, fy, filters)
+    people = person_year.exits(data, fy, filters, columns=())
     categories = GROUP_ORDER["discharge_reason"]
     out = _drop_empty_extras(_counts(people["exit_group"], categories, "exit_group"), "exit_group", categories)
     out["denominator"] = len(people)
@@ -556,7 +556,7 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
 
 def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People discharged in the year by recorded discharge reason, with its exit group."""
-    people = person_year.exits(data, fy, filters)
+    people = person_year.exits(data, fy, filters, columns=["discharge_reason"])
     reason = people["discharge_reason"].astype("string").str.strip().str.lower().str.replace(r"[\s_\-]+", " ", regex=True)
     out = _counts(reason.fillna("not recorded"), [], "discharge_reason")
     out["denominator"] = len(people)
@@ -568,18 +568,17 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
     started on or before 31 March and not ended before 1 April, on any of the person's episodes in
     treatment during the year), by sex, as % of people in treatment of that sex."""
     rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
-    groups, person_group = _interventions_in_year(data, fy)
+    groups, received = _interventions_in_year(data, fy)
     person = data.episodes["person"].to_numpy()
-    chosen = np.zeros(int(person.max()) + 1 if len(person) else 0, dtype=bool)
+    chosen = np.zeros(len(received), dtype=bool)
     parts = []
     sexes = GROUP_ORDER["sex"]
     for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
         in_group = rows[mask]
         chosen[:] = False
-        chosen[person[in_group]] = True
-        received = person_group[chosen[person_group[:, 0]], 1] if len(person_group) else np.array([], dtype=np.int64)
-        part = _group_counts(groups, np.bincount(received, minlength=len(groups)), GROUP_ORDER["intervention"],
-                             "intervention")
+        chosen[person[in_group]] = True  # each person once
+        counts = np.unpackbits(received[chosen], axis=1, count=len(groups)).sum(axis=0, dtype=np.int64)
+        part = _group_counts(groups, counts, GROUP_ORDER["intervention"], "intervention")
         part.insert(0, "sex", sex)
         part["denominator"] = len(in_group)
         parts.append(part)
@@ -587,9 +586,10 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
 
 
 def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, np.ndarray]:
-    """The intervention groups and the (person, group position) pairs, each once, of interventions
-    active in ``fy`` on episodes in treatment during ``fy`` (``cohorts.active_episodes``): once per
-    data set and year (``Dataset.derived``), as no selection changes them."""
+    """The intervention groups, and for each person (by person code) which groups they received: an
+    intervention active in ``fy`` on an episode in treatment during ``fy`` (``cohorts.active_episodes``).
+    The second is a person x group table of bits (``numpy.packbits`` along the groups). Worked out once
+    per data set and year (``Dataset.derived``), as no selection changes them."""
     kept = data.derived.setdefault("interventions_in_year", {})
     if fy.start_year in kept:
         return kept[fy.start_year]
@@ -608,8 +608,8 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     episodes = data.episodes
     triage = episodes["triage_date"].to_numpy()
     end = episodes["episode_end"].to_numpy()
-    active = ((iv["start_date"] <= fy.end) & (iv["end_date"].isna() | (iv["end_date"] >= fy.start))).to_numpy(
-        dtype=bool, na_value=False) & (episode >= 0)
+    starts, ends = iv["start_date"].to_numpy(), iv["end_date"].to_numpy()  # NaT compares as False
+    active = (starts <= np.datetime64(fy.end)) & (np.isnat(ends) | (ends >= np.datetime64(fy.start))) & (episode >= 0)
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
     group = codes[active][in_treatment]
@@ -619,7 +619,7 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     # each (person, group) once: marked in a person x group table, not sorted (millions of pairs)
     seen = np.zeros((int(people.max()) + 1 if len(people) else 0, max(len(groups), 1)), dtype=bool)
     seen[person[known], group[known]] = True
-    kept[fy.start_year] = (groups, np.argwhere(seen))
+    kept[fy.start_year] = (groups, np.packbits(seen, axis=1))
     return kept[fy.start_year]
 
 

@@ -47,6 +47,11 @@ def test_exit_group_other_and_unknown_reasons_are_other_not_known():
     assert GROUP_ORDER["discharge_reason"][-1] == OTHER_NOT_KNOWN
     # data quality still sees the unmapped code as unmapped
     assert map_codes(codes, "discharge_reason").astype(str).tolist()[-1] == UNMAPPED
+    # the same groups from a category column (worked out per category), a missing value included
+    as_categories = map_codes(codes, "discharge_reason").astype("category")
+    assert exit_group(as_categories).astype(str).tolist() == groups
+    missing = pd.Series(pd.Categorical([None, "Planned"], categories=["Planned", "Unplanned"]))
+    assert exit_group(missing).astype(str).tolist() == [OTHER_NOT_KNOWN, "Planned"]
 
 
 def test_mapping_ignores_punctuation():

@@ -157,7 +157,7 @@ def monthly_planned_exits(data: Dataset, months: Sequence[pd.Timestamp], filters
     """People whose last discharge in the year was planned, per month of that discharge (``person_year.exits``)."""
     frames = []
     for fy in _years_of(months):
-        people = person_year.exits(data, fy, filters)
+        people = person_year.exits(data, fy, filters, columns=["discharge_date"])
         frames.append(people.loc[people["exit_group"] == PLANNED, "discharge_date"])
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
