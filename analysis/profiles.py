@@ -272,24 +272,26 @@ def substances(
     rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
     groups, mentioned, primary = episode_substances(data)
 
-    def counted(chosen: np.ndarray) -> np.ndarray:
+    # the selection's rows taken once (millions of episodes at national scale), then counted per group
+    selected = primary[rows] if view == PRIMARY else mentioned[rows]
+
+    def counted(mask: np.ndarray | None = None) -> np.ndarray:
+        chosen = selected if mask is None else selected[mask]
         if view == PRIMARY:
-            codes = primary[chosen]
-            return np.bincount(codes[codes >= 0], minlength=len(groups))
-        return mentioned[chosen].sum(axis=0)
+            return np.bincount(chosen[chosen >= 0], minlength=len(groups))
+        return chosen.sum(axis=0)
 
     categories = GROUP_ORDER["substance"]
     if by is None:
-        out = _group_counts(groups, counted(rows), categories)
+        out = _group_counts(groups, counted(), categories)
         out["denominator"] = len(rows)
     else:
         column, values = ATTRIBUTES[by]
         parts = []
         for value, mask in zip(values, _masks_by(data.episodes[column].take(rows), values), strict=True):
-            in_group = rows[mask]
-            part = _group_counts(groups, counted(in_group), categories)
+            part = _group_counts(groups, counted(mask), categories)
             part.insert(0, by, value)
-            part["denominator"] = len(in_group)
+            part["denominator"] = int(mask.sum())
             parts.append(part)
         out = pd.concat(parts, ignore_index=True)
     return measure(out, PROPORTION, label=f"Problem substances ({view})")
@@ -701,13 +703,13 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     no substance recorded count in the denominator only. Classes: ``substance_class``."""
     rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
     groups, mentioned, _ = episode_drug_classes(data)
+    selected = mentioned[rows]  # taken once, then counted per sex
     parts = []
     sexes = GROUP_ORDER["sex"]
     for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
-        in_group = rows[mask]
-        part = _group_counts(groups, mentioned[in_group].sum(axis=0), DRUG_CLASS_GROUPS, "drug_class")
+        part = _group_counts(groups, selected[mask].sum(axis=0), DRUG_CLASS_GROUPS, "drug_class")
         part.insert(0, "sex", sex)
-        part["denominator"] = len(in_group)
+        part["denominator"] = int(mask.sum())
         parts.append(part)
     return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Drug class (any mention) by sex")
 
