@@ -79,27 +79,43 @@ def population_year(population: pd.DataFrame, fy: FinancialYear) -> tuple[int | 
                     f"{chosen} estimate instead.")
 
 
-def population_by_district(population: pd.DataFrame, fy: FinancialYear, filters: Filters) -> pd.Series:
-    """Population of the rate's ages and sex, by district code, for the year's estimate."""
+def population_by_district(population: pd.DataFrame, fy: FinancialYear, filters: Filters,
+                           remembered: dict | None = None) -> pd.Series:
+    """Population of the rate's ages and sex, by district code, for the year's estimate. With
+    ``remembered`` (a dict kept with the data set, e.g. in ``Dataset.derived``) each estimate year,
+    age range and sex is summed once per data set (hundreds of thousands of rows at national scale)."""
     year, message = population_year(population, fy)
     ages = age_range(filters)
     if year is None or ages is None:
         return pd.Series(dtype="float64")
     if message:
         _warnings.warn(message, PopulationYearWarning, stacklevel=2)
+    key = (year, ages, filters.sex)
+    if remembered is not None and key in remembered:
+        return remembered[key].copy()
     pop = population[(population["year"] == year) & population["age"].between(*ages)]
     if filters.sex != ALL:
         pop = pop[pop["sex_group"] == filters.sex]
-    return pop.groupby("district_code", observed=True)["population"].sum().astype("float64")
+    result = pop.groupby("district_code", observed=True)["population"].sum().astype("float64")
+    if remembered is not None:
+        remembered[key] = result.copy()
+    return result
 
 
-def _people_in_rate_ages(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
-    """People in treatment in the rate's ages at triage of their describing episode (fact table rows)."""
+def _district_population(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.Series:
+    """``population_by_district`` of the data set's population, summed once per data set."""
+    return population_by_district(data.population, fy, filters,
+                                  remembered=data.derived.setdefault("population_by_district", {}))
+
+
+def _districts_in_rate_ages(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.Series:
+    """The district of each person in treatment in the rate's ages at triage of their describing
+    episode (fact table rows; only the district column is taken)."""
     people = person_year.rows(data, fy, filters)
     ages = age_range(filters)
     if ages is None:
-        return people.iloc[0:0]
-    return people[people["age"].between(*ages).fillna(False).to_numpy(dtype=bool)]
+        return people["district"].iloc[0:0]
+    return people["district"][people["age"].between(*ages).fillna(False).to_numpy(dtype=bool)]
 
 
 def people_by_district(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
@@ -107,9 +123,8 @@ def people_by_district(data: Dataset, *, fy: FinancialYear, filters: Filters = F
     denominator, plus a "Not known" row (no denominator) for people with no known district.
     The district filter is ignored here: every district is shown so they can be compared."""
     every_district = Filters(filters.service, filters.age_band, filters.sex, ALL)
-    people = _people_in_rate_ages(data, fy, every_district)
-    counts = people["district"].astype("object").value_counts()
-    population = population_by_district(data.population, fy, every_district)
+    counts = _districts_in_rate_ages(data, fy, every_district).value_counts()  # a category column: on its codes
+    population = _district_population(data, fy, every_district)
     names = data.district_names
     out = pd.DataFrame({"district_code": list(names)})
     out["district"] = out["district_code"].map(names)
@@ -125,13 +140,37 @@ def partnership_rate(data: Dataset, *, fy: FinancialYear, filters: Filters = Fil
     """Rate per 1,000 for the selection: people in the rate's ages (including those whose
     district is not known, who live in the partnership area) / population of those ages.
     With a district selected, that district alone (its "not known" people are not in it)."""
-    people = _people_in_rate_ages(data, fy, filters)
-    population = population_by_district(data.population, fy, filters)
+    people = _districts_in_rate_ages(data, fy, filters)
+    population = _district_population(data, fy, filters)
     if filters.district != ALL:
         population = population.reindex([filters.district])
     denominator = float(population.sum()) if population.notna().any() else np.nan
     frame = pd.DataFrame({"count": [len(people)], "denominator": [denominator]})
     return measure(frame, RATE, label=f"People in treatment per 1,000 population {age_range_label(filters)}")
+
+
+def _area_text(values: pd.Series) -> pd.Series:
+    """Area codes as shown: the text stripped, and "Not known" where empty or missing."""
+    return values.astype("string").str.strip().replace("", pd.NA).fillna(NOT_KNOWN)
+
+
+def _area_counts(values: pd.Series) -> pd.Series:
+    """People per area as shown (``_area_text``), most first, ties in the order first seen (what
+    ``value_counts`` gives). A category column is worked out per category and counted on its codes,
+    not as text per person (hundreds of thousands at national scale)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return _area_text(values).value_counts()
+    shown = _area_text(pd.Series(values.dtype.categories, dtype=object)).tolist() + [NOT_KNOWN]  # last: missing
+    per_category, areas = pd.factorize(np.array(shown, dtype=object))
+    codes = values.array.codes
+    area = per_category[np.where(codes >= 0, codes, len(shown) - 1)]
+    counts = np.bincount(area, minlength=len(areas))
+    first = np.full(len(areas), len(area))
+    np.minimum.at(first, area, np.arange(len(area)))
+    seen = np.flatnonzero(counts > 0)
+    seen = seen[np.argsort(first[seen], kind="stable")]
+    by_first_seen = pd.Series(counts[seen], index=pd.Index(areas[seen], dtype="string"), name="count")
+    return by_first_seen.sort_values(ascending=False, kind="stable")
 
 
 def people_by_area(
@@ -141,8 +180,7 @@ def people_by_area(
     (``ward_code`` or ``postcode_district``), "Not known" where missing. No population is
     held at this level, so counts only (as % of people in treatment)."""
     people = person_year.rows(data, fy, filters)
-    area = people[area_column].astype("string").str.strip().replace("", pd.NA).fillna(NOT_KNOWN)
-    counts = area.value_counts()
+    counts = _area_counts(people[area_column])
     out = pd.DataFrame({"area": counts.index.astype(str), "count": counts.to_numpy().astype(int)})
     out = out.sort_values(["area"], key=lambda s: s == NOT_KNOWN).reset_index(drop=True)
     out["denominator"] = len(people)

@@ -117,3 +117,22 @@ def test_whose_rate_counts_are_the_rate_numerator_and_all_people_in_treatment():
     assert (rate["count"], everyone["count"]) == (4, 5)
     assert districts.whose_rate(rate, everyone, Filters(service="Adults")) == (
         "0.2 per 1,000 aged 18-64: * of the 5 people in treatment")
+
+
+def test_area_counts_on_categories_equal_counting_the_text():
+    """People per ward or postcode district: a category column is counted per category, with the same
+    areas, counts and order as counting the stripped text (empty or missing -> "Not known")."""
+    from analysis.districts import _area_counts, _area_text
+
+    values = pd.Series(pd.Categorical(["E05 ", "E06", None, "E05", "", "E06", "E07", "E07"],
+                                      categories=["", "E05", "E05 ", "E06", "E07"]))
+    counts = _area_counts(values)
+    # by hand: E05 2 (first at row 0), E06 2 (row 1), Not known 2 (row 2), E07 2 (row 6): ties as first seen
+    assert list(counts.index) == ["E05", "E06", "Not known", "E07"] and list(counts) == [2, 2, 2, 2]
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        categories = sorted(set(rng.choice(["A1", " A1", "B2 ", "", " ", "C3", "X"], size=int(rng.integers(1, 6)))))
+        picked = rng.choice(categories + [None], size=int(rng.integers(0, 40)))
+        column = pd.Series(pd.Categorical(picked, categories=categories))
+        quick, by_text = _area_counts(column), _area_text(column).value_counts()
+        assert list(quick.index) == list(by_text.index) and list(quick) == list(by_text)
