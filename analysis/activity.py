@@ -108,11 +108,16 @@ def _unique_same_keys(current: pd.DataFrame, previous: pd.DataFrame, keys: list[
 def _as_union(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame`` as ``year_on_year_union`` gives it back when the other year has the same categories:
     keys first (as objects), a whole-number count (missing as 0), missing denominators as the first."""
-    denominator = frame["denominator"].iloc[0] if len(frame) else 0
-    full = frame[keys + [c for c in frame.columns if c not in keys]].astype({k: object for k in keys})
-    full = full.reset_index(drop=True)
-    full["count"] = full["count"].fillna(0).astype("int64")
-    full["denominator"] = full["denominator"].fillna(denominator)
+    index = pd.RangeIndex(len(frame))
+    arrays = yoy.column_arrays(frame)  # built on arrays (every comparison of the Treatment page runs this)
+    columns: dict[str, Any] = {k: pd.Series(np.asarray(arrays[k], dtype=object), index=index, dtype=object)
+                               for k in keys}
+    columns.update((c, values) for c, values in arrays.items() if c not in keys)
+    counts = yoy.as_floats(arrays["count"])
+    columns["count"] = np.where(np.isnan(counts), 0, counts).astype("int64")
+    full = pd.DataFrame(columns, index=index)
+    if full["denominator"].isna().any():
+        full["denominator"] = full["denominator"].fillna(frame["denominator"].iloc[0])
     full.attrs.update(frame.attrs)
     return full
 

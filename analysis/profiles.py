@@ -248,16 +248,36 @@ def _masks_by(values: pd.Series, wanted: Sequence[object]) -> list[np.ndarray]:
     return [array == w for w in wanted]
 
 
-def _group_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str], name: str = "substance"
-                  ) -> pd.DataFrame:
-    """People per group (substance group, drug class or intervention group) in display order: every
-    category of ``categories`` (zero rows kept), then any other group with people, most people
-    first (ties in the groups' order). The group column is named ``name``."""
+def _group_order(groups: pd.Index, counts: np.ndarray, categories: Sequence[str]) -> tuple[list, list[int]]:
+    """(groups in display order, their numbers of people): every category of ``categories`` (zero
+    rows kept), then any other group with people, most people first (ties in the groups' order)."""
     by_group = dict(zip(groups, counts.tolist(), strict=True))
     extras = sorted((g for g, n in by_group.items() if n > 0 and g not in categories),
                     key=lambda g: -by_group[g])
     order = [*categories, *extras]
-    return pd.DataFrame({name: order, "count": [int(by_group.get(g, 0)) for g in order]})
+    return order, [int(by_group.get(g, 0)) for g in order]
+
+
+def _group_counts(groups: pd.Index, counts: np.ndarray, categories: Sequence[str], name: str = "substance"
+                  ) -> pd.DataFrame:
+    """People per group (substance group, drug class or intervention group) in display order
+    (``_group_order``). The group column is named ``name``."""
+    order, numbers = _group_order(groups, counts, categories)
+    return pd.DataFrame({name: order, "count": numbers})
+
+
+def _group_counts_by(by: str, parts: Sequence[tuple[str, np.ndarray, int]], groups: pd.Index,
+                     categories: Sequence[str], name: str) -> pd.DataFrame:
+    """``_group_counts`` for each (value of ``by``, counts, people with that value) of ``parts``, one
+    after another in one frame with the ``by`` value first and those people as the denominator."""
+    values, names, numbers, denominators = [], [], [], []
+    for value, counts, people in parts:
+        order, counted = _group_order(groups, counts, categories)
+        values += [value] * len(order)
+        names += order
+        numbers += counted
+        denominators += [int(people)] * len(order)
+    return pd.DataFrame({by: values, name: names, "count": numbers, "denominator": denominators})
 
 
 def substances(
@@ -287,13 +307,9 @@ def substances(
         out["denominator"] = len(rows)
     else:
         column, values = ATTRIBUTES[by]
-        parts = []
-        for value, mask in zip(values, _masks_by(data.episodes[column].take(rows), values), strict=True):
-            part = _group_counts(groups, counted(mask), categories)
-            part.insert(0, by, value)
-            part["denominator"] = int(mask.sum())
-            parts.append(part)
-        out = pd.concat(parts, ignore_index=True)
+        masks = _masks_by(data.episodes[column].take(rows), values)
+        out = _group_counts_by(by, [(value, counted(mask), mask.sum()) for value, mask in zip(values, masks, strict=True)],
+                               groups, categories, "substance")
     return measure(out, PROPORTION, label=f"Problem substances ({view})")
 
 
@@ -580,11 +596,9 @@ def interventions_by_sex(data: Dataset, *, fy: FinancialYear, filters: Filters =
         chosen[:] = False
         chosen[person[in_group]] = True  # each person once
         counts = np.unpackbits(received[chosen], axis=1, count=len(groups)).sum(axis=0, dtype=np.int64)
-        part = _group_counts(groups, counts, GROUP_ORDER["intervention"], "intervention")
-        part.insert(0, "sex", sex)
-        part["denominator"] = len(in_group)
-        parts.append(part)
-    return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Interventions by sex")
+        parts.append((sex, counts, len(in_group)))
+    out = _group_counts_by("sex", parts, groups, GROUP_ORDER["intervention"], "intervention")
+    return measure(out, PROPORTION, label="Interventions by sex")
 
 
 def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, np.ndarray]:
@@ -704,14 +718,11 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
     groups, mentioned, _ = episode_drug_classes(data)
     selected = mentioned[rows]  # taken once, then counted per sex
-    parts = []
     sexes = GROUP_ORDER["sex"]
-    for sex, mask in zip(sexes, _masks_by(data.episodes["sex_group"].take(rows), sexes), strict=True):
-        part = _group_counts(groups, selected[mask].sum(axis=0), DRUG_CLASS_GROUPS, "drug_class")
-        part.insert(0, "sex", sex)
-        part["denominator"] = int(mask.sum())
-        parts.append(part)
-    return measure(pd.concat(parts, ignore_index=True), PROPORTION, label="Drug class (any mention) by sex")
+    masks = _masks_by(data.episodes["sex_group"].take(rows), sexes)
+    out = _group_counts_by("sex", [(sex, selected[mask].sum(axis=0), mask.sum()) for sex, mask in zip(sexes, masks, strict=True)],
+                           groups, DRUG_CLASS_GROUPS, "drug_class")
+    return measure(out, PROPORTION, label="Drug class (any mention) by sex")
 
 
 def recorded_categories(attribute: str) -> list[str]:
