@@ -19,7 +19,7 @@ import pandas as pd
 from analysis import suppression
 from analysis.errors import InvalidValueError
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, apply_suppression
-from analysis.yoy import COUNT, PROPORTION, RATE, as_floats, column_arrays, keys_of
+from analysis.yoy import COUNT, PROPORTION, RATE, as_floats, column_arrays, frame_of, keys_of
 
 CURRENT_DEPENDENTS = ["value", "lower", "upper"]
 PREVIOUS_DEPENDENTS = ["previous_value", "previous_lower", "previous_upper"]
@@ -109,13 +109,12 @@ def suppress_comparison(
     direction = np.array(columns["direction"], dtype=object)
     direction[change_suppressed] = SUPPRESSED
     columns.update(
-        significant=pd.Series(significant, index=frame.index, dtype=object),
-        direction=pd.Series(direction, index=frame.index, dtype=object),
+        significant=significant, direction=direction,
         suppressed=suppressed, previous_suppressed=previous_suppressed, change_suppressed=change_suppressed,
         denominator_suppressed=denominator_hidden["denominator"],
         previous_denominator_suppressed=denominator_hidden["previous_denominator"],
     )
-    out = pd.DataFrame(columns, index=frame.index)
+    out = frame_of(columns, frame.index)
     out.attrs.update(frame.attrs)
     return out
 
@@ -156,9 +155,9 @@ def hide_cells(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Serie
     significant[changed] = None
     direction = np.array(columns["direction"], dtype=object)
     direction[changed] = SUPPRESSED
-    columns["significant"] = pd.Series(significant, index=frame.index, dtype=object)
-    columns["direction"] = pd.Series(direction, index=frame.index, dtype=object)
-    out = pd.DataFrame(columns, index=frame.index)
+    columns["significant"] = significant
+    columns["direction"] = direction
+    out = frame_of(columns, frame.index)
     out.attrs.update(frame.attrs)
     return out
 

@@ -64,6 +64,22 @@ def column_arrays(frame: pd.DataFrame) -> dict[str, Any]:
     return arrays
 
 
+def frame_of(columns: dict[str, Any], index: pd.Index) -> pd.DataFrame:
+    """One frame of ``columns``: numpy arrays or pandas arrays (or Series, by their values), each of
+    ``len(index)`` and each copied in. Made without pandas' inference of types, which is most of the
+    cost of building the small frames every comparison on every page makes: numbers and flags keep
+    their numpy type, an object array stays object, and text must come as a pandas array (e.g.
+    ``pd.array(values, dtype="str")``; a numpy text array is refused). ``tests/test_yoy.py`` holds
+    it equal to ``pandas.DataFrame(columns, index=index)`` for the types used."""
+    arrays = []
+    for name, values in columns.items():
+        values = values.array if isinstance(values, pd.Series) else values
+        if isinstance(values, np.ndarray) and values.dtype.kind in "US":
+            raise TypeError(f"Column {name!r} is numpy text; give it as a pandas array of text.")
+        arrays.append(values.copy())
+    return pd.DataFrame._from_arrays(arrays, columns=pd.Index(list(columns)), index=index, verify_integrity=False)
+
+
 def as_floats(values: Any) -> np.ndarray:
     """A numeric column (array or Series) as float64, missing values as NaN."""
     if isinstance(values, np.ndarray):
@@ -200,7 +216,8 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
         previous_count, previous_denominator, kind, per, pd.RangeIndex(len(previous)) if keys else previous.index)
     columns: dict[str, Any] = dict(source)
     columns.update(value=value, lower=lower, upper=upper)
-    columns.update(previous_count=previous["count"].array, previous_denominator=previous["denominator"].array)
+    previous_arrays = column_arrays(previous)
+    columns.update(previous_count=previous_arrays["count"], previous_denominator=previous_arrays["denominator"])
     change = value - previous_value
     with np.errstate(divide="ignore", invalid="ignore"):
         percent_change = np.where(previous_value > 0, change / previous_value * 100, np.nan)
@@ -208,10 +225,10 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
                    change=change, percent_change=percent_change)
     index = pd.RangeIndex(len(value))
     significant, method = _significance(columns, kind, index)
-    columns.update(significant=significant, test=np.full(len(value), method, dtype=object),
-                   direction=np.select([significant & (change > 0), significant & (change < 0)], [HIGHER, LOWER],
-                                       default=NO_CHANGE))
-    merged = pd.DataFrame(columns, index=index)
+    direction = np.select([significant & (change > 0), significant & (change < 0)], [HIGHER, LOWER], default=NO_CHANGE)
+    columns.update(significant=np.asarray(significant, dtype=bool), test=pd.array([method] * len(value), dtype="str"),
+                   direction=pd.array(direction.astype(object), dtype="str"))
+    merged = frame_of(columns, index)
     merged.attrs.update(current.attrs)
     return merged
 

@@ -99,3 +99,19 @@ def test_column_arrays_and_floats():
     result = yoy.as_floats(objects)
     assert result[0] == 1.0 and np.isnan(result[1]) and np.isnan(result[2]) and result[3] == 2.5
     assert np.isnan(yoy.as_floats(pd.array([1, None], dtype="Int64"))[1])
+
+
+def test_frame_of_equals_the_public_constructor_and_copies():
+    index = pd.RangeIndex(3)
+    source = pd.DataFrame({"group": pd.array(["a", None, "c"], dtype="str"),
+                           "band": pd.Categorical(["x", "y", "x"])})
+    columns = {**yoy.column_arrays(source), "count": np.array([1, 2, 3]), "value": np.array([0.5, np.nan, 2.0]),
+               "flag": np.array([True, False, True]), "objects": pd.Series([None, True, False], dtype=object).array,
+               "text": pd.array(["p", "q", "r"], dtype="str")}
+    built = yoy.frame_of(columns, index)
+    pd.testing.assert_frame_equal(built, pd.DataFrame(columns, index=index))
+    assert built["objects"].dtype == object and built["text"].dtype == "str"
+    built.loc[0, "group"] = "changed"  # its arrays are its own
+    assert source.loc[0, "group"] == "a"
+    with pytest.raises(TypeError, match="numpy text"):
+        yoy.frame_of({"text": np.array(["p", "q", "r"])}, index)
