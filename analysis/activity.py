@@ -278,9 +278,10 @@ def _suppress_time_summary(summary: pd.DataFrame) -> pd.DataFrame:
     parts = out.loc[list(TIME_PARTS), "people"].astype("int64")
     hidden = suppress_counts(parts, total_published=True).reindex(out.index, fill_value=False)
     hidden[TIME_TOTAL] = total_suppressed(parts)
-    out["suppressed"] = hidden.astype(bool)
+    flags = hidden.to_numpy(dtype=bool)
+    out["suppressed"] = flags
     for column in ("people", "mean_weeks", "median_weeks"):
-        out[column] = out[column].astype("float64").mask(out["suppressed"])
+        out[column] = np.where(flags, np.nan, out[column].to_numpy(dtype="float64", na_value=np.nan))
     return out.reset_index()
 
 
@@ -310,9 +311,10 @@ def _suppress_exit_time(summary: pd.DataFrame) -> pd.DataFrame:
     counts that would give them away (all exits, their total, are published), and the mean and
     median of every hidden group hidden with them (a mean over 1-4 people is never shown)."""
     out = summary.set_index("exit_group")
-    out["suppressed"] = suppress_counts(out["people"].astype("int64"), total_published=True).astype(bool)
+    flags = suppress_counts(out["people"].astype("int64"), total_published=True).to_numpy(dtype=bool)
+    out["suppressed"] = flags
     for column in ("people", "mean_weeks", "median_weeks"):
-        out[column] = out[column].astype("float64").mask(out["suppressed"])
+        out[column] = np.where(flags, np.nan, out[column].to_numpy(dtype="float64", na_value=np.nan))
     return out.reset_index()
 
 
@@ -359,8 +361,8 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     people = person_year.exits(data, fy, filters, columns=["discharge_reason"])
     out = _reason_counts(people["exit_group"], people["discharge_reason"])
     order = {group: position for position, group in enumerate(GROUP_ORDER["discharge_reason"])}
-    out["_order"] = out["exit_group"].map(order).fillna(len(order))
-    out = out.sort_values(["_order", "discharge_reason"]).drop(columns="_order").reset_index(drop=True)
+    rank, reasons = [order.get(g, len(order)) for g in out["exit_group"].tolist()], out["discharge_reason"].tolist()
+    out = out.take(sorted(range(len(out)), key=lambda i: (rank[i], reasons[i]))).reset_index(drop=True)
     out["count"] = out["count"].astype("int64")
     out["denominator"] = len(people)
     return measure(out, PROPORTION, label="Exits by discharge reason")

@@ -327,16 +327,25 @@ def time_in_treatment(
 
 def summarise_time_in_treatment(people: pd.DataFrame) -> pd.DataFrame:
     """Mean and median weeks in treatment by status (Discharged, Open) and for all people."""
+    weeks = people["weeks"].to_numpy(dtype="float64", na_value=np.nan)
     rows = []
-    for status, part in [("Discharged", people[people["status"] == "Discharged"]),
-                         ("Open", people[people["status"] == "Open"]), ("All", people)]:
-        rows.append({
-            "status": status,
-            "people": int(len(part)),
-            "mean_weeks": float(part["weeks"].mean()) if len(part) else np.nan,
-            "median_weeks": float(part["weeks"].median()) if len(part) else np.nan,
-        })
+    for status, part in [("Discharged", weeks[(people["status"] == "Discharged").to_numpy(dtype=bool)]),
+                         ("Open", weeks[(people["status"] == "Open").to_numpy(dtype=bool)]), ("All", weeks)]:
+        mean, median = _mean_and_median(part)
+        rows.append({"status": status, "people": int(len(part)), "mean_weeks": mean, "median_weeks": median})
     return pd.DataFrame(rows)
+
+
+def _mean_and_median(weeks: np.ndarray) -> tuple[float, float]:
+    """Mean and median of the weeks that are not missing (as pandas' ``mean`` and ``median`` give
+    them), or missing when there are none."""
+    missing = np.isnan(weeks)
+    known = int(len(weeks) - missing.sum())
+    if not known:
+        return np.nan, np.nan
+    # pandas' sum: missing values as 0 in place, so the pairwise sum adds in the same order
+    total = np.where(missing, 0.0, weeks).sum() if missing.any() else weeks.sum()
+    return float(total / known), float(np.median(weeks[~missing]))
 
 
 def retention_12_weeks(
@@ -371,12 +380,12 @@ def time_by_exit_group(episodes: pd.DataFrame, fy: FinancialYear, filters: Filte
 def summarise_time_by_exit_group(people: pd.DataFrame) -> pd.DataFrame:
     """People, mean and median weeks in treatment for each exit group (``codes.EXIT_GROUPS`` order,
     groups with nobody kept with 0 people and no mean)."""
+    all_weeks = people["weeks"].to_numpy(dtype="float64", na_value=np.nan)
     rows = []
     for group in EXIT_GROUPS:
-        weeks = people.loc[people["exit_group"] == group, "weeks"]
-        rows.append({"exit_group": group, "people": int(len(weeks)),
-                     "mean_weeks": float(weeks.mean()) if len(weeks) else np.nan,
-                     "median_weeks": float(weeks.median()) if len(weeks) else np.nan})
+        weeks = all_weeks[(people["exit_group"] == group).to_numpy(dtype=bool)]
+        mean, median = _mean_and_median(weeks)
+        rows.append({"exit_group": group, "people": int(len(weeks)), "mean_weeks": mean, "median_weeks": median})
     return pd.DataFrame(rows)
 
 

@@ -456,9 +456,9 @@ def exits(data: Dataset, fy: FinancialYear, filters: Filters, columns: Sequence[
     episodes = data.episodes
     if columns is None:
         out = episodes.iloc[positions].copy()
-    else:
+    else:  # each listed column taken on its own (not a two-way take over every column)
         wanted = list(dict.fromkeys([*columns, "discharge_reason_group"]))
-        out = episodes.iloc[positions, episodes.columns.get_indexer(wanted)].copy()
+        out = pd.DataFrame({c: episodes[c].array.take(positions) for c in wanted}, index=episodes.index[positions])
     out["exit_group"] = exit_group(out["discharge_reason_group"])
     return out
 

@@ -122,6 +122,16 @@ def _validated_series(counts: pd.Series, name: str = "counts") -> pd.DataFrame:
     return counts.to_frame(name="count")
 
 
+def _series_values(counts: pd.Series, name: str = "counts") -> np.ndarray:
+    """The validated counts of one column (``_validated_series``) as int64, checked on the array when
+    they are numbers already (a bad count is named by its row label, as ``_validated_counts`` does)."""
+    if isinstance(counts, pd.Series) and counts.dtype.kind in "iuf":
+        array = counts.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not (np.isnan(array) | (array < 0) | (array % 1 != 0)).any():
+            return array.astype(np.int64)
+    return _validated_counts(_validated_series(counts, name))[:, 0]
+
+
 def _is_primary(value: int | float) -> bool:
     return 0 < value < MIN_SHOWN_COUNT
 
@@ -399,9 +409,8 @@ def suppress_counts(counts: pd.Series, *, total_published: bool = True) -> pd.Se
     published when ``total_published``; the method is ``suppression_pattern`` on that column.
     Whether the total itself must be hidden is ``total_suppressed``.
     """
-    table = _validated_series(counts)
-    mask = suppression_mask(table, row_totals=False, column_totals=total_published)
-    return mask["count"].rename(counts.name)
+    augmented = _Augmented(_series_values(counts).reshape(-1, 1), False, total_published)
+    return pd.Series(augmented.solve()[: augmented.n_interior], index=counts.index, name=counts.name)
 
 
 def total_suppressed(counts: pd.Series) -> bool:
@@ -410,9 +419,8 @@ def total_suppressed(counts: pd.Series) -> bool:
     Same method as ``suppress_counts`` with a published total: the total is hidden when it is
     from 1 to 4 (or, in general, when hiding it is needed to protect a category).
     """
-    table = _validated_series(counts)
-    pattern = suppression_pattern(table, row_totals=False, column_totals=True)
-    return bool(pattern.column_totals.iloc[0])
+    augmented = _Augmented(_series_values(counts).reshape(-1, 1), False, True)
+    return bool(augmented.solve()[augmented.column_total_start])
 
 
 def yoy_suppression_mask(

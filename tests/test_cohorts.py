@@ -396,3 +396,18 @@ def test_positions_in_is_a_left_join_on_an_identifier():
     assert cohorts.taken(categories, positions).astype(object).tolist()[:3] == ["c", np.nan, np.nan]
     assert cohorts.unique_values(keys) and not cohorts.unique_values(values)
     assert cohorts.taken(dates.iloc[:0], np.array([-1, -1])).isna().all()
+
+
+def test_mean_and_median_of_weeks_are_pandas_own():
+    """The time-in-treatment summaries take mean and median on arrays: the same numbers as pandas'
+    ``mean`` and ``median`` (missing weeks left out), to the last bit, and missing when none are known."""
+    rng = np.random.default_rng(4)
+    for trial in range(500):
+        weeks = rng.integers(0, 600, int(rng.integers(1, 300))).astype(float) / 7.0
+        if trial % 3 == 0:
+            weeks[rng.integers(0, len(weeks), 3)] = np.nan
+        mean, median = cohorts._mean_and_median(weeks)
+        expected = (float(pd.Series(weeks).mean()), float(pd.Series(weeks).median()))
+        assert all(a == b or (np.isnan(a) and np.isnan(b)) for a, b in zip((mean, median), expected))
+    assert all(np.isnan(v) for v in cohorts._mean_and_median(np.array([np.nan, np.nan])))
+    assert cohorts._mean_and_median(np.array([1.0, 2.0, 6.0])) == (3.0, 2.0)  # by hand

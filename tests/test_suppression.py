@@ -515,3 +515,20 @@ def test_one_line_shortcut_matches_the_linear_programme():
             assert (quick == general).all(), (values.ravel(), total_published)
     # hand-checked: 3 and 9 with the total shown -> 3 hidden, and 9 too (else 9 gives 3 back)
     assert list(_Augmented(np.array([[3], [9]]), False, True).solve()) == [True, True, False]
+
+
+def test_one_column_helpers_equal_the_table_method():
+    """``suppress_counts`` and ``total_suppressed`` (worked on the column's array) give the pattern
+    ``suppression_mask`` / ``suppression_pattern`` give for the same column as a one-column table."""
+    from analysis.suppression import suppress_counts, suppression_mask, suppression_pattern, total_suppressed
+
+    rng = np.random.default_rng(21)
+    for _ in range(300):
+        values = rng.choice([0, 1, 2, 3, 4, 5, 7, 12, 40], size=int(rng.integers(1, 7)))
+        counts = pd.Series(values, index=[f"area {i}" for i in range(len(values))], name="people")
+        table = counts.to_frame(name="count")
+        for published in (True, False):
+            expected = suppression_mask(table, row_totals=False, column_totals=published)["count"].rename("people")
+            assert_series_equal(suppress_counts(counts, total_published=published), expected)
+        pattern = suppression_pattern(table, row_totals=False, column_totals=True)
+        assert total_suppressed(counts) == bool(pattern.column_totals.iloc[0])
