@@ -83,12 +83,13 @@ class Dataset:
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, done once per data set and ``key``: the tables never change after loading,
         so a measure for a year and selection is the same every time it is asked for (the Overview's
-        trend and tiles, and other pages, share the years they have in common). Frames are copied
-        out so a caller cannot change what is remembered."""
+        trend and tiles, and other pages, share the years they have in common). Frames are given out
+        as copies (shallow: pandas' copy-on-write copies the data the first time either side is
+        written to), so a caller cannot change what is remembered."""
         if key not in self.memo:
             self.memo[key] = compute()
         value = self.memo[key]
-        return value.copy() if isinstance(value, pd.DataFrame) else value
+        return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
 
     @property
     def district_names(self) -> dict[str, str]:

@@ -35,7 +35,7 @@ def measure(
     """Declare ``frame`` (keys + ``count`` + ``denominator``) a measure of ``kind`` per ``per``."""
     if kind not in (COUNT, RATE, PROPORTION):
         raise ValueError(f"kind must be count, rate or proportion, not {kind!r}")
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never written to
     if "denominator" not in out:
         out["denominator"] = np.nan
     out.attrs.update(kind=kind, per=per or {COUNT: 1, RATE: 1000, PROPORTION: 100}[kind], label=label)
