@@ -483,7 +483,7 @@ def time_by_exit_group(rows: pd.DataFrame) -> pd.DataFrame:
     """Each exited row's ``exit_group`` and weeks from triage to its last discharge in the year
     (``exit_days`` / 7), as ``cohorts.time_by_exit_group`` gives them."""
     left = rows["exited"].to_numpy(dtype=bool)  # two columns taken, not every column of the rows
-    return pd.DataFrame({"exit_group": np.asarray(rows["exit_group"].array[left], dtype=object),
+    return pd.DataFrame({"exit_group": rows["exit_group"].array[left],  # kept a category (not text per person)
                          "weeks": rows["exit_days"].to_numpy(dtype="float64", na_value=np.nan)[left] / 7.0})
 
 

@@ -625,17 +625,20 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     triage = episodes["triage_date"].to_numpy()
     end = episodes["episode_end"].to_numpy()
     starts, ends = iv["start_date"].to_numpy(), iv["end_date"].to_numpy()  # NaT compares as False
-    active = (starts <= np.datetime64(fy.end)) & (np.isnat(ends) | (ends >= np.datetime64(fy.start))) & (episode >= 0)
+    active = np.flatnonzero((starts <= np.datetime64(fy.end)) & (np.isnat(ends) | (ends >= np.datetime64(fy.start)))
+                            & (episode >= 0))
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
-    group = codes[active][in_treatment]
+    group = codes[active[in_treatment]]
     people = episodes["person"].to_numpy()
     person = people[rows[in_treatment]]
     known = group >= 0
-    # each (person, group) once: marked in a person x group table, not sorted (millions of pairs)
-    seen = np.zeros((int(people.max()) + 1 if len(people) else 0, max(len(groups), 1)), dtype=bool)
+    # each (person, group) once: marked in a person x group table, not sorted (millions of pairs); the
+    # table is a whole number of bytes wide, so packing it row after row packs each person's groups
+    width = max(-(-len(groups) // 8), 1) * 8
+    seen = np.zeros((int(people.max()) + 1 if len(people) else 0, width), dtype=bool)
     seen[person[known], group[known]] = True
-    kept[fy.start_year] = (groups, np.packbits(seen, axis=1))
+    kept[fy.start_year] = (groups, np.packbits(seen.reshape(-1)).reshape(len(seen), width // 8))
     return kept[fy.start_year]
 
 
