@@ -411,3 +411,9 @@ def test_mean_and_median_of_weeks_are_pandas_own():
         assert all(a == b or (np.isnan(a) and np.isnan(b)) for a, b in zip((mean, median), expected))
     assert all(np.isnan(v) for v in cohorts._mean_and_median(np.array([np.nan, np.nan])))
     assert cohorts._mean_and_median(np.array([1.0, 2.0, 6.0])) == (3.0, 2.0)  # by hand
+
+
+def test_unique_values_counts_missing_as_one_value():
+    assert cohorts.unique_values(pd.Series(["a", None, "b"], dtype="string"))
+    assert not cohorts.unique_values(pd.Series(["a", None, None], dtype="string"))
+    assert not cohorts.unique_values(pd.Series(["x", "x"], dtype=object))
