@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -90,6 +92,24 @@ class Dataset:
             self.memo[key] = compute()
         value = self.memo[key]
         return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
+
+    def remember_recent(self, name: Hashable, key: Hashable, compute: Callable[[], T], keep: int) -> T:
+        """``compute()`` for ``key``, keeping only the last ``keep`` keys asked for under ``name`` (most
+        recently used kept) with the remembered results: for large results a page asks for many times
+        (e.g. a selection's fact-table rows), which would take too much memory kept for every selection.
+        Sessions share a data set, so another may drop a key at any moment. Frames are given out as
+        shallow (copy-on-write) copies."""
+        kept = self.memo.setdefault((name, "recent"), OrderedDict())
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = compute()
+            while len(kept) > keep:
+                with contextlib.suppress(KeyError):
+                    kept.popitem(last=False)
+        else:
+            with contextlib.suppress(KeyError):
+                kept.move_to_end(key)
+        return found.copy(deep=False) if isinstance(found, pd.DataFrame) else found
 
     @property
     def district_names(self) -> dict[str, str]:

@@ -53,8 +53,6 @@ substances by group, interventions, referrals, completion without re-presentatio
 
 from __future__ import annotations
 
-import contextlib
-from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
@@ -415,6 +413,8 @@ def _equals(values: pd.Series, value: object) -> np.ndarray:
 #: without the snapshot) for each of its measures. Few, as a filtered selection is a copy of its rows
 #: (tens of MB at national scale: keeping 24 raised the product's peak memory there).
 KEPT_SELECTIONS = 4
+#: The name the selections are kept under (``Dataset.remember_recent``).
+SELECTIONS = ("person_year", "selections")
 
 
 def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
@@ -423,21 +423,13 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
     The last ``KEPT_SELECTIONS`` selections are kept with the data set's remembered results
     (``Dataset.memo``), so the measures of a page select their rows once; each caller gets its own
     (copy-on-write) frame."""
-    kept = data.memo.setdefault(("person_year", "selections"), OrderedDict())
-    key = (fy.start_year, filters, snapshot)
-    found = kept.get(key)  # sessions share a data set: another may drop a selection at any moment
-    if found is None:
+    def selected() -> pd.DataFrame:
         table = data.person_year()
         if fy.start_year not in {year.start_year for year in data.years}:
             table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
-        found = kept[key] = select(table, fy, filters, snapshot=snapshot)
-        while len(kept) > KEPT_SELECTIONS:
-            with contextlib.suppress(KeyError):
-                kept.popitem(last=False)
-    else:
-        with contextlib.suppress(KeyError):
-            kept.move_to_end(key)
-    return found.copy(deep=False)
+        return select(table, fy, filters, snapshot=snapshot)
+
+    return data.remember_recent(SELECTIONS, (fy.start_year, filters, snapshot), selected, KEPT_SELECTIONS)
 
 
 def people(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:

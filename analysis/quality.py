@@ -57,10 +57,19 @@ FIELD_BY_LABEL = {f.label: f for f in FIELDS}
 
 
 # ---------------------------------------------------------------- cohorts
+#: How many (year, service) sets of episodes ``episodes_in_year`` keeps: the page's checks ask for the
+#: year's and the comparison year's dozens of times; few, as each is a copy of many episodes.
+KEPT_YEARS = 4
+
+
 def episodes_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes in treatment at some point in the year (``cohorts.active_episodes``) of the service."""
-    active = cohorts.active_episodes(data.episodes, fy)
-    return active if service == ALL else active[active["service_group"] == service]
+    """Episodes in treatment at some point in the year (``cohorts.active_episodes``) of the service
+    (the last ``KEPT_YEARS`` kept with the data set's remembered results: ``Dataset.remember_recent``)."""
+    def found() -> pd.DataFrame:
+        active = cohorts.active_episodes(data.episodes, fy)
+        return active if service == ALL else active[active["service_group"] == service]
+
+    return data.remember_recent(("quality", "episodes in year"), (fy.start_year, service), found, KEPT_YEARS)
 
 
 def discharges_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
@@ -340,8 +349,12 @@ def check_counts(
 ) -> pd.DataFrame:
     """A count measure of a check's records by its summary keys (every declared problem listed,
     with 0 where none is found), for ``analysis.yoy.compare_years`` and suppression."""
+    return counts_of(check_id, check_records(check_id, data, fy=fy, service=service, rejected=rejected, today=today))
+
+
+def counts_of(check_id: str, records: pd.DataFrame) -> pd.DataFrame:
+    """``check_counts`` of records a check has found (``check_records``)."""
     check = CHECK_BY_ID[check_id]
-    records = check_records(check_id, data, fy=fy, service=service, rejected=rejected, today=today)
     keys = list(check.summary_keys)
     counts = records.groupby(keys, sort=False).size().rename("count").reset_index()
     declared = pd.DataFrame({"problem": list(check.problems)})

@@ -375,7 +375,7 @@ def test_a_pages_selection_is_taken_once_and_each_caller_gets_its_own_frame(demo
     first["exited"] = False  # a caller's own change
     again = person_year.rows(demo, fy, Filters(sex="Female"))
     pd.testing.assert_frame_equal(again, expected)
-    kept = demo.memo[("person_year", "selections")]
+    kept = demo.memo[(person_year.SELECTIONS, "recent")]
     assert len(kept) == 1
     districts = list(demo.district_names)
     for year in demo.years:

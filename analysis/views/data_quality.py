@@ -110,19 +110,22 @@ def _check_figures(
 ) -> CheckFigures:
     keys = [k if k != "detail" else "code" for k in check.summary_keys]
     headings = [(k, k.capitalize()) for k in keys]
-    kwargs = dict(check_id=check.id, service=service, rejected=rejected, today=today)
-    if check.per_year:
-        raw = yoy.compare_years(quality.check_counts, fy, comparison, data, **kwargs)
+    kwargs = dict(service=service, rejected=rejected, today=today)
+    records = quality.check_records(check.id, data, fy=fy, **kwargs)  # found once: listed, and counted
+    if check.per_year:  # as yoy.compare_years of quality.check_counts, from the records found
+        current = quality.counts_of(check.id, records)
+        raw = (yoy.year_on_year(current, quality.counts_of(check.id, quality.check_records(
+            check.id, data, fy=comparison, **kwargs))) if isinstance(comparison, FinancialYear)
+            else yoy.without_comparison(current))
         counts = board.suppress_comparison(raw)
         table = board.display_table(counts, [*headings, ("count", "{year}"), ("previous_count", "{comparison}")],
                                     year_label=fy.label, comparison_label=comparison.label)
         now, before = float(raw["count"].sum()), float(raw["previous_count"].sum())
     else:
-        raw = quality.check_counts(data, fy=fy, **kwargs)
+        raw = quality.counts_of(check.id, records)
         counts = board.suppress_measure(yoy.with_intervals(raw))
         table = board.display_table(counts, [*headings, ("count", "Count")])
         now, before = float(raw["count"].sum()), 0.0
-    records = quality.check_records(check.id, data, fy=fy, service=service, rejected=rejected, today=today)
     return CheckFigures(check.id, check.title, check_sentence(check, now, before, fy, comparison), table, records,
                         found=bool(now or before or len(records)))
 
