@@ -10,6 +10,7 @@ remembered results cleared: ``analysis.views.overview.overview`` and the trend o
     python -m benchmarks.overview_cpu --scale demo            # the bundled demo data
     python -m benchmarks.overview_cpu --scale 0.1 --repeats 3 # a store saved by benchmarks.national
     python -m benchmarks.overview_cpu --pages                 # every page model of benchmarks.national, alone
+    python -m benchmarks.overview_cpu --pages --every-page    # and the Benchmarks, SPC and Data quality models
 
 With ``--pages``, each page model of ``benchmarks.national`` (``analysis.views.<page>.<page>``) is timed
 the same way instead: called after each filter change with the data set's remembered results cleared
@@ -80,10 +81,28 @@ def measure(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR) -> dict[s
             for name, (year, compared, filters) in changes.items()}
 
 
-def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR
+def _other_pages() -> tuple[tuple[str, Callable[..., object]], ...]:
+    """Page models besides ``benchmarks.national.PAGES``, called as their pages call them: (name, call).
+    Data quality is drawn for the year and service only, SPC for the year and the filters."""
+    import pandas as pd
+
+    from analysis.filters import Filters
+    from analysis.views import benchmarks, data_quality, spc
+
+    today = pd.Timestamp("2026-11-30")
+    return (
+        ("benchmarks", benchmarks.benchmarks),
+        ("spc", lambda data, fy, comparison, filters: spc.spc_page(data, fy, filters)),
+        ("data_quality", lambda data, fy, comparison, filters: data_quality.data_quality(
+            data, fy, comparison, Filters(service=filters.service), today=today)),
+    )
+
+
+def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR, *, every_page: bool = False
                   ) -> dict[str, dict[str, tuple[float, float]]]:
     """Page -> filter change -> (median CPU seconds, wall seconds of that run) of each page model of
-    ``benchmarks.national`` (``PAGES``), after the page's first view, remembered results cleared."""
+    ``benchmarks.national`` (``PAGES``), and with ``every_page`` the other pages' models too (Benchmarks,
+    SPC, Data quality), after the page's first view, remembered results cleared."""
     warnings.simplefilter("ignore")
     import importlib
 
@@ -91,9 +110,10 @@ def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR
     from benchmarks.national import PAGES
 
     data, fy, comparison, changes = _data_and_changes(scale, workdir)
+    views = [(page, getattr(importlib.import_module(f"analysis.views.{page}"), page)) for page in PAGES]
+    views += list(_other_pages()) if every_page else []
     result: dict[str, dict[str, tuple[float, float]]] = {}
-    for page in PAGES:
-        view = getattr(importlib.import_module(f"analysis.views.{page}"), page)
+    for page, view in views:
         view(data, fy, comparison, Filters())  # the page's first view
         result[page] = {name: _median_run(data, lambda v=view, y=year, c=compared, f=filters: v(data, y, c, f), repeats)
                         for name, (year, compared, filters) in changes.items()}
@@ -106,9 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--pages", action="store_true", help="time every page model instead of the Overview + trend")
+    parser.add_argument("--every-page", action="store_true",
+                        help="with --pages: also the Benchmarks, SPC and Data quality models")
     args = parser.parse_args(argv)
     if args.pages:
-        pages = measure_pages(args.scale, args.repeats, args.workdir)
+        pages = measure_pages(args.scale, args.repeats, args.workdir, every_page=args.every_page)
         print(f"Page models after a filter change, {args.scale}, median of {args.repeats} (CPU ms, wall ms of that run)")
         for page, changes in pages.items():
             print(f"  {page:16s} " + "; ".join(f"{name} {cpu * 1000:.0f} ({wall * 1000:.0f})"
