@@ -12,6 +12,7 @@ indicator with no polarity has its highest side on the right. A local value beyo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -59,7 +60,7 @@ def rows_for_year(comparators: pd.DataFrame | None, indicator: str, fy: Financia
     if comparators is None or comparators.empty:
         return pd.DataFrame(columns=[] if comparators is None else comparators.columns)
     rows = comparators[comparators["indicator"].astype(str) == indicator]
-    ends = rows["period"].map(period_end_year)
+    ends = rows["period"].map(_end_year_of_text)
     usable = ends.notna() & (ends <= fy.start_year)
     if not usable.any():
         return rows.iloc[0:0]
@@ -69,10 +70,22 @@ def rows_for_year(comparators: pd.DataFrame | None, indicator: str, fy: Financia
     return chosen.drop_duplicates(["area_code", "area_type"], keep="last")
 
 
+@functools.lru_cache(maxsize=4096)  # a few distinct periods, read for every indicator on every page view
+def _end_year_of_text(period: object) -> int | None:
+    """``period_end_year``, remembered for each period."""
+    return period_end_year(period)
+
+
 def area_value(rows: pd.DataFrame, area_type: str) -> pd.Series | None:
     """The (first) row of ``rows`` for ``area_type``, or None."""
     found = rows[rows["area_type"].astype(str).str.strip().str.lower() == area_type.lower()]
     return None if found.empty else found.iloc[0]
+
+
+def _area_values(rows: pd.DataFrame, area_types: tuple[str, ...]) -> list[pd.Series | None]:
+    """``area_value`` of each of ``area_types``, the rows' area types read once."""
+    kinds = rows["area_type"].astype(str).str.strip().str.lower().tolist()
+    return [rows.iloc[kinds.index(t.lower())] if t.lower() in kinds else None for t in area_types]
 
 
 def context_indicators(comparators: pd.DataFrame | None, registry_ids: set[str]) -> dict[str, str]:
@@ -137,7 +150,7 @@ def spine_table(local: pd.DataFrame, comparators: pd.DataFrame | None) -> pd.Dat
     rows = []
     for row in local.itertuples(index=False):
         found = rows_for_year(comparators, row.indicator, FinancialYear.from_label(row.period))
-        england, low, high = (area_value(found, t) for t in (AREA_ENGLAND, AREA_ENGLAND_LOWEST, AREA_ENGLAND_HIGHEST))
+        england, low, high = _area_values(found, (AREA_ENGLAND, AREA_ENGLAND_LOWEST, AREA_ENGLAND_HIGHEST))
         england_value = float(england["value"]) if england is not None else np.nan
         lowest = float(low["value"]) if low is not None else np.nan
         highest = float(high["value"]) if high is not None else np.nan
