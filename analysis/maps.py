@@ -184,13 +184,23 @@ def _geo_layout(figure: go.Figure, title: str, geojson: dict[str, Any], names: d
     return palette.apply_template(figure)
 
 
+def features_of(geojson: dict[str, Any], key: str, locations: Any) -> dict[str, Any]:
+    """The features of ``geojson`` whose ``key`` property is one of ``locations``, in the file's order:
+    what a choropleth trace of those locations draws. Each trace carries only its own areas (plotly draws
+    a trace's locations only), so a map of grey and coloured areas no longer sends every boundary twice:
+    the ward map's figure was 447 KB, each trace holding all 137 wards, and plotly deep-copies each."""
+    wanted = {str(code) for code in locations}
+    return {"type": geojson.get("type", "FeatureCollection"),
+            "features": [f for f in geojson["features"] if str(f["properties"].get(key)) in wanted]}
+
+
 def _grey_layer(figure: go.Figure, geojson: dict, locations: pd.Series, key: str, hover: list[str],
                 name: str) -> None:
     """Suppressed areas: one flat neutral grey, no colour scale, ``*`` in the tooltip."""
     if len(locations) == 0:
         return
     figure.add_trace(go.Choroplethmap(
-        geojson=geojson, featureidkey=f"properties.{key}", locations=locations, z=np.zeros(len(locations)),
+        geojson=features_of(geojson, key, locations), featureidkey=f"properties.{key}", locations=locations, z=np.zeros(len(locations)),
         colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False, name=name,
         marker_line=dict(color=OUTLINE_COLOUR, width=OUTLINE_WIDTH), hovertext=hover, hoverinfo="text",
         customdata=np.asarray(locations)[:, None],
@@ -225,7 +235,8 @@ def district_map(
             colorscale=DIVERGING_SCALE, zmid=0)
         widths = [SELECTED_OUTLINE_WIDTH if c == selected else OUTLINE_WIDTH for c in shown.loc[coloured, "district_code"]]
         figure.add_trace(go.Choroplethmap(
-            geojson=geojson, featureidkey="properties.district_code", locations=shown.loc[coloured, "district_code"],
+            geojson=features_of(geojson, "district_code", shown.loc[coloured, "district_code"]),
+            featureidkey="properties.district_code", locations=shown.loc[coloured, "district_code"],
             z=values[coloured], name=view, marker_line=dict(color=OUTLINE_COLOUR, width=widths),
             colorbar=dict(title="per 1,000" if view == RATE_VIEW else "change<br>per 1,000"),
             hovertext=[h for h, c in zip(hover, coloured, strict=True) if c], hoverinfo="text",
@@ -268,7 +279,8 @@ def area_count_map(
                 [h for h, x in zip(hover, hidden, strict=True) if x], "Not shown (*)")
     if (~hidden).any():
         figure.add_trace(go.Choroplethmap(
-            geojson=geojson, featureidkey=f"properties.{code_property}", locations=shown.loc[~hidden, "area"],
+            geojson=features_of(geojson, code_property, shown.loc[~hidden, "area"]),
+            featureidkey=f"properties.{code_property}", locations=shown.loc[~hidden, "area"],
             z=shown.loc[~hidden, "count"].astype("float64"), colorscale=SEQUENTIAL_SCALE, zmin=0,
             zmax=max(float(shown.loc[~hidden, "count"].max()), 1.0),
             marker_line=dict(color=OUTLINE_COLOUR, width=OUTLINE_WIDTH / 2), colorbar=dict(title="people"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+from functools import partial
 import os
 import sys
 import threading
@@ -111,19 +112,35 @@ class PackError(DashboardError):
 @dataclass
 class ChartSlide:
     """One chart slide: the finding as its title, the chart, a compact suppressed table (or None
-    when it would not fit), the full summaries (speaker notes) and the footer's parts."""
+    when it would not fit), the full summaries (speaker notes) and the footer's parts.
+
+    The chart and the table are drawn when first asked for (``figure``, ``table``), not when the slide
+    is made: the Board pack page makes every slide on each rerun for its titles and findings, and
+    only building the file needs the charts (about 0.4 s of the page's rerun on the demo)."""
 
     section: str
     label: str
     title: str
-    figure: go.Figure | None
-    table: pd.DataFrame | None
+    #: The chart: a figure, None, or a function of no arguments that draws it (called once, when asked).
+    figure_source: go.Figure | Callable[[], go.Figure | None] | None
+    #: The compact table: a frame, None, or a function of no arguments that makes it.
+    table_source: pd.DataFrame | Callable[[], pd.DataFrame | None] | None
     notes: list[str]
     definition: str
     source: str
     method: str
     empty_message: str = "No people match the selection for this chart."
     image: bytes | None = None
+
+    @functools.cached_property
+    def figure(self) -> go.Figure | None:
+        """The slide's chart (drawn on first use)."""
+        return self.figure_source() if callable(self.figure_source) else self.figure_source
+
+    @functools.cached_property
+    def table(self) -> pd.DataFrame | None:
+        """The slide's compact table (made on first use)."""
+        return self.table_source() if callable(self.table_source) else self.table_source
 
 
 @dataclass
@@ -336,11 +353,14 @@ def headline_table(overview: object, fy: FinancialYear, comparison: FinancialYea
 
 
 # ------------------------------------------------------------------ slides
-def _slide(section: str, label: str, figure: go.Figure | None, table: pd.DataFrame | None, summaries: Sequence[str],
+def _slide(section: str, label: str, figure: go.Figure | Callable[[], go.Figure | None] | None,
+           table: pd.DataFrame | Callable[[], pd.DataFrame | None] | None, summaries: Sequence[str],
            definition: str, source: str, kind: str, empty: str = "",
            title_from: Sequence[findings.Finding] = ()) -> ChartSlide:
     """A chart slide whose title is the chart's finding: the first of ``title_from`` (findings of
-    this chart, ``analysis.findings``) or else the first sentence of the page's summary."""
+    this chart, ``analysis.findings``) or else the first sentence of the page's summary. ``figure`` and
+    ``table`` may be functions that draw them (``functools.partial``): they are called only when the pack is
+    built (``ChartSlide.figure``)."""
     notes = [s.replace("**", "") for s in summaries if s]
     title = title_from[0].text if title_from else findings.first_sentence(notes[0]) if notes else label
     return ChartSlide(section, label, title, figure, table, notes, definition, source, METHOD[kind],
@@ -353,10 +373,10 @@ def _overview_slides(figures: PackFigures, data: Dataset, filters: Filters, fy: 
     who = filters.describe(data.district_names)
     for indicator_id in TREND_INDICATORS:
         indicator, trend = indicators.BY_ID[indicator_id], figures.trends[indicator_id]
-        figure = charts.trend_line(trend, f"{indicator.label}: {who}", highlight=[fy.label])
+        figure = partial(charts.trend_line, trend, f"{indicator.label}: {who}", highlight=[fy.label])
         headline = figures.overview.headlines[indicator_id]
         finding = findings.compare_row(indicator.label, headline.iloc[0], headline.attrs["kind"], fy, comparison)
-        slides.append(_slide("overview", f"Trend: {indicator.label}", figure, _trend_table(trend),
+        slides.append(_slide("overview", f"Trend: {indicator.label}", figure, partial(_trend_table, trend),
                              [figures.overview.summaries[indicator_id]], indicator.definition, indicator.source,
                              trend.attrs.get("kind", COUNT), title_from=[finding]))
     return slides
@@ -365,17 +385,18 @@ def _overview_slides(figures: PackFigures, data: Dataset, filters: Filters, fy: 
 def _people_slides(p: object, fy: FinancialYear, comparison: FinancialYear, whose: str) -> list[ChartSlide]:
     whole = "Percentage of people in treatment during the year in the selection (each person once, attributes from " \
             "their latest episode in the year)."
-    slides = [_slide("people", "Age and sex", charts_profiles.age_sex_pyramid(
+    slides = [_slide("people", "Age and sex", partial(charts_profiles.age_sex_pyramid,
         p.pyramid, f"Age and sex, {fy.label} (outline: {comparison.label})", fy.label, comparison.label),
-        compact_table(p.pyramid, [("age_band", "Age"), ("sex", "Sex")], fy, comparison), [p.summaries["pyramid"]],
+        partial(compact_table, p.pyramid, [("age_band", "Age"), ("sex", "Sex")], fy, comparison),
+        [p.summaries["pyramid"]],
         whole, SOURCE_TREATMENT, PROPORTION)]
     for attribute in ("accommodation_status", "ethnicity"):
         words = people_view.BREAKDOWNS[attribute]
         frame = p.breakdowns[attribute]
         extra = [p.summaries["accommodation_recorded"]] if attribute == "accommodation_status" else []
-        slides.append(_slide("people", words, charts.comparison_bars(frame, attribute, f"{words}, % of people",
+        slides.append(_slide("people", words, partial(charts.comparison_bars, frame, attribute, f"{words}, % of people",
                                                                      fy.label, comparison.label),
-                             compact_table(frame, [(attribute, words)], fy, comparison),
+                             partial(compact_table, frame, [(attribute, words)], fy, comparison),
                              [p.summaries[attribute], *extra, p.notes.get(attribute, "")], whole, SOURCE_TREATMENT,
                              PROPORTION, title_from=findings.breakdown_findings(frame, attribute, words, whose, fy,
                                                                                 comparison)))
@@ -391,9 +412,9 @@ def _substance_slides(s: object, fy: FinancialYear, comparison: FinancialYear, w
                       "Percentage of people in treatment with each substance group recorded at any rank "
                       "(a person counts once per group, so shares can sum past 100%).")
         slides.append(_slide("substances", f"Substances: {words.lower()}",
-                             charts.comparison_bars(frame, "substance", substances_view.VIEW_LABELS[view], fy.label,
-                                                    comparison.label),
-                             compact_table(frame, [("substance", "Substance")], fy, comparison),
+                             partial(charts.comparison_bars, frame, "substance", substances_view.VIEW_LABELS[view],
+                                     fy.label, comparison.label),
+                             partial(compact_table, frame, [("substance", "Substance")], fy, comparison),
                              [s.summaries[f"overall:{view}"], s.summaries[f"change:{view}"]], definition,
                              SOURCE_TREATMENT, PROPORTION,
                              title_from=findings.breakdown_findings(frame, "substance", words, whose, fy, comparison)))
@@ -403,15 +424,16 @@ def _substance_slides(s: object, fy: FinancialYear, comparison: FinancialYear, w
 def _referral_slides(r: object, who: str, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
     return [
         _slide("referrals", "Referrals by source",
-               charts.comparison_bars(r.by_source, "referral_source", f"Referrals by source: {who}", fy.label,
+               partial(charts.comparison_bars, r.by_source, "referral_source", f"Referrals by source: {who}", fy.label,
                                       comparison.label),
-               compact_table(r.by_source, [("referral_source", "Source")], fy, comparison, "Referrals"),
+               partial(compact_table, r.by_source, [("referral_source", "Source")], fy, comparison, "Referrals"),
                [r.by_source_summary, r.total_summary, r.key_share_summary],
                "Referrals with a referral date in the year by source group, as % of all referrals (referrals, "
                "not people).", indicators.SOURCE_REFERRALS, PROPORTION,
                title_from=findings.breakdown_findings(r.by_source, "referral_source", "Referral source",
                                                       "of referrals", fy, comparison)),
-        _slide("referrals", "Referrals per month", charts_activity.monthly_bars(r.monthly, f"Referrals per month: {who}"),
+        _slide("referrals", "Referrals per month",
+               partial(charts_activity.monthly_bars, r.monthly, f"Referrals per month: {who}"),
                None, [r.monthly_summary],
                f"Referrals per month over the 24 months to 31 March {fy.end.year}; months with one to four "
                "referrals, and months that would reveal them from the year's total, are hidden.", indicators.SOURCE_REFERRALS, COUNT),
@@ -420,25 +442,26 @@ def _referral_slides(r: object, who: str, fy: FinancialYear, comparison: Financi
 
 def _treatment_slides(t: object, who: str, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
     return [
-        _slide("treatment", "Exits", charts.comparison_bars(t.exit_groups, "exit_group",
+        _slide("treatment", "Exits", partial(charts.comparison_bars, t.exit_groups, "exit_group",
                                                             f"People discharged by exit group: {who}", fy.label,
                                                             comparison.label),
-               compact_table(t.exit_groups, [("exit_group", "Exit group")], fy, comparison),
+               partial(compact_table, t.exit_groups, [("exit_group", "Exit group")], fy, comparison),
                [t.summaries["exit_groups"], t.summaries["exit_reasons"]],
                "People discharged in the year, each once by their last discharge, by exit group "
                "(planned, unplanned, transferred, other), as % of people discharged.", SOURCE_TREATMENT, PROPORTION,
                title_from=findings.breakdown_findings(t.exit_groups, "exit_group", "Exit group",
                                                       "of people discharged", fy, comparison)),
         _slide("treatment", "Completion and retention",
-               charts.comparison_bars(t.outcomes, "indicator", f"Completion and retention: {who}", fy.label,
+               partial(charts.comparison_bars, t.outcomes, "indicator", f"Completion and retention: {who}", fy.label,
                                       comparison.label),
-               compact_table(t.outcomes, [("indicator", "Indicator")], fy, comparison), [t.summaries["outcomes"]],
+               partial(compact_table, t.outcomes, [("indicator", "Indicator")], fy, comparison),
+               [t.summaries["outcomes"]],
                f"{indicators.BY_ID['successful_completion'].definition} {indicators.BY_ID['retention_12_weeks'].definition}",
                SOURCE_TREATMENT, PROPORTION),
         _slide("treatment", "Presentations",
-               charts.comparison_bars(t.presentations, "presentation", f"People presenting: {who}", fy.label,
+               partial(charts.comparison_bars, t.presentations, "presentation", f"People presenting: {who}", fy.label,
                                       comparison.label, horizontal=False),
-               compact_table(t.presentations, [("presentation", "Presentation")], fy, comparison),
+               partial(compact_table, t.presentations, [("presentation", "Presentation")], fy, comparison),
                [t.summaries["presentations"], *t.lookback.values()], " ".join(t.lookback.values()), SOURCE_TREATMENT,
                COUNT),
     ]
@@ -446,7 +469,7 @@ def _treatment_slides(t: object, who: str, fy: FinancialYear, comparison: Financ
 
 def _district_slides(d: object, filters: Filters, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
     rate = indicators.BY_ID["rate_per_1000"]
-    district_map = maps.district_map(d.districts, d.district_geojson, view=maps.RATE_VIEW,
+    district_map = partial(maps.district_map, d.districts, d.district_geojson, view=maps.RATE_VIEW,
                                      title=f"People in treatment per 1,000 population {d.ages}, {fy.label}",
                                      selected=filters.district, year_label=fy.label, comparison_label=comparison.label)
     rows = d.districts[d.districts["district_code"].ne(NOT_KNOWN)]
@@ -458,7 +481,7 @@ def _district_slides(d: object, filters: Filters, fy: FinancialYear, comparison:
                 str(v), SUPPRESSED if v is None or pd.isna(v) else "Similar")).to_numpy()
         table["Against partnership"] = judged
     baseline = float(d.partnership["value"].iloc[0])
-    funnel = maps.funnel_plot(d.districts, d.funnel_limits, baseline,
+    funnel = partial(maps.funnel_plot, d.districts, d.funnel_limits, baseline,
                               title=f"Funnel plot: rate per 1,000 population {d.ages} by population, {fy.label}",
                               year_label=fy.label)
     return [
@@ -476,8 +499,8 @@ def _district_slides(d: object, filters: Filters, fy: FinancialYear, comparison:
 def _quality_slides(q: object, fy: FinancialYear, comparison: FinancialYear) -> list[ChartSlide]:
     frame = q.completeness
     return [_slide("data_quality", "Completeness",
-                   data_quality_view.completeness_chart(q, fy, comparison),
-                   compact_table(frame, [("field", "Field")], fy, comparison, "Records"), list(q.findings),
+                   partial(data_quality_view.completeness_chart, q, fy, comparison),
+                   partial(compact_table, frame, [("field", "Field")], fy, comparison, "Records"), list(q.findings),
                    "Records in the year with the field recorded as a valid code, as % of the records it applies to "
                    "(episodes in treatment, discharges or referrals). Only the service filter applies.",
                    SOURCE_TREATMENT, PROPORTION, title_from=findings.completeness_findings(frame, fy))]
@@ -519,9 +542,9 @@ def _benchmark_slides(b: object, data: Dataset, fy: FinancialYear, where: str) -
     found = findings.rank_findings(findings.spine_findings(b.spine, illustrative=b.illustrative,
                                                            whose=b.scope_label))
     slides = [_slide("benchmarks", "Spine chart",
-                     charts_benchmarks.spine_chart(b.spine, f"Spine chart: {benchmarks_view.scope_label(b, where)}",
-                                                   illustrative=b.illustrative),
-                     spine_compact(b.spine, b.illustrative), [b.spine_summary, *notice],
+                     partial(charts_benchmarks.spine_chart, b.spine,
+                             f"Spine chart: {benchmarks_view.scope_label(b, where)}", illustrative=b.illustrative),
+                     partial(spine_compact, b.spine, b.illustrative), [b.spine_summary, *notice],
                      "Each indicator's local value (95% CI) against England's average (centre line), worst (left) and "
                      "best (right) area; the marker shows whether the local 95% CI excludes England's value (better, "
                      "worse or similar by the indicator's polarity). Local values are the pages' own suppressed "
@@ -541,7 +564,7 @@ def _benchmark_slides(b: object, data: Dataset, fy: FinancialYear, where: str) -
                                                                           table["Upper 95% limit"])]})
         sentence = benchmarks_view.compare_sentence(areas, label, b.illustrative)
         slides.append(_slide("benchmarks", "Compared with similar areas",
-                             charts_benchmarks.compare_areas_chart(areas, f"{label}: comparator group", unit,
+                             partial(charts_benchmarks.compare_areas_chart, areas, f"{label}: comparator group", unit,
                                                                    illustrative=b.illustrative),
                              compact, [sentence, *notice],
                              f"{label}: the partnership among its comparator group (e.g. CIPFA nearest neighbours) "
@@ -565,7 +588,7 @@ def _target_slides(plans: Sequence[object], record: dict | None, fy: FinancialYe
         compact = compact.assign(Quarter=compact["Quarter"].str.split(" ").str[0])
         sources = sorted({str(x) for x in plan.quarterly["source"] if str(x)})
         found = findings.target_findings(indicator.label, plan.quarterly, plan.indicator, fy)
-        figure = None if plan.not_applicable else charts_benchmarks.trajectory_chart(
+        figure = None if plan.not_applicable else partial(charts_benchmarks.trajectory_chart,
             plan.quarterly, f"{indicator.label}, {fy.label} by quarter: {where}", words)
         slides.append(_slide("targets", indicator.label, figure, None if plan.not_applicable else compact,
                              [plan.sentence, targets.rag_sentence(plan.quarterly, fy), plan.note or "",
@@ -581,7 +604,7 @@ def _spc_slides(s: object, where: str, fy: FinancialYear) -> list[ChartSlide]:
     """One XmR chart per monthly series (the Monthly trends page's own), or why it is not drawn."""
     slides = []
     for chart in s.charts:
-        figure = charts_spc.xmr_chart(
+        figure = partial(charts_spc.xmr_chart,
             chart.monthly, f"{chart.series.title}: {where}", unit=chart.series.unit,
             variation_words=chart.variation_words, variation=chart.variation or "common_cause",
             assurance_words=chart.assurance_words, assurance=chart.assurance, selected_year=fy,
@@ -613,9 +636,9 @@ def _c19_slides(b: object, where: str) -> list[ChartSlide]:
     if found and found[0].kind == findings.NO_CHANGE:  # the title without every group's figure (on the slide)
         found = [replace(found[0], text=found[0].text.split(" (")[0] + ".")]
     return [_slide("c19", "By substance group",
-                   charts_benchmarks.outcome_chart(b.c19, f"Completion without re-presentation by substance group: "
-                                                   f"{where}", shown.label, compared.label,
-                                                   illustrative=b.illustrative),
+                   partial(charts_benchmarks.outcome_chart, b.c19,
+                           f"Completion without re-presentation by substance group: {where}", shown.label,
+                           compared.label, illustrative=b.illustrative),
                    table, [b.c19_summary, *b.notes], definition,
                    source + (" England's values: ILLUSTRATIVE (synthetic demo)." if b.illustrative else ""),
                    PROPORTION, title_from=found)]

@@ -119,7 +119,17 @@ def apply_template(figure):
     """``figure`` drawn with this palette's template, whatever plotly's default is at the time."""
     if TEMPLATE_NAME not in pio.templates:
         register_template()
-    return figure.update_layout(template=TEMPLATE)
+    # Set as plotly sets its default template (BaseFigure._initialize_layout_template): the registered
+    # template was validated when it was registered, so it is copied in without validating it again. The
+    # figure is the same; the validating way (update_layout(template=...)) deep-copied and re-validated the
+    # whole template, about 3.4 ms a call, two calls a chart: 60 ms of the People page's 360 ms script run.
+    layout = figure.layout
+    layout._validate = False
+    try:
+        layout.template = pio.templates[TEMPLATE]
+    finally:
+        layout._validate = figure._validate
+    return figure
 
 
 register_template()

@@ -291,12 +291,189 @@ def table(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# The split (``--split``): where the time of one change goes, server run, transfer and browser drawing.
+
+#: Installed before the app's own script: notes, in the page's clock, every websocket message the page sends
+#: (a BackMsg: the rerun request) and receives (a ForwardMsg), with its size in bytes, before Streamlit's
+#: own handler sees it.
+_WS_PROBE = """
+(() => {
+  const log = window.__ws = [];
+  const size = d => (d && (d.byteLength ?? d.size ?? d.length)) || 0;
+  const Native = window.WebSocket;
+  const send = Native.prototype.send;
+  Native.prototype.send = function (d) { log.push(['send', performance.now(), size(d)]); return send.call(this, d); };
+  function Probed(...args) {
+    const ws = new Native(...args);
+    ws.addEventListener('message', e => log.push(['recv', performance.now(), size(e.data)]));
+    return ws;
+  }
+  Probed.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Probed[k] = Native[k];
+  window.WebSocket = Probed;
+})();
+"""
+
+
+def _forward_message(payload: bytes) -> tuple[str, str, int]:
+    """(message type, element type, bytes of a plotly chart's figure JSON) of one ForwardMsg."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    message = ForwardMsg()
+    message.ParseFromString(payload)
+    kind = message.WhichOneof("type") or ""
+    element, spec = "", 0
+    if kind == "delta":
+        delta = message.delta
+        element = delta.WhichOneof("type") or ""
+        if element == "new_element":
+            element = delta.new_element.WhichOneof("type") or ""
+            if element == "plotly_chart":
+                spec = len(delta.new_element.plotly_chart.spec.encode())
+        elif element == "add_block":
+            element = "block"
+    return kind, element, spec
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _browser_busy_s(cdp) -> dict[str, float]:
+    """Chromium's main-thread time so far for the page (CDP ``Performance.getMetrics``): all tasks, script,
+    layout and style."""
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {name: metrics.get(name, 0.0) for name in ("TaskDuration", "ScriptDuration", "LayoutDuration",
+                                                      "RecalcStyleDuration")}
+
+
+def split_change(page, frames: list[bytes], key: str, option: str, server_pid: int | None = None,
+                 cdp=None) -> dict[str, float]:
+    """One change, split: seconds from the press to the rerun request leaving the page (``request_s``),
+    from the request to the script's last message, ``script_finished`` (``server_s``: the script run on the
+    server, its messages streamed to the browser as it goes), from that message to the page settled
+    (``browser_s``: drawing what is left once the server is done), and the total (``total_s``, as
+    ``measure_change``); the bytes received (``bytes``), the number of messages and elements
+    (``messages``, ``elements``), of plotly charts (``charts``) and the bytes of their figure JSON
+    (``chart_json_bytes``, largest ``chart_json_max_bytes``)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("combobox", name=FILTERS[key]).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    try:
+        choice.wait_for(timeout=3000)
+    except PlaywrightTimeout:
+        page.keyboard.press("ArrowDown")
+        choice.wait_for(timeout=30_000)
+    page.wait_for_timeout(300)  # heartbeats and the list's own messages out of the way
+    first_log = page.evaluate("() => window.__ws.length")
+    first_frame = len(frames)
+    cpu_before = process_cpu_s(server_pid) if server_pid else 0.0
+    busy_before = _browser_busy_s(cdp) if cdp else {}
+    page.evaluate(_ARM)
+    choice.click()
+    page.wait_for_function("() => window.__settle.settledAt !== null", timeout=CHANGE_TIMEOUT_MS)
+    cpu = process_cpu_s(server_pid) - cpu_before if server_pid else 0.0
+    busy = {name: value - busy_before[name] for name, value in _browser_busy_s(cdp).items()} if cdp else {}
+    page.wait_for_timeout(300)  # frames Playwright reports a moment after the page
+    start, end = page.evaluate("() => [window.__settle.t0, window.__settle.settledAt]")
+    log = page.evaluate(f"() => window.__ws.slice({first_log})")
+    received_times = [t for kind, t, _ in log if kind == "recv"]
+    received_frames = frames[first_frame:first_frame + len(received_times)]
+    sent = [t for kind, t, _ in log if kind == "send" and t >= start]
+    if not sent or not received_times:
+        raise RuntimeError(f"{key}: no rerun request or no message seen")
+    parsed = [_forward_message(f) for f in received_frames]
+    finished = [t for t, (kind, _, _) in zip(received_times, parsed) if kind == "script_finished" and t <= end]
+    last = finished[-1] if finished else max(t for t in received_times if t <= end)
+    specs = [spec for _, element, spec in parsed if element == "plotly_chart"]
+    return {
+        "request_s": (sent[0] - start) / 1000, "server_s": (last - sent[0]) / 1000,
+        "browser_s": (end - last) / 1000, "total_s": (end - start) / 1000,
+        "server_cpu_s": cpu, "browser_busy_s": busy.get("TaskDuration", 0.0),
+        "browser_script_s": busy.get("ScriptDuration", 0.0),
+        "browser_layout_style_s": busy.get("LayoutDuration", 0.0) + busy.get("RecalcStyleDuration", 0.0),
+        "bytes": sum(size for kind, t, size in log if kind == "recv" and t <= end),
+        "messages": len([t for t in received_times if t <= end]),
+        "elements": sum(1 for kind, element, _ in parsed if kind == "delta" and element not in ("", "block")),
+        "charts": len(specs), "chart_json_bytes": sum(specs), "chart_json_max_bytes": max(specs, default=0),
+    }
+
+
+def run_split(pages: list[str], key: str, repeats: int) -> dict[str, dict[str, float]]:
+    """The split of one filter change (``key``) on each page, median of ``repeats`` (each in a new tab)."""
+    samples: dict[str, list[dict[str, float]]] = {path: [] for path in pages}
+    with tempfile.TemporaryDirectory(prefix="daat-browser-") as work:
+        server, url, log = served_app.start(Path(work) / "store")
+        try:
+            _split_pages(server.pid, url, pages, key, repeats, samples)
+        finally:
+            served_app.stop(server)
+            log.unlink(missing_ok=True)
+    return {path: {name: round(statistics.median(s[name] for s in rows), 3) for name in rows[0]}
+            for path, rows in samples.items()}
+
+
+def _split_pages(server_pid: int, url: str, pages: list[str], key: str, repeats: int,
+                 samples: dict[str, list[dict[str, float]]]) -> None:
+    if True:
+        with served_app.launch_chromium() as browser:
+            for repeat in range(repeats):
+                for path in pages:
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    frames: list[bytes] = []
+                    page.on("websocket", lambda ws, frames=frames: ws.on(
+                        "framereceived", lambda payload: frames.append(payload) if isinstance(payload, bytes) else None))
+                    page.add_init_script(_WS_PROBE)
+                    try:
+                        page.goto(f"{url}/{'' if path == 'overview' else path}")
+                        served_app.wait_for_app(page)
+                        page.get_by_test_id("stSidebar").get_by_role("combobox", name=FILTERS[key]).wait_for(
+                            timeout=CHANGE_TIMEOUT_MS)
+                        page.evaluate(_PROBE)
+                        page.wait_for_function("() => window.__settle.settledNow()", timeout=CHANGE_TIMEOUT_MS)
+                        cdp = page.context.new_cdp_session(page)
+                        cdp.send("Performance.enable")
+                        figures = split_change(page, frames, key, change_value(key, repeat), server_pid, cdp)
+                    finally:
+                        page.close()
+                    samples[path].append(figures)
+                    print(f"repeat {repeat + 1}/{repeats} {path}: " + ", ".join(
+                        f"{name} {value:.3f}" if name.endswith("_s") else f"{name} {value}"
+                        for name, value in figures.items()), file=sys.stderr, flush=True)
+
+
+def split_table(split: dict[str, dict[str, float]]) -> str:
+    """The split as a fixed-width table, one row per page."""
+    lines = [f"{'page':<18}{'request s':>10}{'server s':>10}{'browser s':>11}{'total s':>9}{'srv CPU s':>10}"
+             f"{'brw busy s':>11}{'brw JS s':>9}{'brw lay s':>10}{'KB recv':>9}"
+             f"{'elements':>10}{'charts':>8}{'chart JSON KB':>15}{'largest KB':>12}"]
+    for path, row in split.items():
+        lines.append(f"{path:<18}{row['request_s']:>10.3f}{row['server_s']:>10.3f}{row['browser_s']:>11.3f}"
+                     f"{row['total_s']:>9.3f}{row['server_cpu_s']:>10.3f}{row['browser_busy_s']:>11.3f}"
+                     f"{row['browser_script_s']:>9.3f}{row['browser_layout_style_s']:>10.3f}{row['bytes'] / 1024:>9.0f}{row['elements']:>10.0f}{row['charts']:>8.0f}"
+                     f"{row['chart_json_bytes'] / 1024:>15.0f}{row['chart_json_max_bytes'] / 1024:>12.0f}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="changes of each filter on each page (default 3)")
     parser.add_argument("--pages", nargs="+", default=DEFAULT_PAGES, help="url paths (overview for the root)")
     parser.add_argument("--filters", nargs="+", default=list(FILTERS), choices=list(FILTERS))
+    parser.add_argument("--split", choices=list(FILTERS), default=None,
+                        help="instead: split one change of this filter into server run, transfer and browser drawing")
     args = parser.parse_args(argv)
+    if args.split:
+        load_before = machine_load()["uptime"]
+        split = run_split(args.pages, args.split, args.repeats)
+        print(f"Browser split: one {args.split} change (partnership demo, synthetic; median of {args.repeats})")
+        print(split_table(split))
+        print(f"machine: load before: {load_before}; after: {machine_load()['uptime']}")
+        print("SPLIT " + json.dumps(split))
+        return
     figures = run(args.pages, args.filters, args.repeats)
     print(f"Browser: filter change to page settled (partnership demo, synthetic; median of {args.repeats} "
           f"repeat(s); target <= {TARGET_S:g} s per page)")

@@ -42,3 +42,27 @@ def test_browser_benchmark_times_one_filter_change_on_the_overview() -> None:
     assert machine["cores"] >= 1 and "load average" in machine["load_before"]
     assert len(machine["loadavg_before"]) == 3
     assert "filter change to page settled" in run.stdout and "overview" in run.stdout
+
+
+def test_browser_split_parts_one_change_into_server_run_and_browser_drawing() -> None:
+    """``--split``: one sex change on the People page, split into the rerun request, the server's run up to
+    its last message, and the browser's drawing after it; with the bytes and plotly figure JSON received,
+    decoded from the real websocket messages (People draws 9 charts)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.browser", "--split", "sex", "--pages", "people", "--repeats", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = [line for line in run.stdout.splitlines() if line.startswith("SPLIT ")]
+    assert len(lines) == 1, run.stdout[-2000:]
+    row = json.loads(lines[0].removeprefix("SPLIT "))["people"]
+    assert {"request_s", "server_s", "browser_s", "total_s", "server_cpu_s", "browser_busy_s", "bytes", "messages",
+            "elements", "charts", "chart_json_bytes", "chart_json_max_bytes"} <= set(row)
+    # the three parts are consecutive and make up the whole, in the page's clock
+    assert row["request_s"] >= 0 and row["server_s"] > 0 and row["browser_s"] >= 0
+    assert abs(row["request_s"] + row["server_s"] + row["browser_s"] - row["total_s"]) < 0.005
+    assert 0 < row["server_cpu_s"] < 60 and row["browser_busy_s"] > 0
+    assert row["charts"] == 9  # the People page's charts, each a plotly_chart element in the messages
+    assert 0 < row["chart_json_max_bytes"] < row["chart_json_bytes"] < row["bytes"]
+    assert row["elements"] > row["charts"] and row["messages"] > row["elements"]
+    assert "Browser split" in run.stdout

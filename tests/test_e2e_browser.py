@@ -317,3 +317,32 @@ def test_the_earliest_year_is_compared_with_nothing(server, browser):
     assert page.get_by_test_id("stMetricDelta").count() == 0, "no tile shows a change"
     page.wait_for_function("() => window.location.search.includes('compare=none')", timeout=30_000)
     page.close()
+
+
+def test_ward_map_draws_each_layer_from_only_its_own_boundaries_at_1280(server, browser):
+    """Issue 12 (browser): the ward map's grey and coloured layers each reach the browser with only the
+    boundaries of their own wards (before, each carried all of them), and the map still draws both layers in
+    MapLibre at 1280x720, under the district map and the funnel plot, after a filter change too."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/districts_map?sex=Female")
+    _wait_for_app(page)
+    _assert_no_error(page, "districts_map, female")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+    layers = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .filter(plot => (plot.data || []).some(t => t.type === 'choroplethmap' && t.featureidkey === 'properties.ward_code'))
+        .map(plot => plot.data.map(t => ({name: t.name, locations: [...t.locations].map(String).sort(),
+            features: t.geojson.features.map(f => String(f.properties.ward_code)).sort()})))""")
+    assert len(layers) == 1, layers  # the ward map
+    (ward_layers,) = layers
+    assert {layer["name"] for layer in ward_layers} == {"Not shown (*)", "People"}
+    for layer in ward_layers:
+        assert layer["features"] == layer["locations"] and layer["features"]
+    assert not set(ward_layers[0]["features"]) & set(ward_layers[1]["features"])  # no boundary sent twice
+    ward_map = page.locator(".js-plotly-plot").filter(has=page.locator(".maplibregl-map")).nth(1)
+    ward_map.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every("
+                           "p => !p.querySelector('.maplibregl-map') || p.querySelector('canvas'))", timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "districts_map_wards_1280x720.png"))
+    page.close()

@@ -137,6 +137,33 @@ def test_ward_map_shows_counts_and_greys_hidden_wards():
                                code_property="ward_code") is None
 
 
+def test_each_map_trace_carries_only_the_boundaries_of_the_areas_it_draws():
+    """Issue 12 (browser): a map of grey (hidden) and coloured areas sent every boundary in both traces (the
+    demo's ward map: 447 KB). Each trace now holds exactly the features of its own locations, in the file's
+    order, so the same areas are drawn with the same outlines from half the JSON."""
+    wards = maps.load_boundaries(DEMO_WARDS)
+    small = maps.area_count_map(ward_frame([2, 20, 30], [10, 20, 30]), wards, code_property="ward_code",
+                                year_label="2024/25")
+    districts = maps.district_map(district_frame([3, 200, 50, 80, 40], [90, 210, 45, 60, 2]),
+                                  maps.load_boundaries(DEMO_BOUNDARIES), year_label="2024/25",
+                                  comparison_label="2023/24")
+    for figure, geojson, key in [(small, wards, "ward_code"), (districts, maps.load_boundaries(DEMO_BOUNDARIES),
+                                                                "district_code")]:
+        assert len(figure.data) == 2  # grey and coloured
+        drawn = []
+        for trace in figure.data:
+            codes = [f["properties"][key] for f in trace.geojson["features"]]
+            assert sorted(codes) == sorted(trace.locations)  # its own areas, and only those
+            order = [f["properties"][key] for f in geojson["features"] if f["properties"][key] in set(codes)]
+            assert codes == order
+            # each feature exactly as loaded (same outline)
+            by_code = {f["properties"][key]: f for f in geojson["features"]}
+            assert all(f == by_code[f["properties"][key]] for f in trace.geojson["features"])
+            drawn += codes
+        assert len(drawn) == len(set(drawn))  # no boundary sent twice
+    assert len(json.dumps(small.data[0].geojson)) < len(json.dumps(wards)) / 10
+
+
 def test_funnel_marks_outliers_and_leaves_out_hidden_districts():
     frame = district_frame([3, 200, 50, 80, 40], [90, 210, 45, 60, 42])
     frame["compared_with_partnership"] = [None, stats.SIGNIFICANTLY_HIGHER, stats.SIGNIFICANTLY_LOWER,

@@ -351,3 +351,39 @@ def test_nothing_saved_is_said_plainly(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "empty"))
     assert pack.main(["--source", "saved", "--out", str(tmp_path / "pack.pdf")]) == 2
     assert "Nothing has been saved" in capsys.readouterr().err
+
+
+def test_slides_draw_their_charts_and_tables_only_when_the_pack_is_built(data, monkeypatch):
+    """Issue 12 (browser): the Board pack page makes the pack on every rerun for its slide titles and findings;
+    the charts (and compact tables) are drawn only when asked for (building the file), and then they are the
+    very figures the builders draw."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from analysis import charts, charts_spc
+
+    drawn = []
+    for module, name in [(charts, "comparison_bars"), (charts, "trend_line"), (charts_spc, "xmr_chart"),
+                         (pack.maps, "district_map")]:
+        original = getattr(module, name)
+
+        def counting(*args, _original=original, _name=name, **kwargs):
+            drawn.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+    fy, comparison = data.years[-1], data.years[-2]
+    figures = pack.compute_figures(data, fy, comparison, Filters(), tuple(pack.SECTIONS))
+    content = pack.build_pack(data, fy, comparison, Filters(), figures)
+    assert len(content.slide_titles) > 10 and content.findings  # what the page shows, made
+    assert drawn == []  # no chart drawn for it
+    first = content.charts[0]
+    assert isinstance(first.figure, go.Figure) and drawn == ["trend_line"]
+    assert first.figure is first.figure and drawn == ["trend_line"]  # drawn once
+    expected = charts.trend_line(figures.trends[pack.TREND_INDICATORS[0]],
+                                 f"{first.label.removeprefix('Trend: ')}: {Filters().describe(data.district_names)}",
+                                 highlight=[fy.label])
+    assert pio.to_json(first.figure, validate=False) == pio.to_json(expected, validate=False)
+    every = [(slide.figure, slide.table) for slide in content.charts]
+    assert {"comparison_bars", "xmr_chart", "district_map"} <= set(drawn)
+    assert sum(figure is not None for figure, _ in every) >= len(every) - 2
