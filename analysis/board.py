@@ -188,22 +188,23 @@ def display_table(
     and ``{comparison}``. Missing values that are not suppressed (no denominator) show as blank."""
     kind = frame.attrs.get("kind", COUNT)
     decimals = 0 if kind == COUNT else 1
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, list[str]] = {}  # text made value by value, into one frame (every table of every page)
     for column, heading in columns:
         name = heading.format(year=year_label, comparison=comparison_label)
         values = frame[column]
-        hidden = _hidden_flags(frame, column)
+        unavailable = (values.isna() & ~_hidden_flags(frame, column).astype(bool)).tolist()
+        items = values.tolist()
         if column in ("count", "previous_count", "denominator", "previous_denominator"):
-            text = values.map(lambda v: _format_number(v, 0))
+            text = [_format_number(v, 0) for v in items]
         elif column == "significant":
-            text = values.map(lambda v: SUPPRESSED if v is None else ("Yes" if v else "No"))
+            text = [SUPPRESSED if v is None else ("Yes" if v else "No") for v in items]
         elif pd.api.types.is_numeric_dtype(values):
-            text = values.map(lambda v: _format_number(v, decimals))
+            text = [_format_number(v, decimals) for v in items]
         else:
-            text = values.astype(object).where(values.notna(), "").astype(str)
-        unavailable = values.isna() & ~hidden
-        out[name] = text.where(~unavailable, "")
-    return out.reset_index(drop=True)
+            text = values.astype(object).where(values.notna(), "").astype(str).tolist()
+        out[name] = ["" if gone else shown for shown, gone in zip(text, unavailable, strict=True)]
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), dtype="str") if out else pd.DataFrame(
+        index=pd.RangeIndex(len(frame)))
 
 
 def _hidden_flags(frame: pd.DataFrame, column: str) -> pd.Series:

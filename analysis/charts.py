@@ -61,19 +61,26 @@ def _fmt(value: float, kind: str) -> str:
 def hover_text(frame: pd.DataFrame, prefix: str = "") -> list[str]:
     """Hover lines: count, denominator, value and 95% interval, or * where suppressed."""
     kind = frame.attrs.get("kind", PROPORTION)
+
+    def column(name: str, default: object = None) -> list:  # read by column, not row by row
+        return frame[name].tolist() if name in frame.columns else [default] * len(frame)
+
+    hidden, counts, denominators = column(f"{prefix}suppressed", False), column(f"{prefix}count"), \
+        column(f"{prefix}denominator")
+    values, lowers, uppers = column(f"{prefix}value"), column(f"{prefix}lower", np.nan), column(f"{prefix}upper")
     lines = []
-    for _, row in frame.iterrows():
-        if row.get(f"{prefix}suppressed", False):
+    for i in range(len(frame)):
+        if hidden[i]:
             lines.append(f"Count: {SUPPRESSED}<br>Value: {SUPPRESSED}")
             continue
-        text = f"Count: {_fmt(row[f'{prefix}count'], COUNT)}"
-        denominator = row.get(f"{prefix}denominator")
+        text = f"Count: {_fmt(counts[i], COUNT)}"
+        denominator = denominators[i]
         if kind != COUNT and denominator is not None and not pd.isna(denominator):
             text += f"<br>Denominator: {_fmt(denominator, COUNT)}"
         if kind != COUNT:
-            text += f"<br>Value: {_fmt(row[f'{prefix}value'], kind)}"
-        if not pd.isna(row.get(f"{prefix}lower", np.nan)):
-            text += f"<br>95% CI: {_fmt(row[f'{prefix}lower'], kind)} to {_fmt(row[f'{prefix}upper'], kind)}"
+            text += f"<br>Value: {_fmt(values[i], kind)}"
+        if not pd.isna(lowers[i]):
+            text += f"<br>95% CI: {_fmt(lowers[i], kind)} to {_fmt(uppers[i], kind)}"
         lines.append(text)
     return lines
 
