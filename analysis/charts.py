@@ -86,12 +86,15 @@ def hover_text(frame: pd.DataFrame, prefix: str = "") -> list[str]:
 
 
 def error_bars(frame: pd.DataFrame, prefix: str = "") -> dict:
-    value = frame[f"{prefix}value"].astype("float64")
+    def floats(name: str) -> np.ndarray:  # arrays, not Series: plotly checks and copies a Series first
+        return frame[f"{prefix}{name}"].to_numpy(dtype="float64", na_value=np.nan)
+
+    value = floats("value")
     return dict(
         type="data",
         symmetric=False,
-        array=(frame[f"{prefix}upper"].astype("float64") - value).clip(lower=0),
-        arrayminus=(value - frame[f"{prefix}lower"].astype("float64")).clip(lower=0),
+        array=np.clip(floats("upper") - value, 0, None),
+        arrayminus=np.clip(value - floats("lower"), 0, None),
         color=palette.LINE,
         thickness=1,
         width=3,
@@ -170,9 +173,9 @@ def comparison_bars(
     under their group's name on a two-level axis, in the frame's order."""
     if frame.empty:
         return None
-    names = frame[category].astype(str)
+    names = frame[category].astype(str).tolist()  # lists and arrays, not Series: plotly checks and copies a Series
     if group is not None and horizontal:
-        names = [frame[group].astype(str).tolist(), names.tolist()]
+        names = [frame[group].astype(str).tolist(), names]
     kind, per = frame.attrs.get("kind", PROPORTION), frame.attrs.get("per", 100)
     use_value = "value" if kind != COUNT else "count"
     figure = go.Figure()
@@ -180,8 +183,8 @@ def comparison_bars(
     compared = frame[f"previous_{use_value}"].notna().any() or frame["previous_suppressed"].astype(bool).any()
     series = [("previous_", comparison_label, PREVIOUS_COLOUR)] if compared else []
     for prefix, label, colour in [*series, ("", year_label, CURRENT_COLOUR)]:
-        values = frame[f"{prefix}{use_value}"].astype("float64")
-        text = [SUPPRESSED if s else "" for s in frame[f"{prefix}suppressed"]]
+        values = frame[f"{prefix}{use_value}"].to_numpy(dtype="float64", na_value=np.nan)
+        text = [SUPPRESSED if s else "" for s in frame[f"{prefix}suppressed"].tolist()]
         bar_args = dict(
             name=label, marker_color=colour, hovertext=hover_text(frame, prefix), hoverinfo="text+name",
             text=text, textposition="outside", error_x=error_bars(frame, prefix) if horizontal else None,

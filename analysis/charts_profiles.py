@@ -165,11 +165,12 @@ def grouped_comparison_bars(
         return None
     figure = go.Figure()
     for name in order:
-        part = frame[frame[group] == name]
+        part = frame[(frame[group] == name).to_numpy()]
         for prefix, label in [("", year_label), ("previous_", comparison_label)]:
-            hidden = part[f"{prefix}suppressed"].astype(bool)
-            bar = dict(
-                y=part[category].astype(str), x=part[f"{prefix}{column}"].astype("float64").fillna(0),
+            hidden = part[f"{prefix}suppressed"].to_numpy(dtype=bool)
+            bar = dict(  # lists and arrays, not Series: plotly checks and copies a Series first
+                y=part[category].astype(str).tolist(),
+                x=np.nan_to_num(part[f"{prefix}{column}"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0),
                 orientation="h", name=f"{name}, {label}", offsetgroup=str(name), legendgroup=str(name),
                 hovertext=hover_text(part, prefix), hoverinfo="text+name",
                 text=[SUPPRESSED if h else "" for h in hidden], textposition="outside",
@@ -330,16 +331,19 @@ def recorded_share_bars(
         return None
     parts = []
     for name, source in ((SHARE_OF_ALL, "all_"), (SHARE_OF_RECORDED, "")):
-        part = frame[[category, "suppressed", "previous_suppressed"]].copy()
+        columns: dict[str, object] = {category: frame[category].to_numpy(), "suppressed": None,
+                                      "previous_suppressed": None}
         for prefix in ("", "previous_"):
-            part[f"{prefix}count"] = frame[f"{prefix}count"]
-            part[f"{prefix}denominator"] = np.nan if source else frame[f"{prefix}denominator"]
+            columns[f"{prefix}count"] = frame[f"{prefix}count"].to_numpy()
+            columns[f"{prefix}denominator"] = np.full(len(frame), np.nan) if source else \
+                frame[f"{prefix}denominator"].to_numpy()
             for column in ("value", "lower", "upper"):
-                part[f"{prefix}{column}"] = frame[f"{prefix}{source}{column}"]
+                columns[f"{prefix}{column}"] = frame[f"{prefix}{source}{column}"].to_numpy()
             # a share hidden by suppression is drawn as *; one with no denominator is left blank
-            part[f"{prefix}suppressed"] = frame[f"{prefix}suppressed"].astype(bool) & part[f"{prefix}value"].isna()
-        part["share"] = name
-        parts.append(part)
+            columns[f"{prefix}suppressed"] = (frame[f"{prefix}suppressed"].to_numpy(dtype=bool)
+                                              & frame[f"{prefix}{source}value"].isna().to_numpy())
+        columns["share"] = [name] * len(frame)
+        parts.append(pd.DataFrame(columns))
     long = pd.concat(parts, ignore_index=True)
     long.attrs.update(kind=PROPORTION, per=100)
     return grouped_comparison_bars(long, category, "share", title, year_label, comparison_label,
