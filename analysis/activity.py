@@ -107,11 +107,11 @@ def _unique_same_keys(current: pd.DataFrame, previous: pd.DataFrame, keys: list[
 
 def _as_union(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame`` as ``year_on_year_union`` gives it back when the other year has the same categories:
-    keys first (as objects), a whole-number count (missing as 0), missing denominators as the first."""
+    keys first (typed as the join's index gives them: text as text), a whole-number count (missing as 0),
+    missing denominators as the first."""
     index = pd.RangeIndex(len(frame))
     arrays = yoy.column_arrays(frame)  # built on arrays (every comparison of the Treatment page runs this)
-    columns: dict[str, Any] = {k: pd.Series(np.asarray(arrays[k], dtype=object), index=index, dtype=object)
-                               for k in keys}
+    columns: dict[str, Any] = {k: pd.Index(np.asarray(arrays[k], dtype=object)).array for k in keys}
     columns.update((c, values) for c, values in arrays.items() if c not in keys)
     counts = yoy.as_floats(arrays["count"])
     columns["count"] = np.where(np.isnan(counts), 0, counts).astype("int64")
@@ -139,9 +139,11 @@ def compare(
     current = measure_function(data, fy=fy, **kwargs)
     compared = isinstance(comparison, FinancialYear)  # else no comparison year: this year alone
     previous = measure_function(data, fy=comparison, **kwargs) if compared else current
-    in_order = key is None or _unique_same_keys(current, previous, [key] if isinstance(key, str) else list(key))
-    if key is not None:
-        current, previous = year_on_year_union(current, previous, key)
+    keys = None if key is None else [key] if isinstance(key, str) else list(key)
+    in_order = keys is None or _unique_same_keys(current, previous, keys)
+    if keys is not None:  # the same categories in the same order: nothing to join
+        current, previous = (_as_union(current, keys), _as_union(previous, keys)) if in_order else \
+            year_on_year_union(current, previous, keys)
     if not compared:
         previous = yoy.no_values(current)
     frames = []
@@ -151,7 +153,6 @@ def compare(
         frames.append(usable)
     out = yoy.year_on_year(frames[0], frames[1])
     if not in_order:  # the outer join sorts its keys; put the categories back in display order
-        keys = [key] if isinstance(key, str) else list(key)
         position = {tuple(row): i for i, row in enumerate(frames[0][keys].itertuples(index=False))}
         rank = [position.get(tuple(row), len(position)) for row in out[keys].itertuples(index=False)]
         out = out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
