@@ -672,13 +672,40 @@ def substance_class(substances: pd.DataFrame) -> pd.Series:
     """Drug class of each substance row (``analysis.codes.DRUG_CLASS``, Misuse of Drugs Act 1971):
     by the row's code (matched as ``normalise_code`` matches codes); a code the list does not name
     takes the class of its substance group where the whole group is in one class
-    (``SUBSTANCE_GROUP_CLASS``), and otherwise "Not controlled / other"."""
+    (``SUBSTANCE_GROUP_CLASS``), and otherwise "Not controlled / other".
+
+    A category (the classes in order of first appearance), worked out once per code and per group and
+    taken by the rows' category codes: as text per row, 5 million substances at national scale held
+    several hundred MB of Python objects while the Substances page first drew (issue 12)."""
     by_code = {normalise_code(code): group for code, group in DRUG_CLASS.items()}
-    codes = substances["substance"].astype("string").astype("category")
-    lookup = {value: by_code.get(normalise_code(value)) for value in codes.cat.categories}
-    from_code = codes.map(lookup).astype(object)
-    from_group = substances["substance_group"].astype(object).map(SUBSTANCE_GROUP_CLASS)
-    return from_code.where(from_code.notna(), from_group).fillna(NOT_CONTROLLED).rename("drug_class")
+    codes = _category_codes(substances["substance"])
+    groups = _category_codes(substances["substance_group"])
+    names: list[str] = []
+
+    def number(name: object) -> int:
+        if name is None or (isinstance(name, float) and np.isnan(name)):
+            return -1
+        if name not in names:
+            names.append(str(name))
+        return names.index(str(name))
+
+    # one slot per category, and a last one (taken by code -1) for a missing value
+    of_code = np.array([number(by_code.get(normalise_code(value))) for value in codes.categories] + [-1], dtype=np.int64)
+    of_group = np.array([number(SUBSTANCE_GROUP_CLASS.get(value)) for value in groups.categories] + [-1], dtype=np.int64)
+    found = of_code[codes.codes]
+    found = np.where(found >= 0, found, of_group[groups.codes])
+    found = np.where(found >= 0, found, number(NOT_CONTROLLED))
+    present, first = np.unique(found, return_index=True)
+    order = present[np.argsort(first, kind="stable")]  # classes in order of first appearance, as text gives them
+    position = np.zeros(len(names), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    values = pd.Categorical.from_codes(position[found] if len(found) else found, categories=[names[i] for i in order])
+    return pd.Series(values, index=substances.index, name="drug_class")
+
+
+def _category_codes(values: pd.Series) -> pd.Categorical:
+    """``values`` as a categorical array (its own when already one; else its values as text)."""
+    return values.array if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values.astype("string"))
 
 
 def drug_class_table() -> pd.DataFrame:
