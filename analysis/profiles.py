@@ -15,7 +15,7 @@ import pandas as pd
 from analysis import cohorts, person_year
 from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
                             UNPLANNED, YOUNG_PEOPLE)
-from analysis.dataset import Dataset
+from analysis.dataset import Dataset, release_read_buffers
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
@@ -355,6 +355,7 @@ def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
         data.derived["linked_referrals"] = (linked, parts)
+        release_read_buffers()  # the text the reordering took, freed: not kept by Arrow's allocator (issue 12)
     linked, parts = data.derived["linked_referrals"]
     start, stop = parts.get(fy.start_year, (0, 0))
     return linked.iloc[start:stop].reset_index(drop=True)
