@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import board, cohorts, person_year, profiles, stats, yoy
 from analysis.codes import GROUP_ORDER
-from analysis.dataset import Dataset
+from analysis.dataset import Dataset, release_read_buffers
 from analysis.filters import Filters, select_service
 from analysis.periods import Comparison, FinancialYear
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, suppress_counts, total_suppressed
@@ -217,6 +217,7 @@ def _unique_referral_ids(data: Dataset) -> bool:
     """Whether no referral id repeats (the contract's key; checked once per data set)."""
     if "unique_referral_ids" not in data.derived:
         data.derived["unique_referral_ids"] = cohorts.unique_values(data.referrals["referral_id"])
+        release_read_buffers()  # the hash table of millions of ids, freed: not kept by Arrow's allocator (issue 12)
     return bool(data.derived["unique_referral_ids"])
 
 

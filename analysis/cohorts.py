@@ -151,10 +151,13 @@ def one_per_person(frame: pd.DataFrame, keep: str = "last") -> pd.DataFrame:
 def isin_values(series: pd.Series, values: object) -> pd.Series:
     """``series.isin(values)`` for identifier columns, vectorised in Arrow (pandas' string
     ``isin`` converts every value to a Python object first: seconds for a million values)."""
+    if _text_categories(series):  # e.g. a child table's episode ids read from a saved version: by category
+        found = isin_values(pd.Series(series.dtype.categories), values).to_numpy(dtype=bool)
+        return pd.Series(np.append(found, False)[series.array.codes], index=series.index)
     if not (isinstance(series.dtype, pd.StringDtype) or series.dtype == object):
         return series.isin(values)  # type: ignore[arg-type]
     left = pa.array(series.astype("string[pyarrow]"), type=pa.large_string())
-    right = pa.array(pd.Series(values).astype("string[pyarrow]"), type=pa.large_string())
+    right = pa.array(_distinct(values).astype("string[pyarrow]"), type=pa.large_string())
     found = pc.fill_null(pc.is_in(left, value_set=pc.unique(right.drop_null())), False)
     return pd.Series(found.to_numpy(zero_copy_only=False), index=series.index)
 
@@ -166,8 +169,25 @@ def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     def text(series: pd.Series) -> pa.Array:
         return pa.array(series.astype("string[pyarrow]"), type=pa.large_string())
 
+    if _text_categories(values):  # each category looked up once, then taken by the codes
+        found = positions_in(pd.Series(values.dtype.categories), keys)
+        return np.append(found, -1)[values.array.codes]
     found = pc.index_in(text(values), value_set=text(keys), skip_nulls=True)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _text_categories(values: object) -> bool:
+    """Whether ``values`` is a category Series of text (ids held as codes)."""
+    return (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)
+            and (isinstance(values.dtype.categories.dtype, pd.StringDtype) or values.dtype.categories.dtype == object))
+
+
+def _distinct(values: object) -> pd.Series:
+    """``values`` as a Series; of a category Series, only the categories it uses (each once)."""
+    if _text_categories(values):
+        codes = values.array.codes
+        return pd.Series(values.dtype.categories.take(np.unique(codes[codes >= 0])))
+    return pd.Series(values)
 
 
 def unique_values(keys: pd.Series) -> bool:

@@ -7,7 +7,7 @@ one place. Percentages are of people (or referrals) in the stated cohort.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ import pandas as pd
 from analysis import cohorts, person_year
 from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
                             UNPLANNED, YOUNG_PEOPLE)
-from analysis.dataset import Dataset
+from analysis.dataset import Dataset, release_read_buffers
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
@@ -373,6 +373,7 @@ def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
         data.derived["linked_referrals"] = (linked, parts)
+        release_read_buffers()  # the text the reordering took, freed: not kept by Arrow's allocator (issue 12)
     linked, parts = data.derived["linked_referrals"]
     start, stop = parts.get(fy.start_year, (0, 0))
     return linked.iloc[start:stop].reset_index(drop=True)
@@ -497,14 +498,32 @@ def episode_links(data: Dataset) -> dict[str, np.ndarray]:
     return links
 
 
-def use_episode_links(data: Dataset, links: dict[str, np.ndarray]) -> None:
-    """Take the episode links saved with a version (``episode_links``) instead of finding them again."""
+def use_episode_links(data: Dataset, links: dict[str, np.ndarray], *, ids_from_links: Collection[str] = (),
+                      positions: Mapping[str, int] | None = None) -> None:
+    """Take the episode links saved with a version (``episode_links``) instead of finding them again. The
+    tables named in ``ids_from_links`` were read without their episode ids (every id they record was
+    found: ``Store.ids_given_by_links``): each gets them back from its links, as a category over the
+    episodes' ids, at its column position in ``positions`` (issue 12: 240 MB of text at national scale)."""
+    for table in ids_from_links:
+        frame = getattr(data, table)
+        if frame is not None and "episode_id" not in frame and len(links.get(table, ())) == len(frame):
+            frame.insert(min((positions or {}).get(table, len(frame.columns)), len(frame.columns)), "episode_id",
+                         linked_episode_ids(data.episodes, links[table]))
     if "substances" in links and len(links["substances"]) == len(data.substances):
         data.derived["substance_episode_rows"] = links["substances"]
     if "interventions" in links and data.interventions is not None and len(links["interventions"]) == len(data.interventions):
         data.derived["intervention_episode_rows"] = links["interventions"]
     if "referrals" in links and len(links["referrals"]) == len(data.referrals):
         data.derived[EPISODE_LINKS_KEY] = {"referrals": links["referrals"], "referrals_latest": links["referrals_latest"]}
+
+
+def linked_episode_ids(episodes: pd.DataFrame, rows: np.ndarray) -> pd.Categorical:
+    """The episode id of each of ``rows`` (rows of ``episodes``; -1: none, a missing id) as a category
+    whose categories are the episodes' own ids (shared, not copied) and whose codes are ``rows`` (not
+    copied): the same values as the text, held in 4 bytes a row. The episodes' ids must not repeat (a
+    saved version's key: checking it again took 4 s and 0.3 GB for 3 million ids)."""
+    dtype = pd.CategoricalDtype._from_fastpath(pd.Index(episodes["episode_id"]), False)  # ids unique: not checked
+    return pd.Categorical.from_codes(rows, dtype=dtype, validate=False)
 
 
 def _first_match(values: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -548,12 +567,13 @@ def monthly_referrals(data: Dataset, *, end: pd.Timestamp, months: int = 24, fil
     last = pd.Period(end, "M")
     periods = pd.period_range(last - (months - 1), last, freq="M")
     fy_span = FinancialYear.containing(periods[0].start_time)
-    ref = pd.concat(
-        [referrals_in_year(data, FinancialYear(y), filters)
+    dates = pd.concat(  # the dates only: joining whole frames compared their columns' types (the episode
+        # ids' categories: 3m ids hashed, 3.5 s and +0.4 GB at national scale, issue 12)
+        [referrals_in_year(data, FinancialYear(y), filters)["referral_date"]
          for y in range(fy_span.start_year, FinancialYear.containing(end).start_year + 1)],
         ignore_index=True,
     )
-    month = ref["referral_date"].dt.to_period("M")
+    month = dates.dt.to_period("M")
     counts = month.value_counts()
     out = pd.DataFrame({"month": [p.start_time for p in periods],
                         "count": [int(counts.get(p, 0)) for p in periods]})
@@ -691,13 +711,40 @@ def substance_class(substances: pd.DataFrame) -> pd.Series:
     """Drug class of each substance row (``analysis.codes.DRUG_CLASS``, Misuse of Drugs Act 1971):
     by the row's code (matched as ``normalise_code`` matches codes); a code the list does not name
     takes the class of its substance group where the whole group is in one class
-    (``SUBSTANCE_GROUP_CLASS``), and otherwise "Not controlled / other"."""
+    (``SUBSTANCE_GROUP_CLASS``), and otherwise "Not controlled / other".
+
+    A category (the classes in order of first appearance), worked out once per code and per group and
+    taken by the rows' category codes: as text per row, 5 million substances at national scale held
+    several hundred MB of Python objects while the Substances page first drew (issue 12)."""
     by_code = {normalise_code(code): group for code, group in DRUG_CLASS.items()}
-    codes = substances["substance"].astype("string").astype("category")
-    lookup = {value: by_code.get(normalise_code(value)) for value in codes.cat.categories}
-    from_code = codes.map(lookup).astype(object)
-    from_group = substances["substance_group"].astype(object).map(SUBSTANCE_GROUP_CLASS)
-    return from_code.where(from_code.notna(), from_group).fillna(NOT_CONTROLLED).rename("drug_class")
+    codes = _category_codes(substances["substance"])
+    groups = _category_codes(substances["substance_group"])
+    names: list[str] = []
+
+    def number(name: object) -> int:
+        if name is None or (isinstance(name, float) and np.isnan(name)):
+            return -1
+        if name not in names:
+            names.append(str(name))
+        return names.index(str(name))
+
+    # one slot per category, and a last one (taken by code -1) for a missing value
+    of_code = np.array([number(by_code.get(normalise_code(value))) for value in codes.categories] + [-1], dtype=np.int64)
+    of_group = np.array([number(SUBSTANCE_GROUP_CLASS.get(value)) for value in groups.categories] + [-1], dtype=np.int64)
+    found = of_code[codes.codes]
+    found = np.where(found >= 0, found, of_group[groups.codes])
+    found = np.where(found >= 0, found, number(NOT_CONTROLLED))
+    present, first = np.unique(found, return_index=True)
+    order = present[np.argsort(first, kind="stable")]  # classes in order of first appearance, as text gives them
+    position = np.zeros(len(names), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    values = pd.Categorical.from_codes(position[found] if len(found) else found, categories=[names[i] for i in order])
+    return pd.Series(values, index=substances.index, name="drug_class")
+
+
+def _category_codes(values: pd.Series) -> pd.Categorical:
+    """``values`` as a categorical array (its own when already one; else its values as text)."""
+    return values.array if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values.astype("string"))
 
 
 def drug_class_table() -> pd.DataFrame:

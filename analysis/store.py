@@ -530,16 +530,28 @@ class Store:
         return _read_parquet(chosen, chosen.path / chosen.tables[name]["file"])
 
     def tables(self, version: Version | int | None = None, *, for_analysis: bool = False,
-               leave_out: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
-        """Every saved table of a version (default: current), but those named in ``leave_out``;
-        ``for_analysis``: the episodes' text code columns read straight into the categories
-        ``cohorts.prepare_episodes`` makes of them (for ``load_dataset``; a save merges the tables as saved)."""
+               leave_out: Sequence[str] = (), leave_out_columns: Mapping[str, Sequence[str]] | None = None
+               ) -> dict[str, pd.DataFrame]:
+        """Every saved table of a version (default: current), but those named in ``leave_out`` (and the
+        columns named in ``leave_out_columns`` of a table); ``for_analysis``: the episodes' text code columns
+        read straight into the categories ``cohorts.prepare_episodes`` makes of them (for ``load_dataset``; a
+        save merges the tables as saved)."""
         chosen = self._resolve(version)
         if chosen is None:
             return {}
-        return {name: _read_parquet(chosen, chosen.path / entry["file"],
-                                    as_categories=CATEGORIES_ON_LOAD.get(name) if for_analysis else None)
-                for name, entry in chosen.tables.items() if name not in leave_out}
+        out = {}
+        for name, entry in chosen.tables.items():
+            if name in leave_out:
+                continue
+            path = chosen.path / entry["file"]
+            columns = None
+            if (leave_out_columns or {}).get(name):
+                columns = [c for c in _column_names(chosen, path) if c not in leave_out_columns[name]]
+            out[name] = _read_parquet(chosen, path, columns,
+                                      as_categories=CATEGORIES_ON_LOAD.get(name) if for_analysis else None)
+            if for_analysis:
+                _narrow_integers(out[name], SMALL_INTEGERS_ON_LOAD.get(name, ()))
+        return out
 
     def rejected(self, version: Version | int | None = None) -> dict[str, pd.DataFrame]:
         """The loader's rejected rows behind each saved table (with the file and row they came from)."""
@@ -929,10 +941,27 @@ class Store:
             if not path.is_file():
                 continue
             frame = _read_parquet(version, path)
-            links[table] = frame["episode_row"].to_numpy(dtype=np.int64)
+            # as saved (int32): these arrays are also the codes of the episode ids they stand for
+            links[table] = frame["episode_row"].to_numpy(dtype=np.int32)
             if table == "referrals":
-                links["referrals_latest"] = frame["latest_row"].to_numpy(dtype=np.int64)
+                links["referrals_latest"] = frame["latest_row"].to_numpy(dtype=np.int32)
         return links
+
+    def ids_given_by_links(self, version: Version, links: Mapping[str, np.ndarray]) -> list[str]:
+        """The child tables (of ``links``) whose episode ids the links give back exactly: every id the
+        table records (its non-missing values, counted in the Parquet file's statistics, none read) was
+        found among the episodes, so each is the id of the episode its link names. For those,
+        ``load_dataset`` reads no episode id (``profiles.use_episode_links`` makes them from the links)."""
+        given = []
+        for table in ("substances", "interventions", "referrals"):
+            entry = version.tables.get(table) or {}
+            rows = links.get(table)
+            if rows is None or entry.get("rows") != len(rows):
+                continue
+            missing = _null_count(version.path / str(entry.get("file", f"{table}.parquet")), "episode_id")
+            if missing is not None and int(np.count_nonzero(rows >= 0)) == len(rows) - missing:
+                given.append(table)
+        return given
 
     def person_year(self, version: Version, data: ds.Dataset) -> pd.DataFrame | None:
         """The saved fact table of ``version`` when it was built from these data (same number of
@@ -1054,6 +1083,33 @@ def _read_fact_table(version: Version, path: Path) -> pd.DataFrame:
     return pd.concat(parts, axis=1) if len(parts) > 1 else parts[0] if parts else _read_parquet(version, path)
 
 
+def _column_names(version: Version, path: Path) -> list[str]:
+    """The columns of a saved Parquet file (its schema, no row read)."""
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, ValueError) as error:
+        raise _damaged(version, path, error) from error
+
+
+def _null_count(path: Path, column: str) -> int | None:
+    """How many values of ``column`` are missing in a Parquet file, from its statistics (no row read);
+    None when the file has no such column or does not record the count."""
+    try:
+        metadata = pq.read_metadata(path)
+        position = metadata.schema.names.index(column) if column in metadata.schema.names else None
+        if position is None:
+            return None
+        total = 0
+        for group in range(metadata.num_row_groups):
+            statistics = metadata.row_group(group).column(position).statistics
+            if statistics is None or not statistics.has_null_count:
+                return None
+            total += statistics.null_count
+        return total
+    except (OSError, ValueError):
+        return None
+
+
 def _damaged(version: Version, path: Path, error: Exception) -> StoreError:
     return StoreError(
         f"Saved version {version.number} is damaged: the file {path} cannot be read ({type(error).__name__}). "
@@ -1067,6 +1123,21 @@ CATEGORIES_ON_LOAD: dict[str, tuple[str, ...]] = {
     # the raw codes beside their groups (a dozen values in millions of rows at national scale)
     "substances": ("substance",), "interventions": ("intervention",), "referrals": ("referral_source",),
 }
+
+
+#: Whole-number columns ``load_dataset`` holds as ``Int8`` when every value fits (issue 12: a substance's rank,
+#: 1 to 3, took 9 bytes a row as ``Int64``: 45 MB for 5 million substances at national scale).
+SMALL_INTEGERS_ON_LOAD: dict[str, tuple[str, ...]] = {"substances": ("rank",)}
+
+
+def _narrow_integers(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """``columns`` of ``frame`` (nullable integers) as ``Int8`` where every value fits (in place)."""
+    for column in columns:
+        if column in frame and str(frame[column].dtype) in ("Int16", "Int32", "Int64"):
+            values = frame[column]
+            low, high = values.min(), values.max()
+            if pd.isna(low) or (-128 <= low and high <= 127):
+                frame[column] = values.astype("Int8")
 
 
 def _read_parquet(version: Version, path: Path, columns: list[str] | None = None,
@@ -1131,8 +1202,11 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
     ]
     stamp = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:8]
     prepared = store.prepared_episodes(chosen)  # None: read the episodes and prepare them
+    links = store.episode_links(chosen) if prepared is not None else {}  # rows of the prepared episodes
+    given = store.ids_given_by_links(chosen, links)  # child tables whose episode ids are not read
     data = ds.from_tables(
-        store.tables(chosen, for_analysis=True, leave_out=("episodes",) if prepared is not None else ()),
+        store.tables(chosen, for_analysis=True, leave_out=("episodes",) if prepared is not None else (),
+                     leave_out_columns={table: ("episode_id",) for table in given}),
         prepared_episodes=prepared,
         label=chosen.label,
         is_demo=False,
@@ -1144,7 +1218,9 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
     if prepared is not None:  # links are rows of the prepared episodes saved with them
         from analysis import profiles
 
-        profiles.use_episode_links(data, store.episode_links(chosen))
+        profiles.use_episode_links(data, links, ids_from_links=given,
+                                   positions={table: _column_names(chosen, chosen.path / chosen.tables[table]["file"])
+                                              .index("episode_id") for table in given})
     ds.release_read_buffers()
     return data
 

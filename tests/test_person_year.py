@@ -384,3 +384,20 @@ def test_a_pages_selection_is_taken_once_and_each_caller_gets_its_own_frame(demo
                 person_year.rows(demo, year, Filters(sex=sex, district=district))
     assert len(kept) == person_year.KEPT_SELECTIONS
     assert (fy.start_year, Filters(sex="Female"), False) not in kept  # the oldest went first
+
+
+def test_episode_ids_are_ranked_in_arrow_as_factorize_sorts_them(monkeypatch):
+    """issue 12 (memory): the episode ids' text order (ties of dates are broken by it) was found by
+    ``pd.factorize(sort=True)``: 4 s and +0.3 GB at national scale (3m ids). Ranked in Arrow now, with
+    the same positions (missing ids -1), and the table is the same."""
+    values = pd.Series(["b10", None, "a", "b10", "b9", "B"], dtype="string")
+    assert person_year._text_rank(values).tolist() == pd.factorize(values, sort=True)[0].tolist() == [2, -1, 1, 2, 3, 0]
+    assert person_year._text_rank(values.astype(object)).tolist() == [2, -1, 1, 2, 3, 0]
+    data = load_demo()
+    expected = person_year.build(data.episodes, data.years[-2:], data.substances)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the episode ids were factorized in pandas")
+
+    monkeypatch.setattr(person_year.pd, "factorize", refused)
+    pd.testing.assert_frame_equal(person_year.build(data.episodes, data.years[-2:], data.substances), expected)

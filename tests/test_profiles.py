@@ -121,6 +121,19 @@ def test_substance_class_follows_the_declared_mapping(code, group, expected):
     assert profiles.substance_class(rows).tolist() == [expected]
 
 
+def test_substance_class_of_category_columns_is_a_category_in_order_of_first_appearance():
+    # as a saved version is loaded (codes and groups as categories, one code missing, one group missing):
+    # each row's class as the text rule gives it, held as a category (issue 12: no text object per row),
+    # the classes in the order they first appear (the order the page's ties keep)
+    rows = pd.DataFrame({"substance": pd.Categorical(["weed", "heroin", None, "alcohol", "mystery", "heroin"]),
+                         "substance_group": pd.Categorical(["Cannabis", "Opiates", "Alcohol", None, None, "Opiates"])})
+    found = profiles.substance_class(rows)
+    assert isinstance(found.dtype, pd.CategoricalDtype)
+    assert found.tolist() == ["Class B", "Class A", "Alcohol", "Alcohol", "Not controlled / other", "Class A"]
+    assert list(found.cat.categories) == ["Class B", "Class A", "Alcohol", "Not controlled / other"]
+    assert found.name == "drug_class"
+
+
 def test_every_declared_substance_code_has_a_class_of_its_own():
     named = {codes.normalise_code(c) for c in codes.DRUG_CLASS}
     assert {codes.normalise_code(c) for c in codes.SUBSTANCE} <= named
