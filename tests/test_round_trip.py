@@ -123,7 +123,12 @@ def test_tables_hold_the_same_groups_and_values(round_trip):
         a, b = getattr(original, table), getattr(reloaded, table)
         same = [c for c in a.columns if c not in CODE_LISTS or c in KEEP_WORDS]  # codes were recoded on purpose
         kept = [c for c in same if c not in KEEP_WORDS]
-        pd.testing.assert_frame_equal(a[kept], b[kept], obj=table)
+        # a child table's episode ids come back as a category over the episodes' ids, and a substance's
+        # rank as a small integer (issue 12, memory): the same values, compared as values
+        retyped = [c for c in ("episode_id", "rank") if c in kept and table != "episodes"]
+        pd.testing.assert_frame_equal(a[kept].drop(columns=retyped), b[kept].drop(columns=retyped), obj=table)
+        for column in retyped:
+            assert a[column].astype(object).tolist() == b[column].astype(object).tolist(), (table, column)
 
 
 @pytest.mark.parametrize("service", [ALL, YOUNG_PEOPLE, ADULTS])
