@@ -167,13 +167,6 @@ def _small_values(numbers: np.ndarray) -> np.ndarray:
     return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
 
 
-def _small_array(values: pd.Series) -> np.ndarray:
-    """``_small`` as a bool array: counts from 1 to 4 (missing or non-numeric: False)."""
-    numbers = (as_floats(values) if pd.api.types.is_numeric_dtype(values)
-               else pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
-    return (numbers > 0) & (numbers < MIN_SHOWN_COUNT)
-
-
 def _format_number(value: object, decimals: int) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return SUPPRESSED

@@ -447,18 +447,16 @@ def compare_rates(
     Returns columns ratio, ratio_lower, ratio_upper, significant (bool), method.
     """
     arrays, index = _prepare(count1=count1, pop1=pop1, count2=count2, pop2=pop2)
-    ratio, ratio_lower, ratio_upper, significant = rate_ratio_limits(
-        arrays["count1"], arrays["pop1"], arrays["count2"], arrays["pop2"], index, confidence=confidence)
-    return pd.DataFrame(
-        {
-            "ratio": ratio,
-            "ratio_lower": ratio_lower,
-            "ratio_upper": ratio_upper,
-            "significant": significant,
-            "method": pd.Series(METHOD_RATE_RATIO, index=index, dtype="str"),
-        },
-        index=index,
-    )
+    limits = rate_ratio_limits(arrays["count1"], arrays["pop1"], arrays["count2"], arrays["pop2"], index,
+                               confidence=confidence)
+    return _comparison_frame(("ratio", "ratio_lower", "ratio_upper", "significant"), limits, METHOD_RATE_RATIO, index)
+
+
+def _comparison_frame(names: tuple[str, ...], columns: tuple[np.ndarray, ...], method: str, index: pd.Index
+                      ) -> pd.DataFrame:
+    """A two-period comparison's result: ``columns`` under ``names``, then ``method`` on every row."""
+    return pd.DataFrame({**dict(zip(names, columns, strict=True)),
+                         "method": pd.Series(method, index=index, dtype="str")}, index=index)
 
 
 def rate_ratio_limits(
@@ -507,20 +505,11 @@ def compare_proportions(
 
     Returns columns difference, diff_lower, diff_upper, significant (bool), method.
     """
-    prepared = _prepare(num1=num1, den1=den1, num2=num2, den2=den2)
-    arrays, index = prepared
-    difference, lower, upper, significant = proportion_difference_limits(
-        arrays["num1"], arrays["den1"], arrays["num2"], arrays["den2"], index, per=per, confidence=confidence)
-    return pd.DataFrame(
-        {
-            "difference": difference,
-            "diff_lower": lower,
-            "diff_upper": upper,
-            "significant": significant,
-            "method": pd.Series(METHOD_NEWCOMBE, index=index, dtype="str"),
-        },
-        index=index,
-    )
+    arrays, index = _prepare(num1=num1, den1=den1, num2=num2, den2=den2)
+    limits = proportion_difference_limits(arrays["num1"], arrays["den1"], arrays["num2"], arrays["den2"], index,
+                                          per=per, confidence=confidence)
+    return _comparison_frame(("difference", "diff_lower", "diff_upper", "significant"), limits, METHOD_NEWCOMBE,
+                             index)
 
 
 def proportion_difference_limits(
