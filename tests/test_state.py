@@ -73,3 +73,53 @@ def test_the_service_filter_starts_on_the_only_service_in_the_data(services, exp
     from analysis.filters import default_service
 
     assert default_service(services) == expected
+
+
+def _held(reference) -> bool:
+    import gc
+
+    gc.collect()
+    return reference() is not None
+
+
+def test_the_app_keeps_one_loaded_saved_version_and_drops_it_before_a_save(tmp_path, monkeypatch):
+    """A national version takes about 2 GB loaded (issue 12): the app keeps only the one it shows,
+    and a save or restore gives it back first (``forget_saved_data``)."""
+    import weakref
+
+    from analysis.dataset import DEMO_DIR
+    from analysis.loaders import load_table
+    from analysis.store import REPLACE, Upload
+
+    monkeypatch.setenv("DAAT_DASHBOARD_STORE", str(tmp_path / "store"))
+    saved = Store.open()
+    tables = ["episodes", "substances", "referrals", "districts", "population"]
+    saved.save([Upload(load_table(DEMO_DIR / f"{t}.parquet", t)) for t in tables])
+    saved.save([Upload(load_table(DEMO_DIR / "districts.parquet", "districts"), mode=REPLACE)])
+    state.forget_saved_data()
+    first = weakref.ref(state._saved(str(saved.root), 1))
+    assert _held(first)
+    assert state._saved(str(saved.root), 1) is first()  # kept while it is the one shown
+    second = weakref.ref(state._saved(str(saved.root), 2))
+    assert not _held(first)  # the version shown before is not kept beside it
+    assert _held(second)
+    state.forget_saved_data()
+    assert not _held(second)
+
+
+def test_a_restore_gives_back_the_loaded_version_before_it_runs(tmp_path, monkeypatch):
+    import weakref
+
+    from analysis.dataset import DEMO_DIR
+    from analysis.loaders import load_table
+    from analysis.store import Upload
+    from ui import upload
+
+    monkeypatch.setenv("DAAT_DASHBOARD_STORE", str(tmp_path / "store"))
+    saved = Store.open()
+    tables = ["episodes", "substances", "referrals", "districts", "population"]
+    saved.save([Upload(load_table(DEMO_DIR / f"{t}.parquet", t)) for t in tables])
+    shown = weakref.ref(state._saved(str(saved.root), 1))
+    seen = []
+    upload._run(lambda: seen.append(_held(shown)) or saved.restore(1), "Restored.", show_saved=False, event="restore")
+    assert seen == [False]  # the restore ran with the loaded version already given back

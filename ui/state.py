@@ -64,10 +64,22 @@ def selection() -> Selection:
 SAVED_PROBLEM_KEY = "_saved_data_problem"
 
 
-@st.cache_resource(show_spinner="Loading the saved data…", max_entries=4)
+#: How many loaded saved versions the app keeps: one, as it only ever shows the current version, and a
+#: national extract takes about 2 GB loaded (issue 12). A save or restore drops it first
+#: (``forget_saved_data``), so the save's own work is not done beside the version it replaces.
+KEPT_SAVED_VERSIONS = 1
+
+
+@st.cache_resource(show_spinner="Loading the saved data…", max_entries=KEPT_SAVED_VERSIONS)
 def _saved(root: str, version: int) -> ds.Dataset:
     # a version never changes once written, so (store folder, version number) identifies the data
     return store.load_dataset(store.Store.open(root), version)
+
+
+def forget_saved_data() -> None:
+    """Drop the loaded saved version (every session's), so its memory is given back before a save or
+    restore: the next page loads the current version again from the store."""
+    _saved.clear()
 
 
 def saved_store() -> store.Store:

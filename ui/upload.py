@@ -67,6 +67,7 @@ def _run(action, success: str, *, show_saved: bool, event: str = "save") -> None
     recorded in the audit log as ``event`` ("save" or "restore"). A spinner says what is happening: a save
     also builds the person-year fact table, which takes up to a minute for a national extract."""
     working = (SAVING if event == "save" else "Restoring the version…")
+    state.forget_saved_data()  # not held beside the save's work (a national version is about 2 GB)
     try:
         with st.spinner(working, show_time=True):
             outcome = action()
