@@ -227,10 +227,13 @@ def indicators_with_targets(record: dict | None, fy: FinancialYear) -> list[str]
 
 def compute_figures(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters: Filters,
                     sections: Sequence[str] = DEFAULT_SECTIONS, *, district_boundaries: str = str(DEMO_BOUNDARIES),
-                    compute: Callable = lambda f, *a, **k: f(*a, **k), target_record: dict | None = None
+                    compute: Callable = lambda f, *a, **k: f(*a, **k), target_record: dict | None = None,
+                    spc_rebase: pd.Timestamp | None = None, spc_targets: tuple[tuple[str, float], ...] = ()
                     ) -> PackFigures:
     """Call each chosen section's page model (``compute`` lets the app use its cache). ``target_record`` is
-    the stored indicator targets (``store.Store.indicator_targets``), or None when none are set."""
+    the stored indicator targets (``store.Store.indicator_targets``), or None when none are set;
+    ``spc_rebase`` and ``spc_targets`` are the Monthly trends page's rebase month and targets per month
+    (``views.spc.spc_page``), so its slides are the charts the page shows."""
     figures = PackFigures()
     if "overview" in sections:
         figures.overview = compute(overview_view.overview, data, fy, comparison, filters)
@@ -256,7 +259,7 @@ def compute_figures(data: Dataset, fy: FinancialYear, comparison: FinancialYear,
         figures.targets = [compute(benchmarks_view.target_figures, data, fy, filters, target_rows_key(target_record),
                                    indicator) for indicator in indicators_with_targets(target_record, fy)]
     if "spc" in sections:
-        figures.spc = compute(spc_view.spc_page, data, fy, filters)
+        figures.spc = compute(spc_view.spc_page, data, fy, filters, spc_rebase, spc_targets)
     return figures
 
 
@@ -612,8 +615,7 @@ def _spc_slides(s: object, where: str, fy: FinancialYear) -> list[ChartSlide]:
         found = findings.spc_findings(chart)
         slides.append(_slide("spc", chart.series.title.replace(" per month", ""), figure, None,
                              [chart.summary, f"{chart.variation_words} · {chart.assurance_words}" if chart.variation
-                              else "", "No rebase: the limits are worked out from every month shown (the page can "
-                              "rebase them at a month the user gives)."],
+                              else "", spc_view.settings_sentence(chart)],
                              chart.series.definition, SOURCE_TREATMENT if chart.series.key != "referrals" else
                              indicators.SOURCE_REFERRALS, SPC, empty=chart.summary, title_from=found))
     return slides

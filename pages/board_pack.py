@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis import findings, pack
+from analysis.views import spc as spc_model
 from ui import indicator_targets, state
 
 data = state.current_dataset()
@@ -24,8 +25,12 @@ sections = left.multiselect("Sections", list(pack.SECTIONS), default=list(pack.D
 partnership = right.text_input("Partnership (title slide)", value=pack.default_partnership(data),
                                key="pack_partnership")
 target_record = indicator_targets.stored(data) if "targets" in sections else None
+spc_rebase, spc_targets = state.spc_settings()
 figures = pack.compute_figures(data, fy, comparison, filters, sections, compute=state.compute,
-                               district_boundaries=state.district_boundaries(data), target_record=target_record)
+                               district_boundaries=state.district_boundaries(data), target_record=target_record,
+                               spc_rebase=spc_rebase, spc_targets=spc_targets)
+if figures.spc is not None:
+    st.caption(spc_model.settings_note(figures.spc))
 
 st.header("Key findings")
 st.caption("Generated from the figures and ranked: significant changes, targets not met, indicators significantly "
@@ -56,7 +61,7 @@ st.dataframe(pack.preview_table(content), hide_index=True, width="stretch", key=
 formats = {"PowerPoint (.pptx)": "pptx", "PDF": "pdf"}
 extension = formats[st.radio("Format", list(formats), horizontal=True, key="pack_format")]
 wanted = (extension, tuple(pack.preview_table(content)["Title"]), tuple(f.text for f in content.findings),
-          data.version, fy.label, comparison.label, filters)
+          data.version, fy.label, comparison.label, filters, spc_rebase, spc_targets)
 if not pack.chromium_available():
     st.warning(f"Charts are drawn by chromium, which is not installed here ({pack.CHROMIUM}): the pack cannot be built.")
 # The request is kept in session state by the button's callback: the button's own value is lost when the run

@@ -21,15 +21,21 @@ st.caption("Statistical process control as NHS England's Making Data Count defin
            "any month of 1-4 is not drawn.")
 months = state.compute(model.series_months, data, fy)
 labels = {f"{m:%b %Y}": m for m in months[1:]}
+kept_rebase, kept_targets = state.spc_settings()  # this session's, kept when another page was shown
+options = [NO_REBASE, *labels]
+kept_label = f"{kept_rebase:%b %Y}" if kept_rebase is not None else NO_REBASE
 left, right = st.columns(2)
-rebase_label = left.selectbox("Rebase the limits from", [NO_REBASE, *labels], key="spc_rebase",
+rebase_label = left.selectbox("Rebase the limits from", options, key="spc_rebase",
+                              index=options.index(kept_label) if kept_label in options else 0,
                               help="A month where the process changed, e.g. a new contract's start: the mean and "
                                    "limits are worked out again from that month.")
-target = right.number_input("Target: successful completions per month", min_value=0.0, value=None, step=1.0,
+target = right.number_input("Target: successful completions per month", min_value=0.0,
+                            value=dict(kept_targets).get("planned_exits"), step=1.0,
                             key="spc_target_planned_exits", help="Optional. Gives the assurance: whether the "
                             "process can be expected to meet it. Referrals and new presentations have no better "
                             "direction, so no assurance.")
 targets = (("planned_exits", float(target)),) if target is not None else ()
+state.remember_spc_settings(labels.get(rebase_label), targets)  # the board pack's slides use them too
 figures = state.compute(model.spc_page, data, fy, filters, labels.get(rebase_label), targets)
 
 for chart in figures.charts:

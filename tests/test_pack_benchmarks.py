@@ -133,3 +133,31 @@ def test_board_pack_page_offers_the_new_sections_with_the_stored_targets(tmp_pat
                              "Successful completions (planned exits) per month")) for t in titles) == 3
     kinds = set(at.data_editor[0].value["Kind"])
     assert {"Target not met", "Against England", "Special cause variation"} <= kinds
+
+
+def test_the_spc_slides_use_the_pages_rebase_and_target(data):
+    """The Monthly trends slides are the charts the page shows with its rebase and target; without them the
+    notes say there is none (the pack said "No rebase" even when the page had one)."""
+    import pandas as pd
+
+    from analysis.views import spc as spc_view
+
+    fy, comparison = data.years[-1], data.years[-2]
+    april = pd.Timestamp("2023-04-01")
+    figures = pack.compute_figures(data, fy, comparison, Filters(), ("spc",), spc_rebase=april,
+                                   spc_targets=(("planned_exits", 500.0),))
+    page = spc_view.spc_page(data, fy, Filters(), april, (("planned_exits", 500.0),))
+    assert [c.rebase_month for c in figures.spc.charts] == [april] * 3 == [c.rebase_month for c in page.charts]
+    assert [c.target for c in figures.spc.charts] == [None, None, 500.0]
+    slides = [c for c in pack.build_pack(data, fy, comparison, Filters(), figures).charts if c.section == "spc"]
+    assert [n for s in slides for n in s.notes if "ebase" in n] == [
+        "Rebased at Apr 2023: the mean and limits are worked out from that month on.",
+        "Rebased at Apr 2023: the mean and limits are worked out from that month on.",
+        "Rebased at Apr 2023: the mean and limits are worked out from that month on. Target: 500 a month."]
+    plain = pack.compute_figures(data, fy, comparison, Filters(), ("spc",))
+    notes = [n for s in pack.build_pack(data, fy, comparison, Filters(), plain).charts for n in s.notes if "ebase" in n]
+    assert notes == ["No rebase: the limits are worked out from every month shown."] * 2 + [
+        "No rebase: the limits are worked out from every month shown. No target."]
+    assert spc_view.settings_note(plain.spc) == ("The Monthly trends slides use that page's settings: no rebase "
+                                                 "(limits from every month shown); no target for successful "
+                                                 "completions (planned exits). Change them on that page.")

@@ -63,3 +63,20 @@ def test_a_small_selection_draws_no_chart_and_shows_no_small_number():
         shown = table["Count"][table["Count"] != "*"].str.replace(",", "").astype(int)
         assert not ((shown > 0) & (shown < 5)).any()
         assert (table["Count"] == "*").any()
+
+
+def test_the_rebase_and_target_stay_set_and_the_board_pack_uses_them():
+    """The board pack's Monthly trends slides are the charts the page shows: its rebase and target go with
+    them, and the page keeps them when the user comes back to it."""
+    at = apptest_support.open_page("spc")
+    at.selectbox(key="spc_rebase").set_value("Apr 2023").run()
+    at.number_input(key="spc_target_planned_exits").set_value(500.0).run()
+    at.switch_page("pages/board_pack.py").run()
+    at.multiselect(key="pack_sections").select("spc").run()
+    assert not at.exception
+    notes = [c.value for c in at.caption if "Monthly trends slides" in c.value]
+    assert notes == ["The Monthly trends slides use that page's settings: limits rebased at Apr 2023; target for "
+                     "successful completions (planned exits): 500 a month. Change them on that page."]
+    at.switch_page("pages/spc.py").run()
+    assert at.selectbox(key="spc_rebase").value == "Apr 2023"
+    assert at.number_input(key="spc_target_planned_exits").value == 500.0

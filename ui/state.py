@@ -283,3 +283,19 @@ def sidebar_filters(data: ds.Dataset, page: str | None = None) -> Selection:
     names = data.district_names
     district = choose("District", [ALL, *names, NOT_KNOWN], "district", format_func=lambda code: names.get(code, code))
     return Selection(fy, comparison, Filters(service=service, age_band=age, sex=sex, district=district))
+
+
+#: Session key where the Monthly trends page keeps its rebase month and targets, for the board pack.
+SPC_SETTINGS_KEY = "spc_settings"
+
+
+def remember_spc_settings(rebase_month: object, targets: tuple[tuple[str, float], ...]) -> None:
+    """Keep the Monthly trends page's rebase month (a ``pd.Timestamp`` or None) and targets per month, so
+    the board pack's slides are the charts the page shows (its widgets' own state is gone once another
+    page is drawn)."""
+    st.session_state[SPC_SETTINGS_KEY] = (rebase_month, targets)
+
+
+def spc_settings() -> tuple[object, tuple[tuple[str, float], ...]]:
+    """The Monthly trends page's rebase month and targets this session: (None, ()) until set there."""
+    return st.session_state.get(SPC_SETTINGS_KEY, (None, ()))

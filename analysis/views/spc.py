@@ -262,6 +262,31 @@ def spc_page(
     return SpcFigures(charts, months)
 
 
+def settings_sentence(chart: SpcChart) -> str:
+    """How a chart's limits were set and what it is judged against: its rebase month (or none) and its
+    target per month (or none), as the page set them."""
+    rebase = (f"Rebased at {chart.rebase_month:%b %Y}: the mean and limits are worked out from that month on."
+              if chart.rebase_month is not None else
+              "No rebase: the limits are worked out from every month shown.")
+    target = (f" Target: {chart.target:g} a month." if chart.target is not None
+              else " No target." if chart.series.improvement != "neutral" else "")  # only these can have one
+    return rebase + target
+
+
+def settings_note(figures: SpcFigures) -> str:
+    """What the Monthly trends slides of a board pack use: the page's rebase month and targets (or none)."""
+    if not figures.charts:
+        return ""
+    rebase = next((c.rebase_month for c in figures.charts if c.rebase_month is not None), None)
+    parts = [f"limits rebased at {rebase:%b %Y}" if rebase is not None else "no rebase (limits from every month shown)"]
+    for chart in figures.charts:
+        if chart.series.improvement != "neutral":  # only a series with a better direction can have a target
+            name = chart.series.title.replace(" per month", "").lower()
+            parts.append(f"target for {name}: {chart.target:g} a month" if chart.target is not None
+                         else f"no target for {name}")
+    return f"The Monthly trends slides use that page's settings: {'; '.join(parts)}. Change them on that page."
+
+
 #: The table's columns (column, heading) when the SPC figures are shown, and when they are not.
 TABLE_COLUMNS = [("month_label", "Month"), ("financial_year", "Financial year"), ("count", "Count"),
                  ("lower", "Lower 95% CI"), ("upper", "Upper 95% CI")]
