@@ -113,6 +113,8 @@ REFERRALS = Table(
         Column("referral_date", DATE, True, "Date the referral was received."),
         Column("referral_source", CODE, True, "Who referred: self, gp, hospital, education, ..."),
         Column("episode_id", ID, False, "Episode the referral led to, if any."),
+        Column("service", CODE, False, "Service the referral is to: young_people or adult; empty if not known "
+               "(then the service of the episode it led to, else of the person's latest episode)."),
     ),
     key=("referral_id",),
 )

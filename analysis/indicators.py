@@ -230,6 +230,10 @@ DEFINITION_CHANGES: tuple[tuple[str, str], ...] = (
      "Key findings now also state indicators whose 95% interval excludes England's value, the gap to a target in "
      "people with its RAG status (only where a target is set), special-cause variation in the latest 6 months of "
      "the SPC charts, and significant changes in completion without re-presentation by substance group."),
+    ("Referrals: the referral's own service (new optional column)",
+     "A referrals file may now give each referral's service (young_people or adult). The glossary already counted a "
+     "referral under its own service first, but the data contract had no such column, so an uploaded service was "
+     "not read: every referral took its episode's service, and a person never treated was under \"Not known\"."),
     ("Board pack: monthly trends slides",
      "The slides use the rebase month and the target set on the Monthly trends page in the same session, and their "
      "notes say which (before, the pack always drew them with no rebase and no target, whatever the page showed); "

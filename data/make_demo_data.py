@@ -636,7 +636,9 @@ def _referrals(rng: np.random.Generator, ep: Mapping[str, np.ndarray], client_id
     sources = np.concatenate([source[linked], unlinked_source])
     order = np.lexsort((clients, dates))
     return {"referral_id": _ids("R", np.arange(1, order.size + 1)), "client_id": clients[order],
-            "referral_date": dates[order], "referral_source": sources[order], "episode_id": episodes[order]}
+            "referral_date": dates[order], "referral_source": sources[order], "episode_id": episodes[order],
+            # the service referred to is not recorded, as in many extracts: each referral takes its episode's
+            "service": np.full(order.size, None, dtype=object)}
 
 
 def _districts_table() -> dict[str, np.ndarray]:

@@ -192,3 +192,26 @@ def test_led_to_triage_uses_the_triage_dates_joined_once_and_gives_the_same_flag
             pd.testing.assert_series_equal(flags, expected)
             assert 0 < int(flags.sum()) < len(flags)
     assert data.derived["linked_triage_dates"] is not None
+
+
+def test_a_referrals_file_with_a_service_column_loads_it_and_counts_never_treated_people_under_it(tmp_path):
+    """The contract's optional referrals ``service`` (it had none, so the referral's own service, which the
+    glossary uses first, could not be uploaded): read through the real loader, mapped to its group, and a
+    never-treated person's referral counted under it."""
+    from analysis.loaders import load_table
+
+    path = tmp_path / "referrals.csv"
+    path.write_text("Referral ID,Client ID,Referral date,Referral source,Episode ID,Service\n"
+                    "r1,a,20/04/2024,education,1,\n"
+                    "r2,b,01/06/2024,gp,,adult\n"
+                    "r3,never,01/07/2024,self,,young_people\n"
+                    "r4,never,01/09/2024,self,,\n", encoding="utf-8")
+    loaded = load_table(path, "referrals")
+    assert len(loaded.data) == 4 and loaded.rejected.empty
+    assert list(loaded.data["service_group"].astype(str)) == ["Not recorded", "Adults", "Young people", "Not recorded"]
+    data = make_data()
+    data.referrals = loaded.data
+    linked = profiles.referrals_in_year(data, FY).set_index("referral_id")
+    assert linked["service_group"].astype(str).to_dict() == {"r1": "Young people", "r2": "Adults",
+                                                             "r3": "Young people", "r4": NOT_KNOWN}
+    assert counted(data, service="Young people") == {"r1", "r3"}
