@@ -346,3 +346,18 @@ def test_ward_map_draws_each_layer_from_only_its_own_boundaries_at_1280(server, 
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "districts_map_wards_1280x720.png"))
     page.close()
+
+
+def test_tables_offer_no_unaudited_download_only_the_apps_own(server, browser):
+    """Every export is written to the audit log: a table's own toolbar has no "Download as CSV" (Streamlit's
+    ``client.disableDataExport``), and the page's own (audited) download buttons are there."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server}/people")
+    _wait_for_app(page)
+    _assert_no_error(page, "people")
+    toolbar_buttons = page.locator("[data-testid='stElementToolbar'] button")
+    assert toolbar_buttons.count() > 0  # the tables and their toolbars are drawn
+    labels = {b.get_attribute("aria-label") for b in toolbar_buttons.all()}
+    assert "Search" in labels and "Download as CSV" not in labels
+    assert page.get_by_test_id("stDownloadButton").count() > 0
+    page.close()
