@@ -226,7 +226,12 @@ def load_table(
     body = _drop_blank_rows(raw.body)
     if body.empty and not raw.bad_lines:
         raise EmptyFileError(f"{raw.name} has a header but no data rows. Check that you chose the right file.")
-    return _build(body, raw, spec, mapping, code_map or {})
+    result = _build(body, raw, spec, mapping, code_map or {})
+    del raw, body
+    from analysis.dataset import release_read_buffers  # (dataset imports this module)
+
+    release_read_buffers()  # the file's text cells, freed: about 0.9 GB kept by Arrow after a national episodes file
+    return result
 
 
 def read_raw(
@@ -521,8 +526,18 @@ def as_utf8(data: bytes) -> bytes:
 
 
 def _read_parquet(data: bytes, name: str) -> _Raw:
+    """A Parquet file's cells. Date columns are read as their yyyy-mm-dd text, the cells the loader parses
+    (the same text as the Python dates ``pd.read_parquet`` gives, at about a third of the memory: issue 12)."""
+    import pyarrow
+    import pyarrow.parquet
+
     try:
-        body = pd.read_parquet(io.BytesIO(data))
+        table = pyarrow.parquet.read_table(io.BytesIO(data))
+        for i, column in enumerate(table.schema):
+            if pyarrow.types.is_date(column.type):
+                table = table.set_column(i, column.name, table.column(i).cast(pyarrow.string()))
+        body = table.to_pandas()
+        del table
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise UnreadableFileError(f"{name} could not be read as Parquet ({error}).") from error
     body.columns = _unique_headers(list(body.columns))
@@ -925,7 +940,7 @@ def _build(
         typed[column.name] = values
         if failed is not None and failed.any():
             problems.append(_problem(failed, column.name, reason, order))
-    frame = pd.DataFrame(typed, index=body.index)
+    frame = pd.DataFrame(typed, index=body.index, copy=False)  # the parsed columns, not copies (issue 12: memory)
     problems.extend(_derive_from_alternatives(frame, spec, mapping, texts, warnings))
     problems.extend(_schema_problems(frame, spec, problems))
     for earlier, later, reason in DATE_ORDER.get(spec.name, ()):
@@ -949,8 +964,6 @@ def _build(
             texts[column.name] = texts[column.name].where(texts[column.name].isna(), NOT_KEPT)
     report = _report(problems, texts, body.drop(columns=not_kept), row_numbers)
     rejected_index = report.index
-    kept = frame.drop(index=rejected_index)
-    warnings.extend(_unknown_code_warnings(kept, spec, row_numbers))
     ordered = []
     for column in spec.columns:
         if not column.stored:
@@ -958,7 +971,10 @@ def _build(
         ordered.append(column.name)
         if column.kind == CODE:
             ordered.append(column.name + GROUP_SUFFIX)
-    data = kept[ordered].reset_index(drop=True)
+    # the kept rows and columns taken once (a drop, then a column selection, copied a whole table each)
+    kept = frame[ordered] if rejected_index.empty else frame.loc[~frame.index.isin(rejected_index), ordered]
+    warnings.extend(_unknown_code_warnings(kept, spec, row_numbers))
+    data = kept.reset_index(drop=True)
     rejected = report.reset_index(drop=True)
     if raw.bad_lines:
         rejected = _with_bad_lines(rejected, raw)
@@ -1148,30 +1164,60 @@ def parse_date_text(text: pd.Series) -> pd.Series:
     return _parse_dates(cells, cells, "date")[0]
 
 
+#: The first and last dates a date column can hold (pandas' nanosecond timestamps): a cell outside them,
+#: e.g. 0001-01-01, is rejected with its reason (it stopped the whole file before 1 Dec 2026).
+FIRST_DATE, LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _in_date_range(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (numpy datetimes of any unit) lie within ``FIRST_DATE``..``LAST_DATE`` (NaT: no)."""
+    return (values >= np.datetime64(FIRST_DATE)) & (values <= np.datetime64(LAST_DATE))
+
+
+def _out_of_range_reason(name: str) -> str:
+    return (f"{name} is before {FIRST_DATE:%d/%m/%Y} or after {LAST_DATE:%d/%m/%Y}, outside the dates the "
+            "dashboard can hold (check the year)")
+
+
 def _parse_dates(original: pd.Series, text: pd.Series, name: str) -> tuple[pd.Series, pd.Series, pd.Series | str]:
-    """Dates as yyyy-mm-dd or dd/mm/yyyy (or already date-typed); the time of day is dropped."""
+    """Dates as yyyy-mm-dd or dd/mm/yyyy (or already date-typed); the time of day is dropped. A date
+    outside ``FIRST_DATE``..``LAST_DATE`` fails with its reason."""
     if pd.api.types.is_datetime64_any_dtype(original):
         values = original.dt.tz_localize(None) if getattr(original.dt, "tz", None) is not None else original
-        values = values.dt.normalize().astype(DATE_DTYPE)
-        return values, pd.Series(False, index=original.index), ""
-    values = pd.Series(pd.NaT, index=text.index, dtype=DATE_DTYPE)
-    todo = text.notna()
+        given = values.to_numpy()
+        inside = _in_date_range(given)
+        outside = ~inside & values.notna().to_numpy()
+        values = pd.Series(np.where(inside, given, np.datetime64("NaT")).astype(DATE_DTYPE),
+                           index=original.index).dt.normalize()
+        return values, pd.Series(outside, index=original.index), _out_of_range_reason(name)
+    # by position (label look-ups of millions of rows took about 0.5 GB at national scale: issue 12)
+    values = np.full(len(text), np.datetime64("NaT"), dtype=DATE_DTYPE)
+    todo = text.notna().to_numpy().copy()  # (a read-only view otherwise)
+    outside = np.zeros(len(text), bool)
     for fmt in DATE_FORMATS:
         if not todo.any():
             break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        values.loc[ok[ok].index] = parsed[ok].astype(DATE_DTYPE)
-        todo.loc[ok[ok].index] = False
-    values = values.dt.normalize()
-    failed = todo
+        rows = np.flatnonzero(todo)
+        parsed = pd.to_datetime(text if len(rows) == len(text) else text.iloc[rows], format=fmt, errors="coerce")
+        given = parsed.to_numpy()
+        ok = parsed.notna().to_numpy()
+        inside = ok & _in_date_range(given)
+        values[rows[inside]] = given[inside].astype(DATE_DTYPE)
+        outside[rows[ok & ~inside]] = True
+        todo[rows[ok]] = False
+    values = pd.Series(values, index=text.index).dt.normalize()
+    failed = pd.Series(todo | outside, index=text.index)
     bad = text[failed]  # reasons are built for failing cells only: they are few, the column may be long
     shaped = bad.str.match(_DATE_SHAPE).fillna(False).astype(bool)
     reason = pd.Series(
         np.where(
-            shaped,
-            f"{name} is not a real date (dates are read as day/month/year or year-month-day)",
-            f"{name} is not a date in the form dd/mm/yyyy or yyyy-mm-dd",
+            outside[failed.to_numpy()],
+            _out_of_range_reason(name),
+            np.where(
+                shaped,
+                f"{name} is not a real date (dates are read as day/month/year or year-month-day)",
+                f"{name} is not a date in the form dd/mm/yyyy or yyyy-mm-dd",
+            ),
         ),
         index=bad.index,
         dtype=object,
@@ -1290,13 +1336,16 @@ def _report(
     problems: list[pd.DataFrame], texts: dict[str, pd.Series], body: pd.DataFrame, row_numbers: pd.Series
 ) -> pd.DataFrame:
     """One row per rejected input row: row_number, column(s), value(s), reason(s), then the original cells."""
-    originals = body.astype("string")
-    originals.columns = [c if c not in REPORT_COLUMNS else f"{c} (file)" for c in originals.columns]
+    def originals(index: pd.Index) -> pd.DataFrame:  # only the rejected rows' cells as text, not the whole file's
+        cells = body.loc[index].astype("string")
+        cells.columns = [c if c not in REPORT_COLUMNS else f"{c} (file)" for c in cells.columns]
+        return cells
+
     problems = [p for p in problems if not p.empty]
     if not problems:
         empty = pd.DataFrame({c: pd.Series(dtype="string") for c in REPORT_COLUMNS})
         empty["row_number"] = empty["row_number"].astype("int64")
-        return pd.concat([empty, originals.iloc[:0]], axis=1)
+        return pd.concat([empty, originals(body.index[:0])], axis=1)
     found = pd.concat(problems)
     found["position"] = found.index
     found = found.sort_values(["position", "order"], kind="stable")
@@ -1314,7 +1363,7 @@ def _report(
         joined[field_name] = text.astype(str)
     joined.insert(0, "row_number", row_numbers.loc[joined.index].astype("int64").to_numpy())
     joined.index.name = None
-    return pd.concat([joined, originals.loc[joined.index]], axis=1)
+    return pd.concat([joined, originals(joined.index)], axis=1)
 
 
 def _cell_values(found: pd.DataFrame, texts: dict[str, pd.Series]) -> np.ndarray:
@@ -1351,10 +1400,15 @@ def _unknown_code_warnings(kept: pd.DataFrame, spec: Table, row_numbers: pd.Seri
 
 # ---------------------------------------------------------------- small helpers
 def _drop_blank_rows(body: pd.DataFrame) -> pd.DataFrame:
+    """The rows with at least one non-blank cell (the file itself when none is blank: no copy)."""
     if body.shape[1] == 0:
         return body.iloc[:0]
-    blank = pd.concat([_blank(body[c]) for c in body.columns], axis=1).all(axis=1)
-    return body[~blank.to_numpy()]
+    blank = np.ones(len(body), bool)
+    for column in body.columns:  # column by column, stopping once no row can be wholly blank
+        blank &= _blank(body[column]).to_numpy()
+        if not blank.any():
+            return body
+    return body[~blank]
 
 
 def _blank(series: pd.Series) -> pd.Series:

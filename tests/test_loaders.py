@@ -157,6 +157,57 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert_good_episodes(load_table(path, "episodes"))
 
 
+def test_parquet_date_columns_load_as_the_same_csv_does(tmp_path: Path) -> None:
+    """Parquet ``date`` columns (read as their yyyy-mm-dd text, issue 12) give what the same cells in a CSV
+    give: the dates, a missing date, and a date before 1678 rejected with its cell shown as written."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    dates = [datetime.date(2024, 4, 1), None, datetime.date(1, 1, 1), datetime.date(2025, 3, 31)]
+    table = pa.table({"episode_id": ["E1", "E2", "E3", "E4"],
+                      "intervention": ["psychosocial", "psychosocial", "harm_reduction", "psychosocial"],
+                      "start_date": pa.array([datetime.date(2024, 1, 1)] * 4, pa.date32()),
+                      "end_date": pa.array(dates, pa.date32())})
+    pq.write_table(table, tmp_path / "interventions.parquet")
+    (tmp_path / "interventions.csv").write_text(
+        "episode_id,intervention,start_date,end_date\nE1,psychosocial,2024-01-01,2024-04-01\n"
+        "E2,psychosocial,2024-01-01,\nE3,harm_reduction,2024-01-01,0001-01-01\nE4,psychosocial,2024-01-01,2025-03-31\n")
+    parquet = load_table(tmp_path / "interventions.parquet", "interventions")
+    csv = load_table(tmp_path / "interventions.csv", "interventions")
+    assert list(parquet.data["end_date"]) == [pd.Timestamp("2024-04-01"), pd.NaT, pd.Timestamp("2025-03-31")]
+    pd.testing.assert_frame_equal(parquet.data, csv.data)
+    assert parquet.rejected[["row_number", "column", "value", "reason"]].to_dict("records") == [
+        {"row_number": 4, "column": "end_date", "value": "0001-01-01",
+         "reason": "end_date is before 22/09/1677 or after 11/04/2262, outside the dates the dashboard can hold "
+                   "(check the year)"}]
+    assert parquet.rejected["end_date"].tolist() == ["0001-01-01"]  # the cell as written in the file
+
+
+def test_a_date_the_dashboard_cannot_hold_rejects_its_row_and_does_not_stop_the_file(tmp_path: Path) -> None:
+    """Years before 1678 or after 2261 (pandas' nanosecond dates) stopped the whole file with an
+    out-of-bounds error, in a CSV, an .xlsx and a Parquet timestamp column alike: now the row is rejected with
+    its reason and the other rows load."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    reason = ("start_date is before 22/09/1677 or after 11/04/2262, outside the dates the dashboard can hold "
+              "(check the year)")
+    (tmp_path / "interventions.csv").write_text(
+        "episode_id,intervention,start_date\nE1,psychosocial,01/01/0001\nE2,psychosocial,2024-01-01\n"
+        "E3,psychosocial,9999-12-31\n")
+    table = pa.table({"episode_id": ["E1", "E2", "E3"], "intervention": ["psychosocial"] * 3,
+                      "start_date": pa.array([-62135596800, 1704067200, 253402214400], pa.timestamp("s"))})
+    pq.write_table(table, tmp_path / "interventions.parquet")
+    for name in ("interventions.csv", "interventions.parquet"):
+        result = load_table(tmp_path / name, "interventions")
+        assert list(result.data["episode_id"]) == ["E2"], name
+        assert list(result.data["start_date"]) == [pd.Timestamp("2024-01-01")], name
+        assert list(result.rejected["row_number"]) == [2, 4], name
+        assert list(result.rejected["reason"]) == [reason, reason], name
+
+
 def test_format_sniffed_from_content_when_extension_is_missing(tmp_path: Path) -> None:
     frame = pd.DataFrame({"district_code": ["E1"], "district_name": ["Oxford"]})
     parquet = tmp_path / "upload_parquet"
