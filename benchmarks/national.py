@@ -23,7 +23,9 @@ For each size, a child process (so peak memory is per size) does, with the produ
 6. peak resident memory of the process (``resource.getrusage``): of the whole run, of the product
    (``peak_rss_product_bytes``: every step above, before the DuckDB reference queries run) and the
    peak so far after each stage (``peak_rss_by_stage_bytes``), to show which stage raises it;
-7. for the demo only: each page's full server-side run in Streamlit's ``AppTest``.
+7. for the demo only: each page's full server-side run in Streamlit's ``AppTest``;
+8. with ``--save``: a save from the files as the Data page does it (``measure_save``), in a process of its own,
+   with its time and peak memory (``save_s``, ``save_peak_rss_bytes``).
 
 Every timing is the median of ``--repeats`` runs. Prints a table and one JSON line (``BENCHMARK {...}``).
 """
@@ -97,6 +99,33 @@ def prepare_store(scale: str, workdir: Path) -> Path:
             uploads.append(Upload(load_table(path, name, max_bytes=2**40), mode=REPLACE))
     Store.open(root).save(uploads, saved_by="benchmark")
     return root
+
+
+def measure_save(scale: str, workdir: Path) -> dict[str, Any]:
+    """A save as the Data page does it, in this process: every file of ``scale`` read through
+    ``analysis.loaders.load_table`` (the uploads, held until saved), then ``Store.save`` into a new store
+    (checks, links, the prepared episodes and the fact table). Its time and peak resident memory."""
+    import shutil
+    import tempfile
+
+    from analysis.loaders import load_table
+    from analysis.store import REPLACE, Store, Upload
+
+    warnings.simplefilter("ignore")
+    folder = ROOT / "data" / "demo" if scale == "demo" else workdir / f"raw-{scale}"
+    target = Path(tempfile.mkdtemp(prefix="save-", dir=workdir))
+    try:
+        start = time.perf_counter()
+        uploads = [Upload(load_table(folder / f"{name}.parquet", name, max_bytes=2**40), mode=REPLACE)
+                   for name in ("episodes", "substances", "referrals", "interventions", "districts", "population",
+                                "prevalence") if (folder / f"{name}.parquet").exists()]
+        read = time.perf_counter() - start
+        peak_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        Store.open(target).save(uploads, saved_by="benchmark")
+        return {"save_read_s": read, "save_s": time.perf_counter() - start, "save_peak_rss_after_read_bytes": peak_read,
+                "save_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- measurements
@@ -292,8 +321,13 @@ def measure_scale(scale: str, workdir: Path, repeats: int, apptest: bool) -> dic
     data = load_dataset(store)
     from analysis import person_year
 
-    result["fact_table_build_s"] = _median_time(lambda: person_year.build(data.episodes, data.years, data.substances),
-                                               repeats)
+    # As in the app, the table is built beside the data it is built from and no other copy of it: on a save, from
+    # the tables being saved (the loaded version is given back first, ui.state.forget_saved_data), or on first use
+    # of a version saved without one. (Until 1 Dec 2026 this built a second table beside the loaded one.)
+    def build() -> None:
+        data.facts = person_year.build(data.episodes, data.years, data.substances)
+
+    result["fact_table_build_s"] = _median_time(build, repeats, before=lambda: setattr(data, "facts", None))
     stage("fact_table_build")
     result["fact_table_rows"] = int(len(data.person_year()))
     result["fact_table_bytes"] = int(data.person_year().memory_usage(deep=True).sum())
@@ -415,6 +449,11 @@ def _table(results: list[dict[str, Any]]) -> str:
                      f" {r['fact_table_build_s']:>9.2f}s {r['overview_figures_ours_s'] * 1000:>7.0f}/"
                      f"{r['overview_figures_duckdb_s'] * 1000:.0f}ms {r['overview_figures_ratio']:.2f}x"
                      f"{'' if r['overview_figures_equal'] else ' NOT EQUAL'}")
+    for r in results:
+        if "save_s" in r:
+            lines.append(f"{r['scale']:>7} save from the files (a process of its own): {r['save_s']:.1f}s "
+                         f"(reading them {r['save_read_s']:.1f}s), peak RSS {r['save_peak_rss_bytes'] / 2**20:.0f}MB "
+                         f"({r['save_peak_rss_after_read_bytes'] / 2**20:.0f}MB once read)")
     lines.append("")
     lines.append("page figures after a filter change, median ms (cold = computed, warm = st.cache_data hit)")
     lines.append(f"{'size':>7} {'page':<16}" + "".join(f"{c + ' ' + k:>15}" for c in ("year", "district", "sex")
@@ -468,12 +507,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs per timing (median reported)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where stores are kept between runs")
     parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest runs on the demo")
+    parser.add_argument("--save", action="store_true",
+                        help="also measure a save from the files (time and peak memory, a process of its own)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    parser.add_argument("--one-save", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.prepare:
         prepare_store(args.prepare, args.workdir)
+        return 0
+    if args.one_save:
+        print(JSON_PREFIX + json.dumps(measure_save(args.one_save, args.workdir)))
         return 0
     if args.one:
         print(JSON_PREFIX + json.dumps(measure_scale(args.one, args.workdir, args.repeats, not args.no_apptest)))
@@ -491,6 +536,10 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"the measurement of size {scale} failed (its error is above)")
         line = next(ln for ln in child.stdout.splitlines() if ln.startswith(JSON_PREFIX))
         results.append(json.loads(line[len(JSON_PREFIX):]))
+        if args.save:
+            saving = subprocess.run([*base, "--one-save", scale], check=True, cwd=ROOT, capture_output=True, text=True)
+            line = next(ln for ln in saving.stdout.splitlines() if ln.startswith(JSON_PREFIX))
+            results[-1].update(json.loads(line[len(JSON_PREFIX):]))
         print(f"measured {scale}: {results[-1]['episodes']:,} episodes", file=sys.stderr, flush=True)
     print(_table(results))
     summary = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "repeats": args.repeats,

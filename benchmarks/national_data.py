@@ -145,7 +145,8 @@ def _referrals(rng: np.random.Generator, ep: Mapping[str, np.ndarray], client_id
     episodes = np.concatenate([episode_id[linked], np.full(m, None, dtype=object)])
     sources = np.concatenate([source[linked], demo._choice_by_group(rng, unlinked_group, demo.REFERRAL_SOURCES)])
     return {"referral_id": _ids("R", first_referral + np.arange(dates.size), 9), "client_id": clients,
-            "referral_date": dates, "referral_source": sources, "episode_id": episodes}
+            "referral_date": dates, "referral_source": sources, "episode_id": episodes,
+            "service": np.full(dates.size, None, dtype=object)}  # not recorded, as in the demo: the episode's
 
 
 def population_table(codes: np.ndarray, totals: np.ndarray) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ RESULT_KEYS = {"scale", "cold_start_s", "episodes", "people", "districts", "page
 def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks.national", "--scales", "0.002", "--repeats", "1", "--no-apptest",
-         "--workdir", str(tmp_path)],
+         "--save", "--workdir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
@@ -52,6 +52,11 @@ def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
     assert list(stages.values()) == sorted(stages.values()) and stages["imports"] > 0
     assert result["peak_rss_product_bytes"] == stages["product"] <= result["peak_rss_bytes"]
     assert "product_memory_ok" in summary["targets"]
+    # --save: a save from the files in a process of its own, its time and peak memory
+    assert 0 < result["save_read_s"] < result["save_s"]
+    assert 0 < result["save_peak_rss_after_read_bytes"] <= result["save_peak_rss_bytes"]
+    assert "save from the files" in run.stdout
+    assert [p.name for p in tmp_path.glob("save-*")] == []  # its store is removed
 
 
 def test_overview_cpu_benchmark_runs_on_the_demo() -> None:
