@@ -423,10 +423,10 @@ def test_referrals_per_month_do_not_compare_the_episode_ids_categories(uploads_w
 
 
 def test_linking_the_referrals_gives_arrow_s_freed_memory_back(uploads_with_interventions, monkeypatch):
-    """issue 12 (memory): linking every referral to its episode (the referrals reordered by year, their
-    text ids taken in Arrow) and checking that no referral id repeats (a hash of every id in Arrow) left
-    their freed buffers in Arrow's allocator: 270 MB of resident memory after the first Overview at
-    national scale. Each gives them back once, when done (once per data set)."""
+    """issue 12 (memory): linking every referral to its episode left the freed buffers of what it took
+    in Arrow's allocator (270 MB of resident memory after the first Overview at national scale, when the
+    referrals were copied). It gives them back once, when done (once per data set); the check that no
+    referral id repeats hashes one year's ids (refs12), not every referral's, so it has nothing to give back."""
     from analysis import activity, profiles
 
     saved = store.Store.open()
@@ -434,11 +434,11 @@ def test_linking_the_referrals_gives_arrow_s_freed_memory_back(uploads_with_inte
     data = store.load_dataset(saved)
     calls = []
     monkeypatch.setattr(profiles, "release_read_buffers", lambda: calls.append("linked"))
-    monkeypatch.setattr(activity, "release_read_buffers", lambda: calls.append("unique ids"))
     for fy in data.years[-2:]:
         profiles.linked_referrals(data, fy)
         activity.referrals_led_to_triage(data, fy=fy)
-    assert calls == ["linked", "unique ids"]
+    assert calls == ["linked"]
+    assert set(data.derived["unique_referral_ids"]) == {fy.start_year for fy in data.years[-2:]}
 
 
 def test_a_cold_start_holds_the_substances_rank_in_one_byte(uploads_with_interventions):
