@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.cohorts import prepare_episodes
+from analysis.cohorts import narrow_prepared_types, prepare_episodes
 from analysis.periods import FinancialYear, financial_year_start, financial_years_between
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +165,7 @@ def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = No
     else:
         episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
         release_read_buffers()  # the Arrow text buffers preparing the episodes made and let go
+    episodes = narrow_prepared_types(episodes)
     return Dataset(
         facts=facts,
         episodes=episodes,
