@@ -422,26 +422,24 @@ def _linked(data: Dataset) -> tuple[np.ndarray, dict[str, pd.Categorical], dict[
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
         data.derived["linked_referrals"] = (order, attributes, parts)
+        data.derived.pop(EPISODE_LINKS_KEY, None)  # every referral's saved links: used, no longer needed (26 MB)
         release_read_buffers()  # what the linking took, freed: not kept by Arrow's allocator (issue 12)
     return data.derived["linked_referrals"]
 
 
 def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
     """The triage date of the episode each referral of ``referrals_in_year(data, fy)`` records (NaT when
-    none), by the row number its index gives, worked out once per data set; ``None`` for a
+    none), by the row number its index gives, taken by the episode rows found once per data set
+    (``_linked``; one year's dates, not every referral's held: 23 MB at national scale); ``None`` for a
     year not offered, or when the referrals record no episode or an episode id is not unique."""
     if not _offered(data, fy):
         return None
-    if "linked_triage_dates" not in data.derived:
-        _linked(data)
-        found = data.derived.get("linked_referral_episode_rows")
-        dates = None if found is None else cohorts.taken(data.episodes["triage_date"], found).to_numpy()
-        data.derived["linked_triage_dates"] = dates
-    dates = data.derived["linked_triage_dates"]
-    if dates is None:
+    parts = _linked(data)[2]
+    found = data.derived.get("linked_referral_episode_rows")
+    if found is None:
         return None
-    start, stop = _linked(data)[2].get(fy.start_year, (0, 0))
-    return dates[start:stop]
+    start, stop = parts.get(fy.start_year, (0, 0))
+    return cohorts.taken(data.episodes["triage_date"], found[start:stop]).to_numpy()
 
 
 def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:

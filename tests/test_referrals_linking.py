@@ -192,7 +192,7 @@ def test_led_to_triage_uses_the_triage_dates_joined_once_and_gives_the_same_flag
             flags = activity.led_to_triage_flags(data, fy, filters)
             pd.testing.assert_series_equal(flags, expected)
             assert 0 < int(flags.sum()) < len(flags)
-    assert data.derived["linked_triage_dates"] is not None
+    assert data.derived["linked_referral_episode_rows"] is not None
 
 
 def test_referrals_linked_once_are_row_numbers_not_a_copy_and_columns_asked_for_are_the_same_values():

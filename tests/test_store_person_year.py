@@ -436,10 +436,13 @@ def test_linking_the_referrals_gives_arrow_s_freed_memory_back(uploads_with_inte
     data = store.load_dataset(saved)
     calls = []
     monkeypatch.setattr(profiles, "release_read_buffers", lambda: calls.append("linked"))
+    assert len(data.derived[profiles.EPISODE_LINKS_KEY]["referrals"]) == len(data.referrals)
     for fy in data.years[-2:]:
         profiles.linked_referrals(data, fy)
         activity.referrals_led_to_triage(data, fy=fy)
     assert calls == ["linked"]
+    # every referral's saved links, once used for the linking, are not held beside it (refs12)
+    assert profiles.EPISODE_LINKS_KEY not in data.derived and "linked_triage_dates" not in data.derived
     assert set(data.derived["unique_referral_ids"]) == {fy.start_year for fy in data.years[-2:]}
 
 
