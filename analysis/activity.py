@@ -187,8 +187,23 @@ def people_referred(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
     """People referred (GLOSSARY): distinct people (``client_id``) with at least one referral received
     in the year in the selection (``profiles.referrals_in_year``), a person once however many
     referrals they had."""
-    count = int(profiles.referrals_in_year(data, fy, filters, ["client_id"])["client_id"].nunique())
+    count = profiles.referral_people(data, fy, filters)
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="People referred")
+
+
+def _led_by_linked_episode(data: Dataset, fy: FinancialYear, filters: Filters) -> np.ndarray | None:
+    """``led_to_triage_flags(data, fy, filters)``'s values (bool, in the same order) when each referral
+    is one row (linked by episode, triage dates joined once, referral ids not repeated in the year); None
+    otherwise. Reads only the referral dates: no text id is taken for a selection."""
+    if referral_link(data) != LINK_BY_EPISODE:
+        return None
+    linked_dates = profiles.linked_triage_dates(data, fy)
+    if linked_dates is None or not _unique_referral_ids(data, fy):
+        return None
+    ref = profiles.referrals_in_year(data, fy, filters, ["referral_date"])
+    triage = linked_dates[ref.index.to_numpy()]
+    dates = ref["referral_date"].to_numpy()
+    return (triage >= dates) & (triage <= fy.end.to_datetime64())
 
 
 def led_to_triage_flags(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.Series:
@@ -228,7 +243,8 @@ def _unique_referral_ids(data: Dataset, fy: FinancialYear) -> bool:
 def referrals_led_to_triage(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """Referrals received in the year that led to triage in the same year, as a % of referrals
     received in the year (``LED_TO_TRIAGE_DEFINITION``; Wilson 95% interval)."""
-    flags = led_to_triage_flags(data, fy, filters)
+    led = _led_by_linked_episode(data, fy, filters)  # the year's text ids not needed to count them
+    flags = led if led is not None else led_to_triage_flags(data, fy, filters).to_numpy()
     frame = pd.DataFrame({"count": [int(flags.sum())], "denominator": [len(flags)]})
     out = measure(frame, PROPORTION, label="Referrals that led to triage in the year")
     out.attrs["link"] = referral_link(data)

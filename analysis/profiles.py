@@ -421,10 +421,47 @@ def _linked(data: Dataset) -> tuple[np.ndarray, dict[str, pd.Categorical], dict[
         ordered = year[order]
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
+        data.derived["linked_referral_clients"] = _client_codes(data, ref, order, latest)
         data.derived["linked_referrals"] = (order, attributes, parts)
         data.derived.pop(EPISODE_LINKS_KEY, None)  # every referral's saved links: used, no longer needed (26 MB)
         release_read_buffers()  # what the linking took, freed: not kept by Arrow's allocator (issue 12)
     return data.derived["linked_referrals"]
+
+
+def _client_codes(data: Dataset, ref: pd.DataFrame, order: np.ndarray, latest: np.ndarray | None) -> np.ndarray:
+    """A code for the person each referral at ``order`` (rows of ``ref``) was made for, equal where the
+    client id is the same and only there (-1: no client id): the person code of the client's latest
+    episode (``latest``, saved with the version) where the client has an episode, else a code past every
+    person's from the client ids of the others (all of them when ``latest`` is not known)."""
+    person = data.episodes["person"].to_numpy()
+    people = int(person.max()) + 1 if len(person) else 0
+    if latest is not None:
+        codes = np.where(latest >= 0, person[np.maximum(latest, 0)] if len(person) else -1, -1).astype(np.int64)
+        others = np.flatnonzero(latest < 0)
+    else:
+        codes, others = np.full(len(order), -1, dtype=np.int64), np.arange(len(order))
+    if len(others) and "client_id" in ref:
+        found = pd.factorize(ref["client_id"].take(order[others]))[0]  # a missing id: -1
+        codes[others] = np.where(found >= 0, found + people, -1)
+    return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 else codes
+
+
+def referral_people(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> int:
+    """People referred (GLOSSARY): distinct clients among the year's referrals in the selection
+    (``referrals_in_year``), counted on the client codes found once per data set (``_client_codes``)
+    instead of hashing the year's text ids on every selection; a year not offered, on its client ids."""
+    if not _offered(data, fy):
+        return int(referrals_in_year(data, fy, filters, ["client_id"])["client_id"].nunique())
+    start, stop = _linked(data)[2].get(fy.start_year, (0, 0))
+    codes = data.derived["linked_referral_clients"][start:stop]
+    if filters != Filters():
+        codes = codes[referrals_in_year(data, fy, filters, []).index.to_numpy()]
+    codes = codes[codes >= 0]
+    if not len(codes):
+        return 0
+    seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+    seen[codes] = True
+    return int(np.count_nonzero(seen))
 
 
 def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:

@@ -226,3 +226,22 @@ def test_referrals_linked_once_are_row_numbers_not_a_copy_and_columns_asked_for_
             pd.testing.assert_frame_equal(profiles.referrals_in_year(data, fy, filters, columns), whole[columns])
         pd.testing.assert_index_equal(profiles.referrals_in_year(data, fy, filters, []).index, whole.index)
     assert len(frames[(data.years[-1], Filters(sex="Female"))]) > 0
+
+
+def test_people_referred_on_client_codes_counts_people_never_treated_and_not_a_missing_client():
+    """refs12: people referred are counted on client codes (``profiles._client_codes``): a person with an
+    episode by their person code, a person never treated by their own text id, a referral with no client id
+    not at all; the same as the distinct client ids, by hand: 2024 holds a, b, never (twice), and one with
+    no client id."""
+    data = make_data()
+    refs = data.referrals.copy()
+    extra = refs.iloc[[2]].assign(referral_id="r9", client_id=None, referral_date=pd.Timestamp("2024-11-01"))
+    data = ds.from_tables({"episodes": data.episodes, "substances": data.substances,
+                           "referrals": pd.concat([refs, extra], ignore_index=True), "districts": data.districts,
+                           "population": data.population}, label="test", version="t")
+    assert len(profiles.referrals_in_year(data, FY)) == 5
+    assert activity.people_referred(data, fy=FY)["count"].iloc[0] == 3  # a, b, never
+    assert activity.people_referred(data, fy=FY, filters=Filters(district=NOT_KNOWN))["count"].iloc[0] == 1
+    assert activity.people_referred(data, fy=FY, filters=Filters(district=CHERWELL))["count"].iloc[0] == 1
+    codes = data.derived["linked_referral_clients"]
+    assert (codes < 0).sum() == 1 and len(set(codes[codes >= 0])) == 4  # every year offered: "other" in 2023 too

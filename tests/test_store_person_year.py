@@ -480,3 +480,38 @@ def test_prepared_episodes_hold_person_codes_and_ages_in_small_types_with_the_sa
         assert (episodes["person"].to_numpy() == wide["person"].to_numpy()).all()
         pd.testing.assert_series_equal(episodes["age_at_triage"].astype("Int64"), wide["age_at_triage"])
     assert wide["age_at_triage"].notna().sum() > 0 and wide["person"].max() > 1000
+
+
+def test_people_referred_and_led_to_triage_count_without_taking_text_ids(uploads_with_interventions, monkeypatch):
+    """issue 12 (refs12): people referred are counted on a client code found once per data set (the person
+    code of the client's latest episode, from the saved links, or a code of their own for a client never
+    treated) and referrals that led to triage on the referral dates, so a selection takes no text id (at
+    national scale each took 70-120 ms and a hash of the year's ids). The figures equal the distinct client
+    ids and the flags, for a saved version (links read) and the same tables linked afresh, every year offered."""
+    from analysis import activity, dataset, profiles
+    from analysis.filters import NOT_KNOWN, Filters
+
+    saved = store.Store.open()
+    saved.save(uploads_with_interventions, saved_by="test")
+    loaded = store.load_dataset(saved)
+    plain = dataset.from_tables(saved.tables(for_analysis=True))
+    never = ~loaded.referrals["client_id"].isin(loaded.episodes["client_id"].astype(object))
+    assert never.any() and (~never).any()  # both kinds of client
+    for data in (loaded, plain):
+        for fy in data.years[-3:]:
+            activity.referrals_led_to_triage(data, fy=fy)  # the year's ids checked unique: once per year
+            for filters in (Filters(), Filters(sex="Female"), Filters(district=NOT_KNOWN), Filters(service="Adults")):
+                ref = profiles.referrals_in_year(data, fy, filters)
+                asked = []
+                real = profiles.referrals_in_year
+                monkeypatch.setattr(profiles, "referrals_in_year", lambda *a, **k: asked.append(
+                    k.get("columns", a[3] if len(a) > 3 else None)) or real(*a, **k))
+                people = activity.people_referred(data, fy=fy, filters=filters)["count"].iloc[0]
+                led = activity.referrals_led_to_triage(data, fy=fy, filters=filters)
+                monkeypatch.undo()
+                assert people == ref["client_id"].nunique()
+                flags = activity.led_to_triage_flags(data, fy, filters)
+                assert (led["count"].iloc[0], led["denominator"].iloc[0]) == (int(flags.sum()), len(flags)) == (
+                    int(flags.sum()), len(ref))
+                assert all(c is not None and not {"client_id", "referral_id"} & set(c) for c in asked), asked
+    assert people > 0 and int(flags.sum()) > 0
