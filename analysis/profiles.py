@@ -820,14 +820,19 @@ def substance_class(substances: pd.DataFrame) -> pd.Series:
         return names.index(str(name))
 
     # one slot per category, and a last one (taken by code -1) for a missing value
-    of_code = np.array([number(by_code.get(normalise_code(value))) for value in codes.categories] + [-1], dtype=np.int64)
-    of_group = np.array([number(SUBSTANCE_GROUP_CLASS.get(value)) for value in groups.categories] + [-1], dtype=np.int64)
-    found = of_code[codes.codes]
-    found = np.where(found >= 0, found, of_group[groups.codes])
-    found = np.where(found >= 0, found, number(NOT_CONTROLLED))
-    present, first = np.unique(found, return_index=True)
+    of_code = [number(by_code.get(normalise_code(value))) for value in codes.categories] + [-1]
+    of_group = [number(SUBSTANCE_GROUP_CLASS.get(value)) for value in groups.categories] + [-1]
+    other = number(NOT_CONTROLLED)
+    # one byte a row where the classes fit (a handful): 8-byte rows and a sort of them for the order of
+    # first appearance held about 150 MB while the Substances page first drew at national scale (refs12)
+    kind = np.int8 if len(names) < 127 else np.int64
+    found = np.asarray(of_code, dtype=kind)[codes.codes]
+    found = np.where(found >= 0, found, np.asarray(of_group, dtype=kind)[groups.codes])
+    found = np.where(found >= 0, found, np.asarray(other, dtype=kind))
+    present = np.flatnonzero(np.bincount(found, minlength=len(names))) if len(found) else np.zeros(0, np.int64)
+    first = np.array([int(np.argmax(found == k)) for k in present], dtype=np.int64)
     order = present[np.argsort(first, kind="stable")]  # classes in order of first appearance, as text gives them
-    position = np.zeros(len(names), dtype=np.int64)
+    position = np.zeros(len(names), dtype=kind)
     position[order] = np.arange(len(order))
     values = pd.Categorical.from_codes(position[found] if len(found) else found, categories=[names[i] for i in order])
     return pd.Series(values, index=substances.index, name="drug_class")
