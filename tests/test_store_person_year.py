@@ -474,7 +474,8 @@ def test_prepared_episodes_hold_person_codes_and_ages_in_small_types_with_the_sa
     data = store.load_dataset(saved)
     wide = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
     assert wide["person"].dtype == np.int64 and str(wide["age_at_triage"].dtype) == "Int64"
-    older = dataset.from_tables(saved.tables(for_analysis=True), prepared_episodes=wide.copy())
+    older = dataset.from_tables(saved.tables(for_analysis=True), prepared_episodes=wide)
+    assert wide["person"].dtype == np.int64 and str(wide["age_at_triage"].dtype) == "Int64"  # not changed
     for episodes in (data.episodes, older.episodes, dataset.from_tables(saved.tables(for_analysis=True)).episodes):
         assert episodes["person"].dtype == np.int32 and str(episodes["age_at_triage"].dtype) == "Int16"
         assert (episodes["person"].to_numpy() == wide["person"].to_numpy()).all()
