@@ -164,8 +164,8 @@ def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = No
         episodes = prepared_episodes
     else:
         episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
+        episodes = narrow_prepared_types(episodes)  # made here: changed in place
         release_read_buffers()  # the Arrow text buffers preparing the episodes made and let go
-    episodes = narrow_prepared_types(episodes)
     return Dataset(
         facts=facts,
         episodes=episodes,

@@ -470,13 +470,15 @@ def test_prepared_episodes_hold_person_codes_and_ages_in_small_types_with_the_sa
     from analysis import cohorts, dataset
 
     saved = store.Store.open()
-    saved.save(uploads, saved_by="test")
+    version = saved.save(uploads, saved_by="test").version
     data = store.load_dataset(saved)
     wide = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
     assert wide["person"].dtype == np.int64 and str(wide["age_at_triage"].dtype) == "Int64"
-    older = dataset.from_tables(saved.tables(for_analysis=True), prepared_episodes=wide)
-    assert wide["person"].dtype == np.int64 and str(wide["age_at_triage"].dtype) == "Int64"  # not changed
-    for episodes in (data.episodes, older.episodes, dataset.from_tables(saved.tables(for_analysis=True)).episodes):
+    prepared_afresh = dataset.from_tables(saved.tables(for_analysis=True)).episodes
+    (version.path / store.PREPARED_EPISODES_FILE).write_bytes(store._parquet_bytes(wide))  # as older code saved it
+    assert saved.prepared_episodes(saved.current()) is not None  # still used: same format, same rows
+    older = store.load_dataset(saved).episodes
+    for episodes in (data.episodes, prepared_afresh, older):
         assert episodes["person"].dtype == np.int32 and str(episodes["age_at_triage"].dtype) == "Int16"
         assert (episodes["person"].to_numpy() == wide["person"].to_numpy()).all()
         pd.testing.assert_series_equal(episodes["age_at_triage"].astype("Int64"), wide["age_at_triage"])
