@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import board, cohorts, person_year, profiles, stats, yoy
 from analysis.codes import GROUP_ORDER
-from analysis.dataset import Dataset, release_read_buffers
+from analysis.dataset import Dataset
 from analysis.filters import Filters, select_service
 from analysis.periods import Comparison, FinancialYear
 from analysis.suppression import MIN_SHOWN_COUNT, SUPPRESSED, suppress_counts, total_suppressed
@@ -187,44 +187,64 @@ def people_referred(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
     """People referred (GLOSSARY): distinct people (``client_id``) with at least one referral received
     in the year in the selection (``profiles.referrals_in_year``), a person once however many
     referrals they had."""
-    count = int(profiles.referrals_in_year(data, fy, filters)["client_id"].nunique())
+    count = profiles.referral_people(data, fy, filters)
     return measure(pd.DataFrame({"count": [count]}), COUNT, label="People referred")
+
+
+def _led_by_linked_episode(data: Dataset, fy: FinancialYear, filters: Filters) -> np.ndarray | None:
+    """``led_to_triage_flags(data, fy, filters)``'s values (bool, in the same order) when each referral
+    is one row (linked by episode, triage dates joined once, referral ids not repeated in the year); None
+    otherwise. Reads only the referral dates: no text id is taken for a selection."""
+    if referral_link(data) != LINK_BY_EPISODE:
+        return None
+    linked_dates = profiles.linked_triage_dates(data, fy)
+    if linked_dates is None or not _unique_referral_ids(data, fy):
+        return None
+    ref = profiles.referrals_in_year(data, fy, filters, ["referral_date"])
+    triage = linked_dates[ref.index.to_numpy()]
+    dates = ref["referral_date"].to_numpy()
+    return (triage >= dates) & (triage <= fy.end.to_datetime64())
 
 
 def led_to_triage_flags(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.Series:
     """For each referral received in the year in the selection (index ``referral_id``), whether it
     led to triage in the year (``LED_TO_TRIAGE_DEFINITION`` for ``referral_link(data)``)."""
-    ref = profiles.referrals_in_year(data, fy, filters)[["referral_id", "client_id", "referral_date", "episode_id"]
-                                                        if "episode_id" in data.referrals else
-                                                        ["referral_id", "client_id", "referral_date"]]
-    episodes = data.episodes
     linked_dates = profiles.linked_triage_dates(data, fy) if referral_link(data) == LINK_BY_EPISODE else None
     if linked_dates is not None:
         # the same join, done once per data set: the rows of ``ref`` are numbered within the year
+        ref = profiles.referrals_in_year(data, fy, filters, ["referral_id", "referral_date"])
         triage = ref.reset_index(drop=True).assign(triage_date=linked_dates[ref.index.to_numpy()])
-    elif referral_link(data) == LINK_BY_EPISODE:
-        triage = ref.merge(episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
     else:
-        own = select_service(episodes, filters)[["client_id", "triage_date"]].astype({"client_id": "object"})
-        triage = ref.astype({"client_id": "object"}).merge(own, on="client_id", how="left")
+        ref = profiles.referrals_in_year(data, fy, filters, ["referral_id", "client_id", "referral_date", "episode_id"]
+                                         if "episode_id" in data.referrals else
+                                         ["referral_id", "client_id", "referral_date"])
+        if referral_link(data) == LINK_BY_EPISODE:
+            triage = ref.merge(data.episodes[["episode_id", "triage_date"]], on="episode_id", how="left")
+        else:
+            own = select_service(data.episodes, filters)[["client_id", "triage_date"]].astype({"client_id": "object"})
+            triage = ref.astype({"client_id": "object"}).merge(own, on="client_id", how="left")
     led = ((triage["triage_date"] >= triage["referral_date"]) & (triage["triage_date"] <= fy.end)).fillna(False)
-    if linked_dates is not None and _unique_referral_ids(data):  # one row per referral: nothing to group
+    if linked_dates is not None and _unique_referral_ids(data, fy):  # one row per referral: nothing to group
         return pd.Series(led.to_numpy(dtype=bool), index=triage["referral_id"].to_numpy())
     return led.groupby(triage["referral_id"].to_numpy(), sort=False).any()
 
 
-def _unique_referral_ids(data: Dataset) -> bool:
-    """Whether no referral id repeats (the contract's key; checked once per data set)."""
-    if "unique_referral_ids" not in data.derived:
-        data.derived["unique_referral_ids"] = cohorts.unique_values(data.referrals["referral_id"])
-        release_read_buffers()  # the hash table of millions of ids, freed: not kept by Arrow's allocator (issue 12)
-    return bool(data.derived["unique_referral_ids"])
+def _unique_referral_ids(data: Dataset, fy: FinancialYear) -> bool:
+    """Whether no referral id of the year's referrals repeats (the contract's key; checked once per data
+    set and year: a selection's referrals are some of them). One year's ids, not every referral's: hashing
+    3.3 million ids raised the first Overview's peak by 0.2 GB at national scale (issue 12)."""
+    checked = data.derived.setdefault("unique_referral_ids", {})
+    if fy.start_year not in checked:
+        checked[fy.start_year] = cohorts.unique_values(profiles.referrals_in_year(data, fy, columns=["referral_id"])
+                                                       ["referral_id"])
+    return bool(checked[fy.start_year])
 
 
 def referrals_led_to_triage(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """Referrals received in the year that led to triage in the same year, as a % of referrals
     received in the year (``LED_TO_TRIAGE_DEFINITION``; Wilson 95% interval)."""
-    flags = led_to_triage_flags(data, fy, filters)
+    led = _led_by_linked_episode(data, fy, filters)  # the year's text ids not needed to count them
+    flags = led if led is not None else led_to_triage_flags(data, fy, filters).to_numpy()
     frame = pd.DataFrame({"count": [int(flags.sum())], "denominator": [len(flags)]})
     out = measure(frame, PROPORTION, label="Referrals that led to triage in the year")
     out.attrs["link"] = referral_link(data)

@@ -117,6 +117,23 @@ def restore_prepared_types(episodes: pd.DataFrame) -> pd.DataFrame:
     return episodes
 
 
+def narrow_prepared_types(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Prepared episodes held in smaller types, the same values: ``person`` as int32 (person codes count
+    people) and ``age_at_triage`` as ``Int16`` when every age fits (were int64 and ``Int64``: 48 MB at
+    national scale; refs12). In place, like ``restore_prepared_types``: only for a frame just made or read
+    (``prepare_episodes``' result, a saved copy read back), as a new frame sharing the other columns cost
+    a further 35 MB while loading at national scale."""
+    person = episodes["person"] if "person" in episodes else None
+    if person is not None and person.dtype == np.int64 and len(person) < 2**31:
+        episodes["person"] = person.to_numpy().astype(np.int32)
+    age = episodes["age_at_triage"] if "age_at_triage" in episodes else None
+    if age is not None and str(age.dtype) in ("Int32", "Int64"):
+        low, high = age.min(), age.max()
+        if pd.isna(low) or (-(2**15) <= low and high < 2**15):
+            episodes["age_at_triage"] = age.astype("Int16")
+    return episodes
+
+
 def person_order(episodes: pd.DataFrame) -> np.ndarray:
     """The row positions that sort the episodes by client id, then triage date, then episode id
     (stable; missing values last in each): ``sort_values(EPISODE_ORDER, kind="stable")``'s order,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.cohorts import prepare_episodes
+from analysis.cohorts import narrow_prepared_types, prepare_episodes
 from analysis.periods import FinancialYear, financial_year_start, financial_years_between
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +164,7 @@ def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = No
         episodes = prepared_episodes
     else:
         episodes = prepare_episodes(tables["episodes"], list(districts["district_code"]))
+        episodes = narrow_prepared_types(episodes)  # made here: changed in place
         release_read_buffers()  # the Arrow text buffers preparing the episodes made and let go
     return Dataset(
         facts=facts,

@@ -314,18 +314,56 @@ def substances(
 
 
 # ------------------------------------------------------------------ referrals
-def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
+def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filters(),
+                      columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Referrals received in the year, each with the service, sex, age band and district it is
     counted under (``link_referrals``). With every filter at "All" all referrals count; a service
     filter keeps referrals of that service; the other filters match the referral's attributes, so
     district "Not known" holds the referrals of people never treated (GLOSSARY).
-    The linking is done once per data set (``linked_referrals``)."""
-    linked = linked_referrals(data, fy)
+    The linking is done once per data set (``linked_referrals``); ``columns`` (default: every column)
+    names the columns a caller reads, so only those are taken from the referrals. The index numbers
+    each referral within the year's referrals (``linked_triage_dates`` is numbered the same way)."""
+    if not _offered(data, fy):
+        linked = linked_referrals(data, fy)
+        return _selected(linked, filters)[list(columns) if columns is not None else linked.columns]
+    rows, attributes, parts = _linked(data)
+    start, stop = parts.get(fy.start_year, (0, 0))
+    own = pd.DataFrame({c: attributes[c][start:stop] for c in REFERRAL_ATTRIBUTES}, copy=False)
+    kept = own if filters == Filters() else _selected(own, filters)
+    return _year_frame(data, rows[start:stop], own, kept.index.to_numpy(), columns)
+
+
+def _selected(linked: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The linked referrals ``linked`` in the selection ``filters`` (their index kept)."""
     if filters == Filters():
         return linked
     if filters.service != ALL:
         linked = linked[linked["service_group"] == filters.service]
     return select_people(linked, filters)
+
+
+def _year_frame(data: Dataset, rows: np.ndarray, attributes: pd.DataFrame, kept: np.ndarray,
+                columns: Sequence[str] | None) -> pd.DataFrame:
+    """The referrals at ``rows[kept]`` (rows of ``data.referrals``) with their linked ``attributes``
+    (numbered as ``rows``): ``columns`` of them, or every column as ``link_referrals`` orders them."""
+    ref = data.referrals
+    if columns is None:
+        columns = [c for c in ref.columns if c not in REFERRAL_ATTRIBUTES] + list(REFERRAL_ATTRIBUTES)
+    every = len(kept) == len(rows)
+    index = pd.RangeIndex(len(rows)) if every else pd.Index(kept)
+    taken_rows = rows if every else rows[kept]
+    out = {}
+    for c in columns:
+        if c in REFERRAL_ATTRIBUTES:
+            values = attributes[c].array if every else attributes[c].array.take(kept)
+            out[c] = pd.Series(values, index=index, name=c, copy=False)
+        else:
+            out[c] = pd.Series(ref[c].array.take(taken_rows), index=index, name=c, copy=False)
+    return pd.DataFrame(out, index=index, columns=list(columns), copy=False)
+
+
+def _offered(data: Dataset, fy: FinancialYear) -> bool:
+    return fy.start_year in {year.start_year for year in data.years}
 
 
 #: The person attributes a referral is counted under (GLOSSARY "Referrals of people never treated").
@@ -346,55 +384,99 @@ def _recorded(values: pd.Series) -> pd.Series:
 
 
 def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
-    """``link_referrals(data, fy)``, taken from every referral of the years offered linked once per
-    data set (``Dataset.derived``; the linking of a referral does not depend on its year or on any
-    selection), so a first look at a selection does not link them again. A year not offered is
+    """``link_referrals(data, fy)`` (every column), taken from every referral of the years offered
+    linked once per data set (``_linked``; the linking of a referral does not depend on its year or
+    on any selection), so a first look at a selection does not link them again. A year not offered is
     linked on its own, once (``Dataset.remember``)."""
-    years = data.years
-    if fy.start_year not in {year.start_year for year in years}:
+    if not _offered(data, fy):
         return data.remember(("referrals linked to episodes", fy), lambda: link_referrals(data, fy))
+    return referrals_in_year(data, fy)
+
+
+def _linked(data: Dataset) -> tuple[np.ndarray, dict[str, pd.Categorical], dict[int, tuple[int, int]]]:
+    """Every referral of the years offered linked to its episode, once per data set (``Dataset.derived``):
+    the row in ``data.referrals`` of each (by year, each year's referrals in their own order; int32), the
+    four attributes it is counted under (categories, in that order) and each year's ``(start, stop)`` in
+    it. Row numbers, not a copy of the referrals: at national scale the copy held 150-200 MB of text ids
+    and its making raised the first Overview's peak by about 0.2 GB (issue 12)."""
     if "linked_referrals" not in data.derived:
         ref = data.referrals
         dates = ref["referral_date"]
         year = np.full(len(ref), -1, dtype=np.int64)
-        for each in years:
+        for each in data.years:
             year[((dates >= each.start) & (dates <= each.end)).to_numpy(dtype=bool, na_value=False)] = each.start_year
         keep = np.flatnonzero(year >= 0)
         order = keep[np.argsort(year[keep], kind="stable")]  # by year, each year's referrals in their own order
-        ordered_referrals = ref.iloc[order].reset_index(drop=True)
+        order = order.astype(np.int32) if len(ref) < 2**31 else order
         saved = data.derived.get(EPISODE_LINKS_KEY, {})  # found when the version was saved (episode_links)
         if "referrals" in saved:
             rows, latest = saved["referrals"][order], saved["referrals_latest"][order]
         else:
-            rows, latest = _episode_rows_of(data, ordered_referrals), None
+            ids = ref[["episode_id"]].iloc[order].reset_index(drop=True) if "episode_id" in ref else ref.iloc[order, :0]
+            rows, latest = _episode_rows_of(data, ids), None
         data.derived["linked_referral_episode_rows"] = rows
-        linked = _link(data, ordered_referrals, rows, latest)
+        needed = ([c for c in ("service_group",) if c in ref] + (["episode_id"] if rows is None and "episode_id" in ref else [])
+                  + (["client_id"] if latest is None else []))  # what ``_link_attributes`` reads: no text id it need not
+        attributes = _link_attributes(data, ref[needed].iloc[order].reset_index(drop=True), rows, latest)
         ordered = year[order]
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
-        data.derived["linked_referrals"] = (linked, parts)
-        release_read_buffers()  # the text the reordering took, freed: not kept by Arrow's allocator (issue 12)
-    linked, parts = data.derived["linked_referrals"]
-    start, stop = parts.get(fy.start_year, (0, 0))
-    return linked.iloc[start:stop].reset_index(drop=True)
+        data.derived["linked_referral_clients"] = _client_codes(data, ref, order, latest)
+        data.derived["linked_referrals"] = (order, attributes, parts)
+        data.derived.pop(EPISODE_LINKS_KEY, None)  # every referral's saved links: used, no longer needed (26 MB)
+        release_read_buffers()  # what the linking took, freed: not kept by Arrow's allocator (issue 12)
+    return data.derived["linked_referrals"]
+
+
+def _client_codes(data: Dataset, ref: pd.DataFrame, order: np.ndarray, latest: np.ndarray | None) -> np.ndarray:
+    """A code for the person each referral at ``order`` (rows of ``ref``) was made for, equal where the
+    client id is the same and only there (-1: no client id): the person code of the client's latest
+    episode (``latest``, saved with the version) where the client has an episode, else a code past every
+    person's from the client ids of the others (all of them when ``latest`` is not known)."""
+    person = data.episodes["person"].to_numpy()
+    people = int(person.max()) + 1 if len(person) else 0
+    if latest is not None:
+        codes = np.where(latest >= 0, person[np.maximum(latest, 0)] if len(person) else -1, -1).astype(np.int64)
+        others = np.flatnonzero(latest < 0)
+    else:
+        codes, others = np.full(len(order), -1, dtype=np.int64), np.arange(len(order))
+    if len(others) and "client_id" in ref:
+        found = pd.factorize(ref["client_id"].take(order[others]))[0]  # a missing id: -1
+        codes[others] = np.where(found >= 0, found + people, -1)
+    return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 else codes
+
+
+def referral_people(data: Dataset, fy: FinancialYear, filters: Filters = Filters()) -> int:
+    """People referred (GLOSSARY): distinct clients among the year's referrals in the selection
+    (``referrals_in_year``), counted on the client codes found once per data set (``_client_codes``)
+    instead of hashing the year's text ids on every selection; a year not offered, on its client ids."""
+    if not _offered(data, fy):
+        return int(referrals_in_year(data, fy, filters, ["client_id"])["client_id"].nunique())
+    start, stop = _linked(data)[2].get(fy.start_year, (0, 0))
+    codes = data.derived["linked_referral_clients"][start:stop]
+    if filters != Filters():
+        codes = codes[referrals_in_year(data, fy, filters, []).index.to_numpy()]
+    codes = codes[codes >= 0]
+    if not len(codes):
+        return 0
+    seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+    seen[codes] = True
+    return int(np.count_nonzero(seen))
 
 
 def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
-    """The triage date of the episode each referral of ``linked_referrals(data, fy)`` records (NaT when
-    none), by the row number ``linked_referrals`` gives, worked out once per data set; ``None`` for a
+    """The triage date of the episode each referral of ``referrals_in_year(data, fy)`` records (NaT when
+    none), by the row number its index gives, taken by the episode rows found once per data set
+    (``_linked``; one year's dates, not every referral's held: 23 MB at national scale); ``None`` for a
     year not offered, or when the referrals record no episode or an episode id is not unique."""
-    if fy.start_year not in {year.start_year for year in data.years}:
+    if not _offered(data, fy):
         return None
-    if "linked_triage_dates" not in data.derived:
-        linked_referrals(data, fy)
-        found = data.derived.get("linked_referral_episode_rows")
-        dates = None if found is None else cohorts.taken(data.episodes["triage_date"], found).to_numpy()
-        data.derived["linked_triage_dates"] = dates
-    dates = data.derived["linked_triage_dates"]
-    if dates is None:
+    parts = _linked(data)[2]
+    found = data.derived.get("linked_referral_episode_rows")
+    if found is None:
         return None
-    start, stop = data.derived["linked_referrals"][1].get(fy.start_year, (0, 0))
-    return dates[start:stop]
+    start, stop = parts.get(fy.start_year, (0, 0))
+    return cohorts.taken(data.episodes["triage_date"], found[start:stop]).to_numpy()
 
 
 def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
@@ -425,13 +507,22 @@ def _episode_rows_of(data: Dataset, ref: pd.DataFrame) -> np.ndarray | None:
 
 def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None,
           latest_rows: np.ndarray | None = None) -> pd.DataFrame:
-    """``link_referrals`` of the referrals ``ref`` (rows numbered from 0), each linked on its own
+    """``link_referrals`` of the referrals ``ref`` (rows numbered from 0): the referrals without any
+    attribute columns of their own, with the attributes ``_link_attributes`` finds."""
+    attributes = _link_attributes(data, ref, episode_rows, latest_rows)
+    return ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref]).reset_index(drop=True).assign(**attributes)
+
+
+def _link_attributes(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None,
+                     latest_rows: np.ndarray | None = None) -> dict[str, pd.Categorical]:
+    """The attributes ``link_referrals`` gives the referrals ``ref`` (rows numbered from 0; it reads
+    their ``service_group``, ``episode_id`` and ``client_id``, where present), each linked on its own
     (``episode_rows``: ``_episode_rows_of(data, ref)``, and ``latest_rows``: ``_latest_rows_of``, when
     already found). The attributes are
     categories (as the episodes hold them, with "Not known"), not a text object per referral: at
     national scale those held over a gigabyte."""
     own_service = ref["service_group"] if "service_group" in ref else pd.Series(pd.NA, index=ref.index)
-    ref = ref.drop(columns=[c for c in REFERRAL_ATTRIBUTES if c in ref]).reset_index(drop=True)
+    ref = ref.reset_index(drop=True)
     episodes = data.episodes
     found = episode_rows if episode_rows is not None else _episode_rows_of(data, ref)
     if found is None and "episode_id" in ref and ref["episode_id"].notna().any():
@@ -461,7 +552,7 @@ def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = No
             categories[c].append(NOT_KNOWN)
         filled = np.where(codes[c] < 0, categories[c].index(NOT_KNOWN), codes[c])
         attributes[c] = pd.Categorical.from_codes(filled, categories=categories[c])
-    return ref.assign(**attributes)
+    return attributes
 
 
 def _latest_rows_of(data: Dataset, clients: pd.Series) -> np.ndarray:
@@ -535,12 +626,12 @@ def _first_match(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
 def referrals(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """Number of referrals received in the year (referrals, not people)."""
-    return measure(pd.DataFrame({"count": [len(referrals_in_year(data, fy, filters))]}), COUNT, label="Referrals")
+    return measure(pd.DataFrame({"count": [len(referrals_in_year(data, fy, filters, []))]}), COUNT, label="Referrals")
 
 
 def referrals_by_source(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """Referrals received in the year by source group, as % of all referrals in the selection."""
-    ref = referrals_in_year(data, fy, filters)
+    ref = referrals_in_year(data, fy, filters, ["referral_source_group"])
     categories = GROUP_ORDER["referral_source"]
     out = _drop_empty_extras(_counts(ref["referral_source_group"], categories, "referral_source"),
                              "referral_source", categories)
@@ -556,7 +647,7 @@ def key_referral_share(
     groups: Sequence[str] = DEFAULT_KEY_REFERRAL_GROUPS,
 ) -> pd.DataFrame:
     """Referrals from the key referring agencies (``groups``) as % of all referrals in the year."""
-    ref = referrals_in_year(data, fy, filters)
+    ref = referrals_in_year(data, fy, filters, ["referral_source_group"])
     count = int(ref["referral_source_group"].isin(list(groups)).sum())
     frame = pd.DataFrame({"count": [count], "denominator": [len(ref)]})
     return measure(frame, PROPORTION, label="Share of referrals from key referring agencies")
@@ -569,7 +660,7 @@ def monthly_referrals(data: Dataset, *, end: pd.Timestamp, months: int = 24, fil
     fy_span = FinancialYear.containing(periods[0].start_time)
     dates = pd.concat(  # the dates only: joining whole frames compared their columns' types (the episode
         # ids' categories: 3m ids hashed, 3.5 s and +0.4 GB at national scale, issue 12)
-        [referrals_in_year(data, FinancialYear(y), filters)["referral_date"]
+        [referrals_in_year(data, FinancialYear(y), filters, ["referral_date"])["referral_date"]
          for y in range(fy_span.start_year, FinancialYear.containing(end).start_year + 1)],
         ignore_index=True,
     )
@@ -729,14 +820,19 @@ def substance_class(substances: pd.DataFrame) -> pd.Series:
         return names.index(str(name))
 
     # one slot per category, and a last one (taken by code -1) for a missing value
-    of_code = np.array([number(by_code.get(normalise_code(value))) for value in codes.categories] + [-1], dtype=np.int64)
-    of_group = np.array([number(SUBSTANCE_GROUP_CLASS.get(value)) for value in groups.categories] + [-1], dtype=np.int64)
-    found = of_code[codes.codes]
-    found = np.where(found >= 0, found, of_group[groups.codes])
-    found = np.where(found >= 0, found, number(NOT_CONTROLLED))
-    present, first = np.unique(found, return_index=True)
+    of_code = [number(by_code.get(normalise_code(value))) for value in codes.categories] + [-1]
+    of_group = [number(SUBSTANCE_GROUP_CLASS.get(value)) for value in groups.categories] + [-1]
+    other = number(NOT_CONTROLLED)
+    # one byte a row where the classes fit (a handful): 8-byte rows and a sort of them for the order of
+    # first appearance held about 150 MB while the Substances page first drew at national scale (refs12)
+    kind = np.int8 if len(names) < 127 else np.int64
+    found = np.asarray(of_code, dtype=kind)[codes.codes]
+    found = np.where(found >= 0, found, np.asarray(of_group, dtype=kind)[groups.codes])
+    found = np.where(found >= 0, found, np.asarray(other, dtype=kind))
+    present = np.flatnonzero(np.bincount(found, minlength=len(names))) if len(found) else np.zeros(0, np.int64)
+    first = np.array([int(np.argmax(found == k)) for k in present], dtype=np.int64)
     order = present[np.argsort(first, kind="stable")]  # classes in order of first appearance, as text gives them
-    position = np.zeros(len(names), dtype=np.int64)
+    position = np.zeros(len(names), dtype=kind)
     position[order] = np.arange(len(order))
     values = pd.Categorical.from_codes(position[found] if len(found) else found, categories=[names[i] for i in order])
     return pd.Series(values, index=substances.index, name="drug_class")

@@ -1007,7 +1007,8 @@ class Store:
             raise _damaged(version, raw, error) from error
         if rows != entry.get("episodes"):
             raise _damaged(version, raw, ValueError(f"{rows} rows where the version lists {entry.get('episodes')}"))
-        return cohorts.restore_prepared_types(_read_parquet(version, path))
+        # read here: the types restored and narrowed in place (a copy saved by older code holds wider integers)
+        return cohorts.narrow_prepared_types(cohorts.restore_prepared_types(_read_parquet(version, path)))
 
     def _write_version(
         self, number: int, base: Version | None, tables: Mapping[str, pd.DataFrame],

@@ -164,13 +164,14 @@ def test_referrals_linked_once_per_data_set_are_each_years_own_linking():
     data = load_demo()
     for fy in data.years:
         pd.testing.assert_frame_equal(profiles.linked_referrals(data, fy), profiles.link_referrals(data, fy))
-    linked, parts = data.derived["linked_referrals"]
+    rows, attributes, parts = data.derived["linked_referrals"]
     # an independent count: referrals dated in the years offered
     dates = data.referrals["referral_date"]
     in_years = sum(int(((dates >= fy.start) & (dates <= fy.end)).sum()) for fy in data.years)
-    assert len(linked) == in_years == sum(stop - start for start, stop in parts.values())
+    assert len(rows) == in_years == sum(stop - start for start, stop in parts.values())
+    assert all(len(values) == in_years for values in attributes.values())
     data.memo.clear()
-    assert data.derived["linked_referrals"][0] is linked
+    assert data.derived["linked_referrals"][0] is rows
     before = FinancialYear(data.years[0].start_year - 1)
     pd.testing.assert_frame_equal(profiles.linked_referrals(data, before), profiles.link_referrals(data, before))
 
@@ -191,7 +192,59 @@ def test_led_to_triage_uses_the_triage_dates_joined_once_and_gives_the_same_flag
             flags = activity.led_to_triage_flags(data, fy, filters)
             pd.testing.assert_series_equal(flags, expected)
             assert 0 < int(flags.sum()) < len(flags)
-    assert data.derived["linked_triage_dates"] is not None
+    assert data.derived["linked_referral_episode_rows"] is not None
+
+
+def test_referrals_linked_once_are_row_numbers_not_a_copy_and_columns_asked_for_are_the_same_values():
+    """issue 12 (refs12, memory): the referrals linked once per data set are held as row numbers into
+    ``data.referrals`` and the four attributes as categories, not a copy of every referral with its
+    text ids (150-200 MB at national scale); a caller naming the columns it reads gets exactly those
+    columns of the whole year's frame, with the same index (the row within the year), for every year
+    and a few selections."""
+    import numpy as np
+
+    from analysis.dataset import load_demo
+
+    data = load_demo()
+    frames = {(fy, filters): profiles.referrals_in_year(data, fy, filters)
+              for fy in data.years for filters in (Filters(), Filters(sex="Female"),
+                                                   Filters(service="Adults", district=NOT_KNOWN))}
+    rows, attributes, parts = data.derived["linked_referrals"]
+    assert isinstance(rows, np.ndarray) and rows.dtype == np.int32
+    assert set(attributes) == set(profiles.REFERRAL_ATTRIBUTES)
+    assert all(isinstance(values, pd.Categorical) for values in attributes.values())
+    # the rows point at the referrals themselves: each year's referral dates, in the referrals' order
+    for fy in data.years:
+        start, stop = parts[fy.start_year]
+        dates = data.referrals["referral_date"].to_numpy()[rows[start:stop]]
+        assert ((dates >= fy.start.to_datetime64()) & (dates <= fy.end.to_datetime64())).all()
+        assert (np.diff(rows[start:stop]) > 0).all()
+    for (fy, filters), whole in frames.items():
+        assert list(whole.columns) == [c for c in data.referrals.columns if c not in profiles.REFERRAL_ATTRIBUTES
+                                       ] + list(profiles.REFERRAL_ATTRIBUTES)
+        for columns in (["referral_date"], ["client_id", "referral_id"], ["referral_source_group", "district"]):
+            pd.testing.assert_frame_equal(profiles.referrals_in_year(data, fy, filters, columns), whole[columns])
+        pd.testing.assert_index_equal(profiles.referrals_in_year(data, fy, filters, []).index, whole.index)
+    assert len(frames[(data.years[-1], Filters(sex="Female"))]) > 0
+
+
+def test_people_referred_on_client_codes_counts_people_never_treated_and_not_a_missing_client():
+    """refs12: people referred are counted on client codes (``profiles._client_codes``): a person with an
+    episode by their person code, a person never treated by their own text id, a referral with no client id
+    not at all; the same as the distinct client ids, by hand: 2024 holds a, b, never (twice), and one with
+    no client id."""
+    data = make_data()
+    refs = data.referrals.copy()
+    extra = refs.iloc[[2]].assign(referral_id="r9", client_id=None, referral_date=pd.Timestamp("2024-11-01"))
+    data = ds.from_tables({"episodes": data.episodes, "substances": data.substances,
+                           "referrals": pd.concat([refs, extra], ignore_index=True), "districts": data.districts,
+                           "population": data.population}, label="test", version="t")
+    assert len(profiles.referrals_in_year(data, FY)) == 5
+    assert activity.people_referred(data, fy=FY)["count"].iloc[0] == 3  # a, b, never
+    assert activity.people_referred(data, fy=FY, filters=Filters(district=NOT_KNOWN))["count"].iloc[0] == 1
+    assert activity.people_referred(data, fy=FY, filters=Filters(district=CHERWELL))["count"].iloc[0] == 1
+    codes = data.derived["linked_referral_clients"]
+    assert (codes < 0).sum() == 1 and len(set(codes[codes >= 0])) == 4  # every year offered: "other" in 2023 too
 
 
 def test_a_referrals_file_with_a_service_column_loads_it_and_counts_never_treated_people_under_it(tmp_path):

@@ -127,7 +127,8 @@ def test_a_cold_start_reads_the_episodes_saved_prepared_instead_of_preparing_the
     data = store.load_dataset(saved)
     assert prepared == [] and "episodes.parquet" not in read and store.PREPARED_EPISODES_FILE in read
     monkeypatch.undo()
-    expected = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
+    expected = cohorts.narrow_prepared_types(cohorts.prepare_episodes(saved.table("episodes"),
+                                                                      list(data.districts["district_code"])))
     pd.testing.assert_frame_equal(data.episodes, expected)
     assert data.episodes.attrs.get("prepared") is True
 
@@ -143,7 +144,8 @@ def test_episodes_prepared_by_other_code_are_prepared_again_on_load(uploads):
     (version.path / store.MANIFEST_FILE).write_text(json.dumps(manifest))
     assert saved.prepared_episodes(saved.current()) is None
     data = store.load_dataset(saved)
-    expected = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
+    expected = cohorts.narrow_prepared_types(cohorts.prepare_episodes(saved.table("episodes"),
+                                                                      list(data.districts["district_code"])))
     pd.testing.assert_frame_equal(data.episodes, expected)
 
 
@@ -423,10 +425,10 @@ def test_referrals_per_month_do_not_compare_the_episode_ids_categories(uploads_w
 
 
 def test_linking_the_referrals_gives_arrow_s_freed_memory_back(uploads_with_interventions, monkeypatch):
-    """issue 12 (memory): linking every referral to its episode (the referrals reordered by year, their
-    text ids taken in Arrow) and checking that no referral id repeats (a hash of every id in Arrow) left
-    their freed buffers in Arrow's allocator: 270 MB of resident memory after the first Overview at
-    national scale. Each gives them back once, when done (once per data set)."""
+    """issue 12 (memory): linking every referral to its episode left the freed buffers of what it took
+    in Arrow's allocator (270 MB of resident memory after the first Overview at national scale, when the
+    referrals were copied). It gives them back once, when done (once per data set); the check that no
+    referral id repeats hashes one year's ids (refs12), not every referral's, so it has nothing to give back."""
     from analysis import activity, profiles
 
     saved = store.Store.open()
@@ -434,11 +436,14 @@ def test_linking_the_referrals_gives_arrow_s_freed_memory_back(uploads_with_inte
     data = store.load_dataset(saved)
     calls = []
     monkeypatch.setattr(profiles, "release_read_buffers", lambda: calls.append("linked"))
-    monkeypatch.setattr(activity, "release_read_buffers", lambda: calls.append("unique ids"))
+    assert len(data.derived[profiles.EPISODE_LINKS_KEY]["referrals"]) == len(data.referrals)
     for fy in data.years[-2:]:
         profiles.linked_referrals(data, fy)
         activity.referrals_led_to_triage(data, fy=fy)
-    assert calls == ["linked", "unique ids"]
+    assert calls == ["linked"]
+    # every referral's saved links, once used for the linking, are not held beside it (refs12)
+    assert profiles.EPISODE_LINKS_KEY not in data.derived and "linked_triage_dates" not in data.derived
+    assert set(data.derived["unique_referral_ids"]) == {fy.start_year for fy in data.years[-2:]}
 
 
 def test_a_cold_start_holds_the_substances_rank_in_one_byte(uploads_with_interventions):
@@ -456,3 +461,60 @@ def test_a_cold_start_holds_the_substances_rank_in_one_byte(uploads_with_interve
     for fy in data.years[-2:]:
         pd.testing.assert_frame_equal(profiles.substances(data, fy=fy, view=profiles.PRIMARY),
                                       profiles.substances(plain, fy=fy, view=profiles.PRIMARY))
+
+
+def test_prepared_episodes_hold_person_codes_and_ages_in_small_types_with_the_same_values(uploads):
+    """issue 12 (refs12, memory): the prepared episodes hold ``person`` as int32 and ``age_at_triage`` as
+    ``Int16`` (were int64 and ``Int64``: 48 MB at national scale), the same values, whether prepared on
+    load, read saved prepared by this code, or read from a copy saved with the wider types (older code)."""
+    from analysis import cohorts, dataset
+
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    data = store.load_dataset(saved)
+    wide = cohorts.prepare_episodes(saved.table("episodes"), list(data.districts["district_code"]))
+    assert wide["person"].dtype == np.int64 and str(wide["age_at_triage"].dtype) == "Int64"
+    prepared_afresh = dataset.from_tables(saved.tables(for_analysis=True)).episodes
+    (version.path / store.PREPARED_EPISODES_FILE).write_bytes(store._parquet_bytes(wide))  # as older code saved it
+    assert saved.prepared_episodes(saved.current()) is not None  # still used: same format, same rows
+    older = store.load_dataset(saved).episodes
+    for episodes in (data.episodes, prepared_afresh, older):
+        assert episodes["person"].dtype == np.int32 and str(episodes["age_at_triage"].dtype) == "Int16"
+        assert (episodes["person"].to_numpy() == wide["person"].to_numpy()).all()
+        pd.testing.assert_series_equal(episodes["age_at_triage"].astype("Int64"), wide["age_at_triage"])
+    assert wide["age_at_triage"].notna().sum() > 0 and wide["person"].max() > 1000
+
+
+def test_people_referred_and_led_to_triage_count_without_taking_text_ids(uploads_with_interventions, monkeypatch):
+    """issue 12 (refs12): people referred are counted on a client code found once per data set (the person
+    code of the client's latest episode, from the saved links, or a code of their own for a client never
+    treated) and referrals that led to triage on the referral dates, so a selection takes no text id (at
+    national scale each took 70-120 ms and a hash of the year's ids). The figures equal the distinct client
+    ids and the flags, for a saved version (links read) and the same tables linked afresh, every year offered."""
+    from analysis import activity, dataset, profiles
+    from analysis.filters import NOT_KNOWN, Filters
+
+    saved = store.Store.open()
+    saved.save(uploads_with_interventions, saved_by="test")
+    loaded = store.load_dataset(saved)
+    plain = dataset.from_tables(saved.tables(for_analysis=True))
+    never = ~loaded.referrals["client_id"].isin(loaded.episodes["client_id"].astype(object))
+    assert never.any() and (~never).any()  # both kinds of client
+    for data in (loaded, plain):
+        for fy in data.years[-3:]:
+            activity.referrals_led_to_triage(data, fy=fy)  # the year's ids checked unique: once per year
+            for filters in (Filters(), Filters(sex="Female"), Filters(district=NOT_KNOWN), Filters(service="Adults")):
+                ref = profiles.referrals_in_year(data, fy, filters)
+                asked = []
+                real = profiles.referrals_in_year
+                monkeypatch.setattr(profiles, "referrals_in_year", lambda *a, **k: asked.append(
+                    k.get("columns", a[3] if len(a) > 3 else None)) or real(*a, **k))
+                people = activity.people_referred(data, fy=fy, filters=filters)["count"].iloc[0]
+                led = activity.referrals_led_to_triage(data, fy=fy, filters=filters)
+                monkeypatch.undo()
+                assert people == ref["client_id"].nunique()
+                flags = activity.led_to_triage_flags(data, fy, filters)
+                assert (led["count"].iloc[0], led["denominator"].iloc[0]) == (int(flags.sum()), len(flags)) == (
+                    int(flags.sum()), len(ref))
+                assert all(c is not None and not {"client_id", "referral_id"} & set(c) for c in asked), asked
+    assert people > 0 and int(flags.sum()) > 0

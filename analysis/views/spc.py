@@ -143,7 +143,7 @@ def _years_of(months: Sequence[pd.Timestamp]) -> list[FinancialYear]:
 
 def monthly_referrals(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> pd.DataFrame:
     """Referrals received per month (``profiles.referrals_in_year`` of each financial year)."""
-    frames = [profiles.referrals_in_year(data, fy, filters)["referral_date"] for fy in _years_of(months)]
+    frames = [profiles.referrals_in_year(data, fy, filters, ["referral_date"])["referral_date"] for fy in _years_of(months)]
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
 
