@@ -37,12 +37,12 @@ Columns (GLOSSARY definitions, one-to-one):
 - ``re_presentation``: an episode in scope triaged in the year after an earlier episode of the
   person had been discharged;
 - ``exited``: discharged in the year in scope; ``exit_group`` (planned / unplanned / transferred /
-  other or not known) and ``exit_days`` (triage to discharge, whole days) of the last discharge in the year
+  other or not known) and ``exit_days`` (triage to discharge, whole days; Int16) of the last discharge in the year
   (latest discharge date, then episode id), ``exit_row`` its row in the prepared episodes (-1 when
   none); ``completed``: that exit was planned;
 - ``back_in_treatment``: exited, and an episode after the exited one (later triage, or the same day
   and a later episode id), of any service, is open on 31 March;
-- ``days_in_treatment`` (int32; weeks are days / 7, GLOSSARY "Time in treatment"): the describing
+- ``days_in_treatment`` (int16: up to 89 years; weeks are days / 7, GLOSSARY "Time in treatment"): the describing
   episode's triage to its discharge, or to 31 March when open then; ``discharged_by_31_march``: the
   describing episode was discharged by 31 March;
 - ``retention_started``: an episode in scope triaged in the year at least 12 weeks (84 days)
@@ -92,9 +92,9 @@ COLUMNS: dict[str, str] = {
     "snapshot_district": "category",
     "new_presentation": "bool", "re_presentation": "bool",
     "new_row": "int32",
-    "exited": "bool", "exit_group": "category", "exit_days": "Int32", "completed": "bool", "exit_row": "int32",
+    "exited": "bool", "exit_group": "category", "exit_days": "Int16", "completed": "bool", "exit_row": "int32",
     "back_in_treatment": "bool",
-    "days_in_treatment": "int32", "discharged_by_31_march": "bool",
+    "days_in_treatment": "int16", "discharged_by_31_march": "bool",
     "retention_started": "bool", "retained_12_weeks": "bool",
     "ocu": "bool", "effective": "bool",
     "in_all": "bool",
@@ -220,6 +220,20 @@ def _days(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return (later - earlier) // np.timedelta64(1, "D")
 
 
+#: The most whole days ``days_in_treatment`` and ``exit_days`` (int16) hold either way: 89 years. The
+#: loaders reject event dates before 1990 or after today, so a span of loaded dates is at most ~37 years.
+MOST_DAYS = int(np.iinfo(np.int16).max)
+
+
+def _small_days(days: np.ndarray) -> np.ndarray:
+    """``days`` as int16 (the table's type), refused (ValueError) when a value does not fit rather than
+    wrapped round into a wrong figure."""
+    if days.size and (days.max() > MOST_DAYS or days.min() < -MOST_DAYS):
+        raise ValueError(f"a span of {int(np.abs(days).max()):,} days between an episode's dates: dates before "
+                         "1990 or after today should have been rejected when the data were loaded")
+    return days.astype(np.int16)
+
+
 def _new_presentations(e: _Episodes, fy: FinancialYear) -> np.ndarray:
     """The rows of the first triage in the year (any service) of each person who had no episode open in
     the 12 months before it (GLOSSARY "New presentation")."""
@@ -245,7 +259,7 @@ def _one_scope(e: _Episodes, fy: FinancialYear, scope: str, new_rows: np.ndarray
     for column, (codes, _) in e.codes.items():
         out[column] = codes[latest]
     closed = finish[latest] <= end
-    out["days_in_treatment"] = _days(np.where(closed, finish[latest], end), triage[latest]).astype(np.int32)
+    out["days_in_treatment"] = _small_days(_days(np.where(closed, finish[latest], end), triage[latest]))
     out["discharged_by_31_march"] = closed
 
     # the 31 March snapshot, described by the latest open episode
@@ -271,7 +285,7 @@ def _one_scope(e: _Episodes, fy: FinancialYear, scope: str, new_rows: np.ndarray
     out["exited"] = exited = e.flag(people, last_exit)
     out["exit_group"] = e.by_person(people, last_exit, e.exit_group[last_exit], -1)
     exit_days = e.by_person(people, last_exit, _days(e.discharge[last_exit], triage[last_exit]), 0)
-    out["exit_days"] = pd.arrays.IntegerArray(exit_days.astype(np.int32), ~exited)
+    out["exit_days"] = pd.arrays.IntegerArray(_small_days(exit_days), ~exited)
     out["completed"] = out["exit_group"] == EXIT_GROUPS.index(PLANNED)
     out["exit_row"] = e.by_person(people, last_exit, last_exit.astype(np.int32), -1)
 
