@@ -9,6 +9,16 @@ instead of a cohort rebuilt from episodes for every selection. The cohort rules 
 ``build``; ``analysis.cohorts`` keeps the episode-level functions, against which each column is
 tested (``tests/test_person_year.py``).
 
+What is stored (facts12): a person's ``All`` row is worked out for everyone, but stored only when
+it is not the same as their one service row, i.e. for people in both services that year (or whose
+``All`` row differs from their service row in any column but ``scope`` and the Adults-only ``ocu`` /
+``effective``). Otherwise the service row is marked ``in_all`` and stands for it: ``select`` gives the
+``All`` scope's rows as the stored ``All`` rows plus the marked service rows, taken in the order a
+table of every ``All`` row holds them (by the describing episode's row, i.e. by person), with
+``scope`` ``All`` and ``ocu`` / ``effective`` False, as an ``All`` row holds them. At national scale
+this stores about half the rows (10.4m before). A table saved by older code (``OLDER_COLUMNS``: every
+``All`` row, no ``in_all``) is read as it is and its ``All`` rows are a slice, as before.
+
 Columns (GLOSSARY definitions, one-to-one):
 
 - ``year`` (int16: first calendar year of the financial year), ``scope`` (category: ``All``,
@@ -27,12 +37,12 @@ Columns (GLOSSARY definitions, one-to-one):
 - ``re_presentation``: an episode in scope triaged in the year after an earlier episode of the
   person had been discharged;
 - ``exited``: discharged in the year in scope; ``exit_group`` (planned / unplanned / transferred /
-  other or not known) and ``exit_days`` (triage to discharge, whole days) of the last discharge in the year
+  other or not known) and ``exit_days`` (triage to discharge, whole days; Int16) of the last discharge in the year
   (latest discharge date, then episode id), ``exit_row`` its row in the prepared episodes (-1 when
   none); ``completed``: that exit was planned;
 - ``back_in_treatment``: exited, and an episode after the exited one (later triage, or the same day
   and a later episode id), of any service, is open on 31 March;
-- ``days_in_treatment`` (int32; weeks are days / 7, GLOSSARY "Time in treatment"): the describing
+- ``days_in_treatment`` (int16: up to 89 years; weeks are days / 7, GLOSSARY "Time in treatment"): the describing
   episode's triage to its discharge, or to 31 March when open then; ``discharged_by_31_march``: the
   describing episode was discharged by 31 March;
 - ``retention_started``: an episode in scope triaged in the year at least 12 weeks (84 days)
@@ -46,6 +56,8 @@ Columns (GLOSSARY definitions, one-to-one):
   retained 12 weeks (84 days) or more, counted to its discharge or to 31 March if open then, or
   ended in a planned exit by 31 March (GLOSSARY "Effective treatment", NI 40: the count is
   ``ocu & effective``).
+- ``in_all`` (service rows): the row also stands for the person's ``All`` row, which is not stored (the
+  person was in this service only that year); False in an ``All`` row.
 
 Not yet columns (still computed by ``analysis.cohorts`` / ``analysis.profiles`` from episodes):
 substances by group, interventions, referrals, completion without re-presentation.
@@ -80,12 +92,21 @@ COLUMNS: dict[str, str] = {
     "snapshot_district": "category",
     "new_presentation": "bool", "re_presentation": "bool",
     "new_row": "int32",
-    "exited": "bool", "exit_group": "category", "exit_days": "Int32", "completed": "bool", "exit_row": "int32",
+    "exited": "bool", "exit_group": "category", "exit_days": "Int16", "completed": "bool", "exit_row": "int32",
     "back_in_treatment": "bool",
-    "days_in_treatment": "int32", "discharged_by_31_march": "bool",
+    "days_in_treatment": "int16", "discharged_by_31_march": "bool",
     "retention_started": "bool", "retained_12_weeks": "bool",
     "ocu": "bool", "effective": "bool",
+    "in_all": "bool",
 }
+#: Columns defined for one service scope only: an ``All`` row holds False in them (so does the ``All``
+#: selection for a service row standing for the person's ``All`` row: ``in_all``).
+_ONE_SCOPE_COLUMNS = ("ocu", "effective")
+#: The columns a person's ``All`` row and their one service row are compared on (``_stands_for_all``).
+_COMPARED = tuple(column for column in COLUMNS if column not in ("scope", "in_all", *_ONE_SCOPE_COLUMNS))
+#: The columns of a table saved before ``in_all`` (facts12): it holds every ``All`` row, and is read and
+#: selected as it was (``select`` takes its ``All`` rows as a slice).
+OLDER_COLUMNS = [column for column in COLUMNS if column != "in_all"]
 _ATTRIBUTES = ("age_band", "sex_group", "district", "ward_code", "postcode_district", "ethnicity_group",
                "accommodation_status_group", "in_care_group", "injecting_status_group")
 
@@ -199,6 +220,20 @@ def _days(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return (later - earlier) // np.timedelta64(1, "D")
 
 
+#: The most whole days ``days_in_treatment`` and ``exit_days`` (int16) hold either way: 89 years. The
+#: loaders reject event dates before 1990 or after today, so a span of loaded dates is at most ~37 years.
+MOST_DAYS = int(np.iinfo(np.int16).max)
+
+
+def _small_days(days: np.ndarray) -> np.ndarray:
+    """``days`` as int16 (the table's type), refused (ValueError) when a value does not fit rather than
+    wrapped round into a wrong figure."""
+    if days.size and (days.max() > MOST_DAYS or days.min() < -MOST_DAYS):
+        raise ValueError(f"a span of {int(np.abs(days).max()):,} days between an episode's dates: dates before "
+                         "1990 or after today should have been rejected when the data were loaded")
+    return days.astype(np.int16)
+
+
 def _new_presentations(e: _Episodes, fy: FinancialYear) -> np.ndarray:
     """The rows of the first triage in the year (any service) of each person who had no episode open in
     the 12 months before it (GLOSSARY "New presentation")."""
@@ -224,7 +259,7 @@ def _one_scope(e: _Episodes, fy: FinancialYear, scope: str, new_rows: np.ndarray
     for column, (codes, _) in e.codes.items():
         out[column] = codes[latest]
     closed = finish[latest] <= end
-    out["days_in_treatment"] = _days(np.where(closed, finish[latest], end), triage[latest]).astype(np.int32)
+    out["days_in_treatment"] = _small_days(_days(np.where(closed, finish[latest], end), triage[latest]))
     out["discharged_by_31_march"] = closed
 
     # the 31 March snapshot, described by the latest open episode
@@ -250,7 +285,7 @@ def _one_scope(e: _Episodes, fy: FinancialYear, scope: str, new_rows: np.ndarray
     out["exited"] = exited = e.flag(people, last_exit)
     out["exit_group"] = e.by_person(people, last_exit, e.exit_group[last_exit], -1)
     exit_days = e.by_person(people, last_exit, _days(e.discharge[last_exit], triage[last_exit]), 0)
-    out["exit_days"] = pd.arrays.IntegerArray(exit_days.astype(np.int32), ~exited)
+    out["exit_days"] = pd.arrays.IntegerArray(_small_days(exit_days), ~exited)
     out["completed"] = out["exit_group"] == EXIT_GROUPS.index(PLANNED)
     out["exit_row"] = e.by_person(people, last_exit, last_exit.astype(np.int32), -1)
 
@@ -288,8 +323,11 @@ def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd
     raw: prepared here) and their substances (for ``ocu``; without them ``ocu`` is False), typed as
     ``COLUMNS``; rows by year, scope (``SCOPES`` order), person.
 
-    Built from a few per-episode arrays (``_Episodes``), one year and scope at a time, each part
-    already in the table's types, so what it holds beside the episodes is about the size of the table."""
+    Every ``All`` row is worked out, but one that equals the person's only service row (every column
+    but ``scope`` and the one-scope columns ``ocu`` / ``effective``) is not kept: that service row is
+    marked ``in_all`` instead (``_stands_for_all``), and ``select`` gives it back as the ``All`` row.
+    Built from a few per-episode arrays (``_Episodes``), one year at a time, each part already in the
+    table's types, so what it holds beside the episodes is about the size of the table."""
     ep = episodes if episodes.attrs.get("prepared") else prepare_episodes(episodes)
     if not years:
         return typed(pd.DataFrame(columns=list(COLUMNS)), ep)
@@ -298,43 +336,97 @@ def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd
     dtypes |= {f"snapshot_{column}": dtypes[column] for column in ("age_band", "sex_group", "district")}
     dtypes["scope"] = pd.CategoricalDtype(list(SCOPES))
     dtypes["exit_group"] = pd.CategoricalDtype(list(EXIT_GROUPS))
-    # each part's rows (its people) are counted first, so every column is made once at its full length
-    # and each part written into it as it is computed: holding every part until they were joined (small
-    # arrays, freed after the join) left the process 0.4 GB larger at national scale (issue 12)
-    sizes = [(fy, scope, _people_in(e, fy, scope)) for fy in years for scope in SCOPES]
-    total = sum(n for _, _, n in sizes)
+    # each year's rows are counted first, so every column is made once at (about) its full length and
+    # each part written into it as it is computed: holding every part until they were joined (small
+    # arrays, freed after the join) left the process 0.4 GB larger at national scale (issue 12). A
+    # person's All row is kept when they are in both services (or in neither: a service not grouped),
+    # or when it differs from their one service row (never found: the columns grow if it happens)
+    sizes = {(fy.start_year, scope): _people_in(e, fy, scope) for fy in years for scope in SCOPES}
+    full = [sum(sizes[(fy.start_year, scope)] for scope in SCOPES) for fy in years]
+    expected = [sizes[(fy.start_year, YOUNG_PEOPLE)] + sizes[(fy.start_year, ADULTS)]
+                + max(0, sizes[(fy.start_year, YOUNG_PEOPLE)] + sizes[(fy.start_year, ADULTS)]
+                      - sizes[(fy.start_year, ALL)]) for fy in years]
     columns: dict[str, np.ndarray] = {}
     masks: dict[str, np.ndarray] = {}
-    start = 0
-    new_rows = np.zeros(0, np.int64)
-    for fy, scope, n in sizes:
-        if scope == SCOPES[0]:
-            new_rows = _new_presentations(e, fy)
-        part = _one_scope(e, fy, scope, new_rows)
-        for column, kind in COLUMNS.items():
-            values = part.pop(column)
-            if kind in ("Int16", "Int32"):  # values and missing flags
-                values = values if isinstance(values, pd.arrays.IntegerArray) else pd.array(values, dtype=kind)
+    capacity, start = sum(expected), 0
+    for index, fy in enumerate(years):
+        new_rows = _new_presentations(e, fy)
+        parts = {scope: _one_scope(e, fy, scope, new_rows) for scope in SCOPES}
+        _stands_for_all(parts, e.people)
+        need = start + sum(len(part["person"]) for part in parts.values())
+        if need > capacity:  # grown once, to hold the rest in full
+            capacity = need + sum(full[index + 1:])
+            for store in (columns, masks):
+                for column, values in store.items():
+                    grown = np.empty(capacity, values.dtype)
+                    grown[:start] = values[:start]
+                    store[column] = grown
+        for scope in SCOPES:
+            part = parts.pop(scope)
+            n = len(part["person"])
+            for column, kind in COLUMNS.items():
+                values = part.pop(column)
+                if kind in ("Int16", "Int32"):  # values and missing flags
+                    values = values if isinstance(values, pd.arrays.IntegerArray) else pd.array(values, dtype=kind)
+                    if column not in columns:
+                        columns[column] = np.empty(capacity, dtype=np.dtype(kind.lower()))
+                        masks[column] = np.empty(capacity, dtype=bool)
+                    columns[column][start:start + n] = values._data
+                    masks[column][start:start + n] = values._mask
+                    continue
                 if column not in columns:
-                    columns[column] = np.empty(total, dtype=np.dtype(kind.lower()))
-                    masks[column] = np.empty(total, dtype=bool)
-                columns[column][start:start + n] = values._data
-                masks[column][start:start + n] = values._mask
-                continue
-            if column not in columns:
-                columns[column] = np.empty(total, dtype=_codes_dtype(dtypes[column]) if kind == "category"
-                                           else np.dtype(kind))
-            columns[column][start:start + n] = values
-        start += n
+                    columns[column] = np.empty(capacity, dtype=_codes_dtype(dtypes[column]) if kind == "category"
+                                               else np.dtype(kind))
+                columns[column][start:start + n] = values
+            start += n
     table = {}
     for column, kind in COLUMNS.items():
+        values = columns.pop(column)
+        values = values if start == capacity else values[:start].copy()  # one column at a time
         if kind == "category":
-            table[column] = pd.Categorical.from_codes(columns.pop(column), dtype=dtypes[column], validate=False)
+            table[column] = pd.Categorical.from_codes(values, dtype=dtypes[column], validate=False)
         elif kind in ("Int16", "Int32"):
-            table[column] = pd.arrays.IntegerArray(columns.pop(column), masks.pop(column))
+            mask = masks.pop(column)
+            table[column] = pd.arrays.IntegerArray(values, mask if start == capacity else mask[:start].copy())
         else:
-            table[column] = columns.pop(column)
+            table[column] = values
     return pd.DataFrame(table, copy=False)
+
+
+def _stands_for_all(parts: dict[str, dict[str, object]], people: int) -> None:
+    """Mark (``in_all``) each service row that equals the person's ``All`` row, the person being in that
+    service only, and drop that ``All`` row from ``parts`` (one year's columns by scope, rows by
+    person): equal on every column but ``scope`` and the one-scope columns (``_ONE_SCOPE_COLUMNS``,
+    False in an ``All`` row). About half the rows at national scale, stored once instead of twice."""
+    everyone = parts[ALL]
+    person = np.asarray(everyone["person"])
+    keep = np.ones(len(person), bool)
+    rows: dict[str, np.ndarray] = {}
+    for scope in SCOPES[1:]:  # each All row's row in the service's part (-1: not in it)
+        where = np.full(people + 1, -1, np.int64)  # slot 0: a missing client id (code -1)
+        where[np.asarray(parts[scope]["person"]) + 1] = np.arange(len(parts[scope]["person"]))
+        rows[scope] = where[person + 1]
+    found = [rows[scope] >= 0 for scope in SCOPES[1:]]
+    for scope, own, other in zip(SCOPES[1:], found, found[::-1], strict=True):
+        part = parts[scope]
+        part["in_all"] = marked = np.zeros(len(part["person"]), bool)
+        chosen = np.flatnonzero(own & ~other)  # All rows of people in this service only
+        there = rows[scope][chosen]
+        equal = np.ones(len(chosen), bool)
+        for column in _COMPARED:
+            a, b = everyone[column], part[column]
+            if isinstance(a, pd.arrays.IntegerArray) or isinstance(b, pd.arrays.IntegerArray):
+                a, b = pd.array(a), pd.array(b)
+                a_mask, b_mask = a._mask[chosen], b._mask[there]
+                equal &= (a_mask == b_mask) & ((a._data[chosen] == b._data[there]) | a_mask)
+            else:
+                equal &= np.asarray(a)[chosen] == np.asarray(b)[there]
+        marked[there[equal]] = True
+        keep[chosen[equal]] = False
+    everyone["in_all"] = np.zeros(len(person), bool)
+    if not keep.all():
+        for column, values in everyone.items():
+            everyone[column] = values[keep]
 
 
 def _codes_dtype(dtype: pd.CategoricalDtype) -> np.dtype:
@@ -376,7 +468,8 @@ def typed(table: pd.DataFrame, episodes: pd.DataFrame | None = None, only: Colle
         if only is not None and column not in only and column not in missing:
             continue
         if column in missing and only is not None:  # added here, in its place, with no value
-            table.insert(position, column, np.full(len(table), np.nan) if kind != "category" else
+            table.insert(position, column, np.zeros(len(table), bool) if kind == "bool" else
+                         np.full(len(table), np.nan) if kind != "category" else
                          pd.Categorical.from_codes(np.full(len(table), -1, np.int8),
                                                    dtype=_no_value_dtype(categories.get(column))))
         if kind == "category":
@@ -399,9 +492,14 @@ def _no_value_dtype(categories: list[object] | None) -> pd.CategoricalDtype:
 
 
 class _Parts(dict):
-    """(year, scope) -> (start, stop) rows of a fact table. Never changed once made, so a copy is the
-    same object: pandas deep-copies a frame's ``attrs`` into every column, slice and mask taken from
-    it, and copying this dict each time was the largest fixed cost of a page (issue 12)."""
+    """(year, scope) -> (start, stop) rows of a fact table, and (``everyone``, filled on first use) each
+    year's ``All`` rows as positions (``_everyone``). Never changed once made but for that cache, so a
+    copy is the same object: pandas deep-copies a frame's ``attrs`` into every column, slice and mask
+    taken from it, and copying this dict each time was the largest fixed cost of a page (issue 12)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.everyone: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
 
     def __copy__(self) -> _Parts:
         return self
@@ -410,7 +508,7 @@ class _Parts(dict):
         return self
 
 
-def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
+def _parts(table: pd.DataFrame) -> _Parts:
     """Where each (year, scope) lies in the table (rows grouped by year, then scope), worked out once
     per table and kept in its ``attrs``."""
     parts = table.attrs.get("parts")
@@ -432,7 +530,8 @@ def _parts(table: pd.DataFrame) -> dict[tuple[int, str], tuple[int, int]]:
 
 
 def _part(table: pd.DataFrame, year: int, scope: str) -> pd.DataFrame:
-    """The rows of one year and scope: a slice of the table, no scan."""
+    """The rows of one year and scope as stored: a slice of the table, no scan (for ``All``, the
+    ``All`` rows kept, without the service rows standing for the others: see ``_everyone``)."""
     parts = _parts(table)
     if parts or not len(table):
         start, stop = parts.get((year, scope), (0, 0))
@@ -440,27 +539,80 @@ def _part(table: pd.DataFrame, year: int, scope: str) -> pd.DataFrame:
     return table[(table["year"].to_numpy() == year) & (table["scope"] == scope).to_numpy()]
 
 
+def _everyone(table: pd.DataFrame, year: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of the year's ``All`` scope when some are service rows marked ``in_all``: their positions
+    in the table (the ``All`` rows kept and the marked service rows, in the order a table with every
+    ``All`` row holds them: by the describing episode's row) and whether each is a service row. None
+    when the year's ``All`` rows are all stored (a slice: e.g. a table saved before ``in_all``).
+    Worked out once per table and year, kept with its parts."""
+    parts = _parts(table)
+    if year in parts.everyone:
+        return parts.everyone[year]
+    found = None
+    if "in_all" in table and len(table):
+        marked = table["in_all"].to_numpy(dtype=bool)
+        if parts:
+            start, stop = parts.get((year, ALL), (0, 0))
+            kept = np.arange(start, stop)
+            spans = [parts.get((year, scope), (0, 0)) for scope in SCOPES[1:]]
+            stand = np.concatenate([s + np.flatnonzero(marked[s:e]) for s, e in spans])
+        else:  # not grouped: found by a scan
+            in_year = table["year"].to_numpy() == year
+            kept = np.flatnonzero(in_year & _equals(table["scope"], ALL))
+            stand = np.flatnonzero(in_year & marked)
+        if len(stand):
+            positions = np.concatenate([kept, stand])
+            order = np.argsort(table["episode_row"].to_numpy()[positions], kind="stable")
+            found = (positions[order].astype(np.int32 if len(table) < 2**31 else np.int64), order >= len(kept))
+    parts.everyone[year] = found
+    return found
+
+
 def select(table: pd.DataFrame, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
     """The rows of ``fy`` in the selection's service scope whose describing episode matches the age
-    band, sex and district filters (the 31 March snapshot's own episode with ``snapshot``)."""
+    band, sex and district filters (the 31 March snapshot's own episode with ``snapshot``). The ``All``
+    scope's rows are those a table holding every ``All`` row gives, in the same order and with the same
+    values (``scope`` ``All``, ``ocu`` and ``effective`` False), whether or not the table stores them."""
     prefix = "snapshot_" if snapshot else ""
-    rows = _part(table, fy.start_year, filters.service)
-    mask = np.ones(len(rows), bool)
-    for name, value in ((f"{prefix}age_band", filters.age_band), (f"{prefix}sex_group", filters.sex),
-                        (f"{prefix}district", filters.district)):
+    wanted = [(f"{prefix}age_band", filters.age_band), (f"{prefix}sex_group", filters.sex),
+              (f"{prefix}district", filters.district)]
+    everyone = _everyone(table, fy.start_year) if filters.service == ALL else None
+    if everyone is None:
+        rows = _part(table, fy.start_year, filters.service)
+        mask = np.ones(len(rows), bool)
+        for name, value in wanted:
+            if value != ALL:
+                mask &= _equals(rows[name], value)
+        return rows if mask.all() else rows.take(np.flatnonzero(mask))
+    positions, stand = everyone
+    mask = np.ones(len(positions), bool)
+    for name, value in wanted:
         if value != ALL:
-            mask &= _equals(rows[name], value)
-    return rows if mask.all() else rows.take(np.flatnonzero(mask))
+            mask &= _equals(table[name], value, positions)
+    if not mask.all():
+        positions, stand = positions[mask], stand[mask]
+    rows = table.take(positions)
+    if stand.any():  # service rows standing for the person's All row: their All values
+        rows["scope"] = pd.Categorical.from_codes(
+            np.full(len(rows), rows["scope"].dtype.categories.get_loc(ALL), np.int8), dtype=rows["scope"].dtype)
+        for column in _ONE_SCOPE_COLUMNS:
+            values = rows[column].to_numpy(dtype=bool, copy=True)
+            values[stand] = False
+            rows[column] = values
+    return rows
 
 
-def _equals(values: pd.Series, value: object) -> np.ndarray:
-    """``(values == value).to_numpy()``, on a categorical column's codes (no Series built)."""
+def _equals(values: pd.Series, value: object, positions: np.ndarray | None = None) -> np.ndarray:
+    """``(values == value).to_numpy()`` (at ``positions`` only, when given), on a categorical column's
+    codes (no Series built)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = values.dtype.categories
         if value not in categories:
-            return np.zeros(len(values), bool)
-        return values.array.codes == categories.get_loc(value)
-    return (values == value).to_numpy()
+            return np.zeros(len(values) if positions is None else len(positions), bool)
+        codes = values.array.codes
+        return (codes if positions is None else codes[positions]) == categories.get_loc(value)
+    found = (values == value).to_numpy()
+    return found if positions is None else found[positions]
 
 
 #: How many selections (year, filters, snapshot) of a data set's fact table ``rows`` keeps, most
@@ -484,6 +636,9 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
             table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
         return select(table, fy, filters, snapshot=snapshot)
 
+    # with no age band, sex or district chosen the snapshot's rows are the same rows: kept once (the All
+    # scope's rows are a take since facts12, so a second copy would cost time and memory)
+    snapshot = snapshot and any(value != ALL for value in (filters.age_band, filters.sex, filters.district))
     return data.remember_recent(SELECTIONS, (fy.start_year, filters, snapshot), selected, KEPT_SELECTIONS)
 
 
@@ -534,5 +689,5 @@ def time_by_exit_group(rows: pd.DataFrame) -> pd.DataFrame:
                          "weeks": rows["exit_days"].to_numpy(dtype="float64", na_value=np.nan)[left] / 7.0})
 
 
-__all__ = ["COLUMNS", "SCOPES", "build", "exits", "new_presentations", "people", "rows", "select", "time_by_exit_group",
+__all__ = ["COLUMNS", "OLDER_COLUMNS", "SCOPES", "build", "exits", "new_presentations", "people", "rows", "select", "time_by_exit_group",
            "time_in_treatment", "typed"]

@@ -966,7 +966,9 @@ class Store:
     def person_year(self, version: Version, data: ds.Dataset) -> pd.DataFrame | None:
         """The saved fact table of ``version`` when it was built from these data (same number of
         episodes and years) with the columns of this code (``person_year.COLUMNS``); None for a version
-        saved before fact tables were, or with other columns (it is built on first use)."""
+        saved before fact tables were, or with other columns (it is built on first use). A table saved
+        before ``in_all`` (``person_year.OLDER_COLUMNS``: every ``All`` row stored) is read as it is,
+        ``in_all`` added False, and selects as before."""
         from analysis import person_year
 
         entry = (version.manifest.get("derived") or {}).get("person_year")
@@ -974,7 +976,7 @@ class Store:
             return None
         if entry.get("episodes") != len(data.episodes) or entry.get("years") != [fy.label for fy in data.years]:
             return None
-        if entry.get("columns") != list(person_year.COLUMNS):
+        if entry.get("columns") not in (list(person_year.COLUMNS), person_year.OLDER_COLUMNS):
             return None
 
         facts = _read_fact_table(version, version.path / PERSON_YEAR_FILE)
