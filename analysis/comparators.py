@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
@@ -59,15 +60,45 @@ def rows_for_year(comparators: pd.DataFrame | None, indicator: str, fy: Financia
     ending before it (a published value lags the data; the period is shown with it). Empty when none."""
     if comparators is None or comparators.empty:
         return pd.DataFrame(columns=[] if comparators is None else comparators.columns)
-    rows = comparators[comparators["indicator"].astype(str) == indicator]
-    ends = rows["period"].map(_end_year_of_text)
-    usable = ends.notna() & (ends <= fy.start_year)
-    if not usable.any():
-        return rows.iloc[0:0]
-    latest = ends[usable].max()
-    chosen = rows[usable & (ends == latest)]
-    # a period can be written two ways in one file ("2021/22 - 23/24" and a later edition): keep the last given
-    return chosen.drop_duplicates(["area_code", "area_type"], keep="last")
+    periods = _period_index(comparators).get(indicator)
+    if periods is None:
+        return comparators.iloc[0:0]
+    ends, positions = periods
+    usable = int(np.searchsorted(ends, fy.start_year, side="right"))  # periods ending in fy or before
+    return comparators.iloc[positions[usable - 1]] if usable else comparators.iloc[0:0]
+
+
+#: ``_period_index`` of each comparators frame, by ``id`` (a weak reference tells a frame from a new one
+#: at the same address): pages read the rows of every indicator for a year on every view.
+_INDEXES: dict[int, tuple[weakref.ref, tuple[int, tuple[object, ...]], dict[str, tuple[np.ndarray, list[np.ndarray]]]]] = {}
+
+
+def _period_index(comparators: pd.DataFrame) -> dict[str, tuple[np.ndarray, list[np.ndarray]]]:
+    """For each indicator (as text) of ``comparators``: the distinct end years of its periods
+    (``period_end_year``, ascending) and, for each, the positions of its rows for that period as
+    ``rows_for_year`` gives them (in the frame's order; of rows repeating an area code and type, the
+    last given: a period can be written two ways in one file, "2021/22 - 23/24" and a later edition).
+    Worked out once per frame (the data set's tables never change after loading)."""
+    shape = (len(comparators), tuple(comparators.columns))
+    found = _INDEXES.get(id(comparators))
+    if found is not None and found[0]() is comparators and found[1] == shape:
+        return found[2]
+    ends = comparators["period"].map(_end_year_of_text)
+    usable = np.flatnonzero(ends.notna().to_numpy(dtype=bool))
+    keys = pd.DataFrame({"indicator": comparators["indicator"].astype(str).to_numpy()[usable],
+                         "end": ends.to_numpy()[usable].astype(np.int64),
+                         "area_code": comparators["area_code"].to_numpy()[usable],
+                         "area_type": comparators["area_type"].to_numpy()[usable]})
+    kept = ~keys.duplicated(keep="last").to_numpy(dtype=bool)
+    names, years, positions = keys["indicator"].to_numpy()[kept], keys["end"].to_numpy()[kept], usable[kept]
+    index: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+    for name in dict.fromkeys(names):
+        mine = names == name
+        distinct = np.unique(years[mine])
+        index[str(name)] = (distinct, [positions[mine & (years == year)] for year in distinct])
+    key = id(comparators)
+    _INDEXES[key] = (weakref.ref(comparators, lambda _, key=key: _INDEXES.pop(key, None)), shape, index)
+    return index
 
 
 @functools.lru_cache(maxsize=4096)  # a few distinct periods, read for every indicator on every page view
