@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis import cohorts, profiles
@@ -57,19 +58,70 @@ FIELD_BY_LABEL = {f.label: f for f in FIELDS}
 
 
 # ---------------------------------------------------------------- cohorts
-#: How many (year, service) sets of episodes ``episodes_in_year`` keeps: the page's checks ask for the
-#: year's and the comparison year's dozens of times; few, as each is a copy of many episodes.
-KEPT_YEARS = 4
+#: Where the per-episode flags and the record lists worked out once per data set are kept (``Dataset.derived``).
+DERIVED_KEY = "quality"
+
+
+def _base_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes as ``cohorts.active_episodes`` reads them (prepared: in person order)."""
+    return episodes if episodes.attrs.get("prepared") else cohorts.prepare_episodes(episodes)
+
+
+def _codes_of(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each value's position among the distinct values (-1: missing), and the distinct values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+def _is(codes: tuple[np.ndarray, pd.Index], value: object) -> np.ndarray:
+    """Where the coded values equal ``value`` (as ``values == value``: a missing value never does)."""
+    found = codes[1].get_indexer([value])[0] if len(codes[1]) else -1
+    return codes[0] == found if found >= 0 else np.zeros(len(codes[0]), dtype=bool)
+
+
+@dataclass(frozen=True)
+class _Episodes:
+    """Per-episode columns the page reads for every year, worked out once per data set: the prepared
+    episodes' dates, service and validity of each field (``_valid``), and each episode id's code."""
+
+    triage: np.ndarray
+    end: np.ndarray
+    discharge: np.ndarray
+    service: tuple[np.ndarray, pd.Index]
+    valid: dict[str, np.ndarray]
+    ids: tuple[np.ndarray, pd.Index]
+
+
+def _episodes(data: Dataset) -> _Episodes:
+    """``_Episodes`` of the data set (``Dataset.derived``)."""
+    found = data.derived.get((DERIVED_KEY, "episodes"))
+    if found is None:
+        base = _base_episodes(data.episodes)
+        valid = {f.column: _valid(data, base, f.column).to_numpy(dtype=bool)
+                 for f in FIELDS if f.column != "referral_source"}
+        found = _Episodes(base["triage_date"].to_numpy(), base["episode_end"].to_numpy(),
+                          base["discharge_date"].to_numpy(), _codes_of(base["service_group"]), valid,
+                          _codes_of(base["episode_id"].astype("string")))
+        data.derived[(DERIVED_KEY, "episodes")] = found
+    return found
+
+
+def _in_year(dates: np.ndarray, fy: FinancialYear) -> np.ndarray:
+    """Dates from 1 April to 31 March of ``fy`` (a missing date never is)."""
+    return (dates >= fy.start.to_datetime64()) & (dates <= fy.end.to_datetime64())
+
+
+def _active(episodes: _Episodes, fy: FinancialYear, service: str) -> np.ndarray:
+    """Which prepared episodes ``episodes_in_year`` keeps: in treatment at some point in the year
+    (triage on or before 31 March, episode end on or after 1 April), of the service."""
+    mask = (episodes.triage <= fy.end.to_datetime64()) & (episodes.end >= fy.start.to_datetime64())
+    return mask if service == ALL else mask & _is(episodes.service, service)
 
 
 def episodes_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes in treatment at some point in the year (``cohorts.active_episodes``) of the service
-    (the last ``KEPT_YEARS`` kept with the data set's remembered results: ``Dataset.remember_recent``)."""
-    def found() -> pd.DataFrame:
-        active = cohorts.active_episodes(data.episodes, fy)
-        return active if service == ALL else active[active["service_group"] == service]
-
-    return data.remember_recent(("quality", "episodes in year"), (fy.start_year, service), found, KEPT_YEARS)
+    """Episodes in treatment at some point in the year (``cohorts.active_episodes``) of the service."""
+    base = _base_episodes(data.episodes)
+    return base[_active(_episodes(data), fy, service)]
 
 
 def discharges_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
@@ -77,6 +129,31 @@ def discharges_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> 
     ep = data.episodes
     out = ep[(ep["discharge_date"] >= fy.start) & (ep["discharge_date"] <= fy.end)]
     return out if service == ALL else out[out["service_group"] == service]
+
+
+@dataclass(frozen=True)
+class _Referrals:
+    """A year's referrals as the page counts them (``profiles.referrals_in_year``, linked to a service):
+    each one's service and whether its source is valid, and the records of unmapped sources."""
+
+    service: tuple[np.ndarray, pd.Index]
+    valid: np.ndarray
+    unmapped: pd.DataFrame
+    unmapped_service: tuple[np.ndarray, pd.Index]
+
+
+def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
+    """``_Referrals`` of a year, worked out once per data set and year (``Dataset.derived``)."""
+    kept = data.derived.setdefault((DERIVED_KEY, "referrals"), {})
+    found = kept.get(fy.start_year)
+    if found is None:
+        linked = profiles.referrals_in_year(data, fy)
+        bad = linked[linked["referral_source_group"] == UNMAPPED]
+        found = _Referrals(_codes_of(linked["service_group"]), _valid(data, linked, "referral_source").to_numpy(dtype=bool),
+                           _records("referral_source: unmapped code", "referrals", bad["referral_id"],
+                                    bad["referral_source"]), _codes_of(bad["service_group"]))
+        kept[fy.start_year] = found
+    return found
 
 
 def _valid(data: Dataset, frame: pd.DataFrame, column: str) -> pd.Series:
@@ -102,21 +179,29 @@ def completeness(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.
     episodes). Valid: a code mapped to a reporting group other than "Not recorded", "Not stated" or
     "Unmapped code"; a postcode district shaped like an outward code (e.g. OX4); a district code of
     the partnership; a primary (rank 1) substance recorded. Looked-after status is for young people only.
+    Counted as masked sums of each episode's validity, worked out once per data set.
     """
+    episodes = _episodes(data)
+    active = _active(episodes, fy, service)
     rows = []
     for item in FIELDS:
         if item.services is not None and service != ALL and service not in item.services:
             continue
         if item.column == "discharge_reason":
-            records = discharges_in_year(data, fy, service)
+            records = _in_year(episodes.discharge, fy)
+            records = records if service == ALL else records & _is(episodes.service, service)
+            valid = episodes.valid[item.column]
         elif item.column == "referral_source":
-            records = profiles.referrals_in_year(data, fy, Filters(service=service))
+            year = _referrals(data, fy)
+            records = np.ones(len(year.valid), dtype=bool) if service == ALL else _is(year.service, service)
+            valid = year.valid
         else:
-            records = episodes_in_year(data, fy, service)
+            records = active
             if item.services is not None:
-                records = records[records["service_group"].isin(item.services)]
-        rows.append({"field": item.label, "count": int(_valid(data, records, item.column).sum()),
-                     "denominator": len(records)})
+                records = records & np.any([_is(episodes.service, s) for s in item.services], axis=0)
+            valid = episodes.valid[item.column]
+        rows.append({"field": item.label, "count": int(np.count_nonzero(valid & records)),
+                     "denominator": int(np.count_nonzero(records))})
     return measure(pd.DataFrame(rows, columns=["field", "count", "denominator"]), PROPORTION, label="Completeness")
 
 
@@ -136,31 +221,79 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def invalid_codes(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Records of the year holding a code no list or mapping knows ("Unmapped code"), a postcode
     district that is not an outward code, or a district code that is not one of the partnership's
-    districts. One row per record and problem: problem, table, record id, the code."""
-    episodes = episodes_in_year(data, fy, service)
-    frames = []
-    for column in ("sex", "ethnicity", "accommodation_status", "in_care", "injecting_status", "discharge_reason"):
-        bad = episodes[episodes[f"{column}_group"] == UNMAPPED]
-        frames.append(_records(f"{column}: unmapped code", "episodes", bad["episode_id"], bad[column]))
-    postcode = episodes["postcode_district"].astype("string").str.strip()
-    bad = episodes[postcode.notna() & ~_valid(data, episodes, "postcode_district")]
-    frames.append(_records("postcode_district: not a postcode district", "episodes", bad["episode_id"],
-                           bad["postcode_district"]))
-    district = episodes["district_code"].astype("string").str.strip()
-    bad = episodes[district.notna() & (district != "") & ~_valid(data, episodes, "district_code")]
-    frames.append(_records("district_code: not a district of the partnership", "episodes", bad["episode_id"],
-                           bad["district_code"]))
-    referrals = profiles.referrals_in_year(data, fy, Filters(service=service))
-    bad = referrals[referrals["referral_source_group"] == UNMAPPED]
-    frames.append(_records("referral_source: unmapped code", "referrals", bad["referral_id"], bad["referral_source"]))
-    substances = data.substances[isin_values(data.substances["episode_id"], episodes["episode_id"])]
-    bad = substances[substances["substance_group"] == UNMAPPED]
-    frames.append(_records("substance: unmapped code", "substances", bad["episode_id"], bad["substance"]))
-    if data.interventions is not None and len(data.interventions):
-        iv = data.interventions[isin_values(data.interventions["episode_id"], episodes["episode_id"])]
-        bad = iv[iv["intervention_group"] == UNMAPPED]
-        frames.append(_records("intervention: unmapped code", "interventions", bad["episode_id"], bad["intervention"]))
-    return _concat(frames)
+    districts. One row per record and problem: problem, table, record id, the code.
+
+    The records of every episode and child row are found once per data set (``_whole_data_codes``);
+    a year's are those of its episodes in treatment (``episodes_in_year``) and referrals."""
+    episodes = _episodes(data)
+    active = _active(episodes, fy, service)
+    of_episodes, of_children = _whole_data_codes(data)
+    chosen = np.zeros(len(episodes.ids[1]), dtype=bool)  # episode ids of the year's episodes
+    chosen[episodes.ids[0][active & (episodes.ids[0] >= 0)]] = True
+    year = _referrals(data, fy)
+    referrals = year.unmapped if service == ALL else year.unmapped[_is(year.unmapped_service, service)]
+    return _concat([_taken(of_episodes, active), referrals, _taken(of_children, chosen)])
+
+
+#: Records found over the whole data, and what each belongs to (e.g. its episode's position).
+Found = tuple[pd.DataFrame, np.ndarray]
+
+
+def _taken(found: Found, keep: np.ndarray) -> pd.DataFrame:
+    """The records whose row is kept (``keep`` by row): a new frame, numbered from 0."""
+    records, rows = found
+    return records.take(np.flatnonzero(keep[rows])).reset_index(drop=True)
+
+
+def _with_rows(records: pd.DataFrame, rows: object) -> Found:
+    """``records`` with what each belongs to."""
+    return records, np.asarray(rows, dtype=np.int64)
+
+
+def _whole_data(data: Dataset, name: str, compute: Callable[[], object]) -> object:
+    """``compute()`` once per data set, kept with its derived tables (``Dataset.derived``)."""
+    key = (DERIVED_KEY, name)
+    if key not in data.derived:
+        data.derived[key] = compute()
+    return data.derived[key]
+
+
+def _whole_data_codes(data: Dataset) -> tuple[Found, Found]:
+    """``invalid_codes`` over every episode (rows: each record's prepared episode), and over every
+    substance and intervention row (rows: the code of its episode id in ``_Episodes.ids``), in the
+    order ``invalid_codes`` lists them."""
+    def found() -> tuple[Found, Found]:
+        episodes = _base_episodes(data.episodes)
+        position = np.arange(len(episodes))
+        frames, rows = [], []
+        def add(problem: str, bad: np.ndarray, detail: str) -> None:
+            frames.append(_records(problem, "episodes", episodes["episode_id"][bad], episodes[detail][bad]))
+            rows.append(position[bad])
+        for column in ("sex", "ethnicity", "accommodation_status", "in_care", "injecting_status", "discharge_reason"):
+            add(f"{column}: unmapped code", (episodes[f"{column}_group"] == UNMAPPED).to_numpy(dtype=bool), column)
+        postcode = episodes["postcode_district"].astype("string").str.strip()
+        add("postcode_district: not a postcode district",
+            (postcode.notna() & ~_valid(data, episodes, "postcode_district")).to_numpy(dtype=bool), "postcode_district")
+        district = episodes["district_code"].astype("string").str.strip()
+        add("district_code: not a district of the partnership",
+            (district.notna() & (district != "") & ~_valid(data, episodes, "district_code")).to_numpy(dtype=bool),
+            "district_code")
+        of_episodes = _with_rows(_concat(frames), np.concatenate(rows))
+        ids = _episodes(data).ids[1]
+        children, child_rows = [], []
+        for table, column, problem in (("substances", "substance", "substance: unmapped code"),
+                                       ("interventions", "intervention", "intervention: unmapped code")):
+            frame = getattr(data, table)
+            if frame is None or (table == "interventions" and not len(frame)):
+                continue
+            bad = frame[frame[f"{column}_group"] == UNMAPPED]
+            children.append(_records(problem, table, bad["episode_id"], bad[column]))
+            child_rows.append(ids.get_indexer(bad["episode_id"].astype("string")) if len(ids) else
+                              np.full(len(bad), -1))
+        of_children = _with_rows(_concat(children), np.concatenate(child_rows) if child_rows else [])
+        return of_episodes, of_children
+
+    return _whole_data(data, "codes", found)
 
 
 def _rejected_with(rejected: Mapping[str, pd.DataFrame], words: str) -> pd.DataFrame:
@@ -189,74 +322,105 @@ def duplicate_ids(rejected: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def discharge_before_triage(data: Dataset, rejected: Mapping[str, pd.DataFrame], service: str = ALL) -> pd.DataFrame:
     """Episodes whose discharge date is before their triage date: in the data (the loader rejects
     them, so normally none) and rows rejected for it at load."""
-    ep = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
-    bad = ep[ep["discharge_date"] < ep["triage_date"]]
-    detail = ("triage " + bad["triage_date"].dt.strftime("%d/%m/%Y") + ", discharge "
-              + bad["discharge_date"].dt.strftime("%d/%m/%Y"))
-    return _concat([_records("discharge before triage", "episodes", bad["episode_id"], detail),
-                    _rejected_with(rejected, "discharge date before triage date")])
+    def found() -> Found:
+        ep = data.episodes
+        bad = ep[ep["discharge_date"] < ep["triage_date"]]
+        detail = ("triage " + bad["triage_date"].dt.strftime("%d/%m/%Y") + ", discharge "
+                  + bad["discharge_date"].dt.strftime("%d/%m/%Y"))
+        return _with_rows(_records("discharge before triage", "episodes", bad["episode_id"], detail),
+                          np.flatnonzero((ep["discharge_date"] < ep["triage_date"]).to_numpy(dtype=bool)))
+
+    in_data = _whole_data(data, "discharge order", found)
+    keep = np.ones(len(data.episodes), dtype=bool) if service == ALL else _is(_service_codes(data), service)
+    return _concat([_taken(in_data, keep), _rejected_with(rejected, "discharge date before triage date")])
+
+
+def _service_codes(data: Dataset) -> tuple[np.ndarray, pd.Index]:
+    """``_codes_of`` the service of each episode of ``data.episodes`` (as they are), once per data set."""
+    return _whole_data(data, "service codes", lambda: _codes_of(data.episodes["service_group"]))
 
 
 def future_dates(data: Dataset, today: pd.Timestamp, service: str = ALL) -> pd.DataFrame:
     """Dates after ``today`` (the day the check is run): triage, discharge, referral and intervention dates."""
     today = pd.Timestamp(today).normalize()
-    ep = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
+    after = today.to_datetime64()
+    ep = data.episodes
+    mine = None if service == ALL else _is(_service_codes(data), service)
     frames = []
+    def add(problem: str, table: str, frame: pd.DataFrame, bad: np.ndarray, record: str, column: str) -> None:
+        if bad.any():  # a list of none adds nothing
+            rows = frame[bad]
+            frames.append(_records(problem, table, rows[record], rows[column].dt.strftime("%d/%m/%Y")))
     for column in ("triage_date", "discharge_date"):
-        bad = ep[ep[column] > today]
-        frames.append(_records(f"{column.replace('_', ' ')} in the future", "episodes", bad["episode_id"],
-                               bad[column].dt.strftime("%d/%m/%Y")))
-    ref = data.referrals[data.referrals["referral_date"] > today]
-    frames.append(_records("referral date in the future", "referrals", ref["referral_id"],
-                           ref["referral_date"].dt.strftime("%d/%m/%Y")))
+        bad = ep[column].to_numpy() > after
+        add(f"{column.replace('_', ' ')} in the future", "episodes", ep, bad if mine is None else bad & mine,
+            "episode_id", column)
+    add("referral date in the future", "referrals", data.referrals,
+        data.referrals["referral_date"].to_numpy() > after, "referral_id", "referral_date")
     if data.interventions is not None:
         for column in ("start_date", "end_date"):
-            bad = data.interventions[data.interventions[column] > today]
-            frames.append(_records(f"intervention {column.replace('_', ' ')} in the future", "interventions",
-                                   bad["episode_id"], bad[column].dt.strftime("%d/%m/%Y")))
+            add(f"intervention {column.replace('_', ' ')} in the future", "interventions", data.interventions,
+                data.interventions[column].to_numpy() > after, "episode_id", column)
     return _concat(frames)
 
 
 def ages_outside_range(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Episodes in treatment in the year whose age at triage is outside the ages their service
-    is expected to see (``SERVICE_AGES``)."""
-    episodes = episodes_in_year(data, fy, service)
-    frames = []
-    for name, (low, high) in SERVICE_AGES.items():
-        mine = episodes[episodes["service_group"] == name]
-        age = mine["age_at_triage"]
-        for problem, bad in ((f"{name}: aged under {low}", mine[age < low]), (f"{name}: aged over {high}", mine[age > high])):
-            frames.append(_records(problem, "episodes", bad["episode_id"], "age " + bad["age_at_triage"].astype("string")))
-    return _concat(frames)
+    is expected to see (``SERVICE_AGES``). Found once per data set over every episode, then those of
+    the year's episodes in treatment (``episodes_in_year``) kept."""
+    def found() -> Found:
+        episodes = _base_episodes(data.episodes)
+        frames, rows = [], []
+        for name, (low, high) in SERVICE_AGES.items():
+            mine = (episodes["service_group"] == name).to_numpy(dtype=bool)
+            age = episodes["age_at_triage"]
+            for problem, bad in ((f"{name}: aged under {low}", mine & (age < low).to_numpy(dtype=bool, na_value=False)),
+                                 (f"{name}: aged over {high}", mine & (age > high).to_numpy(dtype=bool, na_value=False))):
+                frames.append(_records(problem, "episodes", episodes["episode_id"][bad],
+                                       "age " + episodes["age_at_triage"][bad].astype("string")))
+                rows.append(np.flatnonzero(bad))
+        return _with_rows(_concat(frames), np.concatenate(rows))
+
+    return _taken(_whole_data(data, "ages", found), _active(_episodes(data), fy, service))
 
 
 def episodes_without_substance(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes in treatment in the year with no substance recorded at all, or none at rank 1 (primary)."""
-    episodes = episodes_in_year(data, fy, service)
-    any_substance = data.substances["episode_id"]
-    primary = data.substances.loc[data.substances["rank"] == 1, "episode_id"]
-    none = episodes[~isin_values(episodes["episode_id"], any_substance)]
-    no_primary = episodes[isin_values(episodes["episode_id"], any_substance) & ~isin_values(episodes["episode_id"], primary)]
-    return _concat([
-        _records("no substance recorded", "episodes", none["episode_id"], "client " + none["client_id"].astype("string")),
-        _records("no primary substance (rank 1)", "episodes", no_primary["episode_id"],
-                 "client " + no_primary["client_id"].astype("string")),
-    ])
+    """Episodes in treatment in the year with no substance recorded at all, or none at rank 1 (primary).
+    Found once per data set over every episode, then those of the year's episodes in treatment kept."""
+    def found() -> Found:
+        episodes = _base_episodes(data.episodes)
+        any_substance = data.substances["episode_id"]
+        primary = data.substances.loc[data.substances["rank"] == 1, "episode_id"]
+        has_any = isin_values(episodes["episode_id"], any_substance).to_numpy(dtype=bool)
+        none, no_primary = ~has_any, has_any & ~isin_values(episodes["episode_id"], primary).to_numpy(dtype=bool)
+        return _with_rows(_concat([
+            _records("no substance recorded", "episodes", episodes["episode_id"][none],
+                     "client " + episodes["client_id"][none].astype("string")),
+            _records("no primary substance (rank 1)", "episodes", episodes["episode_id"][no_primary],
+                     "client " + episodes["client_id"][no_primary].astype("string")),
+        ]), np.concatenate([np.flatnonzero(none), np.flatnonzero(no_primary)]))
+
+    return _taken(_whole_data(data, "no substance", found), _active(_episodes(data), fy, service))
 
 
 def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Referrals received in the year whose client is in no episode, or whose episode id is not in
-    the episodes table. All referrals are checked (an unmatched referral has no service)."""
-    ref = data.referrals
-    ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
-    no_client = ref[~isin_values(ref["client_id"], data.episodes["client_id"])]
-    no_episode = ref[ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])]
-    return _concat([
-        _records("client not in the episodes table", "referrals", no_client["referral_id"],
-                 "client " + no_client["client_id"].astype("string")),
-        _records("episode not in the episodes table", "referrals", no_episode["referral_id"],
-                 "episode " + no_episode["episode_id"].astype("string")),
-    ])
+    the episodes table. All referrals are checked (an unmatched referral has no service). Found once
+    per data set over every referral, then those received in the year kept."""
+    def found() -> Found:
+        ref = data.referrals
+        no_client = ~isin_values(ref["client_id"], data.episodes["client_id"]).to_numpy(dtype=bool)
+        no_episode = (ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])
+                      ).to_numpy(dtype=bool)
+        return _with_rows(_concat([
+            _records("client not in the episodes table", "referrals", ref["referral_id"][no_client],
+                     "client " + ref["client_id"][no_client].astype("string")),
+            _records("episode not in the episodes table", "referrals", ref["referral_id"][no_episode],
+                     "episode " + ref["episode_id"][no_episode].astype("string")),
+        ]), np.concatenate([np.flatnonzero(no_client), np.flatnonzero(no_episode)]))
+
+    return _taken(_whole_data(data, "unmatched referrals", found),
+                  _in_year(data.referrals["referral_date"].to_numpy(), fy))
 
 
 def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:
@@ -269,7 +433,16 @@ def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:
       never counted in any district's rate); one record per code.
 
     District codes of episodes outside the districts table are listed by the yearly codes check
-    ("district_code: not a district of the partnership")."""
+    ("district_code: not a district of the partnership"). Worked out once per data set and service
+    (nothing else changes them)."""
+    kept = data.derived.setdefault((DERIVED_KEY, "inconsistent"), {})
+    if service not in kept:
+        kept[service] = _inconsistent_records(data, service)
+    return kept[service].copy(deep=False)  # copy-on-write: a caller's change never reaches what is kept
+
+
+def _inconsistent_records(data: Dataset, service: str) -> pd.DataFrame:
+    """``inconsistent_records``, worked out."""
     episodes = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
     known = episodes[~episodes["sex_group"].astype(object).isin(MISSING_GROUPS) & episodes["sex_group"].notna()]
     known = known.assign(sex=known["sex_group"].astype("string"), client=known["client_id"].astype("string"))
