@@ -68,9 +68,11 @@ def _base_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _codes_of(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Each value's position among the distinct values (-1: missing), and the distinct values."""
+    """Each value's position among the distinct values (-1: missing; the smallest integer type that
+    holds them), and the distinct values."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+    kind = np.int8 if len(uniques) < 2**7 else np.int16 if len(uniques) < 2**15 else np.int32
+    return np.asarray(codes).astype(kind), pd.Index(uniques)
 
 
 def _is(codes: tuple[np.ndarray, pd.Index], value: object) -> np.ndarray:
@@ -79,17 +81,51 @@ def _is(codes: tuple[np.ndarray, pd.Index], value: object) -> np.ndarray:
     return codes[0] == found if found >= 0 else np.zeros(len(codes[0]), dtype=bool)
 
 
+#: Year numbers of a missing date: never on or before, nor on or after, any year's boundary.
+_NEVER_BEFORE, _NEVER_AFTER = np.int16(2**15 - 1), np.int16(-2**15)
+
+
+def _years_from(dates: np.ndarray) -> np.ndarray:
+    """The latest financial year (start year) starting on or before each date (``_NEVER_AFTER`` when missing):
+    ``date >= fy.start`` exactly when ``fy.start_year <= _years_from(date)``."""
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    years = (months // 12 + 1970) - (months % 12 < FinancialYear(2000).start.month - 1)
+    return np.where(np.isnat(dates), _NEVER_AFTER, years).astype(np.int16)
+
+
+def _years_until(dates: np.ndarray) -> np.ndarray:
+    """The earliest financial year ending on or after each date (``_NEVER_BEFORE`` when missing):
+    ``date <= fy.end`` exactly when ``fy.start_year >= _years_until(date)`` (a date later in the day than
+    a year's last day, 31 March at midnight, belongs to no year's end)."""
+    missing = np.isnat(dates)
+    years = np.where(missing, 2000, _years_from(dates)).astype(np.int64)
+    ends = (np.datetime64("1970-01", "M") + ((years + 1 - 1970) * 12 + 2)).astype("datetime64[D]") + 30
+    later = ~missing & (dates > ends.astype(dates.dtype))
+    return np.where(missing, _NEVER_BEFORE, years + later).astype(np.int16)
+
+
 @dataclass(frozen=True)
 class _Episodes:
-    """Per-episode columns the page reads for every year, worked out once per data set: the prepared
-    episodes' dates, service and validity of each field (``_valid``), and each episode id's code."""
+    """Per-episode columns the page reads for every year, worked out once per data set: for the prepared
+    episodes, year numbers of their dates (``_years_from``, ``_years_until``: comparing small integers is
+    much cheaper than dates), service codes, the validity of each field in bits (``valid_bits``; the last
+    bit of ``VALIDITY_BITS`` marks young people, whose records looked-after status is counted over) with the
+    discharge reason's apart, and where each episode id's substances and interventions belong."""
 
-    triage: np.ndarray
-    end: np.ndarray
-    discharge: np.ndarray
+    triage_until: np.ndarray
+    end_from: np.ndarray
+    discharge_from: np.ndarray
+    discharge_until: np.ndarray
     service: tuple[np.ndarray, pd.Index]
-    valid: dict[str, np.ndarray]
-    ids: tuple[np.ndarray, pd.Index]
+    valid_bits: np.ndarray
+    discharge_valid: np.ndarray
+
+
+#: The fields counted over episodes in treatment, one bit each of ``_Episodes.valid_bits``, then one bit
+#: for the episodes of the services a field is restricted to (``Field.services``).
+VALIDITY_BITS = tuple(f.column for f in FIELDS if f.column not in ("discharge_reason", "referral_source"))
+_RESTRICTED = tuple(dict.fromkeys(f.services for f in FIELDS if f.services is not None))
+assert len(VALIDITY_BITS) + len(_RESTRICTED) <= 16, "more fields than bits"
 
 
 def _episodes(data: Dataset) -> _Episodes:
@@ -97,11 +133,17 @@ def _episodes(data: Dataset) -> _Episodes:
     found = data.derived.get((DERIVED_KEY, "episodes"))
     if found is None:
         base = _base_episodes(data.episodes)
-        valid = {f.column: _valid(data, base, f.column).to_numpy(dtype=bool)
-                 for f in FIELDS if f.column != "referral_source"}
-        found = _Episodes(base["triage_date"].to_numpy(), base["episode_end"].to_numpy(),
-                          base["discharge_date"].to_numpy(), _codes_of(base["service_group"]), valid,
-                          _codes_of(base["episode_id"].astype("string")))
+        service = _codes_of(base["service_group"])
+        width = np.uint8 if len(VALIDITY_BITS) + len(_RESTRICTED) <= 8 else np.uint16
+        bits = np.zeros(len(base), dtype=width)
+        for bit, column in enumerate(VALIDITY_BITS):
+            bits |= _valid(data, base, column).to_numpy(dtype=bool).astype(width) << bit
+        for bit, services in enumerate(_RESTRICTED, start=len(VALIDITY_BITS)):
+            bits |= np.any([_is(service, s) for s in services], axis=0).astype(width) << bit
+        discharge = base["discharge_date"].to_numpy()
+        found = _Episodes(_years_until(base["triage_date"].to_numpy()), _years_from(base["episode_end"].to_numpy()),
+                          _years_from(discharge), _years_until(discharge), service, bits,
+                          _valid(data, base, "discharge_reason").to_numpy(dtype=bool))
         data.derived[(DERIVED_KEY, "episodes")] = found
     return found
 
@@ -114,7 +156,8 @@ def _in_year(dates: np.ndarray, fy: FinancialYear) -> np.ndarray:
 def _active(episodes: _Episodes, fy: FinancialYear, service: str) -> np.ndarray:
     """Which prepared episodes ``episodes_in_year`` keeps: in treatment at some point in the year
     (triage on or before 31 March, episode end on or after 1 April), of the service."""
-    mask = (episodes.triage <= fy.end.to_datetime64()) & (episodes.end >= fy.start.to_datetime64())
+    year = np.int16(fy.start_year)
+    mask = (episodes.triage_until <= year) & (episodes.end_from >= year)
     return mask if service == ALL else mask & _is(episodes.service, service)
 
 
@@ -183,25 +226,29 @@ def completeness(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.
     """
     episodes = _episodes(data)
     active = _active(episodes, fy, service)
+    # how many episodes in treatment hold each pattern of valid fields: every field's count in one pass
+    patterns = np.bincount(episodes.valid_bits[active], minlength=2 ** (8 * episodes.valid_bits.itemsize))
+    has = np.arange(len(patterns))
     rows = []
     for item in FIELDS:
         if item.services is not None and service != ALL and service not in item.services:
             continue
         if item.column == "discharge_reason":
-            records = _in_year(episodes.discharge, fy)
+            year = np.int16(fy.start_year)
+            records = (episodes.discharge_from >= year) & (episodes.discharge_until <= year)
             records = records if service == ALL else records & _is(episodes.service, service)
-            valid = episodes.valid[item.column]
+            count, denominator = np.count_nonzero(episodes.discharge_valid & records), np.count_nonzero(records)
         elif item.column == "referral_source":
             year = _referrals(data, fy)
             records = np.ones(len(year.valid), dtype=bool) if service == ALL else _is(year.service, service)
-            valid = year.valid
+            count, denominator = np.count_nonzero(year.valid & records), np.count_nonzero(records)
         else:
-            records = active
+            counted = np.ones(len(patterns), dtype=bool)
             if item.services is not None:
-                records = records & np.any([_is(episodes.service, s) for s in item.services], axis=0)
-            valid = episodes.valid[item.column]
-        rows.append({"field": item.label, "count": int(np.count_nonzero(valid & records)),
-                     "denominator": int(np.count_nonzero(records))})
+                counted = (has >> (len(VALIDITY_BITS) + _RESTRICTED.index(item.services))) & 1 == 1
+            valid = (has >> VALIDITY_BITS.index(item.column)) & 1 == 1
+            count, denominator = patterns[counted & valid].sum(), patterns[counted].sum()
+        rows.append({"field": item.label, "count": int(count), "denominator": int(denominator)})
     return measure(pd.DataFrame(rows, columns=["field", "count", "denominator"]), PROPORTION, label="Completeness")
 
 
@@ -225,24 +272,22 @@ def invalid_codes(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd
 
     The records of every episode and child row are found once per data set (``_whole_data_codes``);
     a year's are those of its episodes in treatment (``episodes_in_year``) and referrals."""
-    episodes = _episodes(data)
-    active = _active(episodes, fy, service)
-    of_episodes, of_children = _whole_data_codes(data)
-    chosen = np.zeros(len(episodes.ids[1]), dtype=bool)  # episode ids of the year's episodes
-    chosen[episodes.ids[0][active & (episodes.ids[0] >= 0)]] = True
+    active = _active(_episodes(data), fy, service)
+    of_episodes, of_children, id_codes = _whole_data_codes(data)
+    if id_codes is not None and len(of_children[0]):  # an episode id given twice: any of its episodes counts
+        chosen = np.zeros(int(id_codes.max(initial=-1)) + 1, dtype=bool)
+        chosen[id_codes[active & (id_codes >= 0)]] = True
+    else:
+        chosen = active
     year = _referrals(data, fy)
     referrals = year.unmapped if service == ALL else year.unmapped[_is(year.unmapped_service, service)]
     return _concat([_taken(of_episodes, active), referrals, _taken(of_children, chosen)])
 
 
-#: Records found over the whole data, and what each belongs to (e.g. its episode's position).
-Found = tuple[pd.DataFrame, np.ndarray]
-
-
 def _taken(found: Found, keep: np.ndarray) -> pd.DataFrame:
-    """The records whose row is kept (``keep`` by row): a new frame, numbered from 0."""
+    """The records whose row is kept (``keep`` by row; a row of -1 never is): a new frame, numbered from 0."""
     records, rows = found
-    return records.take(np.flatnonzero(keep[rows])).reset_index(drop=True)
+    return records.take(np.flatnonzero(np.where(rows >= 0, keep[rows], False))).reset_index(drop=True)
 
 
 def _with_rows(records: pd.DataFrame, rows: object) -> Found:
@@ -258,11 +303,12 @@ def _whole_data(data: Dataset, name: str, compute: Callable[[], object]) -> obje
     return data.derived[key]
 
 
-def _whole_data_codes(data: Dataset) -> tuple[Found, Found]:
+def _whole_data_codes(data: Dataset) -> tuple[Found, Found, np.ndarray | None]:
     """``invalid_codes`` over every episode (rows: each record's prepared episode), and over every
-    substance and intervention row (rows: the code of its episode id in ``_Episodes.ids``), in the
-    order ``invalid_codes`` lists them."""
-    def found() -> tuple[Found, Found]:
+    substance and intervention row (rows: its episode's position; or, when an episode id is given
+    twice, the code of its id, with every episode's id code as the third item), in the order
+    ``invalid_codes`` lists them."""
+    def found() -> tuple[Found, Found, np.ndarray | None]:
         episodes = _base_episodes(data.episodes)
         position = np.arange(len(episodes))
         frames, rows = [], []
@@ -279,7 +325,9 @@ def _whole_data_codes(data: Dataset) -> tuple[Found, Found]:
             (district.notna() & (district != "") & ~_valid(data, episodes, "district_code")).to_numpy(dtype=bool),
             "district_code")
         of_episodes = _with_rows(_concat(frames), np.concatenate(rows))
-        ids = _episodes(data).ids[1]
+        ids = pd.Index(episodes["episode_id"].astype("string"))
+        id_codes = None if ids.is_unique else np.asarray(pd.factorize(ids, use_na_sentinel=True)[0])
+        keys = ids if id_codes is None else pd.Index(pd.factorize(ids, use_na_sentinel=True)[1])
         children, child_rows = [], []
         for table, column, problem in (("substances", "substance", "substance: unmapped code"),
                                        ("interventions", "intervention", "intervention: unmapped code")):
@@ -288,10 +336,12 @@ def _whole_data_codes(data: Dataset) -> tuple[Found, Found]:
                 continue
             bad = frame[frame[f"{column}_group"] == UNMAPPED]
             children.append(_records(problem, table, bad["episode_id"], bad[column]))
-            child_rows.append(ids.get_indexer(bad["episode_id"].astype("string")) if len(ids) else
-                              np.full(len(bad), -1))
+            child_ids = bad["episode_id"].astype("string")
+            # matched as text, as isin_values does; a missing id matches nothing
+            child_rows.append(np.where(child_ids.isna().to_numpy(), -1, keys.get_indexer(child_ids)) if len(keys)
+                              else np.full(len(bad), -1))
         of_children = _with_rows(_concat(children), np.concatenate(child_rows) if child_rows else [])
-        return of_episodes, of_children
+        return of_episodes, of_children, id_codes
 
     return _whole_data(data, "codes", found)
 
@@ -340,27 +390,35 @@ def _service_codes(data: Dataset) -> tuple[np.ndarray, pd.Index]:
     return _whole_data(data, "service codes", lambda: _codes_of(data.episodes["service_group"]))
 
 
+#: The dates ``future_dates`` checks: (problem, table, column, the record's id column), in the order it lists them.
+FUTURE_DATES = (
+    ("triage date in the future", "episodes", "triage_date", "episode_id"),
+    ("discharge date in the future", "episodes", "discharge_date", "episode_id"),
+    ("referral date in the future", "referrals", "referral_date", "referral_id"),
+    ("intervention start date in the future", "interventions", "start_date", "episode_id"),
+    ("intervention end date in the future", "interventions", "end_date", "episode_id"),
+)
+
+
 def future_dates(data: Dataset, today: pd.Timestamp, service: str = ALL) -> pd.DataFrame:
-    """Dates after ``today`` (the day the check is run): triage, discharge, referral and intervention dates."""
-    today = pd.Timestamp(today).normalize()
-    after = today.to_datetime64()
-    ep = data.episodes
-    mine = None if service == ALL else _is(_service_codes(data), service)
+    """Dates after ``today`` (the day the check is run): triage, discharge, referral and intervention dates
+    (episodes of the service; every referral and intervention). Each column's latest date is found once per
+    data set, so a column with none after ``today`` (the usual case) is not read again."""
+    after = pd.Timestamp(today).normalize().to_datetime64()
+    latest = _whole_data(data, "latest dates", lambda: {
+        (table, column): frame[column].max() for _, table, column, _ in FUTURE_DATES
+        if (frame := getattr(data, table)) is not None})
     frames = []
-    def add(problem: str, table: str, frame: pd.DataFrame, bad: np.ndarray, record: str, column: str) -> None:
-        if bad.any():  # a list of none adds nothing
-            rows = frame[bad]
-            frames.append(_records(problem, table, rows[record], rows[column].dt.strftime("%d/%m/%Y")))
-    for column in ("triage_date", "discharge_date"):
-        bad = ep[column].to_numpy() > after
-        add(f"{column.replace('_', ' ')} in the future", "episodes", ep, bad if mine is None else bad & mine,
-            "episode_id", column)
-    add("referral date in the future", "referrals", data.referrals,
-        data.referrals["referral_date"].to_numpy() > after, "referral_id", "referral_date")
-    if data.interventions is not None:
-        for column in ("start_date", "end_date"):
-            add(f"intervention {column.replace('_', ' ')} in the future", "interventions", data.interventions,
-                data.interventions[column].to_numpy() > after, "episode_id", column)
+    for problem, table, column, record in FUTURE_DATES:
+        last = latest.get((table, column))
+        if last is None or pd.isna(last) or not last.to_datetime64() > after:
+            continue  # nothing after today: a list of none adds nothing
+        frame = getattr(data, table)
+        bad = frame[column].to_numpy() > after
+        if table == "episodes" and service != ALL:
+            bad &= _is(_service_codes(data), service)
+        rows = frame[bad]
+        frames.append(_records(problem, table, rows[record], rows[column].dt.strftime("%d/%m/%Y")))
     return _concat(frames)
 
 
@@ -419,8 +477,9 @@ def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL)
                      "episode " + ref["episode_id"][no_episode].astype("string")),
         ]), np.concatenate([np.flatnonzero(no_client), np.flatnonzero(no_episode)]))
 
-    return _taken(_whole_data(data, "unmatched referrals", found),
-                  _in_year(data.referrals["referral_date"].to_numpy(), fy))
+    records, rows = _whole_data(data, "unmatched referrals", found)
+    received = _in_year(data.referrals["referral_date"].to_numpy()[rows], fy)  # the dates of those found only
+    return records.take(np.flatnonzero(received)).reset_index(drop=True)
 
 
 def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:

@@ -297,3 +297,41 @@ def test_a_new_version_of_the_data_has_its_own_record_lists(small, tmp_path):
     newer = from_tables({t: r.data for t, r in results.items()}, label="small", version="small 2")
     assert records(quality.ages_outside_range(newer, fy=FY)) == {("Young people: aged under 10", "E3")}
     assert completeness_of(newer, FY)["Postcode district"] == (2, 4)
+
+
+@pytest.mark.parametrize("when", ["2024-03-31", "2024-03-31 23:00", "2024-04-01", "2024-04-01 00:00:01", "2023-04-01",
+                                  "2025-03-31", "2025-04-01", None])
+def test_year_numbers_of_a_date_agree_with_the_year_s_first_and_last_day(when):
+    # a year's records are found by comparing small year numbers worked out once per data set
+    dates = pd.Series(pd.to_datetime([when])).to_numpy()
+    start, end = quality._years_from(dates)[0], quality._years_until(dates)[0]
+    for year in range(2022, 2027):
+        fy = FinancialYear(year)
+        on_or_after = when is not None and pd.Timestamp(when) >= fy.start
+        on_or_before = when is not None and pd.Timestamp(when) <= fy.end
+        assert (year <= start) == on_or_after and (year >= end) == on_or_before, (when, year)
+
+
+def test_unmapped_child_codes_follow_any_episode_with_their_id_when_an_id_is_given_twice():
+    from analysis.cohorts import prepare_episodes
+    from analysis.dataset import Dataset
+    from tests.factories import episodes, substances
+
+    eps = episodes([
+        {"client_id": "a", "episode_id": "E1", "triage_date": "2020-05-01", "discharge_date": "2020-09-01"},
+        {"client_id": "b", "episode_id": "E1", "triage_date": "2024-05-01"},  # the same id, in 2024/25
+        {"client_id": "c", "episode_id": "E2", "triage_date": "2020-05-01", "discharge_date": "2020-09-01"},
+    ])
+    subs = substances([("E1", 1, "moonrock"), ("E2", 1, "stardust"), ("E3", 1, "comet")])
+    refs = pd.DataFrame({"referral_id": pd.Series([], dtype="string"), "client_id": pd.Series([], dtype="string"),
+                         "referral_date": pd.to_datetime(pd.Series([], dtype="object")),
+                         "referral_source": pd.Series([], dtype="string"),
+                         "referral_source_group": pd.Series([], dtype="string"),
+                         "episode_id": pd.Series([], dtype="string")})
+    districts = pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]})
+    data = Dataset(episodes=prepare_episodes(eps), substances=subs, referrals=refs, districts=districts,
+                   population=pd.DataFrame())
+    found = quality.invalid_codes(data, fy=FY)
+    assert records(found) == {("substance: unmapped code", "E1")}  # E2's episode is not in 2024/25; E3 has none
+    assert records(quality.invalid_codes(data, fy=FinancialYear(2020))) == {
+        ("substance: unmapped code", "E1"), ("substance: unmapped code", "E2")}
