@@ -186,3 +186,18 @@ def test_a_frame_s_rows_are_indexed_by_period_once_and_a_new_frame_is_read_afres
     changed = frame[frame["area_type"] != "comparator group"].reset_index(drop=True)
     assert len(comparators.rows_for_year(changed, "successful_completion", FinancialYear(2024))) == 3
     assert len(comparators.rows_for_year(frame, "successful_completion", FinancialYear(2024))) == 5
+
+
+def test_spine_reads_area_types_whatever_their_case_and_takes_the_first_row_of_each():
+    frame = comparator_rows()
+    frame["area_type"] = frame["area_type"].replace({"England": " ENGLAND ", "England lowest": "england Lowest"})
+    # a second England row for 2024/25 given later under another code: the first England row is England's value
+    extra = frame.iloc[[1]].assign(area_code="E92000001-B", value=99.0)
+    frame = pd.concat([frame, extra], ignore_index=True)
+    spine = comparators.spine_table(local(), frame)
+    row = spine.iloc[0]
+    assert (row["england"], row["england_worst"], row["england_best"]) == (48.0, 28.0, 78.0)
+    assert row["comparison"] == comparators.HIGHER and row["judgement"] == comparators.BETTER
+    assert row["comparator_period"] == "2024/25" and row["source"] == SOURCE
+    hidden = comparators.spine_table(local(suppressed=True), frame).iloc[0]
+    assert hidden["judgement"] == comparators.NOT_COMPARED and np.isnan(hidden["position"])
