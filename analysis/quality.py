@@ -192,7 +192,8 @@ def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
     if found is None:
         linked = profiles.referrals_in_year(data, fy)
         bad = linked[linked["referral_source_group"] == UNMAPPED]
-        found = _Referrals(_codes_of(linked["service_group"]), _valid(data, linked, "referral_source").to_numpy(dtype=bool),
+        found = _Referrals(_codes_of(linked["service_group"]),
+                           _valid(data, linked, "referral_source").to_numpy(dtype=bool),
                            _records("referral_source: unmapped code", "referrals", bad["referral_id"],
                                     bad["referral_source"]), _codes_of(bad["service_group"]))
         kept[fy.start_year] = found
@@ -431,9 +432,9 @@ def ages_outside_range(data: Dataset, *, fy: FinancialYear, service: str = ALL) 
         frames, rows = [], []
         for name, (low, high) in SERVICE_AGES.items():
             mine = (episodes["service_group"] == name).to_numpy(dtype=bool)
-            age = episodes["age_at_triage"]
-            for problem, bad in ((f"{name}: aged under {low}", mine & (age < low).to_numpy(dtype=bool, na_value=False)),
-                                 (f"{name}: aged over {high}", mine & (age > high).to_numpy(dtype=bool, na_value=False))):
+            under = (episodes["age_at_triage"] < low).to_numpy(dtype=bool, na_value=False)
+            over = (episodes["age_at_triage"] > high).to_numpy(dtype=bool, na_value=False)
+            for problem, bad in ((f"{name}: aged under {low}", mine & under), (f"{name}: aged over {high}", mine & over)):
                 frames.append(_records(problem, "episodes", episodes["episode_id"][bad],
                                        "age " + episodes["age_at_triage"][bad].astype("string")))
                 rows.append(np.flatnonzero(bad))

@@ -1,9 +1,9 @@
 """Figures of the Benchmarks and targets page: the spine chart against England, the partnership among its
 comparator group, successful completion without re-presentation by substance group, and targets.
 
-Local values of the registry's indicators are the Overview's headline figures (``views.overview.overview``),
-so they pass the same board suppression; the outcome measure by substance group is compared year on year and
-suppressed the same way (``board.suppress_comparison``, each group a proportion of its own). Comparator values
+Local values of the registry's indicators are the Overview's headline figures
+(``views.overview.headline_with_context``), so they pass the same board suppression; the outcome measure by
+substance group is compared year on year and suppressed the same way (``board.suppress_comparison``, each group a proportion of its own). Comparator values
 come from the optional ``comparators`` table, always shown with their source and period; values whose source
 says they are illustrative (the demo's) are labelled ILLUSTRATIVE wherever they appear.
 """
