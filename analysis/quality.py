@@ -14,7 +14,7 @@ from analysis.cohorts import isin_values
 from analysis.codes import ADULTS, NOT_RECORDED, UNMAPPED, YOUNG_PEOPLE
 from analysis.contract import TABLES
 from analysis.dataset import Dataset
-from analysis.filters import ALL, Filters
+from analysis.filters import ALL
 from analysis.periods import FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
 
@@ -167,13 +167,6 @@ def episodes_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd
     return base[_active(_episodes(data), fy, service)]
 
 
-def discharges_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes discharged in the year, of the service."""
-    ep = data.episodes
-    out = ep[(ep["discharge_date"] >= fy.start) & (ep["discharge_date"] <= fy.end)]
-    return out if service == ALL else out[out["service_group"] == service]
-
-
 @dataclass(frozen=True)
 class _Referrals:
     """A year's referrals as the page counts them (``profiles.referrals_in_year``, linked to a service):
@@ -283,6 +276,10 @@ def invalid_codes(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd
     year = _referrals(data, fy)
     referrals = year.unmapped if service == ALL else year.unmapped[_is(year.unmapped_service, service)]
     return _concat([_taken(of_episodes, active), referrals, _taken(of_children, chosen)])
+
+
+#: Records found over the whole data, and what each belongs to (e.g. its episode's position).
+Found = tuple[pd.DataFrame, np.ndarray]
 
 
 def _taken(found: Found, keep: np.ndarray) -> pd.DataFrame:
