@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -59,15 +61,67 @@ def rows_for_year(comparators: pd.DataFrame | None, indicator: str, fy: Financia
     ending before it (a published value lags the data; the period is shown with it). Empty when none."""
     if comparators is None or comparators.empty:
         return pd.DataFrame(columns=[] if comparators is None else comparators.columns)
-    rows = comparators[comparators["indicator"].astype(str) == indicator]
-    ends = rows["period"].map(_end_year_of_text)
-    usable = ends.notna() & (ends <= fy.start_year)
-    if not usable.any():
-        return rows.iloc[0:0]
-    latest = ends[usable].max()
-    chosen = rows[usable & (ends == latest)]
-    # a period can be written two ways in one file ("2021/22 - 23/24" and a later edition): keep the last given
-    return chosen.drop_duplicates(["area_code", "area_type"], keep="last")
+    positions = _positions_for_year(comparators, indicator, fy)
+    return comparators.iloc[positions] if len(positions) else comparators.iloc[0:0]
+
+
+def _positions_for_year(comparators: pd.DataFrame, indicator: str, fy: FinancialYear) -> np.ndarray:
+    """The positions in ``comparators`` (not empty) of the rows ``rows_for_year`` gives."""
+    periods = _period_index(comparators).get(indicator)
+    if periods is None:
+        return np.empty(0, dtype=np.int64)
+    ends, positions = periods
+    usable = int(np.searchsorted(ends, fy.start_year, side="right"))  # periods ending in fy or before
+    return positions[usable - 1] if usable else np.empty(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _FrameIndex:
+    """What the pages read of a comparators frame on every view, worked out once per frame: the rows of
+    each indicator by period (``_period_index``) and each row's area type as compared (stripped, lower case)."""
+
+    periods: dict[str, tuple[np.ndarray, list[np.ndarray]]]
+    kinds: np.ndarray
+
+
+#: ``_FrameIndex`` of each comparators frame, by ``id`` (a weak reference tells a frame from a new one
+#: at the same address): pages read the rows of every indicator for a year on every view.
+_INDEXES: dict[int, tuple[weakref.ref, tuple[int, tuple[object, ...]], _FrameIndex]] = {}
+
+
+def _period_index(comparators: pd.DataFrame) -> dict[str, tuple[np.ndarray, list[np.ndarray]]]:
+    """For each indicator (as text) of ``comparators``: the distinct end years of its periods
+    (``period_end_year``, ascending) and, for each, the positions of its rows for that period as
+    ``rows_for_year`` gives them (in the frame's order; of rows repeating an area code and type, the
+    last given: a period can be written two ways in one file, "2021/22 - 23/24" and a later edition).
+    Worked out once per frame (the data set's tables never change after loading)."""
+    return _frame_index(comparators).periods
+
+
+def _frame_index(comparators: pd.DataFrame) -> _FrameIndex:
+    """``_FrameIndex`` of ``comparators``, worked out once per frame."""
+    shape = (len(comparators), tuple(comparators.columns))
+    found = _INDEXES.get(id(comparators))
+    if found is not None and found[0]() is comparators and found[1] == shape:
+        return found[2]
+    ends = comparators["period"].map(_end_year_of_text)
+    usable = np.flatnonzero(ends.notna().to_numpy(dtype=bool))
+    keys = pd.DataFrame({"indicator": comparators["indicator"].astype(str).to_numpy()[usable],
+                         "end": ends.to_numpy()[usable].astype(np.int64),
+                         "area_code": comparators["area_code"].to_numpy()[usable],
+                         "area_type": comparators["area_type"].to_numpy()[usable]})
+    kept = ~keys.duplicated(keep="last").to_numpy(dtype=bool)
+    names, years, positions = keys["indicator"].to_numpy()[kept], keys["end"].to_numpy()[kept], usable[kept]
+    index: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+    for name in dict.fromkeys(names):
+        mine = names == name
+        distinct = np.unique(years[mine])
+        index[str(name)] = (distinct, [positions[mine & (years == year)] for year in distinct])
+    kinds = comparators["area_type"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+    made = _FrameIndex(index, kinds)
+    key = id(comparators)
+    _INDEXES[key] = (weakref.ref(comparators, lambda _, key=key: _INDEXES.pop(key, None)), shape, made)
+    return made
 
 
 @functools.lru_cache(maxsize=4096)  # a few distinct periods, read for every indicator on every page view
@@ -147,24 +201,39 @@ def spine_table(local: pd.DataFrame, comparators: pd.DataFrame | None) -> pd.Dat
     ``comparison`` with England (interval excludes it or not), ``judgement`` by polarity, and the spine positions
     ``position`` (local), ``worst_position`` and ``best_position`` (always -1 and 1 unless England sits at an end).
     A hidden local value (1-4, board suppression) or one with no England value is not compared."""
-    rows = []
+    usable = comparators is not None and not comparators.empty
+    kinds = _frame_index(comparators).kinds if usable else np.empty(0, dtype=object)
+    values = comparators["value"].to_numpy() if usable else np.empty(0)
+    wanted = (AREA_ENGLAND.lower(), AREA_ENGLAND_LOWEST.lower(), AREA_ENGLAND_HIGHEST.lower())
+    found = []
     for row in local.itertuples(index=False):
-        found = rows_for_year(comparators, row.indicator, FinancialYear.from_label(row.period))
-        england, low, high = _area_values(found, (AREA_ENGLAND, AREA_ENGLAND_LOWEST, AREA_ENGLAND_HIGHEST))
-        england_value = float(england["value"]) if england is not None else np.nan
-        lowest = float(low["value"]) if low is not None else np.nan
-        highest = float(high["value"]) if high is not None else np.nan
+        positions = _positions_for_year(comparators, row.indicator, FinancialYear.from_label(row.period)) \
+            if usable else np.empty(0, dtype=np.int64)
+        # the first of the rows (in the frame's order) of each area type, as _area_values reads them
+        of_kind = {kind: position for position, kind in zip(positions[::-1], kinds[positions][::-1], strict=True)}
+        found.append([of_kind.get(kind) for kind in wanted])
+    # each local interval against England's value, in one call (a hidden value, or none, is not compared)
+    lower = local["lower"].to_numpy(dtype=float, na_value=np.nan) if len(local) else np.empty(0)
+    upper = local["upper"].to_numpy(dtype=float, na_value=np.nan) if len(local) else np.empty(0)
+    england_values = np.array([float(values[e]) if e is not None else np.nan for e, _, _ in found], dtype=float)
+    compared = [not bool(r.suppressed) and not pd.isna(r.lower) and not pd.isna(e)
+                for r, e in zip(local.itertuples(index=False), england_values, strict=True)]
+    labels = stats.compare_with_baseline(lower, upper, england_values).tolist() if len(local) else []
+    rows = []
+    for row, (england, low, high), england_value, use, label in zip(
+            local.itertuples(index=False), found, england_values, compared, labels, strict=True):
+        england_row = comparators.iloc[england] if england is not None else None
+        lowest = float(values[low]) if low is not None else np.nan
+        highest = float(values[high]) if high is not None else np.nan
         worst, best = worst_and_best(lowest, highest, row.polarity)
-        comparison = None
-        if not row.suppressed and not pd.isna(row.lower) and not pd.isna(england_value):
-            comparison = stats.compare_with_baseline([row.lower], [row.upper], [england_value]).iloc[0]
+        comparison = label if use else None
         rows.append({
             "indicator": row.indicator, "label": row.label, "unit": row.unit, "polarity": row.polarity,
             "period": row.period, "count": row.count, "value": row.value, "lower": row.lower, "upper": row.upper,
             "suppressed": bool(row.suppressed), "note": row.note,
             "england": england_value, "england_worst": worst, "england_best": best,
-            "comparator_period": "" if england is None else str(england["period"]),
-            "source": "" if england is None else source_text(england),
+            "comparator_period": "" if england_row is None else str(england_row["period"]),
+            "source": "" if england_row is None else source_text(england_row),
             "comparison": comparison or NOT_COMPARED, "judgement": judgement(comparison, row.polarity),
             "position": np.nan if row.suppressed else spine_position(row.value, england_value, worst, best,
                                                                      row.polarity),

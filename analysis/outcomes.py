@@ -18,7 +18,7 @@ from analysis.cohorts import C19_GROUPS, NO_REPRESENTATION_MONTHS
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import FinancialYear
-from analysis.yoy import PROPORTION, measure
+from analysis.yoy import PROPORTION, evaluate, measure
 
 LABEL = "Successful completion without re-presentation within 6 months"
 _OPIATES, _ALCOHOL = "Opiates", "Alcohol"  # the substance groups C19's groups are built from
@@ -118,7 +118,9 @@ def returned_after_discharge(data: Dataset) -> np.ndarray:
 
 
 def _one_group(group: str, data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
-    frame = by_substance_group(data, fy=fy, filters=filters)
+    # every group's figures come from one by_substance_group, remembered per data set (yoy.evaluate): the
+    # four groups' indicators and the table by group share it instead of each counting every group again
+    frame = evaluate(by_substance_group, fy, data, filters=filters)
     row = frame.loc[frame["substance_group"] == group, ["count", "denominator"]].reset_index(drop=True)
     out = measure(row, PROPORTION, label=f"{LABEL}: {group.lower()}")
     if "not_applicable" in frame.attrs:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis import cohorts, profiles
@@ -13,7 +14,7 @@ from analysis.cohorts import isin_values
 from analysis.codes import ADULTS, NOT_RECORDED, UNMAPPED, YOUNG_PEOPLE
 from analysis.contract import TABLES
 from analysis.dataset import Dataset
-from analysis.filters import ALL, Filters
+from analysis.filters import ALL
 from analysis.periods import FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
 
@@ -57,26 +58,139 @@ FIELD_BY_LABEL = {f.label: f for f in FIELDS}
 
 
 # ---------------------------------------------------------------- cohorts
-#: How many (year, service) sets of episodes ``episodes_in_year`` keeps: the page's checks ask for the
-#: year's and the comparison year's dozens of times; few, as each is a copy of many episodes.
-KEPT_YEARS = 4
+#: Where the per-episode flags and the record lists worked out once per data set are kept (``Dataset.derived``).
+DERIVED_KEY = "quality"
+
+
+def _base_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes as ``cohorts.active_episodes`` reads them (prepared: in person order)."""
+    return episodes if episodes.attrs.get("prepared") else cohorts.prepare_episodes(episodes)
+
+
+def _codes_of(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each value's position among the distinct values (-1: missing; the smallest integer type that
+    holds them), and the distinct values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    kind = np.int8 if len(uniques) < 2**7 else np.int16 if len(uniques) < 2**15 else np.int32
+    return np.asarray(codes).astype(kind), pd.Index(uniques)
+
+
+def _is(codes: tuple[np.ndarray, pd.Index], value: object) -> np.ndarray:
+    """Where the coded values equal ``value`` (as ``values == value``: a missing value never does)."""
+    found = codes[1].get_indexer([value])[0] if len(codes[1]) else -1
+    return codes[0] == found if found >= 0 else np.zeros(len(codes[0]), dtype=bool)
+
+
+#: Year numbers of a missing date: never on or before, nor on or after, any year's boundary.
+_NEVER_BEFORE, _NEVER_AFTER = np.int16(2**15 - 1), np.int16(-2**15)
+
+
+def _years_from(dates: np.ndarray) -> np.ndarray:
+    """The latest financial year (start year) starting on or before each date (``_NEVER_AFTER`` when missing):
+    ``date >= fy.start`` exactly when ``fy.start_year <= _years_from(date)``."""
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    years = (months // 12 + 1970) - (months % 12 < FinancialYear(2000).start.month - 1)
+    return np.where(np.isnat(dates), _NEVER_AFTER, years).astype(np.int16)
+
+
+def _years_until(dates: np.ndarray) -> np.ndarray:
+    """The earliest financial year ending on or after each date (``_NEVER_BEFORE`` when missing):
+    ``date <= fy.end`` exactly when ``fy.start_year >= _years_until(date)`` (a date later in the day than
+    a year's last day, 31 March at midnight, belongs to no year's end)."""
+    missing = np.isnat(dates)
+    years = np.where(missing, 2000, _years_from(dates)).astype(np.int64)
+    ends = (np.datetime64("1970-01", "M") + ((years + 1 - 1970) * 12 + 2)).astype("datetime64[D]") + 30
+    later = ~missing & (dates > ends.astype(dates.dtype))
+    return np.where(missing, _NEVER_BEFORE, years + later).astype(np.int16)
+
+
+@dataclass(frozen=True)
+class _Episodes:
+    """Per-episode columns the page reads for every year, worked out once per data set: for the prepared
+    episodes, year numbers of their dates (``_years_from``, ``_years_until``: comparing small integers is
+    much cheaper than dates), service codes, the validity of each field in bits (``valid_bits``; the last
+    bit of ``VALIDITY_BITS`` marks young people, whose records looked-after status is counted over) with the
+    discharge reason's apart, and where each episode id's substances and interventions belong."""
+
+    triage_until: np.ndarray
+    end_from: np.ndarray
+    discharge_from: np.ndarray
+    discharge_until: np.ndarray
+    service: tuple[np.ndarray, pd.Index]
+    valid_bits: np.ndarray
+    discharge_valid: np.ndarray
+
+
+#: The fields counted over episodes in treatment, one bit each of ``_Episodes.valid_bits``, then one bit
+#: for the episodes of the services a field is restricted to (``Field.services``).
+VALIDITY_BITS = tuple(f.column for f in FIELDS if f.column not in ("discharge_reason", "referral_source"))
+_RESTRICTED = tuple(dict.fromkeys(f.services for f in FIELDS if f.services is not None))
+assert len(VALIDITY_BITS) + len(_RESTRICTED) <= 16, "more fields than bits"
+
+
+def _episodes(data: Dataset) -> _Episodes:
+    """``_Episodes`` of the data set (``Dataset.derived``)."""
+    found = data.derived.get((DERIVED_KEY, "episodes"))
+    if found is None:
+        base = _base_episodes(data.episodes)
+        service = _codes_of(base["service_group"])
+        width = np.uint8 if len(VALIDITY_BITS) + len(_RESTRICTED) <= 8 else np.uint16
+        bits = np.zeros(len(base), dtype=width)
+        for bit, column in enumerate(VALIDITY_BITS):
+            bits |= _valid(data, base, column).to_numpy(dtype=bool).astype(width) << bit
+        for bit, services in enumerate(_RESTRICTED, start=len(VALIDITY_BITS)):
+            bits |= np.any([_is(service, s) for s in services], axis=0).astype(width) << bit
+        discharge = base["discharge_date"].to_numpy()
+        found = _Episodes(_years_until(base["triage_date"].to_numpy()), _years_from(base["episode_end"].to_numpy()),
+                          _years_from(discharge), _years_until(discharge), service, bits,
+                          _valid(data, base, "discharge_reason").to_numpy(dtype=bool))
+        data.derived[(DERIVED_KEY, "episodes")] = found
+    return found
+
+
+def _in_year(dates: np.ndarray, fy: FinancialYear) -> np.ndarray:
+    """Dates from 1 April to 31 March of ``fy`` (a missing date never is)."""
+    return (dates >= fy.start.to_datetime64()) & (dates <= fy.end.to_datetime64())
+
+
+def _active(episodes: _Episodes, fy: FinancialYear, service: str) -> np.ndarray:
+    """Which prepared episodes ``episodes_in_year`` keeps: in treatment at some point in the year
+    (triage on or before 31 March, episode end on or after 1 April), of the service."""
+    year = np.int16(fy.start_year)
+    mask = (episodes.triage_until <= year) & (episodes.end_from >= year)
+    return mask if service == ALL else mask & _is(episodes.service, service)
 
 
 def episodes_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes in treatment at some point in the year (``cohorts.active_episodes``) of the service
-    (the last ``KEPT_YEARS`` kept with the data set's remembered results: ``Dataset.remember_recent``)."""
-    def found() -> pd.DataFrame:
-        active = cohorts.active_episodes(data.episodes, fy)
-        return active if service == ALL else active[active["service_group"] == service]
-
-    return data.remember_recent(("quality", "episodes in year"), (fy.start_year, service), found, KEPT_YEARS)
+    """Episodes in treatment at some point in the year (``cohorts.active_episodes``) of the service."""
+    base = _base_episodes(data.episodes)
+    return base[_active(_episodes(data), fy, service)]
 
 
-def discharges_in_year(data: Dataset, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes discharged in the year, of the service."""
-    ep = data.episodes
-    out = ep[(ep["discharge_date"] >= fy.start) & (ep["discharge_date"] <= fy.end)]
-    return out if service == ALL else out[out["service_group"] == service]
+@dataclass(frozen=True)
+class _Referrals:
+    """A year's referrals as the page counts them (``profiles.referrals_in_year``, linked to a service):
+    each one's service and whether its source is valid, and the records of unmapped sources."""
+
+    service: tuple[np.ndarray, pd.Index]
+    valid: np.ndarray
+    unmapped: pd.DataFrame
+    unmapped_service: tuple[np.ndarray, pd.Index]
+
+
+def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
+    """``_Referrals`` of a year, worked out once per data set and year (``Dataset.derived``)."""
+    kept = data.derived.setdefault((DERIVED_KEY, "referrals"), {})
+    found = kept.get(fy.start_year)
+    if found is None:
+        linked = profiles.referrals_in_year(data, fy)
+        bad = linked[linked["referral_source_group"] == UNMAPPED]
+        found = _Referrals(_codes_of(linked["service_group"]),
+                           _valid(data, linked, "referral_source").to_numpy(dtype=bool),
+                           _records("referral_source: unmapped code", "referrals", bad["referral_id"],
+                                    bad["referral_source"]), _codes_of(bad["service_group"]))
+        kept[fy.start_year] = found
+    return found
 
 
 def _valid(data: Dataset, frame: pd.DataFrame, column: str) -> pd.Series:
@@ -102,21 +216,33 @@ def completeness(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.
     episodes). Valid: a code mapped to a reporting group other than "Not recorded", "Not stated" or
     "Unmapped code"; a postcode district shaped like an outward code (e.g. OX4); a district code of
     the partnership; a primary (rank 1) substance recorded. Looked-after status is for young people only.
+    Counted as masked sums of each episode's validity, worked out once per data set.
     """
+    episodes = _episodes(data)
+    active = _active(episodes, fy, service)
+    # how many episodes in treatment hold each pattern of valid fields: every field's count in one pass
+    patterns = np.bincount(episodes.valid_bits[active], minlength=2 ** (8 * episodes.valid_bits.itemsize))
+    has = np.arange(len(patterns))
     rows = []
     for item in FIELDS:
         if item.services is not None and service != ALL and service not in item.services:
             continue
         if item.column == "discharge_reason":
-            records = discharges_in_year(data, fy, service)
+            year = np.int16(fy.start_year)
+            records = (episodes.discharge_from >= year) & (episodes.discharge_until <= year)
+            records = records if service == ALL else records & _is(episodes.service, service)
+            count, denominator = np.count_nonzero(episodes.discharge_valid & records), np.count_nonzero(records)
         elif item.column == "referral_source":
-            records = profiles.referrals_in_year(data, fy, Filters(service=service))
+            year = _referrals(data, fy)
+            records = np.ones(len(year.valid), dtype=bool) if service == ALL else _is(year.service, service)
+            count, denominator = np.count_nonzero(year.valid & records), np.count_nonzero(records)
         else:
-            records = episodes_in_year(data, fy, service)
+            counted = np.ones(len(patterns), dtype=bool)
             if item.services is not None:
-                records = records[records["service_group"].isin(item.services)]
-        rows.append({"field": item.label, "count": int(_valid(data, records, item.column).sum()),
-                     "denominator": len(records)})
+                counted = (has >> (len(VALIDITY_BITS) + _RESTRICTED.index(item.services))) & 1 == 1
+            valid = (has >> VALIDITY_BITS.index(item.column)) & 1 == 1
+            count, denominator = patterns[counted & valid].sum(), patterns[counted].sum()
+        rows.append({"field": item.label, "count": int(count), "denominator": int(denominator)})
     return measure(pd.DataFrame(rows, columns=["field", "count", "denominator"]), PROPORTION, label="Completeness")
 
 
@@ -136,31 +262,86 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def invalid_codes(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Records of the year holding a code no list or mapping knows ("Unmapped code"), a postcode
     district that is not an outward code, or a district code that is not one of the partnership's
-    districts. One row per record and problem: problem, table, record id, the code."""
-    episodes = episodes_in_year(data, fy, service)
-    frames = []
-    for column in ("sex", "ethnicity", "accommodation_status", "in_care", "injecting_status", "discharge_reason"):
-        bad = episodes[episodes[f"{column}_group"] == UNMAPPED]
-        frames.append(_records(f"{column}: unmapped code", "episodes", bad["episode_id"], bad[column]))
-    postcode = episodes["postcode_district"].astype("string").str.strip()
-    bad = episodes[postcode.notna() & ~_valid(data, episodes, "postcode_district")]
-    frames.append(_records("postcode_district: not a postcode district", "episodes", bad["episode_id"],
-                           bad["postcode_district"]))
-    district = episodes["district_code"].astype("string").str.strip()
-    bad = episodes[district.notna() & (district != "") & ~_valid(data, episodes, "district_code")]
-    frames.append(_records("district_code: not a district of the partnership", "episodes", bad["episode_id"],
-                           bad["district_code"]))
-    referrals = profiles.referrals_in_year(data, fy, Filters(service=service))
-    bad = referrals[referrals["referral_source_group"] == UNMAPPED]
-    frames.append(_records("referral_source: unmapped code", "referrals", bad["referral_id"], bad["referral_source"]))
-    substances = data.substances[isin_values(data.substances["episode_id"], episodes["episode_id"])]
-    bad = substances[substances["substance_group"] == UNMAPPED]
-    frames.append(_records("substance: unmapped code", "substances", bad["episode_id"], bad["substance"]))
-    if data.interventions is not None and len(data.interventions):
-        iv = data.interventions[isin_values(data.interventions["episode_id"], episodes["episode_id"])]
-        bad = iv[iv["intervention_group"] == UNMAPPED]
-        frames.append(_records("intervention: unmapped code", "interventions", bad["episode_id"], bad["intervention"]))
-    return _concat(frames)
+    districts. One row per record and problem: problem, table, record id, the code.
+
+    The records of every episode and child row are found once per data set (``_whole_data_codes``);
+    a year's are those of its episodes in treatment (``episodes_in_year``) and referrals."""
+    active = _active(_episodes(data), fy, service)
+    of_episodes, of_children, id_codes = _whole_data_codes(data)
+    if id_codes is not None and len(of_children[0]):  # an episode id given twice: any of its episodes counts
+        chosen = np.zeros(int(id_codes.max(initial=-1)) + 1, dtype=bool)
+        chosen[id_codes[active & (id_codes >= 0)]] = True
+    else:
+        chosen = active
+    year = _referrals(data, fy)
+    referrals = year.unmapped if service == ALL else year.unmapped[_is(year.unmapped_service, service)]
+    return _concat([_taken(of_episodes, active), referrals, _taken(of_children, chosen)])
+
+
+#: Records found over the whole data, and what each belongs to (e.g. its episode's position).
+Found = tuple[pd.DataFrame, np.ndarray]
+
+
+def _taken(found: Found, keep: np.ndarray) -> pd.DataFrame:
+    """The records whose row is kept (``keep`` by row; a row of -1 never is): a new frame, numbered from 0."""
+    records, rows = found
+    return records.take(np.flatnonzero(np.where(rows >= 0, keep[rows], False))).reset_index(drop=True)
+
+
+def _with_rows(records: pd.DataFrame, rows: object) -> Found:
+    """``records`` with what each belongs to."""
+    return records, np.asarray(rows, dtype=np.int64)
+
+
+def _whole_data(data: Dataset, name: str, compute: Callable[[], object]) -> object:
+    """``compute()`` once per data set, kept with its derived tables (``Dataset.derived``)."""
+    key = (DERIVED_KEY, name)
+    if key not in data.derived:
+        data.derived[key] = compute()
+    return data.derived[key]
+
+
+def _whole_data_codes(data: Dataset) -> tuple[Found, Found, np.ndarray | None]:
+    """``invalid_codes`` over every episode (rows: each record's prepared episode), and over every
+    substance and intervention row (rows: its episode's position; or, when an episode id is given
+    twice, the code of its id, with every episode's id code as the third item), in the order
+    ``invalid_codes`` lists them."""
+    def found() -> tuple[Found, Found, np.ndarray | None]:
+        episodes = _base_episodes(data.episodes)
+        position = np.arange(len(episodes))
+        frames, rows = [], []
+        def add(problem: str, bad: np.ndarray, detail: str) -> None:
+            frames.append(_records(problem, "episodes", episodes["episode_id"][bad], episodes[detail][bad]))
+            rows.append(position[bad])
+        for column in ("sex", "ethnicity", "accommodation_status", "in_care", "injecting_status", "discharge_reason"):
+            add(f"{column}: unmapped code", (episodes[f"{column}_group"] == UNMAPPED).to_numpy(dtype=bool), column)
+        postcode = episodes["postcode_district"].astype("string").str.strip()
+        add("postcode_district: not a postcode district",
+            (postcode.notna() & ~_valid(data, episodes, "postcode_district")).to_numpy(dtype=bool), "postcode_district")
+        district = episodes["district_code"].astype("string").str.strip()
+        add("district_code: not a district of the partnership",
+            (district.notna() & (district != "") & ~_valid(data, episodes, "district_code")).to_numpy(dtype=bool),
+            "district_code")
+        of_episodes = _with_rows(_concat(frames), np.concatenate(rows))
+        ids = pd.Index(episodes["episode_id"].astype("string"))
+        id_codes = None if ids.is_unique else np.asarray(pd.factorize(ids, use_na_sentinel=True)[0])
+        keys = ids if id_codes is None else pd.Index(pd.factorize(ids, use_na_sentinel=True)[1])
+        children, child_rows = [], []
+        for table, column, problem in (("substances", "substance", "substance: unmapped code"),
+                                       ("interventions", "intervention", "intervention: unmapped code")):
+            frame = getattr(data, table)
+            if frame is None or (table == "interventions" and not len(frame)):
+                continue
+            bad = frame[frame[f"{column}_group"] == UNMAPPED]
+            children.append(_records(problem, table, bad["episode_id"], bad[column]))
+            child_ids = bad["episode_id"].astype("string")
+            # matched as text, as isin_values does; a missing id matches nothing
+            child_rows.append(np.where(child_ids.isna().to_numpy(), -1, keys.get_indexer(child_ids)) if len(keys)
+                              else np.full(len(bad), -1))
+        of_children = _with_rows(_concat(children), np.concatenate(child_rows) if child_rows else [])
+        return of_episodes, of_children, id_codes
+
+    return _whole_data(data, "codes", found)
 
 
 def _rejected_with(rejected: Mapping[str, pd.DataFrame], words: str) -> pd.DataFrame:
@@ -189,74 +370,114 @@ def duplicate_ids(rejected: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def discharge_before_triage(data: Dataset, rejected: Mapping[str, pd.DataFrame], service: str = ALL) -> pd.DataFrame:
     """Episodes whose discharge date is before their triage date: in the data (the loader rejects
     them, so normally none) and rows rejected for it at load."""
-    ep = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
-    bad = ep[ep["discharge_date"] < ep["triage_date"]]
-    detail = ("triage " + bad["triage_date"].dt.strftime("%d/%m/%Y") + ", discharge "
-              + bad["discharge_date"].dt.strftime("%d/%m/%Y"))
-    return _concat([_records("discharge before triage", "episodes", bad["episode_id"], detail),
-                    _rejected_with(rejected, "discharge date before triage date")])
+    def found() -> Found:
+        ep = data.episodes
+        bad = ep[ep["discharge_date"] < ep["triage_date"]]
+        detail = ("triage " + bad["triage_date"].dt.strftime("%d/%m/%Y") + ", discharge "
+                  + bad["discharge_date"].dt.strftime("%d/%m/%Y"))
+        return _with_rows(_records("discharge before triage", "episodes", bad["episode_id"], detail),
+                          np.flatnonzero((ep["discharge_date"] < ep["triage_date"]).to_numpy(dtype=bool)))
+
+    in_data = _whole_data(data, "discharge order", found)
+    keep = np.ones(len(data.episodes), dtype=bool) if service == ALL else _is(_service_codes(data), service)
+    return _concat([_taken(in_data, keep), _rejected_with(rejected, "discharge date before triage date")])
+
+
+def _service_codes(data: Dataset) -> tuple[np.ndarray, pd.Index]:
+    """``_codes_of`` the service of each episode of ``data.episodes`` (as they are), once per data set."""
+    return _whole_data(data, "service codes", lambda: _codes_of(data.episodes["service_group"]))
+
+
+#: The dates ``future_dates`` checks: (problem, table, column, the record's id column), in the order it lists them.
+FUTURE_DATES = (
+    ("triage date in the future", "episodes", "triage_date", "episode_id"),
+    ("discharge date in the future", "episodes", "discharge_date", "episode_id"),
+    ("referral date in the future", "referrals", "referral_date", "referral_id"),
+    ("intervention start date in the future", "interventions", "start_date", "episode_id"),
+    ("intervention end date in the future", "interventions", "end_date", "episode_id"),
+)
 
 
 def future_dates(data: Dataset, today: pd.Timestamp, service: str = ALL) -> pd.DataFrame:
-    """Dates after ``today`` (the day the check is run): triage, discharge, referral and intervention dates."""
-    today = pd.Timestamp(today).normalize()
-    ep = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
+    """Dates after ``today`` (the day the check is run): triage, discharge, referral and intervention dates
+    (episodes of the service; every referral and intervention). Each column's latest date is found once per
+    data set, so a column with none after ``today`` (the usual case) is not read again."""
+    after = pd.Timestamp(today).normalize().to_datetime64()
+    latest = _whole_data(data, "latest dates", lambda: {
+        (table, column): frame[column].max() for _, table, column, _ in FUTURE_DATES
+        if (frame := getattr(data, table)) is not None})
     frames = []
-    for column in ("triage_date", "discharge_date"):
-        bad = ep[ep[column] > today]
-        frames.append(_records(f"{column.replace('_', ' ')} in the future", "episodes", bad["episode_id"],
-                               bad[column].dt.strftime("%d/%m/%Y")))
-    ref = data.referrals[data.referrals["referral_date"] > today]
-    frames.append(_records("referral date in the future", "referrals", ref["referral_id"],
-                           ref["referral_date"].dt.strftime("%d/%m/%Y")))
-    if data.interventions is not None:
-        for column in ("start_date", "end_date"):
-            bad = data.interventions[data.interventions[column] > today]
-            frames.append(_records(f"intervention {column.replace('_', ' ')} in the future", "interventions",
-                                   bad["episode_id"], bad[column].dt.strftime("%d/%m/%Y")))
+    for problem, table, column, record in FUTURE_DATES:
+        last = latest.get((table, column))
+        if last is None or pd.isna(last) or not last.to_datetime64() > after:
+            continue  # nothing after today: a list of none adds nothing
+        frame = getattr(data, table)
+        bad = frame[column].to_numpy() > after
+        if table == "episodes" and service != ALL:
+            bad &= _is(_service_codes(data), service)
+        rows = frame[bad]
+        frames.append(_records(problem, table, rows[record], rows[column].dt.strftime("%d/%m/%Y")))
     return _concat(frames)
 
 
 def ages_outside_range(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Episodes in treatment in the year whose age at triage is outside the ages their service
-    is expected to see (``SERVICE_AGES``)."""
-    episodes = episodes_in_year(data, fy, service)
-    frames = []
-    for name, (low, high) in SERVICE_AGES.items():
-        mine = episodes[episodes["service_group"] == name]
-        age = mine["age_at_triage"]
-        for problem, bad in ((f"{name}: aged under {low}", mine[age < low]), (f"{name}: aged over {high}", mine[age > high])):
-            frames.append(_records(problem, "episodes", bad["episode_id"], "age " + bad["age_at_triage"].astype("string")))
-    return _concat(frames)
+    is expected to see (``SERVICE_AGES``). Found once per data set over every episode, then those of
+    the year's episodes in treatment (``episodes_in_year``) kept."""
+    def found() -> Found:
+        episodes = _base_episodes(data.episodes)
+        frames, rows = [], []
+        for name, (low, high) in SERVICE_AGES.items():
+            mine = (episodes["service_group"] == name).to_numpy(dtype=bool)
+            under = (episodes["age_at_triage"] < low).to_numpy(dtype=bool, na_value=False)
+            over = (episodes["age_at_triage"] > high).to_numpy(dtype=bool, na_value=False)
+            for problem, bad in ((f"{name}: aged under {low}", mine & under), (f"{name}: aged over {high}", mine & over)):
+                frames.append(_records(problem, "episodes", episodes["episode_id"][bad],
+                                       "age " + episodes["age_at_triage"][bad].astype("string")))
+                rows.append(np.flatnonzero(bad))
+        return _with_rows(_concat(frames), np.concatenate(rows))
+
+    return _taken(_whole_data(data, "ages", found), _active(_episodes(data), fy, service))
 
 
 def episodes_without_substance(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
-    """Episodes in treatment in the year with no substance recorded at all, or none at rank 1 (primary)."""
-    episodes = episodes_in_year(data, fy, service)
-    any_substance = data.substances["episode_id"]
-    primary = data.substances.loc[data.substances["rank"] == 1, "episode_id"]
-    none = episodes[~isin_values(episodes["episode_id"], any_substance)]
-    no_primary = episodes[isin_values(episodes["episode_id"], any_substance) & ~isin_values(episodes["episode_id"], primary)]
-    return _concat([
-        _records("no substance recorded", "episodes", none["episode_id"], "client " + none["client_id"].astype("string")),
-        _records("no primary substance (rank 1)", "episodes", no_primary["episode_id"],
-                 "client " + no_primary["client_id"].astype("string")),
-    ])
+    """Episodes in treatment in the year with no substance recorded at all, or none at rank 1 (primary).
+    Found once per data set over every episode, then those of the year's episodes in treatment kept."""
+    def found() -> Found:
+        episodes = _base_episodes(data.episodes)
+        any_substance = data.substances["episode_id"]
+        primary = data.substances.loc[data.substances["rank"] == 1, "episode_id"]
+        has_any = isin_values(episodes["episode_id"], any_substance).to_numpy(dtype=bool)
+        none, no_primary = ~has_any, has_any & ~isin_values(episodes["episode_id"], primary).to_numpy(dtype=bool)
+        return _with_rows(_concat([
+            _records("no substance recorded", "episodes", episodes["episode_id"][none],
+                     "client " + episodes["client_id"][none].astype("string")),
+            _records("no primary substance (rank 1)", "episodes", episodes["episode_id"][no_primary],
+                     "client " + episodes["client_id"][no_primary].astype("string")),
+        ]), np.concatenate([np.flatnonzero(none), np.flatnonzero(no_primary)]))
+
+    return _taken(_whole_data(data, "no substance", found), _active(_episodes(data), fy, service))
 
 
 def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
     """Referrals received in the year whose client is in no episode, or whose episode id is not in
-    the episodes table. All referrals are checked (an unmatched referral has no service)."""
-    ref = data.referrals
-    ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)]
-    no_client = ref[~isin_values(ref["client_id"], data.episodes["client_id"])]
-    no_episode = ref[ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])]
-    return _concat([
-        _records("client not in the episodes table", "referrals", no_client["referral_id"],
-                 "client " + no_client["client_id"].astype("string")),
-        _records("episode not in the episodes table", "referrals", no_episode["referral_id"],
-                 "episode " + no_episode["episode_id"].astype("string")),
-    ])
+    the episodes table. All referrals are checked (an unmatched referral has no service). Found once
+    per data set over every referral, then those received in the year kept."""
+    def found() -> Found:
+        ref = data.referrals
+        no_client = ~isin_values(ref["client_id"], data.episodes["client_id"]).to_numpy(dtype=bool)
+        no_episode = (ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])
+                      ).to_numpy(dtype=bool)
+        return _with_rows(_concat([
+            _records("client not in the episodes table", "referrals", ref["referral_id"][no_client],
+                     "client " + ref["client_id"][no_client].astype("string")),
+            _records("episode not in the episodes table", "referrals", ref["referral_id"][no_episode],
+                     "episode " + ref["episode_id"][no_episode].astype("string")),
+        ]), np.concatenate([np.flatnonzero(no_client), np.flatnonzero(no_episode)]))
+
+    records, rows = _whole_data(data, "unmatched referrals", found)
+    received = _in_year(data.referrals["referral_date"].to_numpy()[rows], fy)  # the dates of those found only
+    return records.take(np.flatnonzero(received)).reset_index(drop=True)
 
 
 def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:
@@ -269,7 +490,16 @@ def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:
       never counted in any district's rate); one record per code.
 
     District codes of episodes outside the districts table are listed by the yearly codes check
-    ("district_code: not a district of the partnership")."""
+    ("district_code: not a district of the partnership"). Worked out once per data set and service
+    (nothing else changes them)."""
+    kept = data.derived.setdefault((DERIVED_KEY, "inconsistent"), {})
+    if service not in kept:
+        kept[service] = _inconsistent_records(data, service)
+    return kept[service].copy(deep=False)  # copy-on-write: a caller's change never reaches what is kept
+
+
+def _inconsistent_records(data: Dataset, service: str) -> pd.DataFrame:
+    """``inconsistent_records``, worked out."""
     episodes = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
     known = episodes[~episodes["sex_group"].astype(object).isin(MISSING_GROUPS) & episodes["sex_group"].notna()]
     known = known.assign(sex=known["sex_group"].astype("string"), client=known["client_id"].astype("string"))
@@ -353,13 +583,20 @@ def check_counts(
 
 
 def counts_of(check_id: str, records: pd.DataFrame) -> pd.DataFrame:
-    """``check_counts`` of records a check has found (``check_records``)."""
+    """``check_counts`` of records a check has found (``check_records``): one row per problem with its
+    number of records, every declared problem listed (in alphabetical order, as an outer join of the
+    declared and found problems gives them), or, for a check that declares none, each problem (and code,
+    for the codes check) as first found."""
     check = CHECK_BY_ID[check_id]
     keys = list(check.summary_keys)
+    if len(keys) == 1:  # by problem: counted on the column's codes (the page counts 12 lists a view)
+        codes, found = pd.factorize(records[keys[0]], use_na_sentinel=True)
+        sizes = dict(zip(found, np.bincount(codes[codes >= 0], minlength=len(found)).tolist(), strict=True))
+        names = sorted({*check.problems, *found}) if check.problems else list(found)
+        counts = pd.DataFrame({keys[0]: pd.array(names, dtype="string"),
+                               "count": np.array([sizes.get(name, 0) for name in names], dtype="int64")})
+        return measure(counts, COUNT, label=check.title)
     counts = records.groupby(keys, sort=False).size().rename("count").reset_index()
-    declared = pd.DataFrame({"problem": list(check.problems)})
-    if len(keys) == 1 and len(declared):
-        counts = declared.merge(counts, on="problem", how="outer", sort=False)
     counts["count"] = counts["count"].fillna(0).astype("int64")
     counts = counts.rename(columns={"detail": "code"})
     return measure(counts.astype({k: "string" for k in counts.columns if k != "count"}), COUNT, label=check.title)

@@ -142,7 +142,9 @@ def _on_keys(frame: pd.DataFrame, order: pd.DataFrame, keys: list[str]) -> pd.Da
     for column in ("count", "denominator"):
         values = frame[column]
         if added.any():
-            taken = values.to_numpy(dtype="float64", na_value=np.nan)[np.where(added, 0, positions)]
+            known = values.to_numpy(dtype="float64", na_value=np.nan)
+            # a year with no rows at all (e.g. a check that found nothing) has nothing to take
+            taken = known[np.where(added, 0, positions)] if len(known) else np.full(len(positions), np.nan)
             out[column] = np.where(added, np.nan, taken)
         else:
             out[column] = values.take(positions).reset_index(drop=True)

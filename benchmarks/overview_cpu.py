@@ -98,11 +98,12 @@ def _other_pages() -> tuple[tuple[str, Callable[..., object]], ...]:
     )
 
 
-def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR, *, every_page: bool = False
-                  ) -> dict[str, dict[str, tuple[float, float]]]:
+def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR, *, every_page: bool = False,
+                  only: tuple[str, ...] = ()) -> dict[str, dict[str, tuple[float, float]]]:
     """Page -> filter change -> (median CPU seconds, wall seconds of that run) of each page model of
     ``benchmarks.national`` (``PAGES``), and with ``every_page`` the other pages' models too (Benchmarks,
-    SPC, Data quality), after the page's first view, remembered results cleared."""
+    SPC, Data quality), after the page's first view, remembered results cleared; with ``only``, just
+    the pages named (e.g. ``("benchmarks", "data_quality")``)."""
     warnings.simplefilter("ignore")
     import importlib
 
@@ -111,7 +112,9 @@ def measure_pages(scale: str, repeats: int, workdir: Path = DEFAULT_WORKDIR, *, 
 
     data, fy, comparison, changes = _data_and_changes(scale, workdir)
     views = [(page, getattr(importlib.import_module(f"analysis.views.{page}"), page)) for page in PAGES]
-    views += list(_other_pages()) if every_page else []
+    views += list(_other_pages()) if every_page or only else []
+    if only:
+        views = [(page, view) for page, view in views if page in only]
     result: dict[str, dict[str, tuple[float, float]]] = {}
     for page, view in views:
         view(data, fy, comparison, Filters())  # the page's first view
@@ -128,9 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", action="store_true", help="time every page model instead of the Overview + trend")
     parser.add_argument("--every-page", action="store_true",
                         help="with --pages: also the Benchmarks, SPC and Data quality models")
+    parser.add_argument("--only", default="", help="with --pages: only these page models, comma-separated "
+                        "(e.g. benchmarks,data_quality)")
     args = parser.parse_args(argv)
     if args.pages:
-        pages = measure_pages(args.scale, args.repeats, args.workdir, every_page=args.every_page)
+        pages = measure_pages(args.scale, args.repeats, args.workdir, every_page=args.every_page,
+                              only=tuple(p for p in args.only.split(",") if p))
         print(f"Page models after a filter change, {args.scale}, median of {args.repeats} (CPU ms, wall ms of that run)")
         for page, changes in pages.items():
             print(f"  {page:16s} " + "; ".join(f"{name} {cpu * 1000:.0f} ({wall * 1000:.0f})"

@@ -79,3 +79,12 @@ def test_page_cpu_benchmark_times_every_page_model_on_the_demo() -> None:
     assert list(result) == [*PAGES, "benchmarks", "spc", "data_quality"]
     assert all(set(changes) == {"year", "district", "sex"} for changes in result.values())
     assert all(cpu > 0 and wall > 0 for changes in result.values() for cpu, wall in changes.values())
+
+
+def test_page_cpu_benchmark_times_only_the_pages_named() -> None:
+    """``benchmarks.overview_cpu --pages --only benchmarks,data_quality`` times those page models alone."""
+    from benchmarks import overview_cpu
+
+    result = overview_cpu.measure_pages("demo", repeats=1, only=("benchmarks", "data_quality"))
+    assert list(result) == ["benchmarks", "data_quality"]
+    assert all(cpu > 0 for changes in result.values() for cpu, _ in changes.values())

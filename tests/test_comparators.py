@@ -145,3 +145,59 @@ def test_a_context_indicator_name_from_a_file_is_text_in_the_chart():
     figure = charts_benchmarks.compare_areas_chart(frame, "<a href='x'>Admissions</a>: comparator group")
     assert figure.layout.title.text.startswith("&lt;a href=")
     assert "&lt;b&gt;Bold&lt;/b&gt; area" in figure.data[0].y
+
+
+def _rows_for_year_by_rule(frame: pd.DataFrame, indicator: str, fy: FinancialYear) -> pd.DataFrame:
+    """The rule of ``rows_for_year`` written out directly (as it was before the rows were indexed by period):
+    the indicator's rows for the latest period ending in ``fy`` or before, the last of rows repeating an area."""
+    rows = frame[frame["indicator"].astype(str) == indicator]
+    ends = rows["period"].map(comparators.period_end_year)
+    usable = ends.notna() & (ends <= fy.start_year)
+    if not usable.any():
+        return rows.iloc[0:0]
+    chosen = rows[usable & (ends == ends[usable].max())]
+    return chosen.drop_duplicates(["area_code", "area_type"], keep="last")
+
+
+def test_rows_for_year_equal_the_rule_with_repeated_areas_unreadable_periods_and_unknown_indicators():
+    frame = comparator_rows()
+    extra = pd.DataFrame([
+        # the same period written another way, in a later edition: the last given is kept
+        ("E92000001", "England", "England", "alcohol_admissions_under_18", "2021/22-2023/24", 23.0, 22.0, 24.0),
+        ("E92000001", "England", "England", "successful_completion", "not a period", 1.0, 0.0, 2.0),
+        ("E92000001", "England", "England", "successful_completion", "2020/21", 51.0, 50.0, 52.0),
+        ("N1", "Neighbour 1", "comparator group", "successful_completion", "2024/25", 41.0, 36.0, 46.0),
+    ], columns=["area_code", "area_name", "area_type", "indicator", "period", "value", "lower", "upper"])
+    frame = pd.concat([frame, extra.assign(indicator_name=None, source=SOURCE)], ignore_index=True)
+    for indicator in ["successful_completion", "alcohol_admissions_under_18", "not_in_the_table"]:
+        for year in range(2019, 2027):
+            got = comparators.rows_for_year(frame, indicator, FinancialYear(year))
+            want = _rows_for_year_by_rule(frame, indicator, FinancialYear(year))
+            assert list(got.index) == list(want.index), (indicator, year)
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    assert list(comparators.rows_for_year(frame, "alcohol_admissions_under_18", FinancialYear(2024))["value"]) \
+        == [5.0, 60.0, 14.0, 23.0]  # England's repeated row: the later edition's 23.0, in the file's order
+
+
+def test_a_frame_s_rows_are_indexed_by_period_once_and_a_new_frame_is_read_afresh():
+    frame = comparator_rows()
+    assert comparators._period_index(frame) is comparators._period_index(frame)  # worked out once per frame
+    assert len(comparators.rows_for_year(frame, "successful_completion", FinancialYear(2024))) == 5
+    changed = frame[frame["area_type"] != "comparator group"].reset_index(drop=True)
+    assert len(comparators.rows_for_year(changed, "successful_completion", FinancialYear(2024))) == 3
+    assert len(comparators.rows_for_year(frame, "successful_completion", FinancialYear(2024))) == 5
+
+
+def test_spine_reads_area_types_whatever_their_case_and_takes_the_first_row_of_each():
+    frame = comparator_rows()
+    frame["area_type"] = frame["area_type"].replace({"England": " ENGLAND ", "England lowest": "england Lowest"})
+    # a second England row for 2024/25 given later under another code: the first England row is England's value
+    extra = frame.iloc[[1]].assign(area_code="E92000001-B", value=99.0)
+    frame = pd.concat([frame, extra], ignore_index=True)
+    spine = comparators.spine_table(local(), frame)
+    row = spine.iloc[0]
+    assert (row["england"], row["england_worst"], row["england_best"]) == (48.0, 28.0, 78.0)
+    assert row["comparison"] == comparators.HIGHER and row["judgement"] == comparators.BETTER
+    assert row["comparator_period"] == "2024/25" and row["source"] == SOURCE
+    hidden = comparators.spine_table(local(suppressed=True), frame).iloc[0]
+    assert hidden["judgement"] == comparators.NOT_COMPARED and np.isnan(hidden["position"])

@@ -146,3 +146,18 @@ def test_the_fact_table_measure_equals_the_reference_from_episodes_on_the_demo(s
         assert ours["denominator"].tolist() == reference["size"].astype(int).tolist(), fy.label
         compared += 1
     assert compared >= 2
+
+
+def test_the_four_groups_share_one_count_of_every_group_per_year_and_selection():
+    # the Benchmarks page reads all four groups' indicators and the table by group: one by_substance_group
+    # per year and selection, remembered with the data set, gives each its own row (hand count above)
+    data = make_data()
+    got = {group.__name__: (lambda r: (r["count"].iloc[0], r["denominator"].iloc[0]))(group(data, fy=FY))
+           for group in (outcomes.opiates, outcomes.non_opiates, outcomes.alcohol, outcomes.alcohol_non_opiates)}
+    assert got == {"opiates": (1, 2), "non_opiates": (0, 2), "alcohol": (1, 2), "alcohol_non_opiates": (0, 1)}
+    counted = [key for key in data.memo if isinstance(key, tuple) and key[1:2] == ("by_substance_group",)]
+    assert len(counted) == 1 and counted[0][2] == FY
+    remembered = data.memo[counted[0]]
+    alone = outcomes.opiates(data, fy=FY)
+    alone.loc[0, "count"] = 99  # a caller's change does not reach what is remembered
+    assert data.memo[counted[0]] is remembered and remembered["count"].tolist() == [1, 0, 1, 0]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import quality
+from analysis import profiles, quality
 from analysis.dataset import DEMO_DIR, from_tables, load_demo
 from analysis.filters import Filters
 from analysis.loaders import load_table
@@ -204,3 +204,134 @@ def test_a_client_with_two_sexes_and_population_districts_not_in_the_districts_t
 def test_the_small_data_set_has_no_contradicting_records(small):
     data, _ = small
     assert quality.inconsistent_records(data).empty
+
+
+def _by_rule(data, check_id, fy, service):
+    """A yearly check's records written out directly from its definition (as the checks read the episodes
+    for each year before their lists were found once per data set), as sorted (problem, record, detail)."""
+    ep = data.episodes
+    active = ep[(ep["triage_date"] <= fy.end) & (ep["episode_end"] >= fy.start)]
+    active = active if service == "All" else active[active["service_group"] == service]
+    rows = []
+    if check_id == "ages":
+        for name, (low, high) in quality.SERVICE_AGES.items():
+            mine = active[active["service_group"] == name]
+            rows += [(f"{name}: aged under {low}", e, f"age {a}") for e, a in
+                     zip(mine["episode_id"], mine["age_at_triage"]) if a < low]
+            rows += [(f"{name}: aged over {high}", e, f"age {a}") for e, a in
+                     zip(mine["episode_id"], mine["age_at_triage"]) if a > high]
+    elif check_id == "no_substance":
+        anything, primary = set(data.substances["episode_id"]), set(
+            data.substances.loc[data.substances["rank"] == 1, "episode_id"])
+        for e, c in zip(active["episode_id"], active["client_id"]):
+            if e not in anything:
+                rows.append(("no substance recorded", e, f"client {c}"))
+            elif e not in primary:
+                rows.append(("no primary substance (rank 1)", e, f"client {c}"))
+    elif check_id == "unmatched_referrals":
+        ref = data.referrals[(data.referrals["referral_date"] >= fy.start) & (data.referrals["referral_date"] <= fy.end)]
+        clients, episode_ids = set(ep["client_id"]), set(ep["episode_id"])
+        rows += [("client not in the episodes table", r, f"client {c}")
+                 for r, c in zip(ref["referral_id"], ref["client_id"]) if c not in clients]
+        rows += [("episode not in the episodes table", r, f"episode {e}")
+                 for r, e in zip(ref["referral_id"], ref["episode_id"]) if pd.notna(e) and e not in episode_ids]
+    elif check_id == "codes":
+        for column in ("sex", "ethnicity", "accommodation_status", "in_care", "injecting_status", "discharge_reason"):
+            bad = active[active[f"{column}_group"] == "Unmapped code"]
+            rows += [(f"{column}: unmapped code", e, str(v)) for e, v in zip(bad["episode_id"], bad[column])]
+        districts = set(data.districts["district_code"])
+        for e, p, d in zip(active["episode_id"], active["postcode_district"], active["district_code"]):
+            if pd.notna(p) and not quality.OUTWARD_CODE.match(str(p).strip().upper()):
+                rows.append(("postcode_district: not a postcode district", e, str(p)))
+            if pd.notna(d) and str(d).strip() and d not in districts:
+                rows.append(("district_code: not a district of the partnership", e, str(d)))
+        linked = profiles.referrals_in_year(data, fy, Filters(service=service))
+        bad = linked[linked["referral_source_group"] == "Unmapped code"]
+        rows += [("referral_source: unmapped code", r, str(s)) for r, s in zip(bad["referral_id"], bad["referral_source"])]
+        ids = set(active["episode_id"])
+        for table, column in (("substances", "substance"), ("interventions", "intervention")):
+            frame = getattr(data, table)
+            if frame is not None and len(frame):
+                bad = frame[frame["episode_id"].isin(ids) & (frame[f"{column}_group"] == "Unmapped code")]
+                rows += [(f"{column}: unmapped code", e, str(v)) for e, v in zip(bad["episode_id"], bad[column])]
+    return sorted(rows)
+
+
+@pytest.mark.parametrize("check_id", ["codes", "ages", "no_substance", "unmatched_referrals"])
+def test_yearly_checks_found_once_per_data_set_equal_their_rule_for_every_year_and_service(small, check_id):
+    data, _ = small
+    data.episodes.loc[data.episodes["episode_id"] == "E5", "age_at_triage"] = 17  # an adult under 18 too
+    for fy in (FinancialYear(2023), FY, FinancialYear(2025)):
+        for service in ("All", "Young people", "Adults"):
+            found = quality.check_records(check_id, data, fy=fy, service=service)
+            got = sorted(zip(found["problem"], found["record"], found["detail"], strict=True))
+            assert got == _by_rule(data, check_id, fy, service), (check_id, fy, service)
+    assert _by_rule(data, "ages", FY, "All")  # the rule finds something to compare
+
+
+def test_the_page_s_record_lists_are_found_once_per_data_set_and_not_changed_by_a_caller(small):
+    data, rejected = small
+    first = data_quality(data, FY, COMPARISON, Filters(), rejected=rejected, today="2025-06-01")
+    kept = {key: value for key, value in data.derived.items() if key[0] == quality.DERIVED_KEY}
+    assert {(quality.DERIVED_KEY, name) for name in ("episodes", "codes", "ages", "no substance",
+                                                     "unmatched referrals", "inconsistent")} <= set(kept)
+    again = data_quality(data, COMPARISON, FinancialYear(2022), Filters(), rejected=rejected, today="2025-06-01")
+    assert all(data.derived[key] is value for key, value in kept.items())  # other years: the same lists
+    assert [c.records.shape for c in again.checks] != [c.records.shape for c in first.checks]
+    ages = quality.ages_outside_range(data, fy=FY)
+    ages.loc[0, "record"] = "changed by a caller"
+    inconsistent = quality.inconsistent_records(data)
+    inconsistent.loc[len(inconsistent)] = ["changed", "by", "a", "caller"]
+    assert records(quality.ages_outside_range(data, fy=FY)) == {
+        ("Adults: aged over 90", "E2"), ("Young people: aged under 10", "E3")}
+    assert quality.inconsistent_records(data).empty
+
+
+def test_a_new_version_of_the_data_has_its_own_record_lists(small, tmp_path):
+    data, _ = small
+    assert records(quality.ages_outside_range(data, fy=FY)) == {
+        ("Adults: aged over 90", "E2"), ("Young people: aged under 10", "E3")}
+    results = {t: load(tmp_path, t, text) for t, text in [
+        ("episodes", EPISODES.replace("C2,E2,F,95", "C2,E2,F,45")), ("substances", SUBSTANCES),
+        ("referrals", REFERRALS), ("districts", DISTRICTS), ("population", POPULATION)]}
+    newer = from_tables({t: r.data for t, r in results.items()}, label="small", version="small 2")
+    assert records(quality.ages_outside_range(newer, fy=FY)) == {("Young people: aged under 10", "E3")}
+    assert completeness_of(newer, FY)["Postcode district"] == (2, 4)
+
+
+@pytest.mark.parametrize("when", ["2024-03-31", "2024-03-31 23:00", "2024-04-01", "2024-04-01 00:00:01", "2023-04-01",
+                                  "2025-03-31", "2025-04-01", None])
+def test_year_numbers_of_a_date_agree_with_the_year_s_first_and_last_day(when):
+    # a year's records are found by comparing small year numbers worked out once per data set
+    dates = pd.Series(pd.to_datetime([when])).to_numpy()
+    start, end = quality._years_from(dates)[0], quality._years_until(dates)[0]
+    for year in range(2022, 2027):
+        fy = FinancialYear(year)
+        on_or_after = when is not None and pd.Timestamp(when) >= fy.start
+        on_or_before = when is not None and pd.Timestamp(when) <= fy.end
+        assert (year <= start) == on_or_after and (year >= end) == on_or_before, (when, year)
+
+
+def test_unmapped_child_codes_follow_any_episode_with_their_id_when_an_id_is_given_twice():
+    from analysis.cohorts import prepare_episodes
+    from analysis.dataset import Dataset
+    from tests.factories import episodes, substances
+
+    eps = episodes([
+        {"client_id": "a", "episode_id": "E1", "triage_date": "2020-05-01", "discharge_date": "2020-09-01"},
+        {"client_id": "b", "episode_id": "E1", "triage_date": "2024-05-01"},  # the same id, in 2024/25
+        {"client_id": "c", "episode_id": "E2", "triage_date": "2020-05-01", "discharge_date": "2020-09-01"},
+    ])
+    subs = substances([("E1", 1, "moonrock"), ("E2", 1, "stardust"), ("E3", 1, "comet")])
+    refs = pd.DataFrame({"referral_id": pd.Series([], dtype="string"), "client_id": pd.Series([], dtype="string"),
+                         "referral_date": pd.to_datetime(pd.Series([], dtype="object")),
+                         "referral_source": pd.Series([], dtype="string"),
+                         "referral_source_group": pd.Series([], dtype="string"),
+                         "episode_id": pd.Series([], dtype="string")})
+    districts = pd.DataFrame({"district_code": ["E07000178"], "district_name": ["Oxford"]})
+    data = Dataset(episodes=prepare_episodes(eps), substances=subs, referrals=refs, districts=districts,
+                   population=pd.DataFrame())
+    found = quality.invalid_codes(data, fy=FY)
+    assert records(found) == {("substance: unmapped code", "E1")}  # E2's episode is not in 2024/25; E3 has none
+    assert records(quality.invalid_codes(data, fy=FinancialYear(2020))) == {
+        ("substance: unmapped code", "E1"), ("substance: unmapped code", "E2")}

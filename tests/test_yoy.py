@@ -115,3 +115,16 @@ def test_frame_of_equals_the_public_constructor_and_copies():
     assert source.loc[0, "group"] == "a"
     with pytest.raises(TypeError, match="numpy text"):
         yoy.frame_of({"text": np.array(["p", "q", "r"])}, index)
+
+
+def test_keys_found_this_year_and_none_the_year_before_count_zero_then():
+    # e.g. the Data quality page's codes check: two unmapped codes this year, nothing found the year before
+    # (an empty frame of the same columns); this raised an IndexError and stopped the page
+    current = yoy.measure(pd.DataFrame({"problem": ["sex: unmapped code", "ethnicity: unmapped code"],
+                                        "code": ["Q", "martian"], "count": [3, 1]}), yoy.COUNT)
+    previous = yoy.measure(pd.DataFrame({"problem": pd.Series(dtype="string"), "code": pd.Series(dtype="string"),
+                                         "count": pd.Series(dtype="int64")}), yoy.COUNT)
+    out = yoy.year_on_year(current, previous)
+    assert out["problem"].tolist() == ["sex: unmapped code", "ethnicity: unmapped code"]
+    assert out["count"].tolist() == [3, 1] and out["previous_count"].tolist() == [0, 0]
+    assert out["change"].tolist() == [3, 1]

@@ -1,9 +1,9 @@
 """Figures of the Benchmarks and targets page: the spine chart against England, the partnership among its
 comparator group, successful completion without re-presentation by substance group, and targets.
 
-Local values of the registry's indicators are the Overview's headline figures (``views.overview.overview``),
-so they pass the same board suppression; the outcome measure by substance group is compared year on year and
-suppressed the same way (``board.suppress_comparison``, each group a proportion of its own). Comparator values
+Local values of the registry's indicators are the Overview's headline figures
+(``views.overview.headline_with_context``), so they pass the same board suppression; the outcome measure by
+substance group is compared year on year and suppressed the same way (``board.suppress_comparison``, each group a proportion of its own). Comparator values
 come from the optional ``comparators`` table, always shown with their source and period; values whose source
 says they are illustrative (the demo's) are labelled ILLUSTRATIVE wherever they appear.
 """
@@ -21,7 +21,7 @@ from analysis.contract import AREA_ENGLAND
 from analysis.dataset import Dataset
 from analysis.filters import Filters
 from analysis.periods import NO_COMPARISON, FinancialYear
-from analysis.views.overview import overview, overview_trend
+from analysis.views.overview import headline_with_context, overview_trend
 
 #: The word that marks made-up comparator values (the demo's source column).
 ILLUSTRATIVE_WORD = "illustrative"
@@ -107,16 +107,18 @@ def local_values(data: Dataset, fy: FinancialYear, comparison: FinancialYear | N
         return pd.DataFrame()
     given = set(frame["indicator"].astype(str))
     rows: list[dict[str, object]] = []
-    figures = overview(data, fy, comparison if comparison is not None else NO_COMPARISON, filters)
+    compared_with = comparison if comparison is not None else NO_COMPARISON
     for indicator in indicators.INDICATORS:
         if indicator.id not in given or indicator.per == 1:
             continue
-        if indicator.id in figures.not_applicable:
+        reason = indicator.not_applicable(filters)
+        if reason:
             rows.append(_local_row(indicator, pd.Series({"count": np.nan, "value": np.nan, "lower": np.nan,
-                                                         "upper": np.nan, "suppressed": False}), fy.label,
-                                   figures.not_applicable[indicator.id]))
+                                                         "upper": np.nan, "suppressed": False}), fy.label, reason))
             continue
-        rows.append(_local_row(indicator, figures.headlines[indicator.id].iloc[0], fy.label))
+        # the Overview's headline row (views.overview.overview), worked out for this indicator alone
+        row, _ = headline_with_context(data, indicator, fy, compared_with, filters)
+        rows.append(_local_row(indicator, row.iloc[0], fy.label))
     shown, compared, note = c19_years(data, fy, comparison)
     for indicator in indicators.OUTCOME_INDICATORS:
         if indicator.id not in given:

@@ -44,6 +44,20 @@ def headline(data: Dataset, indicator_id: str, fy: FinancialYear, comparison: Co
     return board.suppress_comparison(yoy.compare_years(indicator.compute, fy, comparison, data, filters=filters))
 
 
+def headline_with_context(data: Dataset, indicator: indicators.Indicator, fy: FinancialYear, comparison: Comparison,
+                          filters: Filters) -> tuple[pd.DataFrame, str | None]:
+    """An applicable indicator's headline row as the Overview shows it (``headline``; its count hidden
+    wherever its context share is) and the context share's sentence (None without a context)."""
+    row = headline(data, indicator.id, fy, comparison, filters)
+    if indicator.context is None:
+        return row, None
+    context = board.suppress_comparison(yoy.compare_years(indicator.context, fy, comparison, data, filters=filters))
+    # the share's count and denominator with the headline count would give away a hidden
+    # complement (denominator - count of 1-4), so the count is hidden wherever the share is
+    row = activity.hide_rows(row, context["suppressed"], context["previous_suppressed"])
+    return row, context_sentence(context.iloc[0], context.attrs.get("label", ""), fy, comparison)
+
+
 def overview(data: Dataset, fy: FinancialYear, comparison: Comparison, filters: Filters) -> OverviewFigures:
     """Every figure of the Overview page for the selection (all suppressed for a board)."""
     headlines, summaries, not_applicable, contexts = {}, {}, {}, {}
@@ -52,14 +66,9 @@ def overview(data: Dataset, fy: FinancialYear, comparison: Comparison, filters: 
         if reason:
             not_applicable[indicator.id], summaries[indicator.id] = reason, f"{indicator.label}: {reason}."
             continue
-        row = headline(data, indicator.id, fy, comparison, filters)
-        if indicator.context is not None:
-            context = board.suppress_comparison(
-                yoy.compare_years(indicator.context, fy, comparison, data, filters=filters))
-            # the share's count and denominator with the headline count would give away a hidden
-            # complement (denominator - count of 1-4), so the count is hidden wherever the share is
-            row = activity.hide_rows(row, context["suppressed"], context["previous_suppressed"])
-            contexts[indicator.id] = context_sentence(context.iloc[0], context.attrs.get("label", ""), fy, comparison)
+        row, context = headline_with_context(data, indicator, fy, comparison, filters)
+        if context is not None:
+            contexts[indicator.id] = context
         headlines[indicator.id] = row
         summaries[indicator.id] = change_sentence(
             indicator.label, row.iloc[0], row.attrs["kind"], fy, comparison,
