@@ -665,11 +665,17 @@ def exits(data: Dataset, fy: FinancialYear, filters: Filters, columns: Sequence[
     return out
 
 
-def new_presentations(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
+def new_presentations(data: Dataset, fy: FinancialYear, filters: Filters,
+                      columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The first triage in the year of each person newly presenting in the selection: the rows of
-    ``cohorts.new_presentations``, taken by ``new_row``."""
+    ``cohorts.new_presentations``, taken by ``new_row``; only the episodes' ``columns`` when given (the
+    rest are not copied: the Monthly trends page reads one column of six years' presentations)."""
     chosen = rows(data, fy, filters)
-    return data.episodes.iloc[chosen.loc[chosen["new_presentation"].to_numpy(), "new_row"].to_numpy()]
+    positions = chosen.loc[chosen["new_presentation"].to_numpy(), "new_row"].to_numpy()
+    episodes = data.episodes
+    if columns is None:
+        return episodes.iloc[positions]
+    return pd.DataFrame({c: episodes[c].array.take(positions) for c in columns}, index=episodes.index[positions])
 
 
 def time_in_treatment(rows: pd.DataFrame) -> pd.DataFrame:

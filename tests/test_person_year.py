@@ -415,3 +415,18 @@ def test_episode_ids_are_ranked_in_arrow_as_factorize_sorts_them(monkeypatch):
 
     monkeypatch.setattr(person_year.pd, "factorize", refused)
     pd.testing.assert_frame_equal(person_year.build(data.episodes, data.years[-2:], data.substances), expected)
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(sex="Female"), Filters(service=ADULTS, age_band="25-34")])
+def test_new_presentations_and_exits_with_columns_give_the_same_values_as_the_whole_rows(demo, filters):
+    """``columns`` takes only the episodes' columns a caller reads (the Monthly trends page reads one of six
+    years' presentations): the same values and index as the whole rows."""
+    demo = demo[0]
+    for fy in demo.years:
+        whole = person_year.new_presentations(demo, fy, filters)
+        pd.testing.assert_frame_equal(person_year.new_presentations(demo, fy, filters, ["triage_date", "sex_group"]),
+                                      whole[["triage_date", "sex_group"]])
+        whole = person_year.exits(demo, fy, filters)
+        pd.testing.assert_frame_equal(person_year.exits(demo, fy, filters, columns=["discharge_date"]),
+                                      whole[["discharge_date", "discharge_reason_group", "exit_group"]])
+        assert len(whole) > 0

@@ -149,7 +149,8 @@ def monthly_referrals(data: Dataset, months: Sequence[pd.Timestamp], filters: Fi
 
 def monthly_new_presentations(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> pd.DataFrame:
     """New presentations per month of first triage in the year (``person_year.new_presentations``)."""
-    frames = [person_year.new_presentations(data, fy, filters)["triage_date"] for fy in _years_of(months)]
+    frames = [person_year.new_presentations(data, fy, filters, ["triage_date"])["triage_date"]
+              for fy in _years_of(months)]
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
 
