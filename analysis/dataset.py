@@ -131,6 +131,10 @@ class Dataset:
             self.derived["years"] = cached
         return list(cached[1])
 
+    def offers(self, fy: FinancialYear) -> bool:
+        """Whether ``fy`` is one of the years a user can report on (``years``)."""
+        return fy.start_year in {year.start_year for year in self.years}
+
     def _years(self) -> list[FinancialYear]:
         """``years``, computed."""
         if self.declared_years:

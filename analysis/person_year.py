@@ -632,7 +632,7 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
     (copy-on-write) frame."""
     def selected() -> pd.DataFrame:
         table = data.person_year()
-        if fy.start_year not in {year.start_year for year in data.years}:
+        if not data.offers(fy):
             table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
         return select(table, fy, filters, snapshot=snapshot)
 

@@ -323,7 +323,7 @@ def referrals_in_year(data: Dataset, fy: FinancialYear, filters: Filters = Filte
     The linking is done once per data set (``linked_referrals``); ``columns`` (default: every column)
     names the columns a caller reads, so only those are taken from the referrals. The index numbers
     each referral within the year's referrals (``linked_triage_dates`` is numbered the same way)."""
-    if not _offered(data, fy):
+    if not data.offers(fy):
         linked = linked_referrals(data, fy)
         return _selected(linked, filters)[list(columns) if columns is not None else linked.columns]
     rows, attributes, parts = _linked(data)
@@ -362,10 +362,6 @@ def _year_frame(data: Dataset, rows: np.ndarray, attributes: pd.DataFrame, kept:
     return pd.DataFrame(out, index=index, columns=list(columns), copy=False)
 
 
-def _offered(data: Dataset, fy: FinancialYear) -> bool:
-    return fy.start_year in {year.start_year for year in data.years}
-
-
 #: The person attributes a referral is counted under (GLOSSARY "Referrals of people never treated").
 REFERRAL_ATTRIBUTES = ("service_group", "sex_group", "age_band", "district")
 
@@ -388,7 +384,7 @@ def linked_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     linked once per data set (``_linked``; the linking of a referral does not depend on its year or
     on any selection), so a first look at a selection does not link them again. A year not offered is
     linked on its own, once (``Dataset.remember``)."""
-    if not _offered(data, fy):
+    if not data.offers(fy):
         return data.remember(("referrals linked to episodes", fy), lambda: link_referrals(data, fy))
     return referrals_in_year(data, fy)
 
@@ -450,7 +446,7 @@ def referral_people(data: Dataset, fy: FinancialYear, filters: Filters = Filters
     """People referred (GLOSSARY): distinct clients among the year's referrals in the selection
     (``referrals_in_year``), counted on the client codes found once per data set (``_client_codes``)
     instead of hashing the year's text ids on every selection; a year not offered, on its client ids."""
-    if not _offered(data, fy):
+    if not data.offers(fy):
         return int(referrals_in_year(data, fy, filters, ["client_id"])["client_id"].nunique())
     start, stop = _linked(data)[2].get(fy.start_year, (0, 0))
     codes = data.derived["linked_referral_clients"][start:stop]
@@ -469,7 +465,7 @@ def linked_triage_dates(data: Dataset, fy: FinancialYear) -> np.ndarray | None:
     none), by the row number its index gives, taken by the episode rows found once per data set
     (``_linked``; one year's dates, not every referral's held: 23 MB at national scale); ``None`` for a
     year not offered, or when the referrals record no episode or an episode id is not unique."""
-    if not _offered(data, fy):
+    if not data.offers(fy):
         return None
     parts = _linked(data)[2]
     found = data.derived.get("linked_referral_episode_rows")

@@ -324,8 +324,10 @@ def _whole_data_codes(data: Dataset) -> tuple[Found, Found, np.ndarray | None]:
             "district_code")
         of_episodes = _with_rows(_concat(frames), np.concatenate(rows))
         ids = pd.Index(episodes["episode_id"].astype("string"))
-        id_codes = None if ids.is_unique else np.asarray(pd.factorize(ids, use_na_sentinel=True)[0])
-        keys = ids if id_codes is None else pd.Index(pd.factorize(ids, use_na_sentinel=True)[1])
+        id_codes, keys = None, ids
+        if not ids.is_unique:  # an episode id given twice: children matched to the id's code
+            codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+            id_codes, keys = np.asarray(codes), pd.Index(uniques)
         children, child_rows = [], []
         for table, column, problem in (("substances", "substance", "substance: unmapped code"),
                                        ("interventions", "intervention", "intervention: unmapped code")):
@@ -372,11 +374,12 @@ def discharge_before_triage(data: Dataset, rejected: Mapping[str, pd.DataFrame],
     them, so normally none) and rows rejected for it at load."""
     def found() -> Found:
         ep = data.episodes
-        bad = ep[ep["discharge_date"] < ep["triage_date"]]
+        before = (ep["discharge_date"] < ep["triage_date"]).to_numpy(dtype=bool)
+        bad = ep[before]
         detail = ("triage " + bad["triage_date"].dt.strftime("%d/%m/%Y") + ", discharge "
                   + bad["discharge_date"].dt.strftime("%d/%m/%Y"))
         return _with_rows(_records("discharge before triage", "episodes", bad["episode_id"], detail),
-                          np.flatnonzero((ep["discharge_date"] < ep["triage_date"]).to_numpy(dtype=bool)))
+                          np.flatnonzero(before))
 
     in_data = _whole_data(data, "discharge order", found)
     keep = np.ones(len(data.episodes), dtype=bool) if service == ALL else _is(_service_codes(data), service)
