@@ -12,12 +12,15 @@ tested (``tests/test_person_year.py``).
 What is stored (facts12): a person's ``All`` row is worked out for everyone, but stored only when
 it is not the same as their one service row, i.e. for people in both services that year (or whose
 ``All`` row differs from their service row in any column but ``scope`` and the Adults-only ``ocu`` /
-``effective``). Otherwise the service row is marked ``in_all`` and stands for it: ``select`` gives the
-``All`` scope's rows as the stored ``All`` rows plus the marked service rows, taken in the order a
-table of every ``All`` row holds them (by the describing episode's row, i.e. by person), with
-``scope`` ``All`` and ``ocu`` / ``effective`` False, as an ``All`` row holds them. At national scale
-this stores about half the rows (10.4m before). A table saved by older code (``OLDER_COLUMNS``: every
-``All`` row, no ``in_all``) is read as it is and its ``All`` rows are a slice, as before.
+``effective``). Otherwise the service row is marked ``in_all`` and stands for it. At national scale
+this stores about half the rows (10.4m before). Each year's rows are stored so that every scope is one
+run (``STORED_ORDER``: young people, then the kept ``All`` rows, then adults, the rows standing for an
+``All`` row next to the kept ones), so ``select`` gives the ``All`` scope as a slice of the table (no
+copy), with ``scope`` ``All`` and ``ocu`` / ``effective`` False, as an ``All`` row holds them. A
+selection's rows are in the table's order, by person within each group: no figure may depend on it.
+Tables saved by older code are read as they are: one holding every ``All`` row and no ``in_all``
+(``OLDER_COLUMNS``; its ``All`` rows are a slice), or one from 1 Dec 2026 with ``in_all`` but its rows
+by scope ``All``, young people, adults (the ``All`` scope's rows are then taken, in person order).
 
 Columns (GLOSSARY definitions, one-to-one):
 
@@ -81,6 +84,11 @@ if TYPE_CHECKING:
 
 #: Service scopes of the table's rows: every service, then each service group.
 SCOPES = (ALL, YOUNG_PEOPLE, ADULTS)
+#: The order of each year's scopes in the table, each scope's rows one run (``_parts``): young people not
+#: standing for their ``All`` row, young people standing for it (``in_all``), the ``All`` rows kept, adults
+#: standing for theirs, other adults; so a year's ``All`` scope is one run too, a slice (``_everyone``).
+#: Within each of those five groups, rows are by person.
+STORED_ORDER = (YOUNG_PEOPLE, ALL, ADULTS)
 #: Columns and their types (the order of the table).
 COLUMNS: dict[str, str] = {
     "year": "int16", "scope": "category", "person": "int32", "episode_row": "int32",
@@ -321,7 +329,7 @@ def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd
           ) -> pd.DataFrame:
     """The fact table for ``years`` from the episodes (prepared by ``cohorts.prepare_episodes``, or
     raw: prepared here) and their substances (for ``ocu``; without them ``ocu`` is False), typed as
-    ``COLUMNS``; rows by year, scope (``SCOPES`` order), person.
+    ``COLUMNS``; rows by year, then scope (``STORED_ORDER``), then person within the groups it names.
 
     Every ``All`` row is worked out, but one that equals the person's only service row (every column
     but ``scope`` and the one-scope columns ``ocu`` / ``effective``) is not kept: that service row is
@@ -361,11 +369,16 @@ def build(episodes: pd.DataFrame, years: Sequence[FinancialYear], substances: pd
                     grown = np.empty(capacity, values.dtype)
                     grown[:start] = values[:start]
                     store[column] = grown
-        for scope in SCOPES:
+        for scope in STORED_ORDER:
             part = parts.pop(scope)
             n = len(part["person"])
+            if scope != ALL:  # the rows standing for the All row next to the kept All rows (see STORED_ORDER)
+                marked = np.asarray(part["in_all"])
+                order = np.argsort(marked if scope == YOUNG_PEOPLE else ~marked, kind="stable")
             for column, kind in COLUMNS.items():
                 values = part.pop(column)
+                if scope != ALL:
+                    values = values[order]
                 if kind in ("Int16", "Int32"):  # values and missing flags
                     values = values if isinstance(values, pd.arrays.IntegerArray) else pd.array(values, dtype=kind)
                     if column not in columns:
@@ -539,52 +552,77 @@ def _part(table: pd.DataFrame, year: int, scope: str) -> pd.DataFrame:
     return table[(table["year"].to_numpy() == year) & (table["scope"] == scope).to_numpy()]
 
 
-def _everyone(table: pd.DataFrame, year: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The rows of the year's ``All`` scope when some are service rows marked ``in_all``: their positions
-    in the table (the ``All`` rows kept and the marked service rows, in the order a table with every
-    ``All`` row holds them: by the describing episode's row) and whether each is a service row. None
-    when the year's ``All`` rows are all stored (a slice: e.g. a table saved before ``in_all``).
-    Worked out once per table and year, kept with its parts."""
+def _everyone(table: pd.DataFrame, year: int) -> tuple[int, int, bool] | tuple[np.ndarray, np.ndarray]:
+    """Where the year's ``All`` scope lies: ``(start, stop, stands)`` when it is the slice
+    ``table[start:stop]`` (a table built by ``build``: ``STORED_ORDER``; or one holding every ``All``
+    row, saved before ``in_all``), ``stands`` whether the slice holds service rows marked ``in_all``;
+    otherwise (a table saved between facts12 and this order, its ``All`` scope's rows interleaved)
+    their positions in the table, in person order, and whether each is a service row. Worked out once
+    per table and year, kept with its parts."""
     parts = _parts(table)
     if year in parts.everyone:
         return parts.everyone[year]
-    found = None
-    if "in_all" in table and len(table):
-        marked = table["in_all"].to_numpy(dtype=bool)
-        if parts:
-            start, stop = parts.get((year, ALL), (0, 0))
-            kept = np.arange(start, stop)
-            spans = [parts.get((year, scope), (0, 0)) for scope in SCOPES[1:]]
-            stand = np.concatenate([s + np.flatnonzero(marked[s:e]) for s, e in spans])
-        else:  # not grouped: found by a scan
-            in_year = table["year"].to_numpy() == year
-            kept = np.flatnonzero(in_year & _equals(table["scope"], ALL))
-            stand = np.flatnonzero(in_year & marked)
-        if len(stand):
-            positions = np.concatenate([kept, stand])
-            order = np.argsort(table["episode_row"].to_numpy()[positions], kind="stable")
-            found = (positions[order].astype(np.int32 if len(table) < 2**31 else np.int64), order >= len(kept))
+    marked = table["in_all"].to_numpy(dtype=bool) if "in_all" in table else np.zeros(len(table), bool)
+    if parts or not len(table):
+        kept = parts.get((year, ALL))
+        young, adults = parts.get((year, YOUNG_PEOPLE), (0, 0)), parts.get((year, ADULTS), (0, 0))
+        tail = int(marked[young[0]:young[1]].sum())  # the young people standing for their All row, if last
+        head = int(marked[adults[0]:adults[1]].sum())  # the adults standing for theirs, if first
+        runs = [run for run in ((young[1] - tail, young[1]), kept, (adults[0], adults[0] + head))
+                if run is not None and run[1] > run[0]]
+        if not runs:
+            found = (0, 0, False)
+        elif (all(a[1] == b[0] for a, b in zip(runs, runs[1:])) and marked[young[1] - tail:young[1]].all()
+              and marked[adults[0]:adults[0] + head].all()):
+            found = (runs[0][0], runs[-1][1], bool(tail or head))
+        else:  # interleaved: the kept All rows and the marked service rows, put in person order
+            stop = np.concatenate([np.arange(*kept) if kept else np.zeros(0, np.int64),
+                                   *(s + np.flatnonzero(marked[s:e]) for s, e in (young, adults))])
+            found = _in_person_order(table, stop, np.arange(len(stop)) >= (kept[1] - kept[0] if kept else 0))
+    else:  # not grouped: found by a scan
+        in_year = table["year"].to_numpy() == year
+        kept = np.flatnonzero(in_year & _equals(table["scope"], ALL))
+        stand = np.flatnonzero(in_year & marked)
+        found = _in_person_order(table, np.concatenate([kept, stand]), np.arange(len(kept) + len(stand)) >= len(kept))
     parts.everyone[year] = found
     return found
+
+
+def _in_person_order(table: pd.DataFrame, positions: np.ndarray, stand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``positions`` (and whether each is a service row standing for an ``All`` row) ordered by the
+    describing episode's row, i.e. by person."""
+    order = np.argsort(table["episode_row"].to_numpy()[positions], kind="stable")
+    return positions[order].astype(np.int32 if len(table) < 2**31 else np.int64), stand[order]
 
 
 def select(table: pd.DataFrame, fy: FinancialYear, filters: Filters, *, snapshot: bool = False) -> pd.DataFrame:
     """The rows of ``fy`` in the selection's service scope whose describing episode matches the age
     band, sex and district filters (the 31 March snapshot's own episode with ``snapshot``). The ``All``
-    scope's rows are those a table holding every ``All`` row gives, in the same order and with the same
-    values (``scope`` ``All``, ``ocu`` and ``effective`` False), whether or not the table stores them."""
+    scope's rows are those a table holding every ``All`` row gives, with the same values (``scope``
+    ``All``, ``ocu`` and ``effective`` False), whether or not the table stores them; the order of rows
+    is the table's (``STORED_ORDER``), so a figure must not depend on it. Without a filter, a scope's
+    rows are a slice of the table (no copy)."""
     prefix = "snapshot_" if snapshot else ""
     wanted = [(f"{prefix}age_band", filters.age_band), (f"{prefix}sex_group", filters.sex),
               (f"{prefix}district", filters.district)]
-    everyone = _everyone(table, fy.start_year) if filters.service == ALL else None
-    if everyone is None:
-        rows = _part(table, fy.start_year, filters.service)
+    found = _everyone(table, fy.start_year) if filters.service == ALL else None
+    if found is None or len(found) == 3:
+        if found is None:
+            rows, stands = _part(table, fy.start_year, filters.service), False
+        else:
+            start, stop, stands = found
+            rows = table.iloc[start:stop]
         mask = np.ones(len(rows), bool)
         for name, value in wanted:
             if value != ALL:
                 mask &= _equals(rows[name], value)
-        return rows if mask.all() else rows.take(np.flatnonzero(mask))
-    positions, stand = everyone
+        if not mask.all():
+            rows = rows.take(np.flatnonzero(mask))
+        if stands:  # service rows standing for the person's All row: every row of the scope holds its All values
+            rows = rows.copy(deep=False)
+            _as_all_rows(rows)
+        return rows
+    positions, stand = found
     mask = np.ones(len(positions), bool)
     for name, value in wanted:
         if value != ALL:
@@ -592,14 +630,19 @@ def select(table: pd.DataFrame, fy: FinancialYear, filters: Filters, *, snapshot
     if not mask.all():
         positions, stand = positions[mask], stand[mask]
     rows = table.take(positions)
-    if stand.any():  # service rows standing for the person's All row: their All values
-        rows["scope"] = pd.Categorical.from_codes(
-            np.full(len(rows), rows["scope"].dtype.categories.get_loc(ALL), np.int8), dtype=rows["scope"].dtype)
-        for column in _ONE_SCOPE_COLUMNS:
-            values = rows[column].to_numpy(dtype=bool, copy=True)
-            values[stand] = False
-            rows[column] = values
+    if stand.any():
+        _as_all_rows(rows)
     return rows
+
+
+def _as_all_rows(rows: pd.DataFrame) -> None:
+    """Give every row of an ``All`` selection an ``All`` row's values where a service row standing for it
+    differs: ``scope`` ``All``, and False in the one-scope columns (``_ONE_SCOPE_COLUMNS``, False in
+    every stored ``All`` row)."""
+    rows["scope"] = pd.Categorical.from_codes(
+        np.full(len(rows), rows["scope"].dtype.categories.get_loc(ALL), np.int8), dtype=rows["scope"].dtype)
+    for column in _ONE_SCOPE_COLUMNS:
+        rows[column] = np.zeros(len(rows), bool)
 
 
 def _equals(values: pd.Series, value: object, positions: np.ndarray | None = None) -> np.ndarray:
@@ -636,16 +679,15 @@ def rows(data: Dataset, fy: FinancialYear, filters: Filters, *, snapshot: bool =
             table = data.remember(("person_year", fy.start_year), lambda: build(data.episodes, [fy], data.substances))
         return select(table, fy, filters, snapshot=snapshot)
 
-    # with no age band, sex or district chosen the snapshot's rows are the same rows: kept once (the All
-    # scope's rows are a take since facts12, so a second copy would cost time and memory)
+    # with no age band, sex or district chosen the snapshot's rows are the same rows: kept once
     snapshot = snapshot and any(value != ALL for value in (filters.age_band, filters.sex, filters.district))
     return data.remember_recent(SELECTIONS, (fy.start_year, filters, snapshot), selected, KEPT_SELECTIONS)
 
 
 def people(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.DataFrame:
     """The describing episode of each person in treatment in the selection (the prepared episodes'
-    rows, in person order): what ``cohorts.in_treatment`` gives, taken by ``episode_row`` instead
-    of rebuilt from every episode."""
+    rows, in the selection's order): the rows ``cohorts.in_treatment`` gives, taken by ``episode_row``
+    instead of rebuilt from every episode."""
     return data.episodes.iloc[rows(data, fy, filters)["episode_row"].to_numpy()]
 
 

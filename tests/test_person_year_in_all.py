@@ -1,8 +1,9 @@
 """The fact table stores a person's ``All`` row only when it is not their one service row (facts12,
 issue 12: half the rows at national scale were ``All`` rows repeating a service row). The ``All``
-selection must still give every ``All`` row, in the same order and with the same values, as a table
-holding every ``All`` row; a table saved by older code (every ``All`` row, no ``in_all``) still loads
-and selects as before."""
+selection must still give every ``All`` row, with the same values, as a table holding every ``All``
+row, and (1 Dec 2026) as a slice of the table, no copy: each year's rows are stored so that every scope
+is one run (``person_year.STORED_ORDER``). Tables saved by older code (every ``All`` row and no
+``in_all``; or ``in_all`` with the ``All`` scope's rows interleaved) still load and select the same rows."""
 
 from __future__ import annotations
 
@@ -34,7 +35,19 @@ def every_all_row(monkeypatch: pytest.MonkeyPatch, *args: object) -> pd.DataFram
 
 
 def without_in_all(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.drop(columns="in_all").reset_index(drop=True)
+    """The rows without ``in_all``, in person order (then by describing episode): the order of a
+    selection's rows is the table's, not part of any figure."""
+    return rows.drop(columns="in_all").sort_values(["person", "episode_row"], kind="stable").reset_index(drop=True)
+
+
+def interleaved(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` in the order a table saved between facts12 and ``STORED_ORDER`` holds its rows: by year,
+    then scope (``All``, young people, adults), then person; so a year's ``All`` scope (the kept ``All``
+    rows and the marked service rows) is not one run."""
+    order = np.lexsort((table["person"].to_numpy(), table["scope"].cat.codes.to_numpy(), table["year"].to_numpy()))
+    out = table.take(order).reset_index(drop=True)
+    out.attrs.clear()  # the table's own row runs (``_parts``) are not this order's
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +82,8 @@ def test_a_person_in_one_service_is_stored_once_their_service_row_marked(hand_bu
     assert len(old) == 7 and not old["in_all"].any()
 
     everyone = person_year.select(table, FY, Filters())
-    assert ids.loc[everyone["person"]].tolist() == ["a", "b", "c"]  # by person, as before
+    assert sorted(ids.loc[everyone["person"]].tolist()) == ["a", "b", "c"]
+    assert np.shares_memory(everyone["person"].to_numpy(), table["person"].to_numpy())  # a slice, no copy
     assert everyone["scope"].astype(str).tolist() == [ALL] * 3
     pd.testing.assert_frame_equal(without_in_all(everyone), without_in_all(person_year.select(old, FY, Filters())))
     # b's Adults row says OCU and effective; as their All row it says neither (Adults scope only)
@@ -84,6 +98,10 @@ def test_a_person_in_one_service_is_stored_once_their_service_row_marked(hand_bu
     # filtered: only c is female, only a is 18-24
     assert ids.loc[person_year.select(table, FY, Filters(sex="Female"))["person"]].tolist() == ["c"]
     assert ids.loc[person_year.select(table, FY, Filters(age_band="18-24"))["person"]].tolist() == ["a"]
+    # the same rows from the table stored in the order of a table saved before STORED_ORDER
+    for filters in (Filters(), Filters(sex="Female"), Filters(ADULTS), Filters(YOUNG_PEOPLE)):
+        pd.testing.assert_frame_equal(without_in_all(person_year.select(interleaved(table), FY, filters)),
+                                      without_in_all(person_year.select(table, FY, filters)))
 
 
 def test_an_all_row_differing_from_the_one_service_row_is_kept():
@@ -133,9 +151,37 @@ def test_the_demo_table_is_about_half_the_rows_and_selects_as_every_all_row_did(
     assert count > 1_000
 
 
-def test_the_all_rows_positions_are_worked_out_once_per_table_and_year(monkeypatch):
+def test_each_years_all_scope_is_one_run_of_the_table_and_selected_as_a_slice():
+    """Every year of the demo table: young people not standing for their ``All`` row, then those standing
+    for it, the kept ``All`` rows, adults standing for theirs, other adults; the ``All`` selection with no
+    filter is a slice of that run (the table's own memory), its service rows given the ``All`` values."""
     data = load_demo()
     table = person_year.build(data.episodes, data.years, data.substances)
+    seen: set[str] = set()
+    for fy in data.years:
+        in_year = table[table["year"].to_numpy() == fy.start_year]
+        labels = [f"{'stands' if marked else 'own'} {scope}" for marked, scope in zip(in_year["in_all"], in_year["scope"])]
+        runs = [label for i, label in enumerate(labels) if i == 0 or label != labels[i - 1]]
+        order = [f"own {YOUNG_PEOPLE}", f"stands {YOUNG_PEOPLE}", f"own {ALL}", f"stands {ADULTS}", f"own {ADULTS}"]
+        assert runs == [run for run in order if run in runs]  # each group one run, in this order (some empty)
+        seen.update(runs)
+        start, stop, stands = person_year._everyone(table, fy.start_year)
+        assert stands and stop - start == int(in_year["in_all"].sum() + (in_year["scope"] == ALL).sum())
+        everyone = person_year.select(table, fy, Filters())
+        assert np.shares_memory(everyone["person"].to_numpy(), table["person"].to_numpy())
+        assert len(everyone) == stop - start and (everyone["scope"] == ALL).all()
+        assert not everyone["ocu"].any() and not everyone["effective"].any()
+        assert table["ocu"].iloc[start:stop].any()  # the adults' own values are left in the table
+        for person in everyone["person"].to_numpy()[:50]:  # the person's rows: one All row per year
+            assert (everyone["person"] == person).sum() == 1
+    assert len(seen) == 5  # every group is met in some year
+
+
+def test_an_interleaved_tables_all_rows_are_found_once_per_table_and_year(monkeypatch):
+    """A table saved between facts12 and ``STORED_ORDER``: its ``All`` scope's positions are worked out
+    once (person order) and reused by every selection of the year."""
+    data = load_demo()
+    table = interleaved(person_year.build(data.episodes, data.years, data.substances))
     fy = data.years[-1]
     person_year.select(table, fy, Filters())
     found = table.attrs["parts"].everyone[fy.start_year]
@@ -179,7 +225,7 @@ def test_a_table_saved_by_older_code_still_loads_and_selects_as_before(isolated_
     facts = reread.facts
     assert facts is not None and len(facts) == len(old) and not facts["in_all"].any()
     for fy in reread.years:
-        assert person_year._everyone(facts, fy.start_year) is None  # a slice, as before
+        assert person_year._everyone(facts, fy.start_year)[2:] == (False,)  # its own All rows: a slice
         for filters in (Filters(), Filters(sex="Female"), Filters(ADULTS), Filters(age_band="25-34")):
             pd.testing.assert_frame_equal(without_in_all(person_year.select(facts, fy, filters)),
                                           without_in_all(person_year.select(new, fy, filters)))
