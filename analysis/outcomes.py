@@ -72,14 +72,16 @@ def episode_c19_groups(data: Dataset) -> np.ndarray:
     any opiate; else alcohol with any other group; else any other group; else alcohol), from the
     episode x group matrix (``profiles.episode_substances``), once per data set."""
     if "episode_c19_groups" not in data.derived:
-        groups, mentioned, _ = profiles.episode_substances(data)
-        names = np.asarray(groups, dtype=object)
-        opiate = mentioned[:, names == _OPIATES].any(axis=1)
-        alcohol = mentioned[:, names == _ALCOHOL].any(axis=1)
-        other = mentioned[:, (names != _OPIATES) & (names != _ALCOHOL)].any(axis=1)
+        recorded = profiles.episode_substances(data)
+        names = np.asarray(recorded.groups, dtype=object)
+        held = recorded.combinations  # worked out for each combination of groups, then given to its episodes
+        opiate = held[:, names == _OPIATES].any(axis=1)
+        alcohol = held[:, names == _ALCOHOL].any(axis=1)
+        other = held[:, (names != _OPIATES) & (names != _ALCOHOL)].any(axis=1)
         positions = [C19_GROUPS.index(g) for g in (cohorts.C19_OPIATES, cohorts.C19_ALCOHOL_NON_OPIATES,
                                                    cohorts.C19_NON_OPIATES, cohorts.C19_ALCOHOL)]
-        data.derived["episode_c19_groups"] = np.select([opiate, alcohol & other, other, alcohol], positions, default=-1)
+        group = np.select([opiate, alcohol & other, other, alcohol], positions, default=-1)
+        data.derived["episode_c19_groups"] = group[recorded.combination]
     return data.derived["episode_c19_groups"]
 
 

@@ -8,6 +8,7 @@ one place. Percentages are of people (or referrals) in the stated cohort.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -193,24 +194,65 @@ def people_by_age_and_sex(data: Dataset, *, fy: FinancialYear, filters: Filters 
 ANY_MENTION, PRIMARY = "any mention", "primary"
 
 
-def episode_substances(data: Dataset) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """The substance groups of every prepared episode (row for row with ``data.episodes``): the
-    groups (``substance_group`` values), a bool matrix (episode x group: recorded at any rank) and
-    each episode's primary (rank 1) group as a position in the groups (-1: none recorded).
-    Substances of an episode not in the episodes table are left out. Worked out once per data set
-    (``Dataset.derived``): it depends on no year or selection."""
+class EpisodeGroups(NamedTuple):
+    """The groups recorded for every prepared episode (row for row with ``data.episodes``), held as
+    each episode's combination of groups: ``combination`` (a position in ``combinations``, a bool
+    matrix combination x group) instead of an episode x group matrix, as few combinations occur (a
+    person has up to three substances): 2 bytes an episode, and a selection is counted by one
+    ``np.bincount`` of its combinations (issue 12)."""
+
+    #: The groups (``substance_group`` values, or drug classes), in their categories' order.
+    groups: pd.Index
+    #: Each episode's combination of groups at any rank: a row of ``combinations``.
+    combination: np.ndarray
+    #: Combination x group: whether the combination holds the group (row 0: none recorded).
+    combinations: np.ndarray
+    #: Each episode's primary (rank 1) group as a position in ``groups`` (-1: none recorded).
+    primary: np.ndarray
+
+    def mentioned(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The episode x group bool matrix (recorded at any rank) of ``rows`` (default: every episode)."""
+        return self.combinations[self.combination if rows is None else self.combination[rows]]
+
+    def people_with(self, rows: np.ndarray, by: np.ndarray | None = None, values: int = 1) -> np.ndarray:
+        """People (episode ``rows``) with each group at any rank: a ``values`` x group array of counts,
+        the rows counted under their position in ``by`` (0 to ``values`` - 1; -1: not counted;
+        default: all under 0)."""
+        number = len(self.combinations)
+        if by is None:
+            counts = np.bincount(self.combination[rows], minlength=number)[None, :]
+        else:
+            keep = by >= 0
+            key = by[keep].astype(np.int64) * number + self.combination[rows][keep]
+            counts = np.bincount(key, minlength=values * number).reshape(values, number)
+        return counts @ self.combinations.astype(np.int64)
+
+    def primary_people(self, rows: np.ndarray, by: np.ndarray | None = None, values: int = 1) -> np.ndarray:
+        """People (episode ``rows``) with each primary group: a ``values`` x group array of counts, as
+        ``people_with``."""
+        size = len(self.groups)
+        chosen = self.primary[rows]
+        if by is None:
+            return np.bincount(chosen[chosen >= 0], minlength=size)[None, :]
+        keep = (by >= 0) & (chosen >= 0)
+        return np.bincount(by[keep].astype(np.int64) * size + chosen[keep], minlength=values * size).reshape(values, size)
+
+
+def episode_substances(data: Dataset) -> EpisodeGroups:
+    """The substance groups of every prepared episode (``EpisodeGroups``: recorded at any rank, and
+    the primary, rank 1, group). Substances of an episode not in the episodes table are left out.
+    Worked out once per data set (``Dataset.derived``): it depends on no year or selection."""
     return _episode_groups(data, "episode_substances", lambda: data.substances["substance_group"])
 
 
-def episode_drug_classes(data: Dataset) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+def episode_drug_classes(data: Dataset) -> EpisodeGroups:
     """``episode_substances`` for the drug class of each substance (``substance_class``)."""
     return _episode_groups(data, "episode_drug_classes", lambda: substance_class(data.substances))
 
 
-def _episode_groups(data: Dataset, name: str, groups_of_rows: Callable[[], pd.Series]
-                    ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """(groups, episode x group matrix, primary group position) of one grouping of the substance
-    rows (``episode_substances``), kept in ``Dataset.derived`` under ``name``."""
+def _episode_groups(data: Dataset, name: str, groups_of_rows: Callable[[], pd.Series]) -> EpisodeGroups:
+    """``EpisodeGroups`` of one grouping of the substance rows (``episode_substances``), kept in
+    ``Dataset.derived`` under ``name``."""
     cached = data.derived.get(name)
     if cached is not None:
         return cached
@@ -221,13 +263,45 @@ def _episode_groups(data: Dataset, name: str, groups_of_rows: Callable[[], pd.Se
     episode = _episode_positions(data)
     group = values.array.codes if isinstance(values.dtype, pd.CategoricalDtype) else groups.get_indexer(values)
     known = (episode >= 0) & (group >= 0)
-    mentioned = np.zeros((len(data.episodes), len(groups)), dtype=bool)
-    mentioned[episode[known], group[known]] = True
-    primary = np.full(len(data.episodes), -1, dtype=np.int32)
+    # each episode's groups as bits (one 64-bit word per 64 groups), then numbered by combination
+    words = max(1, -(-len(groups) // 64))
+    bits = np.zeros((len(data.episodes), words), dtype=np.uint64)
+    where, which = episode[known], group[known].astype(np.int64)
+    for word in range(words):
+        here = (which // 64) == word
+        np.bitwise_or.at(bits[:, word], where[here], np.left_shift(np.uint64(1), (which[here] % 64).astype(np.uint64)))
+    bits = np.concatenate([np.zeros((1, words), np.uint64), bits])  # so row 0 of ``found`` is no group
+    if words == 1:
+        found, combination = np.unique(bits[:, 0], return_inverse=True)
+        found = found[:, None]
+    else:
+        found, combination = np.unique(bits, axis=0, return_inverse=True)
+    combination = combination.reshape(-1)[1:]
+    del bits
+    shifts = np.arange(len(groups))
+    combinations = ((found[:, shifts // 64] >> (shifts % 64).astype(np.uint64)) & np.uint64(1)).astype(bool)
+    primary = np.full(len(data.episodes), -1, dtype=np.int8 if len(groups) < 128 else np.int32)
     first = known & (subs["rank"].to_numpy(dtype="float64", na_value=np.nan) == 1)
     primary[episode[first]] = group[first]
-    data.derived[name] = (groups, mentioned, primary)
+    kind = np.uint8 if len(found) <= 256 else np.uint16 if len(found) <= 65536 else np.int64
+    data.derived[name] = EpisodeGroups(groups, combination.astype(kind), combinations, primary)
     return data.derived[name]
+
+
+def _positions_by(values: pd.Series, rows: np.ndarray, wanted: Sequence[object]) -> np.ndarray:
+    """For each of ``rows`` of ``values``, its value's position in ``wanted`` (-1: none of them)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.dtype.categories
+        lookup = np.full(len(categories) + 1, -1, np.int64)  # the last slot: a missing value (code -1)
+        for position, value in enumerate(wanted):
+            if value in categories:
+                lookup[categories.get_loc(value)] = position
+        return lookup[values.array.codes[rows]]
+    taken = values.take(rows).astype(object).to_numpy()
+    out = np.full(len(rows), -1, np.int64)
+    for position, value in enumerate(wanted):
+        out[taken == value] = position
+    return out
 
 
 def _episode_positions(data: Dataset) -> np.ndarray:
@@ -290,26 +364,19 @@ def substances(
     ``any mention``: a person counts once for every substance group recorded at any rank, so
     percentages can sum past 100%. ``primary``: the rank-1 substance only, each person once."""
     rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
-    groups, mentioned, primary = episode_substances(data)
-
-    # the selection's rows taken once (millions of episodes at national scale), then counted per group
-    selected = primary[rows] if view == PRIMARY else mentioned[rows]
-
-    def counted(mask: np.ndarray | None = None) -> np.ndarray:
-        chosen = selected if mask is None else selected[mask]
-        if view == PRIMARY:
-            return np.bincount(chosen[chosen >= 0], minlength=len(groups))
-        return chosen.sum(axis=0)
-
+    recorded = episode_substances(data)
+    count = recorded.primary_people if view == PRIMARY else recorded.people_with
     categories = GROUP_ORDER["substance"]
     if by is None:
-        out = _group_counts(groups, counted(), categories)
+        out = _group_counts(recorded.groups, count(rows)[0], categories)
         out["denominator"] = len(rows)
     else:
         column, values = ATTRIBUTES[by]
-        masks = _masks_by(data.episodes[column].take(rows), values)
-        out = _group_counts_by(by, [(value, counted(mask), mask.sum()) for value, mask in zip(values, masks, strict=True)],
-                               groups, categories, "substance")
+        positions = _positions_by(data.episodes[column], rows, values)
+        counts = count(rows, positions, len(values))
+        people = np.bincount(positions[positions >= 0], minlength=len(values))
+        out = _group_counts_by(by, list(zip(values, counts, people, strict=True)), recorded.groups, categories,
+                               "substance")
     return measure(out, PROPORTION, label=f"Problem substances ({view})")
 
 
@@ -858,12 +925,13 @@ def drug_classes(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters
     year within the selected service (GLOSSARY "Which episode describes a person"); people with
     no substance recorded count in the denominator only. Classes: ``substance_class``."""
     rows = person_year.rows(data, fy, filters)["episode_row"].to_numpy()
-    groups, mentioned, _ = episode_drug_classes(data)
-    selected = mentioned[rows]  # taken once, then counted per sex
+    recorded = episode_drug_classes(data)
     sexes = GROUP_ORDER["sex"]
-    masks = _masks_by(data.episodes["sex_group"].take(rows), sexes)
-    out = _group_counts_by("sex", [(sex, selected[mask].sum(axis=0), mask.sum()) for sex, mask in zip(sexes, masks, strict=True)],
-                           groups, DRUG_CLASS_GROUPS, "drug_class")
+    positions = _positions_by(data.episodes["sex_group"], rows, sexes)
+    counts = recorded.people_with(rows, positions, len(sexes))
+    people = np.bincount(positions[positions >= 0], minlength=len(sexes))
+    out = _group_counts_by("sex", list(zip(sexes, counts, people, strict=True)), recorded.groups, DRUG_CLASS_GROUPS,
+                           "drug_class")
     return measure(out, PROPORTION, label="Drug class (any mention) by sex")
 
 

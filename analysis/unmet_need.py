@@ -125,14 +125,15 @@ def unmet_need(data: Dataset, *, fy: Comparison, age_band: str | None = PREVALEN
     episode_rows = person_year.rows(data, fy, Filters())["episode_row"].to_numpy()
     ages = data.episodes["age_at_triage"].take(episode_rows).to_numpy(dtype="float64", na_value=np.nan)
     in_band = episode_rows[(ages >= low) & (ages <= high)]
-    known_groups, mentioned, _ = profiles.episode_substances(data)
+    recorded = profiles.episode_substances(data)
+    known_groups, mentioned = recorded.groups, recorded.mentioned(in_band)
     out = []
     for _, estimate in rows.iterrows():
         groups = PREVALENCE_GROUPS.get(str(estimate["substance_group"]))
         if groups is None:
             continue
         positions = [position for position in known_groups.get_indexer(list(groups)) if position >= 0]
-        count = int(mentioned[np.ix_(in_band, positions)].any(axis=1).sum()) if positions else 0
+        count = int(mentioned[:, positions].any(axis=1).sum()) if positions else 0
         hidden = 0 < count < MIN_SHOWN_COUNT
         shown = np.nan if hidden else float(count)
         out.append({

@@ -1,5 +1,6 @@
 """Profiles on hand-built data: people by attribute, substances (any mention / primary), referrals."""
 
+import numpy as np
 import pandas as pd
 
 from analysis import dataset as ds
@@ -56,6 +57,34 @@ def test_substances_by_sex_young_people():
     assert male.loc["Cannabis", "count"] == 1 and male.loc["Cannabis", "denominator"] == 1
     female = result[result["sex"] == "Female"].set_index("substance")
     assert female.loc["Alcohol", "count"] == 0 and female.loc["Cannabis", "count"] == 1
+
+
+def test_episode_substances_are_held_as_combinations_of_groups():
+    """Each episode's groups at any rank are one combination number (one byte here), the matrix given
+    back from them; counts of a selection by combination equal a count of the hand-built matrix."""
+    data = make_data()
+    recorded = profiles.episode_substances(data)
+    groups = list(recorded.groups)
+    episode_ids = data.episodes["episode_id"].astype(str).tolist()
+    expected = {"1": {"Alcohol", "Cannabis"}, "2": {"Cannabis"}, "3": {"Opiates", "Crack cocaine", "Alcohol"},
+                "0": {"Powder cocaine"}}
+    matrix = recorded.mentioned()
+    for row, episode in enumerate(episode_ids):
+        assert {g for g, held in zip(groups, matrix[row], strict=True) if held} == expected[episode]
+    assert recorded.combination.dtype == "uint8" and len(recorded.combinations) == 5  # four combinations and none
+    assert not recorded.combinations[0].any()
+    assert [groups[p] if p >= 0 else None for p in recorded.primary] == [
+        {"1": "Alcohol", "2": "Cannabis", "3": "Opiates", "0": "Powder cocaine"}[e] for e in episode_ids]
+    rows = np.array([episode_ids.index("1"), episode_ids.index("3"), episode_ids.index("1")])
+    by = np.array([0, 1, -1])  # the third row is counted under no value
+    counts = recorded.people_with(rows, by, 2)
+    alcohol, cannabis, opiates = (groups.index(g) for g in ("Alcohol", "Cannabis", "Opiates"))
+    assert counts.shape == (2, len(groups))
+    assert (counts[0, alcohol], counts[0, cannabis], counts[0, opiates]) == (1, 1, 0)
+    assert (counts[1, alcohol], counts[1, cannabis], counts[1, opiates]) == (1, 0, 1)
+    assert recorded.people_with(rows)[0, alcohol] == 3  # every row, under one value
+    primary = recorded.primary_people(rows, by, 2)
+    assert (primary[0, alcohol], primary[1, opiates], primary.sum()) == (1, 1, 2)
 
 
 def test_referrals_by_source_and_key_share():
