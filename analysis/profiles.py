@@ -263,25 +263,29 @@ def _episode_groups(data: Dataset, name: str, groups_of_rows: Callable[[], pd.Se
     episode = _episode_positions(data)
     group = values.array.codes if isinstance(values.dtype, pd.CategoricalDtype) else groups.get_indexer(values)
     known = (episode >= 0) & (group >= 0)
-    # each episode's groups as bits (one 64-bit word per 64 groups), then numbered by combination
-    words = max(1, -(-len(groups) // 64))
-    bits = np.zeros((len(data.episodes), words), dtype=np.uint64)
-    where, which = episode[known], group[known].astype(np.int64)
-    for word in range(words):
-        here = (which // 64) == word
-        np.bitwise_or.at(bits[:, word], where[here], np.left_shift(np.uint64(1), (which[here] % 64).astype(np.uint64)))
-    bits = np.concatenate([np.zeros((1, words), np.uint64), bits])  # so row 0 of ``found`` is no group
-    if words == 1:
-        found, combination = np.unique(bits[:, 0], return_inverse=True)
-        found = found[:, None]
+    # each episode's groups as a bool row, packed into bits, then numbered by combination (row 0: none)
+    matrix = np.zeros((len(data.episodes), len(groups)), dtype=bool)
+    matrix.reshape(-1)[episode[known].astype(np.int64) * len(groups) + group[known]] = True  # flat: faster
+    packed = np.packbits(matrix, axis=1, bitorder="little")
+    del matrix
+    if packed.shape[1] <= 3:  # up to 24 groups: a number per episode, numbered through a table of them all
+        bits = np.zeros(len(packed), np.int64)
+        for byte in range(packed.shape[1]):
+            bits |= packed[:, byte].astype(np.int64) << (8 * byte)
+        present = np.zeros(1 << (8 * packed.shape[1]), bool)
+        present[0] = True
+        present[bits] = True
+        found_bits = np.flatnonzero(present)
+        combination = (np.cumsum(present) - 1)[bits]
+        found = np.stack([(found_bits >> (8 * byte)) & 0xFF for byte in range(packed.shape[1])], axis=1).astype(np.uint8)
     else:
-        found, combination = np.unique(bits, axis=0, return_inverse=True)
-    combination = combination.reshape(-1)[1:]
-    del bits
-    shifts = np.arange(len(groups))
-    combinations = ((found[:, shifts // 64] >> (shifts % 64).astype(np.uint64)) & np.uint64(1)).astype(bool)
+        found, combination = np.unique(np.concatenate([np.zeros((1, packed.shape[1]), np.uint8), packed]), axis=0,
+                                       return_inverse=True)
+        combination = combination.reshape(-1)[1:]
+    del packed
+    combinations = np.unpackbits(found, axis=1, count=len(groups), bitorder="little").astype(bool)
     primary = np.full(len(data.episodes), -1, dtype=np.int8 if len(groups) < 128 else np.int32)
-    first = known & (subs["rank"].to_numpy(dtype="float64", na_value=np.nan) == 1)
+    first = known & (subs["rank"] == 1).to_numpy(dtype=bool, na_value=False)
     primary[episode[first]] = group[first]
     kind = np.uint8 if len(found) <= 256 else np.uint16 if len(found) <= 65536 else np.int64
     data.derived[name] = EpisodeGroups(groups, combination.astype(kind), combinations, primary)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis import dataset as ds
 from analysis import profiles
@@ -85,6 +86,25 @@ def test_episode_substances_are_held_as_combinations_of_groups():
     assert recorded.people_with(rows)[0, alcohol] == 3  # every row, under one value
     primary = recorded.primary_people(rows, by, 2)
     assert (primary[0, alcohol], primary[1, opiates], primary.sum()) == (1, 1, 2)
+
+
+@pytest.mark.parametrize("number", [5, 24, 30])  # one byte, three bytes (the table's limit), and beyond it
+def test_episode_groups_give_back_the_matrix_for_any_number_of_groups(number):
+    """Whatever the number of groups, the combinations give back the episode x group matrix built
+    directly from the substance rows, with repeats (two substances of one group) counted once."""
+    data = make_data()
+    rng = np.random.default_rng(number)
+    rows = len(data.substances)
+    names = [f"group {i}" for i in range(number)]
+    values = pd.Series(pd.Categorical.from_codes(rng.integers(-1, number, rows), categories=names))
+    recorded = profiles._episode_groups(data, f"test {number}", lambda: values)
+    episode = profiles._episode_positions(data)
+    expected = np.zeros((len(data.episodes), number), bool)
+    for row in range(rows):
+        if episode[row] >= 0 and values.array.codes[row] >= 0:
+            expected[episode[row], values.array.codes[row]] = True
+    assert (recorded.mentioned() == expected).all() and list(recorded.groups) == names
+    assert len(recorded.combinations) == len({tuple(r) for r in expected} | {(False,) * number})
 
 
 def test_referrals_by_source_and_key_share():
