@@ -180,13 +180,26 @@ def people_by(
 def people_by_age_and_sex(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
     """People in treatment by age band and sex (for the age-sex pyramid); % of all people."""
     people = person_year.rows(data, fy, filters)
-    index = pd.MultiIndex.from_product([AGE_BAND_LABELS, GROUP_ORDER["sex"]], names=["age_band", "sex"])
-    counts = people.groupby(["age_band", "sex_group"], observed=False).size()
-    counts.index.names = ["age_band", "sex"]
-    out = counts.reindex(index, fill_value=0).rename("count").reset_index()
-    out["age_band"] = out["age_band"].astype(str)
-    out["denominator"] = len(people)
+    bands, sexes = AGE_BAND_LABELS, GROUP_ORDER["sex"]
+    # every (age band, sex) pair in display order, counted at once on the columns' codes (a groupby
+    # over two category columns was a tenth of the People page's time)
+    band, sex = _label_positions(people["age_band"], bands), _label_positions(people["sex_group"], sexes)
+    known = (band >= 0) & (sex >= 0)
+    counts = np.bincount(band[known] * len(sexes) + sex[known], minlength=len(bands) * len(sexes))
+    out = pd.DataFrame({"age_band": pd.array(np.repeat(bands, len(sexes)), dtype="str"),
+                        "sex": pd.array(np.tile(sexes, len(bands)), dtype="str"),
+                        "count": counts.astype("int64"), "denominator": np.full(len(counts), len(people), "int64")})
     return measure(out, PROPORTION, label="People in treatment by age band and sex")
+
+
+def _label_positions(values: pd.Series, labels: Sequence[str]) -> np.ndarray:
+    """The position of each value in ``labels`` (-1: missing, or not one of them), on a category
+    column's codes (each category looked up once)."""
+    position = {label: i for i, label in enumerate(labels)}
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.array([position.get(c, -1) for c in values.dtype.categories] + [-1], dtype=np.int64)
+        return lookup[values.array.codes]  # code -1 (missing) takes the appended -1
+    return np.array([position.get(v, -1) if isinstance(v, str) else -1 for v in values.tolist()], dtype=np.int64)
 
 
 # ------------------------------------------------------------------ substances
