@@ -891,14 +891,29 @@ def people_by_among_recorded(
     """People in treatment by one attribute (``RECORDED_FIELDS``) as % of the people whose value
     of it is recorded: the denominator leaves out people whose value is not recorded, not stated
     or an unmapped code (``UNKNOWN_VALUE_GROUPS``). Wilson intervals follow from the measure."""
-    column, _ = ATTRIBUTES[attribute]
-    people = person_year.rows(data, fy, filters)
-    values = people[column]
-    recorded = values[_not_unknown(values)]
-    categories = recorded_categories(attribute)
-    out = _counts(recorded, categories, attribute)
-    out["denominator"] = len(recorded)
+    names, counts, unknown, everyone = _recorded_split(data, attribute, fy, filters)
+    keep = [name not in UNKNOWN_VALUE_GROUPS for name in names]
+    out = pd.DataFrame({attribute: pd.array([n for n, k in zip(names, keep, strict=True) if k], dtype="str"),
+                        "count": counts[np.array(keep, dtype=bool)]})
+    out["denominator"] = everyone - unknown
     return measure(out, PROPORTION, label=f"People by {attribute.replace('_', ' ')}, % of those recorded")
+
+
+def _recorded_split(data: Dataset, attribute: str, fy: FinancialYear, filters: Filters
+                    ) -> tuple[list[str], np.ndarray, int, int]:
+    """(categories, their counts, people whose value is one of ``UNKNOWN_VALUE_GROUPS``, all people) of
+    ``people_by`` for the selection, read from its frame (remembered per year and selection when the data
+    set remembers: the People page asks for it first). A missing value counts as recorded, as
+    ``_not_unknown`` has it; the categories are ``people_by``'s, in its order, so the recorded ones among
+    them are in the order ``_counts`` gives the recorded values (a subset keeps the order of first sight)."""
+    from analysis.yoy import evaluate  # the remembered measure (yoy imports nothing from here)
+
+    frame = evaluate(people_by, fy, data, attribute, filters=filters)
+    names = [str(name) for name in frame[attribute].tolist()]
+    counts = frame["count"].to_numpy(dtype="int64")
+    unknown = int(sum(n for name, n in zip(names, counts.tolist(), strict=True) if name in UNKNOWN_VALUE_GROUPS))
+    everyone = int(frame["denominator"].iloc[0]) if len(frame) else len(person_year.rows(data, fy, filters))
+    return names, counts, unknown, everyone
 
 
 def _not_unknown(values: pd.Series) -> np.ndarray:
@@ -915,10 +930,8 @@ def field_recorded(
 ) -> pd.DataFrame:
     """Completeness of one attribute (GLOSSARY "Completeness"): people in treatment whose value is
     recorded (not "not recorded", "not stated" or an unmapped code), as % of people in treatment."""
-    column, _ = ATTRIBUTES[attribute]
-    people = person_year.rows(data, fy, filters)
-    recorded = int(_not_unknown(people[column]).sum())
-    frame = pd.DataFrame({"field": [attribute], "count": [recorded], "denominator": [len(people)]})
+    _, _, unknown, everyone = _recorded_split(data, attribute, fy, filters)
+    frame = pd.DataFrame({"field": [attribute], "count": [everyone - unknown], "denominator": [everyone]})
     return measure(frame, PROPORTION, label=f"{attribute.replace('_', ' ').capitalize()} recorded")
 
 
