@@ -61,7 +61,13 @@ def breakdown(people: pd.DataFrame, column: str, categories: Sequence[str], name
 
 
 def _drop_empty_extras(frame: pd.DataFrame, name: str, categories: Sequence[str]) -> pd.DataFrame:
-    keep = frame[name].isin(categories) | (frame["count"] > 0)
+    """``frame`` without the categories outside ``categories`` that have nobody (the frame itself, with a
+    fresh row index, when there are none)."""
+    listed = set(categories)
+    keep = np.array([value in listed for value in frame[name].tolist()], dtype=bool) | (
+        frame["count"].to_numpy(dtype="float64", na_value=np.nan) > 0)
+    if keep.all() and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
+        return frame
     return frame[keep].reset_index(drop=True)
 
 
@@ -685,11 +691,19 @@ def exits_by_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filt
     """People discharged in the year by exit group (planned / unplanned / transferred / other or
     not known: the "other" reason, an empty reason or an unmapped code), as % of all people
     discharged (each once, by their last discharge in the year)."""
-    people = person_year.exits(data, fy, filters, columns=())
+    groups = exited_groups(person_year.rows(data, fy, filters))
     categories = GROUP_ORDER["discharge_reason"]
-    out = _drop_empty_extras(_counts(people["exit_group"], categories, "exit_group"), "exit_group", categories)
-    out["denominator"] = len(people)
+    out = _drop_empty_extras(_counts(groups, categories, "exit_group"), "exit_group", categories)
+    out["denominator"] = len(groups)
     return measure(out, PROPORTION, label="Exits by group")
+
+
+def exited_groups(rows: pd.DataFrame) -> pd.Series:
+    """The fact table's ``exit_group`` of each person discharged in the year (``exited``), in row order: the
+    exit group of their last discharge in the year, as ``person_year.exits`` gives it (without taking the
+    episodes)."""
+    exited = rows["exited"].to_numpy(dtype=bool)
+    return pd.Series(rows["exit_group"].array[exited], name="exit_group")
 
 
 def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filters = Filters()) -> pd.DataFrame:
