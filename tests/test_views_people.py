@@ -388,3 +388,22 @@ def test_extras_with_nobody_in_either_year_are_dropped_and_the_rest_kept_in_orde
     assert view.without_empty_extras(whole, "group", ["A"]) is whole  # nothing to drop: the frame itself
     assert view._positions(["b", "x", "a"], ["a", "b"]).tolist() == [1, -1, 0]
     assert view.nobody(frame.iloc[[0, 1, 3]]) and not view.nobody(frame)
+
+
+def test_group_denominators_are_protected_as_one_column_with_its_published_total():
+    """People of each sex this year 50, 3, 7 (total published): 3 is hidden and 7 with it (the smallest
+    other group), so their rows' denominators are hidden; last year's 60, 10, 8 hide nothing."""
+    from analysis import board
+    from analysis.yoy import PROPORTION, measure, year_on_year
+
+    def year(denominators: list[int]) -> pd.DataFrame:
+        return measure(pd.DataFrame({"sex": ["Male", "Male", "Female", "Female", "Other"],
+                                     "substance": ["A", "B", "A", "B", "A"], "count": [20, 30, 2, 1, 5],
+                                     "denominator": denominators}), PROPORTION)
+
+    raw = year_on_year(year([50, 50, 3, 3, 7]), year([60, 60, 10, 10, 8]))
+    out = view.protect_group_denominators(board.suppress_comparison(raw, ["sex"], complement=True), raw, "sex")
+    assert out["denominator_suppressed"].tolist() == [False, False, True, True, True]
+    assert out["denominator"].isna().tolist() == [False, False, True, True, True]
+    assert not out["previous_denominator_suppressed"].any()
+    assert out["previous_denominator"].tolist() == [60, 60, 10, 10, 8]

@@ -289,10 +289,20 @@ def protect_group_denominators(frame: pd.DataFrame, raw: pd.DataFrame, group: st
     percentages and intervals are hidden (its counts stay: a count alone does not give the
     denominator back). ``raw`` is the unsuppressed frame, ``frame`` the suppressed one."""
     out = frame
+    keys, shown_keys = raw[group].tolist(), frame[group].tolist()
     for prefix in _FLAGS:
-        per_group = raw.groupby(group, sort=False)[f"{prefix}denominator"].first().fillna(0).astype("int64")
-        hidden = suppress_counts(per_group, total_published=True)
-        rows = frame[group].map(hidden).fillna(False).astype(bool).to_numpy()
+        # each group's first known denominator (0 when none), groups in order of first appearance:
+        # ``raw.groupby(group, sort=False)[...].first().fillna(0)``, on lists (a handful of groups)
+        first: dict[object, float] = {}
+        for key, value in zip(keys, yoy.as_floats(raw[f"{prefix}denominator"]).tolist(), strict=True):
+            if pd.isna(key):
+                continue
+            if np.isnan(first.setdefault(key, np.nan)) and not np.isnan(value):
+                first[key] = value
+        per_group = pd.Series([0 if np.isnan(v) else int(v) for v in first.values()], index=list(first),
+                              dtype="int64")
+        hidden = dict(zip(first, suppress_counts(per_group, total_published=True).tolist(), strict=True))
+        rows = np.array([bool(hidden.get(key, False)) if not pd.isna(key) else False for key in shown_keys], dtype=bool)
         out = hide(out, rows, prefix, count=False, denominator=True)
     return out
 
