@@ -75,12 +75,12 @@ def suppress_comparison(
     # No comparison year (analysis.yoy.no_values): the previous side has no counts at all. It
     # protects nothing and needs no protection, so it is suppressed as zeros and left missing.
     no_comparison = len(frame) > 0 and bool(np.isnan(values["previous_count"]).all())
-    suppressed = suppression.count_mask(frame, "count", group_cols)
+    suppressed = _count_mask(frame, values["count"], "count", group_cols)
     if no_comparison:
         previous_suppressed = np.zeros(len(frame), bool)
         values["previous_count"] = np.zeros(len(frame))
     else:
-        previous_suppressed = suppression.count_mask(frame, "previous_count", group_cols)
+        previous_suppressed = _count_mask(frame, values["previous_count"], "previous_count", group_cols)
     counted = dict(values)  # the counts and denominators as given, before anything is hidden
     not_rate = frame.attrs.get("kind") != RATE
     denominator_hidden = {column: _small_values(counted[column]) & not_rate
@@ -118,6 +118,13 @@ def suppress_comparison(
     out = frame_of(columns, frame.index)
     out.attrs.update(frame.attrs)
     return out
+
+
+def _count_mask(frame: pd.DataFrame, counts: np.ndarray, column: str, group_cols: Sequence[str]) -> np.ndarray:
+    """``suppression.count_mask(frame, column, group_cols)``, on the counts' float array when there are no
+    groups and every count is a whole number of zero or more (else the frame's route, which names a bad count)."""
+    mask = None if group_cols else suppression.whole_counts_mask(counts)
+    return suppression.count_mask(frame, column, group_cols) if mask is None else mask
 
 
 def hide_cells(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, prefix: str = "", *,
