@@ -244,9 +244,15 @@ def spc_chart(
         summary = (f"{series.title}: the months from {flat:%b %Y} have no variation to set process limits on; "
                    f"choose another month to rebase from.")
         return SpcChart(series, monthly, False, False, None, None, target, rebase_month, fy, summary)
-    for column in ("period", "mean", "lpl", "upl", "special_cause", "point_type"):
-        monthly[column] = chart[column].to_numpy()
-    monthly["variation"] = monthly["point_type"].map(VARIATION_WORDS)
+    # the chart's columns added in one frame (not one insertion each)
+    added = {column: chart[column].to_numpy() for column in ("period", "mean", "lpl", "upl", "special_cause",
+                                                            "point_type")}
+    added["variation"] = pd.Series(added["point_type"], index=monthly.index).map(VARIATION_WORDS).array
+    columns = yoy.column_arrays(monthly)
+    columns.update(added)
+    attrs = monthly.attrs
+    monthly = pd.DataFrame(columns, index=monthly.index)
+    monthly.attrs.update(attrs)
     variation = spc.variation(chart)
     last = chart.iloc[-1]
     assurance = spc.assurance(float(last["lpl"]), float(last["upl"]), target, series.improvement)
@@ -264,9 +270,11 @@ def spc_sentence(chart: SpcChart) -> str:
     frame = chart.monthly
     latest = frame.iloc[-1]
     span = f"{frame['month_label'].iloc[0]} to {latest['month_label']}"
-    since = frame.loc[frame["period"] == latest["period"], "month_label"].iloc[0]
-    special = frame[frame["point_type"] != spc.COMMON_CAUSE]
-    kinds = special["point_type"].map(lambda t: VARIATION_WORDS[t].removeprefix("Special cause: "))
+    periods = frame["period"].to_numpy()
+    since = frame["month_label"].iloc[int(np.flatnonzero(periods == periods[-1])[0])]  # the latest period's first month
+    points = frame["point_type"]
+    special = points[(points != spc.COMMON_CAUSE).to_numpy()]
+    kinds = special.map(lambda t: VARIATION_WORDS[t].removeprefix("Special cause: "))
     counted = ", ".join(f"{n} {kind}" for kind, n in kinds.value_counts().items())
     special_text = f"{len(special)} month(s) of special cause ({counted})" if len(special) else "no special cause"
     return (f"{chart.series.title}, {span}: mean {latest['mean']:,.1f} a month since {since} (process limits "
