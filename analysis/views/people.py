@@ -16,7 +16,7 @@ from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.summaries import change_sentence, format_value, format_with_interval
-from analysis.suppression import SUPPRESSED, suppress_counts
+from analysis.suppression import SUPPRESSED, suppress_counts, whole_counts_mask
 from analysis.yoy import PROPORTION
 
 #: Attributes shown as breakdowns on the page, in page order, with the words used for them.
@@ -299,9 +299,11 @@ def protect_group_denominators(frame: pd.DataFrame, raw: pd.DataFrame, group: st
                 continue
             if np.isnan(first.setdefault(key, np.nan)) and not np.isnan(value):
                 first[key] = value
-        per_group = pd.Series([0 if np.isnan(v) else int(v) for v in first.values()], index=list(first),
-                              dtype="int64")
-        hidden = dict(zip(first, suppress_counts(per_group, total_published=True).tolist(), strict=True))
+        numbers = np.array([0.0 if np.isnan(v) else float(int(v)) for v in first.values()])
+        flags = whole_counts_mask(numbers, total_published=True)  # suppress_counts of the column, on its array
+        if flags is None:  # not whole numbers of zero or more: the Series route names the bad one
+            flags = suppress_counts(pd.Series(numbers.astype("int64"), index=list(first)), total_published=True)
+        hidden = dict(zip(first, np.asarray(flags).tolist(), strict=True))
         rows = np.array([bool(hidden.get(key, False)) if not pd.isna(key) else False for key in shown_keys], dtype=bool)
         out = hide(out, rows, prefix, count=False, denominator=True)
     return out
