@@ -126,7 +126,8 @@ def _one_group(group: str, data: Dataset, fy: FinancialYear, filters: Filters) -
     # four groups' indicators and the table by group share it instead of each counting every group again
     frame = evaluate(by_substance_group, fy, data, filters=filters)
     found = [position for position, name in enumerate(frame["substance_group"].tolist()) if name == group]
-    row = pd.DataFrame({"count": frame["count"].to_numpy()[found], "denominator": frame["denominator"].to_numpy()[found]})
+    row = pd.DataFrame({"count": frame["count"].to_numpy()[found],
+                        "denominator": frame["denominator"].to_numpy()[found]})
     out = measure(row, PROPORTION, label=f"{LABEL}: {group.lower()}")
     if "not_applicable" in frame.attrs:
         out.attrs["not_applicable"] = frame.attrs["not_applicable"]

@@ -309,7 +309,8 @@ def test_reason_counts_on_codes_equal_counting_the_text_pairs():
 
 
 def test_summaries_side_by_side_equal_their_merge_and_a_different_order_is_joined():
-    now = pd.DataFrame({"status": ["Discharged", "Open", "All"], "people": [3.0, 7.0, 10.0], "suppressed": [True, False, False]})
+    now = pd.DataFrame({"status": ["Discharged", "Open", "All"], "people": [3.0, 7.0, 10.0],
+                        "suppressed": [True, False, False]})
     before = pd.DataFrame({"status": ["Discharged", "Open", "All"], "previous_people": [5.0, np.nan, 9.0],
                            "previous_suppressed": [False, True, False]})
     pd.testing.assert_frame_equal(activity._side_by_side(now, before, "status"), now.merge(before, on="status"))

@@ -174,7 +174,8 @@ def test_largest_and_interventions_sentences_take_the_first_of_a_tie_and_sexes_i
     assert largest_sentence(frame, "source", "Largest source", "referrals", FY, PREVIOUS) == (
         "Largest source: **Self** (40% of referrals) in 2024/25; not available for 2023/24.")
     people = pd.DataFrame({"sex": ["Female", "Male", "Female", None, "Male"],
-                           "intervention": ["Family work", "Psychosocial", "Psychosocial", "Residential", "Harm reduction"],
+                           "intervention": ["Family work", "Psychosocial", "Psychosocial", "Residential",
+                                            "Harm reduction"],
                            "count": [30.0, 50.0, 30.0, 99.0, 60.0], "value": [60.0, 50.0, 60.0, 99.0, 60.0],
                            "suppressed": [False, False, False, False, False]})
     assert interventions_sentence(people, FY) == ("Most common intervention in 2024/25 (% of people of each sex): "

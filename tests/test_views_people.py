@@ -380,8 +380,10 @@ def test_the_sentences_name_the_first_largest_shown_group_and_only_shown_signifi
 
 
 def test_extras_with_nobody_in_either_year_are_dropped_and_the_rest_kept_in_order():
-    frame = _compared([("A", 0.0, 0.0, 0.0, False, False, False), ("Not recorded", 0.0, 0.0, 0.0, False, False, False),
-                       ("Unmapped code", 0.0, 2.0, 0.0, False, False, False), ("Odd", np.nan, np.nan, 0.0, None, False, False)])
+    frame = _compared([("A", 0.0, 0.0, 0.0, False, False, False),
+                       ("Not recorded", 0.0, 0.0, 0.0, False, False, False),
+                       ("Unmapped code", 0.0, 2.0, 0.0, False, False, False),
+                       ("Odd", np.nan, np.nan, 0.0, None, False, False)])
     kept = view.without_empty_extras(frame, "group", ["A", "B"])
     assert kept["group"].tolist() == ["A", "Unmapped code"]
     whole = frame.iloc[:1]
