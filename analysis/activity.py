@@ -9,6 +9,7 @@ so hiding only ever adds to the board's suppression (hiding more never reveals m
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -148,7 +149,11 @@ def compare(
         previous = yoy.no_values(current)
     frames = []
     for frame in (current, previous):
-        usable = frame.assign(denominator=frame["denominator"].where(frame["denominator"] > 0))
+        denominator = frame["denominator"]
+        if (denominator.to_numpy(dtype="float64", na_value=np.nan) > 0).all():
+            frames.append(frame)  # nothing to blank (year_on_year does not write to its inputs)
+            continue
+        usable = frame.assign(denominator=denominator.where(denominator > 0))
         usable.attrs.update(frame.attrs)
         frames.append(usable)
     out = yoy.year_on_year(frames[0], frames[1])
@@ -296,15 +301,34 @@ def _suppress_time_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """One year's ``summarise_time_in_treatment`` with people counts 1-4 (and the counts that
     would give them away: Discharged + Open = All) hidden, and the mean and median of every
     hidden group of people hidden with them (a mean over fewer than 5 people is not shown)."""
-    out = summary.set_index("status")
-    parts = out.loc[list(TIME_PARTS), "people"].astype("int64")
-    hidden = suppress_counts(parts, total_published=True).reindex(out.index, fill_value=False)
-    hidden[TIME_TOTAL] = total_suppressed(parts)
-    flags = hidden.to_numpy(dtype=bool)
-    out["suppressed"] = flags
+    statuses = summary["status"].tolist()
+    people = summary["people"].to_numpy()
+    parts = pd.Series(people[[statuses.index(part) for part in TIME_PARTS]].astype("int64"), index=list(TIME_PARTS))
+    hidden = suppress_counts(parts, total_published=True)
+    flags = np.array([bool(hidden[status]) if status in hidden.index else False for status in statuses], dtype=bool)
+    flags[statuses.index(TIME_TOTAL)] = total_suppressed(parts)
+    return _with_hidden(summary, flags)
+
+
+def _with_hidden(summary: pd.DataFrame, flags: np.ndarray) -> pd.DataFrame:
+    """A time summary (``status`` or ``exit_group``, ``people``, ``mean_weeks``, ``median_weeks``) with its
+    people, mean and median hidden (missing) where ``flags``, and ``suppressed`` (the flags) added last:
+    built on arrays into one frame (the time figures of the Treatment page run this four times)."""
+    columns = yoy.column_arrays(summary)
     for column in ("people", "mean_weeks", "median_weeks"):
-        out[column] = np.where(flags, np.nan, out[column].to_numpy(dtype="float64", na_value=np.nan))
-    return out.reset_index()
+        columns[column] = np.where(flags, np.nan, yoy.as_floats(columns[column]))
+    columns["suppressed"] = flags
+    return yoy.frame_of(columns, pd.RangeIndex(len(summary)))
+
+
+def _side_by_side(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``now.merge(before, on=key)`` for two summaries of the same groups in the same order (the usual
+    case: each summary lists every group): the columns put side by side, without a join."""
+    if now[key].tolist() != before[key].tolist() or not now[key].is_unique:
+        return now.merge(before, on=key)
+    columns = yoy.column_arrays(now)
+    columns.update((name, values) for name, values in yoy.column_arrays(before).items() if name != key)
+    return yoy.frame_of(columns, pd.RangeIndex(len(now)))
 
 
 def time_in_treatment_summary(
@@ -324,7 +348,7 @@ def time_in_treatment_summary(
         before = before.assign(**{c: np.nan for c in before.columns if c not in ("status", "suppressed")},
                                suppressed=False)
     before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "status"})
-    return now.merge(before, on="status")
+    return _side_by_side(now, before, "status")
 
 
 # ------------------------------------------------------------------ time in treatment by exit group
@@ -332,12 +356,8 @@ def _suppress_exit_time(summary: pd.DataFrame) -> pd.DataFrame:
     """One year's ``cohorts.summarise_time_by_exit_group`` with people counts 1-4 hidden, and the
     counts that would give them away (all exits, their total, are published), and the mean and
     median of every hidden group hidden with them (a mean over 1-4 people is never shown)."""
-    out = summary.set_index("exit_group")
-    flags = suppress_counts(out["people"].astype("int64"), total_published=True).to_numpy(dtype=bool)
-    out["suppressed"] = flags
-    for column in ("people", "mean_weeks", "median_weeks"):
-        out[column] = np.where(flags, np.nan, out[column].to_numpy(dtype="float64", na_value=np.nan))
-    return out.reset_index()
+    people = pd.Series(summary["people"].to_numpy().astype("int64"))
+    return _with_hidden(summary, suppress_counts(people, total_published=True).to_numpy(dtype=bool))
 
 
 def time_by_exit_group_summary(
@@ -358,19 +378,24 @@ def time_by_exit_group_summary(
     else:  # no comparison year (``NO_COMPARISON``): nothing to show beside this year
         before = now.assign(people=np.nan, mean_weeks=np.nan, median_weeks=np.nan, suppressed=False)
     before = before.rename(columns={c: f"previous_{c}" for c in before.columns if c != "exit_group"})
-    return now.merge(before, on="exit_group")
+    return _side_by_side(now, before, "exit_group")
 
 
 def hide_time_groups(summary: pd.DataFrame, exit_groups: pd.DataFrame) -> pd.DataFrame:
     """``time_by_exit_group_summary`` with every group the exits-by-group figure hides hidden too (its
     people are the same count, which must not show on one figure while hidden on the other)."""
-    out = summary.copy()
+    columns = yoy.column_arrays(summary)  # on arrays, into one frame
+    groups = summary["exit_group"].tolist()
     for prefix, flag in (("", "suppressed"), ("previous_", "previous_suppressed")):
-        hidden = out["exit_group"].map(exit_groups.set_index("exit_group")[flag].astype(bool)).fillna(False)
-        hidden = hidden.astype(bool) | out[flag].astype(bool)
+        # each group's flag in the exits-by-group figure (a group not there: not hidden by it)
+        there = dict(zip(exit_groups["exit_group"].tolist(), exit_groups[flag].to_numpy().astype(bool).tolist()))
+        hidden = np.array([there.get(group, False) for group in groups], dtype=bool) | np.asarray(
+            columns[flag]).astype(bool)
         for column in ("people", "mean_weeks", "median_weeks"):
-            out[f"{prefix}{column}"] = out[f"{prefix}{column}"].astype("float64").mask(hidden)
-        out[flag] = hidden
+            columns[f"{prefix}{column}"] = np.where(hidden, np.nan, yoy.as_floats(columns[f"{prefix}{column}"]))
+        columns[flag] = hidden
+    out = yoy.frame_of(columns, summary.index)
+    out.attrs.update(summary.attrs)
     return out
 
 
@@ -380,23 +405,28 @@ def exits_by_discharge_reason(data: Dataset, *, fy: FinancialYear, filters: Filt
     all people discharged (each person once, by their last discharge in the year; the same
     people as ``profiles.exits_by_reason``). Reasons are shown as recorded, lower case, with
     spaces for underscores; ordered by exit group, then reason."""
-    people = person_year.exits(data, fy, filters, columns=["discharge_reason"])
-    out = _reason_counts(people["exit_group"], people["discharge_reason"])
+    rows = person_year.rows(data, fy, filters)
+    groups = profiles.exited_groups(rows)  # the people of person_year.exits, without taking their episodes
+    positions = rows["exit_row"].to_numpy()[rows["exited"].to_numpy(dtype=bool)]
+    out = _reason_counts(groups, pd.Series(data.episodes["discharge_reason"].array.take(positions)))
     order = {group: position for position, group in enumerate(GROUP_ORDER["discharge_reason"])}
     rank, reasons = [order.get(g, len(order)) for g in out["exit_group"].tolist()], out["discharge_reason"].tolist()
     out = out.take(sorted(range(len(out)), key=lambda i: (rank[i], reasons[i]))).reset_index(drop=True)
     out["count"] = out["count"].astype("int64")
-    out["denominator"] = len(people)
+    out["denominator"] = len(groups)
     return measure(out, PROPORTION, label="Exits by discharge reason")
 
 
 def _reason_counts(groups: pd.Series, reasons: pd.Series) -> pd.DataFrame:
     """People by (exit group, reason as shown: ``reason_text``), counted on integer codes (not on a text
     pair per person). Columns exit_group, discharge_reason, count; only pairs with people."""
-    group_codes, group_names = pd.factorize(groups.astype(object), use_na_sentinel=False)
+    if isinstance(groups.dtype, pd.CategoricalDtype):  # factorized on the codes: the same codes and names
+        group_codes, seen = pd.factorize(groups.array.codes)
+        group_names = [groups.dtype.categories[code] if code >= 0 else np.nan for code in seen]
+    else:
+        group_codes, group_names = pd.factorize(groups.astype(object), use_na_sentinel=False)
     if isinstance(reasons.dtype, pd.CategoricalDtype):  # the text of each category, then its code per person
-        shown = reason_text(pd.Series(pd.Categorical.from_codes(np.arange(len(reasons.dtype.categories)),
-                                                                dtype=reasons.dtype)))
+        shown = _category_text(tuple(reasons.dtype.categories))
         per_category, reason_names = pd.factorize(np.append(shown, REASON_NOT_RECORDED))  # last: missing
         codes = reasons.array.codes
         reason_codes = per_category[np.where(codes >= 0, codes, len(shown))]
@@ -407,6 +437,15 @@ def _reason_counts(groups: pd.Series, reasons: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"exit_group": [str(group_names[p // width]) for p in pairs],
                          "discharge_reason": [reason_names[p % width] for p in pairs],
                          "count": counts.astype("int64")})
+
+
+@functools.lru_cache(maxsize=16)
+def _category_text(categories: tuple[object, ...]) -> np.ndarray:
+    """``reason_text`` of each of a category column's categories (worked out once per set of categories: a
+    handful of reasons, asked for by every exits figure). Read only."""
+    shown = reason_text(pd.Series(pd.Categorical.from_codes(np.arange(len(categories)), categories=list(categories))))
+    shown.flags.writeable = False
+    return shown
 
 
 def reason_text(reasons: pd.Series) -> np.ndarray:

@@ -12,6 +12,7 @@ frame into the strings a table or download shows, with ``*`` for every hidden va
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,12 +75,12 @@ def suppress_comparison(
     # No comparison year (analysis.yoy.no_values): the previous side has no counts at all. It
     # protects nothing and needs no protection, so it is suppressed as zeros and left missing.
     no_comparison = len(frame) > 0 and bool(np.isnan(values["previous_count"]).all())
-    suppressed = suppression.count_mask(frame, "count", group_cols)
+    suppressed = _count_mask(frame, values["count"], "count", group_cols)
     if no_comparison:
         previous_suppressed = np.zeros(len(frame), bool)
         values["previous_count"] = np.zeros(len(frame))
     else:
-        previous_suppressed = suppression.count_mask(frame, "previous_count", group_cols)
+        previous_suppressed = _count_mask(frame, values["previous_count"], "previous_count", group_cols)
     counted = dict(values)  # the counts and denominators as given, before anything is hidden
     not_rate = frame.attrs.get("kind") != RATE
     denominator_hidden = {column: _small_values(counted[column]) & not_rate
@@ -117,6 +118,13 @@ def suppress_comparison(
     out = frame_of(columns, frame.index)
     out.attrs.update(frame.attrs)
     return out
+
+
+def _count_mask(frame: pd.DataFrame, counts: np.ndarray, column: str, group_cols: Sequence[str]) -> np.ndarray:
+    """``suppression.count_mask(frame, column, group_cols)``, on the counts' float array when there are no
+    groups and every count is a whole number of zero or more (else the frame's route, which names a bad count)."""
+    mask = None if group_cols else suppression.whole_counts_mask(counts)
+    return suppression.count_mask(frame, column, group_cols) if mask is None else mask
 
 
 def hide_cells(frame: pd.DataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, prefix: str = "", *,
@@ -182,32 +190,41 @@ def display_table(
     kind = frame.attrs.get("kind", COUNT)
     decimals = 0 if kind == COUNT else 1
     out: dict[str, list[str]] = {}  # text made value by value, into one frame (every table of every page)
+    arrays = column_arrays(frame)  # each column read on its array, not as a Series per step
     for column, heading in columns:
         name = heading.format(year=year_label, comparison=comparison_label)
-        values = frame[column]
-        unavailable = (values.isna() & ~_hidden_flags(frame, column).astype(bool)).tolist()
+        if column not in arrays:
+            raise KeyError(column)
+        values = arrays[column]
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        unavailable = (missing & ~_hidden_flag_array(arrays, column, len(frame))).tolist()
         items = values.tolist()
         if column in ("count", "previous_count", "denominator", "previous_denominator"):
             text = [_format_number(v, 0) for v in items]
         elif column == "significant":
             text = [SUPPRESSED if v is None else ("Yes" if v else "No") for v in items]
-        elif pd.api.types.is_numeric_dtype(values):
+        elif pd.api.types.is_numeric_dtype(values.dtype):
             text = [_format_number(v, decimals) for v in items]
+        elif all(type(v) is str for v, gone in zip(items, missing.tolist(), strict=True) if not gone):
+            text = ["" if gone else v for v, gone in zip(items, missing.tolist(), strict=True)]  # text as it is
         else:
-            text = values.astype(object).where(values.notna(), "").astype(str).tolist()
+            series = frame[column]
+            text = series.astype(object).where(series.notna(), "").astype(str).tolist()
         out[name] = ["" if gone else shown for shown, gone in zip(text, unavailable, strict=True)]
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), dtype="str") if out else pd.DataFrame(
         index=pd.RangeIndex(len(frame)))
 
 
-def _hidden_flags(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Whether ``column``'s missing values are missing because they were suppressed."""
-    if column.startswith("previous_") and "previous_suppressed" in frame:
-        return frame["previous_suppressed"]
-    if column in CHANGE_COLUMNS + ["significant", "direction"] and "change_suppressed" in frame:
-        return frame["change_suppressed"]
-    if column in ("denominator", "previous_denominator"):
-        return frame.get(f"{column}_suppressed", pd.Series(False, index=frame.index))
-    if "suppressed" in frame:
-        return frame["suppressed"]
-    return pd.Series(False, index=frame.index)
+def _hidden_flag_array(arrays: dict[str, Any], column: str, length: int) -> np.ndarray:
+    """Whether ``column``'s missing values are missing because they were suppressed (a bool per row), from
+    a frame's ``column_arrays``: the previous year's flag for its columns, the change's for the change and
+    its test, a denominator's own flag, else this year's (no flag: none)."""
+    if column.startswith("previous_") and "previous_suppressed" in arrays:
+        flags = arrays["previous_suppressed"]
+    elif column in CHANGE_COLUMNS + ["significant", "direction"] and "change_suppressed" in arrays:
+        flags = arrays["change_suppressed"]
+    elif column in ("denominator", "previous_denominator"):
+        flags = arrays.get(f"{column}_suppressed")
+    else:
+        flags = arrays.get("suppressed")
+    return np.zeros(length, dtype=bool) if flags is None else np.asarray(flags).astype(bool)

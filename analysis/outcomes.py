@@ -25,12 +25,16 @@ _OPIATES, _ALCOHOL = "Opiates", "Alcohol"  # the substance groups C19's groups a
 
 
 def data_end(data: Dataset) -> pd.Timestamp | None:
-    """The latest date in the data (triage, discharge or referral): how far follow-up reaches."""
-    dates = [data.episodes["triage_date"].max(), data.episodes["discharge_date"].max()]
-    if len(data.referrals):
-        dates.append(data.referrals["referral_date"].max())
-    dates = [d for d in dates if pd.notna(d)]
-    return max(dates) if dates else None
+    """The latest date in the data (triage, discharge or referral): how far follow-up reaches. Worked out
+    once per data set (``Dataset.derived``): every outcome figure of a page asks for it (16 on the
+    Benchmarks page), and each time it read every episode's and referral's dates."""
+    if "data_end" not in data.derived:
+        dates = [data.episodes["triage_date"].max(), data.episodes["discharge_date"].max()]
+        if len(data.referrals):
+            dates.append(data.referrals["referral_date"].max())
+        dates = [d for d in dates if pd.notna(d)]
+        data.derived["data_end"] = max(dates) if dates else None
+    return data.derived["data_end"]
 
 
 def follow_up_note(data: Dataset, fy: FinancialYear) -> str | None:
@@ -123,7 +127,9 @@ def _one_group(group: str, data: Dataset, fy: FinancialYear, filters: Filters) -
     # every group's figures come from one by_substance_group, remembered per data set (yoy.evaluate): the
     # four groups' indicators and the table by group share it instead of each counting every group again
     frame = evaluate(by_substance_group, fy, data, filters=filters)
-    row = frame.loc[frame["substance_group"] == group, ["count", "denominator"]].reset_index(drop=True)
+    found = [position for position, name in enumerate(frame["substance_group"].tolist()) if name == group]
+    row = pd.DataFrame({"count": frame["count"].to_numpy()[found],
+                        "denominator": frame["denominator"].to_numpy()[found]})
     out = measure(row, PROPORTION, label=f"{LABEL}: {group.lower()}")
     if "not_applicable" in frame.attrs:
         out.attrs["not_applicable"] = frame.attrs["not_applicable"]

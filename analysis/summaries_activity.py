@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-
+import numpy as np
 import pandas as pd
 
 from analysis.codes import OTHER_NOT_KNOWN, PLANNED, TRANSFERRED, UNPLANNED
 from analysis.periods import FinancialYear
 from analysis.summaries import format_value
 from analysis.text import as_text
-from analysis.yoy import COUNT, PROPORTION
+from analysis.yoy import COUNT, PROPORTION, as_floats
 
 
 def _shown(value: object) -> bool:
@@ -22,8 +22,9 @@ def largest_sentence(
     """e.g. "Largest referral source: **GP** (31% of referrals) in 2024/25; GP in 2023/24."
     Only rows whose count is shown are named (a hidden row is never called the largest)."""
     def top(count: str, flag: str) -> pd.Series | None:
-        shown = frame[~frame[flag].astype(bool) & (frame[count].fillna(0) > 0)]
-        return None if shown.empty else shown.loc[shown[count].astype("float64").idxmax()]
+        counts = as_floats(frame[count])  # on arrays: the row itself taken once (every page's sentences)
+        shown = np.flatnonzero(~frame[flag].to_numpy().astype(bool) & (counts > 0))
+        return None if not len(shown) else frame.iloc[shown[np.argmax(counts[shown])]]
 
     now, before = top("count", "suppressed"), top("previous_count", "previous_suppressed")
     if now is None:
@@ -134,11 +135,14 @@ def interventions_sentence(frame: pd.DataFrame, fy: FinancialYear) -> str:
     """e.g. "Most common intervention in 2024/25 (% of people of each sex): Male: Psychosocial (80%);
     Female: Psychosocial (78%)." Only shown rows are named."""
     parts = []
-    for sex, rows in frame.groupby("sex", sort=False):
-        shown = rows[~rows["suppressed"].astype(bool) & rows["value"].notna() & (rows["count"] > 0)]
-        if shown.empty:
+    sexes = frame["sex"].to_numpy(dtype=object)
+    values, counts = as_floats(frame["value"]), as_floats(frame["count"])
+    usable = ~frame["suppressed"].to_numpy().astype(bool) & ~np.isnan(values) & (counts > 0)
+    for sex in pd.unique(sexes[~pd.isna(sexes)]):  # in order of first appearance, as a groupby gives them
+        shown = np.flatnonzero(usable & (sexes == sex))
+        if not len(shown):
             continue
-        top = shown.loc[shown["value"].astype("float64").idxmax()]
+        top = frame.iloc[shown[np.argmax(values[shown])]]
         parts.append(f"{sex}: {top['intervention']} ({top['value']:.0f}%)")
     if not parts:
         return f"Interventions in {fy.label}: no figure can be shown (no records, or fewer than 5 people)."

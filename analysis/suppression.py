@@ -522,6 +522,15 @@ def count_mask(frame: pd.DataFrame, count_col: str, group_cols: Sequence[str] = 
     return _long_mask(frame, count_col, list(group_cols), total_published, None, False)
 
 
+def whole_counts_mask(counts: np.ndarray, *, total_published: bool = True) -> np.ndarray | None:
+    """``count_mask`` of one column of counts given as a float array (no groups), or None when a count is
+    not a whole number of zero or more (``count_mask`` then names it): for callers that hold the counts as
+    arrays already (``analysis.board``), without a Series per check."""
+    if (np.isnan(counts) | (counts < 0) | (counts % 1 != 0)).any():
+        return None
+    return _column_mask(counts.astype(np.int64), total_published)
+
+
 def _column_mask(values: np.ndarray, total_published: bool) -> np.ndarray:
     """``suppress_counts`` on an array of validated counts: the same pattern, without the frames."""
     augmented = _Augmented(values.reshape(-1, 1), False, total_published)

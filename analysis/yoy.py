@@ -212,13 +212,14 @@ def year_on_year(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
         source = {c: source[c] for c in keys + ["count", "denominator"]}
     errors_index = pd.RangeIndex(len(current)) if keys else current.index
     count, denominator = as_floats(source["count"]), as_floats(source["denominator"])
-    previous_count, previous_denominator = as_floats(previous["count"]), as_floats(previous["denominator"])
+    previous_arrays = column_arrays(previous)  # read once, as arrays (not a Series per column)
+    previous_count = as_floats(previous_arrays["count"])
+    previous_denominator = as_floats(previous_arrays["denominator"])
     value, lower, upper = _interval_arrays(count, denominator, kind, per, errors_index)
     previous_value, previous_lower, previous_upper = _interval_arrays(
         previous_count, previous_denominator, kind, per, pd.RangeIndex(len(previous)) if keys else previous.index)
     columns: dict[str, Any] = dict(source)
     columns.update(value=value, lower=lower, upper=upper)
-    previous_arrays = column_arrays(previous)
     columns.update(previous_count=previous_arrays["count"], previous_denominator=previous_arrays["denominator"])
     change = value - previous_value
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -306,3 +306,38 @@ def test_reason_counts_on_codes_equal_counting_the_text_pairs():
     for given in (reasons, reasons.astype("category")):
         ours = _reason_counts(groups, given).sort_values(["exit_group", "discharge_reason"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(ours, expected, check_dtype=False)
+
+
+def test_summaries_side_by_side_equal_their_merge_and_a_different_order_is_joined():
+    now = pd.DataFrame({"status": ["Discharged", "Open", "All"], "people": [3.0, 7.0, 10.0],
+                        "suppressed": [True, False, False]})
+    before = pd.DataFrame({"status": ["Discharged", "Open", "All"], "previous_people": [5.0, np.nan, 9.0],
+                           "previous_suppressed": [False, True, False]})
+    pd.testing.assert_frame_equal(activity._side_by_side(now, before, "status"), now.merge(before, on="status"))
+    shuffled = before.iloc[[2, 0, 1]].reset_index(drop=True)
+    joined = activity._side_by_side(now, shuffled, "status")
+    pd.testing.assert_frame_equal(joined, now.merge(shuffled, on="status"))
+    assert joined["previous_people"].tolist()[:1] == [5.0]  # matched by status, not by position
+
+
+def test_category_text_of_reasons_is_reason_text_of_each_category():
+    categories = ("Completed_drug-free", "  DROPPED  out", "other")
+    shown = activity._category_text(categories)
+    assert shown.tolist() == activity.reason_text(pd.Series(list(categories))).tolist()
+    assert shown.tolist() == ["completed drug free", "dropped out", "other"]
+    assert activity._category_text(categories) is shown  # once per set of categories
+
+
+def test_exited_groups_are_the_exit_groups_of_the_people_discharged():
+    """The fact table's exit group of each person discharged in the year is the exit group of the
+    episode ``person_year.exits`` takes (their last discharge), person for person."""
+    from analysis import person_year, profiles
+    from analysis.dataset import load_demo
+    from analysis.filters import Filters
+
+    data = load_demo()
+    for filters in (Filters(), Filters(service="Young people", sex="Female")):
+        for fy in data.years[-2:]:
+            taken = person_year.exits(data, fy, filters, columns=())["exit_group"]
+            read = profiles.exited_groups(person_year.rows(data, fy, filters))
+            assert len(read) > 0 and read.astype(str).tolist() == taken.astype(str).tolist()

@@ -74,3 +74,22 @@ def test_any_mention_rows_hide_a_small_no_side():
     assert result["suppressed"].to_dict() == {"Alcohol": True, "Cannabis": True, "Opiates": False}
     plain = board.suppress_comparison(yoy.year_on_year(now, now)).set_index("substance")
     assert not plain.loc["Alcohol", "suppressed"]
+
+
+def test_display_table_text_columns_show_their_text_and_blank_where_missing():
+    """Text as it is (a category or an object column too), blank where missing and not hidden; a value of
+    another type in a text column as its text; the change hidden with the change's flag."""
+    frame = pd.DataFrame({
+        "area": pd.Categorical(["Oxford", None, "Cherwell"]),
+        "note": pd.array(["a", None, "c"], dtype="str"),
+        "code": pd.Series(["E1", 2.5, None], dtype=object),
+        "count": [10.0, np.nan, 3.0], "change": [1.0, np.nan, np.nan],
+        "suppressed": [False, True, False], "change_suppressed": [False, False, True]})
+    frame.attrs["kind"] = "count"
+    table = board.display_table(frame, [("area", "Area"), ("note", "Note"), ("code", "Code"), ("count", "Count"),
+                                        ("change", "Change")])
+    assert table["Area"].tolist() == ["Oxford", "", "Cherwell"]
+    assert table["Note"].tolist() == ["a", "", "c"]
+    assert table["Code"].tolist() == ["E1", "2.5", ""]
+    assert table["Count"].tolist() == ["10", "*", "3"]
+    assert table["Change"].tolist() == ["1", "", "*"]

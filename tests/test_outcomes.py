@@ -161,3 +161,18 @@ def test_the_four_groups_share_one_count_of_every_group_per_year_and_selection()
     alone = outcomes.opiates(data, fy=FY)
     alone.loc[0, "count"] = 99  # a caller's change does not reach what is remembered
     assert data.memo[counted[0]] is remembered and remembered["count"].tolist() == [1, 0, 1, 0]
+
+
+def test_data_end_is_the_latest_date_worked_out_once_per_data_set():
+    """The latest triage, discharge or referral date (by hand on the demo's tables), kept with the data set's
+    derived tables: the outcome figures of a page ask for it many times."""
+    from analysis import outcomes
+    from analysis.dataset import load_demo
+
+    data = load_demo()
+    by_hand = max(data.episodes["triage_date"].max(), data.episodes["discharge_date"].max(),
+                  data.referrals["referral_date"].max())
+    assert outcomes.data_end(data) == by_hand
+    assert data.derived["data_end"] == by_hand
+    data.derived["data_end"] = pd.Timestamp("2000-01-01")  # read from there, not worked out again
+    assert outcomes.data_end(data) == pd.Timestamp("2000-01-01")

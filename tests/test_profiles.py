@@ -351,3 +351,30 @@ def test_counts_of_a_category_column_equal_counts_of_its_text():
     assert expected["count"].tolist() == [1, 2, 0, 2, 2, 2, 1]
     category = text.astype(pd.CategoricalDtype(["z", "y", "x", "w", "b", "a", "unused"]))
     pd.testing.assert_frame_equal(profiles._counts(category, ["a", "b", "c"], "group"), expected)
+
+
+def test_age_sex_pyramid_counts_every_band_and_sex_in_display_order():
+    """Hand count: a (male, 16) and b (female, 15) in 15-17, c (male, 40) in 35-44; every other cell 0,
+    each of the 3 people once in the denominator."""
+    from analysis.codes import GROUP_ORDER
+    from analysis.periods import AGE_BAND_LABELS
+
+    result = profiles.people_by_age_and_sex(make_data(), fy=FY)
+    sexes = GROUP_ORDER["sex"]
+    assert result["age_band"].tolist() == [band for band in AGE_BAND_LABELS for _ in sexes]
+    assert result["sex"].tolist() == list(sexes) * len(AGE_BAND_LABELS)
+    counts = result.set_index(["age_band", "sex"])["count"]
+    assert counts[("15-17", "Male")] == 1 and counts[("15-17", "Female")] == 1 and counts[("35-44", "Male")] == 1
+    assert counts.sum() == 3
+    assert (result["denominator"] == 3).all()
+    assert result.attrs["kind"] == "proportion"
+
+
+def test_label_positions_of_a_category_column_equal_those_of_its_text():
+    """Positions in the display labels, on a category column's codes or on its text: a value missing, or
+    not one of the labels (e.g. an unmapped code), has none (-1)."""
+    text = pd.Series(["b", None, "x", "a", "c", "b"], dtype=object)
+    expected = [1, -1, -1, 0, 2, 1]
+    assert profiles._label_positions(text, ["a", "b", "c"]).tolist() == expected
+    category = text.astype(pd.CategoricalDtype(["x", "c", "unused", "b", "a"]))
+    assert profiles._label_positions(category, ["a", "b", "c"]).tolist() == expected

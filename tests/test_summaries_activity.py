@@ -165,3 +165,18 @@ def test_largest_sentence_shows_a_recorded_reason_as_text_not_markdown():
     # the word joiner after "http:" keeps Streamlit from making the address a link (analysis.text.as_text)
     assert "**\\[moved\\]\\(http\\:\u2060//x\\.example\\) \\*away\\***" in text
     assert "[moved](" not in text and " *away*" not in text
+
+
+def test_largest_and_interventions_sentences_take_the_first_of_a_tie_and_sexes_in_order_seen():
+    frame = pd.DataFrame({"source": ["GP", "Self", "School"], "count": [20.0, 40.0, 40.0],
+                          "value": [20.0, 40.0, 40.0], "suppressed": [False, False, False],
+                          "previous_count": [0.0, 3.0, np.nan], "previous_suppressed": [False, True, False]})
+    assert largest_sentence(frame, "source", "Largest source", "referrals", FY, PREVIOUS) == (
+        "Largest source: **Self** (40% of referrals) in 2024/25; not available for 2023/24.")
+    people = pd.DataFrame({"sex": ["Female", "Male", "Female", None, "Male"],
+                           "intervention": ["Family work", "Psychosocial", "Psychosocial", "Residential",
+                                            "Harm reduction"],
+                           "count": [30.0, 50.0, 30.0, 99.0, 60.0], "value": [60.0, 50.0, 60.0, 99.0, 60.0],
+                           "suppressed": [False, False, False, False, False]})
+    assert interventions_sentence(people, FY) == ("Most common intervention in 2024/25 (% of people of each sex): "
+                                                  "Female: Family work (60%); Male: Harm reduction (60%).")

@@ -532,3 +532,14 @@ def test_one_column_helpers_equal_the_table_method():
             assert_series_equal(suppress_counts(counts, total_published=published), expected)
         pattern = suppression_pattern(table, row_totals=False, column_totals=True)
         assert total_suppressed(counts) == bool(pattern.column_totals.iloc[0])
+
+
+def test_whole_counts_mask_is_count_mask_of_the_column_and_refuses_other_numbers():
+    from analysis.suppression import count_mask, whole_counts_mask
+
+    for counts in ([20.0, 3.0, 7.0, 0.0], [50.0, 60.0, 0.0], [2.0, 2.0], [0.0, 0.0], [4.0]):
+        frame = pd.DataFrame({"count": counts})
+        assert whole_counts_mask(np.array(counts)).tolist() == count_mask(frame, "count").tolist()
+    assert whole_counts_mask(np.array([20.0, 3.0, 7.0])).tolist() == [False, True, True]
+    for bad in ([1.5, 3.0], [np.nan, 3.0], [-1.0, 8.0]):
+        assert whole_counts_mask(np.array(bad)) is None

@@ -351,3 +351,61 @@ def test_single_year_of_age_in_the_earliest_year_has_no_comparison(data):
     summary = figures.summaries["single_age"]
     assert summary.startswith(f"Peak age (age at triage) in {first.label}: {int(males.idxmax())} ({int(males.max())} people) for males")
     assert summary.endswith(f"; {NO_COMPARISON.label} not available.")
+
+
+# ------------------------------------------------------------------ the sentences' helpers, on hand-built frames
+def _compared(rows: list[tuple]) -> pd.DataFrame:
+    """A small suppressed year-on-year frame: (group, count, previous count, change, significant, suppressed,
+    change suppressed)."""
+    frame = pd.DataFrame(rows, columns=["group", "count", "previous_count", "change", "significant", "suppressed",
+                                        "change_suppressed"])
+    frame["significant"] = frame["significant"].astype(object)
+    return frame
+
+
+def test_the_sentences_name_the_first_largest_shown_group_and_only_shown_significant_changes():
+    frame = _compared([("A", 30.0, 20.0, 1.25, True, False, False),
+                       ("B", 50.0, 50.0, -2.0, None, True, True),     # largest, but hidden
+                       ("C", 40.0, 35.0, -3.04, True, False, False),
+                       ("D", 40.0, 10.0, 9.0, False, False, False),   # ties with C: C comes first
+                       ("E", np.nan, 4.0, np.nan, True, False, True)])  # a significant change hidden
+    assert view._largest(frame)["group"] == "C"
+    assert view._largest(frame.assign(suppressed=True)) is None
+    assert view._first_of(frame, "group", "D")["count"] == 40.0 and view._first_of(frame, "group", "Z") is None
+    assert view.flags(frame, "significant").tolist() == [True, False, True, False, True]
+    assert view.significant_changes_sentence(frame, "group", COMPARISON) == (
+        "Significant changes since 2023/24: A (up 1.2 points), C (down 3.0 points).")
+    assert view.significant_changes_sentence(frame.assign(significant=None), "group", COMPARISON) == (
+        "No group changed significantly since 2023/24.")
+
+
+def test_extras_with_nobody_in_either_year_are_dropped_and_the_rest_kept_in_order():
+    frame = _compared([("A", 0.0, 0.0, 0.0, False, False, False),
+                       ("Not recorded", 0.0, 0.0, 0.0, False, False, False),
+                       ("Unmapped code", 0.0, 2.0, 0.0, False, False, False),
+                       ("Odd", np.nan, np.nan, 0.0, None, False, False)])
+    kept = view.without_empty_extras(frame, "group", ["A", "B"])
+    assert kept["group"].tolist() == ["A", "Unmapped code"]
+    whole = frame.iloc[:1]
+    assert view.without_empty_extras(whole, "group", ["A"]) is whole  # nothing to drop: the frame itself
+    assert view._positions(["b", "x", "a"], ["a", "b"]).tolist() == [1, -1, 0]
+    assert view.nobody(frame.iloc[[0, 1, 3]]) and not view.nobody(frame)
+
+
+def test_group_denominators_are_protected_as_one_column_with_its_published_total():
+    """People of each sex this year 50, 3, 7 (total published): 3 is hidden and 7 with it (the smallest
+    other group), so their rows' denominators are hidden; last year's 60, 10, 8 hide nothing."""
+    from analysis import board
+    from analysis.yoy import PROPORTION, measure, year_on_year
+
+    def year(denominators: list[int]) -> pd.DataFrame:
+        return measure(pd.DataFrame({"sex": ["Male", "Male", "Female", "Female", "Other"],
+                                     "substance": ["A", "B", "A", "B", "A"], "count": [20, 30, 2, 1, 5],
+                                     "denominator": denominators}), PROPORTION)
+
+    raw = year_on_year(year([50, 50, 3, 3, 7]), year([60, 60, 10, 10, 8]))
+    out = view.protect_group_denominators(board.suppress_comparison(raw, ["sex"], complement=True), raw, "sex")
+    assert out["denominator_suppressed"].tolist() == [False, False, True, True, True]
+    assert out["denominator"].isna().tolist() == [False, False, True, True, True]
+    assert not out["previous_denominator_suppressed"].any()
+    assert out["previous_denominator"].tolist() == [60, 60, 10, 10, 8]

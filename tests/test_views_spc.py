@@ -197,3 +197,49 @@ def test_demo_small_selection_is_not_drawn(demo):
         raw = chart.monthly
         assert raw.loc[raw["suppressed"], "count"].isna().all()
         assert ((raw["count"] > 0) & (raw["count"] < 5)).sum() == 0  # no 1-4 left in the frame a page shows
+
+
+def test_months_are_counted_as_their_periods_are(demo):
+    """``_by_month`` gives what counting each date's calendar month (``to_period("M")``) gives: every month
+    asked for (even when not consecutive), zeros kept, missing dates and other months not counted, for
+    dates of any resolution."""
+    dates = pd.Series(pd.to_datetime(["2023-04-01 00:00", "2023-04-30 23:59", "2023-06-15 12:00", None,
+                                      "2023-03-31 23:59", "2024-01-01 00:00", "2023-06-01 00:00"]))
+    months = [pd.Timestamp("2023-04-01"), pd.Timestamp("2023-05-01"), pd.Timestamp("2023-06-01"),
+              pd.Timestamp("2024-01-01")]
+    periods = dates.dt.to_period("M").value_counts()
+    expected = [int(periods.get(pd.Period(m, "M"), 0)) for m in months]
+    assert expected == [2, 0, 2, 1]
+    for unit in ("ns", "us", "s"):
+        got = model._by_month(dates.astype(f"datetime64[{unit}]"), months)
+        assert got["count"].tolist() == expected and got["month"].tolist() == months
+    assert model._by_month(dates.iloc[:0], months)["count"].tolist() == [0, 0, 0, 0]
+    triages = demo.episodes["triage_date"]
+    every = model.series_months(demo, FY)
+    periods = triages.dt.to_period("M").value_counts()
+    assert model._by_month(triages, every)["count"].tolist() == [int(periods.get(pd.Period(m, "M"), 0))
+                                                                  for m in every]
+
+
+def test_the_page_selects_each_years_rows_once(demo, monkeypatch):
+    """New presentations and planned exits read the same fact-table rows of each year: the page selects
+    them once a year (it selected every year twice, one series after the other, as ``person_year.rows``
+    keeps only the last few selections), and its counts are each counter's."""
+    from analysis import person_year
+
+    calls = []
+    select = person_year.select
+
+    def counted(table, fy, filters, **kwargs):
+        calls.append((fy, filters, kwargs.get("snapshot", False)))
+        return select(table, fy, filters, **kwargs)
+
+    demo.memo.clear()
+    monkeypatch.setattr(person_year, "select", counted)
+    figures = model.spc_page(demo, FY, Filters(sex="Female"))
+    assert len(demo.years) > person_year.KEPT_SELECTIONS  # more years than selections kept
+    assert sorted(fy.start_year for fy, _, _ in calls) == [fy.start_year for fy in demo.years]
+    months = figures.months
+    for chart, counter in zip(figures.charts, model.COUNTERS.values(), strict=True):
+        assert chart.monthly["count"].fillna(-1).tolist() == model.suppressed_months(
+            counter(demo, months, Filters(sex="Female")), "")["count"].fillna(-1).tolist()

@@ -16,7 +16,7 @@ from analysis.dataset import Dataset
 from analysis.filters import ALL, Filters
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.summaries import change_sentence, format_value, format_with_interval
-from analysis.suppression import SUPPRESSED, suppress_counts
+from analysis.suppression import SUPPRESSED, suppress_counts, whole_counts_mask
 from analysis.yoy import PROPORTION
 
 #: Attributes shown as breakdowns on the page, in page order, with the words used for them.
@@ -71,9 +71,50 @@ def in_order(frame: pd.DataFrame, orders: dict[str, Sequence[str]]) -> pd.DataFr
     return out
 
 
+def without_empty_extras(frame: pd.DataFrame, category: str, order: Sequence[str]) -> pd.DataFrame:
+    """A year-on-year frame without the categories outside ``order`` (e.g. not recorded, an unmapped
+    code) that have nobody in either year; the frame itself when there are none to drop."""
+    listed = set(order)
+    keep = (np.array([value in listed for value in frame[category].tolist()], dtype=bool)
+            | (yoy.as_floats(frame["count"]) > 0) | (yoy.as_floats(frame["previous_count"]) > 0))
+    return frame if keep.all() else frame[keep]
+
+
 def nobody(frame: pd.DataFrame) -> bool:
     """True when a year-on-year frame holds no people in either year."""
-    return frame.empty or (frame["count"].fillna(0).sum() == 0 and frame["previous_count"].fillna(0).sum() == 0)
+    return frame.empty or (np.nansum(yoy.as_floats(frame["count"])) == 0
+                           and np.nansum(yoy.as_floats(frame["previous_count"])) == 0)
+
+
+def flags(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A flag column as bools, a missing flag (None, NaN) as False: ``fillna(False).astype(bool)``, on the
+    column's array (the sentences of every figure read these)."""
+    values = frame[column].to_numpy()
+    if values.dtype == bool:
+        return values
+    known = ~pd.isna(values)
+    out = np.zeros(len(values), dtype=bool)
+    out[known] = values[known].astype(bool)
+    return out
+
+
+def _shown_counts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of the rows shown with people this year: not suppressed, count above 0; their counts)."""
+    counts = yoy.as_floats(frame["count"])
+    positions = np.flatnonzero(~flags(frame, "suppressed") & (counts > 0))
+    return positions, counts[positions]
+
+
+def _largest(frame: pd.DataFrame) -> pd.Series | None:
+    """The row with the largest count this year among rows shown with people (the first on a tie), or None."""
+    positions, counts = _shown_counts(frame)
+    return frame.iloc[positions[np.argmax(counts)]] if len(positions) else None
+
+
+def _first_of(frame: pd.DataFrame, column: str, value: object) -> pd.Series | None:
+    """The first row whose ``column`` is ``value``, or None."""
+    found = [position for position, v in enumerate(frame[column].tolist()) if v == value]
+    return frame.iloc[found[0]] if found else None
 
 
 def emptied(frame: pd.DataFrame) -> pd.DataFrame:
@@ -88,13 +129,11 @@ def significant_changes_sentence(
 ) -> str:
     """e.g. "Significant changes since 2023/24: Temporary (up 1.1 points)." or that there were none.
     Only rows whose change is shown (not suppressed) are named."""
-    shown = frame[~frame["change_suppressed"].astype(bool) & frame["significant"].fillna(False).astype(bool)]
-    if shown.empty:
+    shown = np.flatnonzero(~flags(frame, "change_suppressed") & flags(frame, "significant"))
+    if not len(shown):
         return f"No group changed significantly since {comparison.label}."
-    parts = [
-        f"{row[category]} ({'up' if row['change'] > 0 else 'down'} {abs(row['change']):.1f} {unit})"
-        for _, row in shown.iterrows()
-    ]
+    names, changes = frame[category].to_numpy(dtype=object), yoy.as_floats(frame["change"])
+    parts = [f"{names[i]} ({'up' if changes[i] > 0 else 'down'} {abs(changes[i]):.1f} {unit})" for i in shown]
     return f"Significant changes since {comparison.label}: {', '.join(parts)}."
 
 
@@ -104,10 +143,9 @@ def largest_group_sentence(
     """The largest group this year (never a suppressed one) with its change, then every
     significant change. e.g. "Largest group, Settled: 71% in 2024/25, up from 70% in 2023/24
     (not a significant change). No group changed significantly since 2023/24."."""
-    shown = frame[~frame["suppressed"].astype(bool) & (frame["count"] > 0)]
-    if shown.empty:
+    row = _largest(frame)
+    if row is None:
         return f"No figure can be shown for {noun} in treatment in {fy.label} (no records, or fewer than 5 people)."
-    row = shown.loc[shown["count"].idxmax()]
     first = change_sentence(f"Largest group, {row[category]}", row, PROPORTION, fy, comparison,
                             suppressed=bool(row["change_suppressed"]))
     return f"{first} {significant_changes_sentence(frame, category, comparison)}"
@@ -117,10 +155,9 @@ def category_sentence(
     frame: pd.DataFrame, category: str, value: str, subject: str, fy: FinancialYear, comparison: FinancialYear
 ) -> str:
     """The change sentence of one category (e.g. "Currently injecting: 12% in 2024/25, ...")."""
-    rows = frame[frame[category] == value]
-    if rows.empty:
+    row = _first_of(frame, category, value)
+    if row is None:
         return f"{subject}: no people recorded in {fy.label} or {comparison.label}."
-    row = rows.iloc[0]
     return change_sentence(subject, row, PROPORTION, fy, comparison, suppressed=bool(row["change_suppressed"]))
 
 
@@ -168,10 +205,9 @@ def _pyramid_sentence(by_sex: pd.DataFrame, by_age: pd.DataFrame, filters: Filte
     if nobody(by_sex):
         return f"No {noun} match the selected filters."
     males = "" if filters.sex != ALL else category_sentence(by_sex, "sex", "Male", f"Males, % of {noun}", fy, comparison)
-    shown = by_age[~by_age["suppressed"].astype(bool) & (by_age["count"] > 0)]
-    if shown.empty:
+    top = _largest(by_age)
+    if top is None:
         return males or f"No age band of {noun} can be shown for {fy.label} (fewer than 5 people)."
-    top = shown.loc[shown["count"].idxmax()]
     largest = f"The largest age band in {fy.label} was {top['age_band']} ({format_value(top['value'], PROPORTION)} of {noun})."
     return f"{males} {largest}".strip()
 
@@ -206,8 +242,7 @@ def people(data: Dataset, fy: FinancialYear, comparison: FinancialYear, filters:
         frame = compare(profiles.people_by, data, fy, comparison, attribute, filters=selection)
         order = profiles.ATTRIBUTES[attribute][1]
         # Extra categories (not recorded, unmapped) with nobody in either year are not shown.
-        frame = frame[frame[attribute].isin(order) | (frame["count"] > 0) | (frame["previous_count"] > 0)]
-        frame = board.suppress_comparison(in_order(frame, {attribute: order}))
+        frame = board.suppress_comparison(in_order(without_empty_extras(frame, attribute, order), {attribute: order}))
         if nobody(frame) or (attribute == "in_care" and filters.service == ADULTS):
             breakdowns[attribute] = emptied(frame)
             summaries[attribute] = notes.get(attribute, f"No {noun} match the selected filters.")
@@ -254,10 +289,22 @@ def protect_group_denominators(frame: pd.DataFrame, raw: pd.DataFrame, group: st
     percentages and intervals are hidden (its counts stay: a count alone does not give the
     denominator back). ``raw`` is the unsuppressed frame, ``frame`` the suppressed one."""
     out = frame
+    keys, shown_keys = raw[group].tolist(), frame[group].tolist()
     for prefix in _FLAGS:
-        per_group = raw.groupby(group, sort=False)[f"{prefix}denominator"].first().fillna(0).astype("int64")
-        hidden = suppress_counts(per_group, total_published=True)
-        rows = frame[group].map(hidden).fillna(False).astype(bool).to_numpy()
+        # each group's first known denominator (0 when none), groups in order of first appearance:
+        # ``raw.groupby(group, sort=False)[...].first().fillna(0)``, on lists (a handful of groups)
+        first: dict[object, float] = {}
+        for key, value in zip(keys, yoy.as_floats(raw[f"{prefix}denominator"]).tolist(), strict=True):
+            if pd.isna(key):
+                continue
+            if np.isnan(first.setdefault(key, np.nan)) and not np.isnan(value):
+                first[key] = value
+        numbers = np.array([0.0 if np.isnan(v) else float(int(v)) for v in first.values()])
+        flags = whole_counts_mask(numbers, total_published=True)  # suppress_counts of the column, on its array
+        if flags is None:  # not whole numbers of zero or more: the Series route names the bad one
+            flags = suppress_counts(pd.Series(numbers.astype("int64"), index=list(first)), total_published=True)
+        hidden = dict(zip(first, np.asarray(flags).tolist(), strict=True))
+        rows = np.array([bool(hidden.get(key, False)) if not pd.isna(key) else False for key in shown_keys], dtype=bool)
         out = hide(out, rows, prefix, count=False, denominator=True)
     return out
 
@@ -285,24 +332,34 @@ def shares_among_recorded(
     among the recorded are hidden for that year, since they would give the hidden count back."""
     order = profiles.recorded_categories(attribute)
     among = compare(profiles.people_by_among_recorded, data, fy, comparison, attribute, filters=filters)
-    among = among[among[attribute].isin(order) | (among["count"] > 0) | (among["previous_count"] > 0)]
-    among = board.suppress_comparison(in_order(among, {attribute: order}), complement=True)
+    among = board.suppress_comparison(in_order(without_empty_extras(among, attribute, order), {attribute: order}),
+                                      complement=True)
     complete = board.suppress_comparison(compare(profiles.field_recorded, data, fy, comparison, attribute,
                                                  filters=filters))
     # each category's row in the other table (-1: not in it); categories are unique in each
-    among_keys, all_keys = pd.Index(among[attribute]), pd.Index(all_frame[attribute])
-    in_all, in_among = all_keys.get_indexer(among_keys), among_keys.get_indexer(all_keys)
-    unknown = all_keys.isin(profiles.UNKNOWN_VALUE_GROUPS)
+    among_names, all_names = among[attribute].tolist(), all_frame[attribute].tolist()
+    in_all, in_among = _positions(among_names, all_names), _positions(all_names, among_names)
+    unknown = np.array([name in profiles.UNKNOWN_VALUE_GROUPS for name in all_names], dtype=bool)
+    of_all: dict[str, np.ndarray] = {}  # the % of all people beside each category, added once at the end
     for prefix, flag in _FLAGS.items():
         among = hide(among, _across(all_frame[flag].to_numpy(dtype=bool), in_all, False), prefix)
         all_frame = hide(all_frame, _across(among[flag].to_numpy(dtype=bool), in_among, False), prefix)
         for part in _VALUE_PARTS:
-            among[f"{prefix}all_{part}"] = _across(all_frame[f"{prefix}{part}"].to_numpy(dtype="float64"), in_all,
-                                                   np.nan)
+            of_all[f"{prefix}all_{part}"] = _across(all_frame[f"{prefix}{part}"].to_numpy(dtype="float64"), in_all,
+                                                    np.nan)
         if all_frame[flag].to_numpy(dtype=bool)[unknown].any() or bool(complete[flag].iloc[0]):
+            # hides no all_ column (count=False): the columns can be added after it
             among = hide(among, np.ones(len(among), bool), prefix, count=False, denominator=True)
             complete = hide(complete, np.ones(len(complete), bool), prefix)
-    return among, complete, all_frame
+    with_all = yoy.frame_of({**yoy.column_arrays(among), **of_all}, among.index)
+    with_all.attrs.update(among.attrs)
+    return with_all, complete, all_frame
+
+
+def _positions(names: Sequence[object], others: Sequence[object]) -> np.ndarray:
+    """The position of each of ``names`` in ``others`` (-1: not there); ``others`` holds each name once."""
+    where = {name: position for position, name in enumerate(others)}
+    return np.array([where.get(name, -1) for name in names], dtype=np.int64)
 
 
 def recorded_sentence(among: pd.DataFrame, complete: pd.DataFrame, attribute: str, subject: str,
@@ -320,16 +377,11 @@ def recorded_sentence(among: pd.DataFrame, complete: pd.DataFrame, attribute: st
         recorded_text = f"the {format_value(completeness['value'], PROPORTION)}"
         completeness_text = ""
     key = KEY_CATEGORY.get(attribute)
-    shown = among[~among["suppressed"].astype(bool) & (among["count"] > 0)]
-    if key is None:
-        rows = shown.loc[[shown["count"].idxmax()]] if not shown.empty else shown
-    else:
-        rows = among[among[attribute] == key]
-    if rows.empty or pd.isna(rows.iloc[0]["all_value"]):
+    row = _largest(among) if key is None else _first_of(among, attribute, key)
+    if row is None or pd.isna(row["all_value"]):
         what = f"{key} is not shown" if key else "no group can be shown"
         return (f"{words.capitalize()}, {fy.label}: {what} (fewer than 5 {subject}, or a figure that "
                 f"would reveal them){completeness_text}.")
-    row = rows.iloc[0]
     name = "Looked-after (in care)" if attribute == "in_care" else str(row[attribute])
     head = f"{name}, {fy.label}: {format_value(row['all_value'], PROPORTION)} of all {subject}"
     if pd.isna(row["value"]):

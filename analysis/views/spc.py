@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis import board, person_year, profiles, spc, yoy
@@ -131,9 +132,21 @@ def series_months(data: Dataset, fy: FinancialYear) -> list[pd.Timestamp]:
 
 
 def _by_month(dates: pd.Series, months: Sequence[pd.Timestamp]) -> pd.DataFrame:
-    counts = dates.dt.to_period("M").value_counts()
-    return pd.DataFrame({"month": list(months),
-                         "count": [int(counts.get(pd.Period(m, "M"), 0)) for m in months]})
+    """The number of ``dates`` in each calendar month of ``months`` (zero where none; missing dates and
+    dates in other months are not counted). Counted per day number and added up per month (hundreds of
+    thousands of dates at national scale), not by a period made for each date."""
+    counts = np.zeros(len(months), dtype=np.int64)
+    if len(months) and len(dates):
+        wanted = np.asarray(pd.DatetimeIndex(list(months)).to_numpy(), dtype="datetime64[M]")
+        starts = np.arange(wanted.min(), wanted.max() + 2)  # each month from the first to one past the last
+        start_days = starts.astype("datetime64[D]").astype(np.int64)
+        values = pd.to_datetime(dates).to_numpy()
+        days = values[~np.isnat(values)].astype("datetime64[D]").astype(np.int64) - start_days[0]
+        span = int(start_days[-1] - start_days[0])
+        per_day = np.bincount(days[(days >= 0) & (days < span)], minlength=span)
+        per_month = np.add.reduceat(per_day, start_days[:-1] - start_days[0])  # every month has days
+        counts = per_month[(wanted - starts[0]).astype(np.int64)].astype(np.int64)
+    return pd.DataFrame({"month": list(months), "count": counts.tolist()})
 
 
 def _years_of(months: Sequence[pd.Timestamp]) -> list[FinancialYear]:
@@ -147,19 +160,26 @@ def monthly_referrals(data: Dataset, months: Sequence[pd.Timestamp], filters: Fi
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
 
+def _first_triages(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.Series:
+    """The first triage date in the year of each person newly presenting (``person_year.new_presentations``)."""
+    return person_year.new_presentations(data, fy, filters, ["triage_date"])["triage_date"]
+
+
+def _planned_discharges(data: Dataset, fy: FinancialYear, filters: Filters) -> pd.Series:
+    """The date of each person's last discharge in the year, where it was planned (``person_year.exits``)."""
+    people = person_year.exits(data, fy, filters, columns=["discharge_date"])
+    return people.loc[(people["exit_group"] == PLANNED).to_numpy(), "discharge_date"]
+
+
 def monthly_new_presentations(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> pd.DataFrame:
     """New presentations per month of first triage in the year (``person_year.new_presentations``)."""
-    frames = [person_year.new_presentations(data, fy, filters, ["triage_date"])["triage_date"]
-              for fy in _years_of(months)]
+    frames = [_first_triages(data, fy, filters) for fy in _years_of(months)]
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
 
 def monthly_planned_exits(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> pd.DataFrame:
     """People whose last discharge in the year was planned, per month of that discharge (``person_year.exits``)."""
-    frames = []
-    for fy in _years_of(months):
-        people = person_year.exits(data, fy, filters, columns=["discharge_date"])
-        frames.append(people.loc[people["exit_group"] == PLANNED, "discharge_date"])
+    frames = [_planned_discharges(data, fy, filters) for fy in _years_of(months)]
     return _by_month(pd.concat(frames, ignore_index=True), months)
 
 
@@ -168,6 +188,20 @@ COUNTERS: dict[str, Callable[[Dataset, Sequence[pd.Timestamp], Filters], pd.Data
     "new_presentations": monthly_new_presentations,
     "planned_exits": monthly_planned_exits,
 }
+
+
+def monthly_counts(data: Dataset, months: Sequence[pd.Timestamp], filters: Filters) -> dict[str, pd.DataFrame]:
+    """Every series of ``COUNTERS`` per month (the same counts as each counter gives). New presentations
+    and planned exits are read year by year together, so each year's fact-table rows of the selection
+    are selected once for both (``person_year.rows`` keeps only the last few selections: series taken
+    one after the other, over up to ten years, selected every year twice)."""
+    triages, discharges = [], []
+    for fy in _years_of(months):
+        triages.append(_first_triages(data, fy, filters))
+        discharges.append(_planned_discharges(data, fy, filters))
+    return {"referrals": monthly_referrals(data, months, filters),
+            "new_presentations": _by_month(pd.concat(triages, ignore_index=True), months),
+            "planned_exits": _by_month(pd.concat(discharges, ignore_index=True), months)}
 
 
 def suppressed_months(counts: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -210,9 +244,15 @@ def spc_chart(
         summary = (f"{series.title}: the months from {flat:%b %Y} have no variation to set process limits on; "
                    f"choose another month to rebase from.")
         return SpcChart(series, monthly, False, False, None, None, target, rebase_month, fy, summary)
-    for column in ("period", "mean", "lpl", "upl", "special_cause", "point_type"):
-        monthly[column] = chart[column].to_numpy()
-    monthly["variation"] = monthly["point_type"].map(VARIATION_WORDS)
+    # the chart's columns added in one frame (not one insertion each)
+    added = {column: chart[column].to_numpy() for column in ("period", "mean", "lpl", "upl", "special_cause",
+                                                            "point_type")}
+    added["variation"] = pd.Series(added["point_type"], index=monthly.index).map(VARIATION_WORDS).array
+    columns = yoy.column_arrays(monthly)
+    columns.update(added)
+    attrs = monthly.attrs
+    monthly = pd.DataFrame(columns, index=monthly.index)
+    monthly.attrs.update(attrs)
     variation = spc.variation(chart)
     last = chart.iloc[-1]
     assurance = spc.assurance(float(last["lpl"]), float(last["upl"]), target, series.improvement)
@@ -230,9 +270,11 @@ def spc_sentence(chart: SpcChart) -> str:
     frame = chart.monthly
     latest = frame.iloc[-1]
     span = f"{frame['month_label'].iloc[0]} to {latest['month_label']}"
-    since = frame.loc[frame["period"] == latest["period"], "month_label"].iloc[0]
-    special = frame[frame["point_type"] != spc.COMMON_CAUSE]
-    kinds = special["point_type"].map(lambda t: VARIATION_WORDS[t].removeprefix("Special cause: "))
+    periods = frame["period"].to_numpy()
+    since = frame["month_label"].iloc[int(np.flatnonzero(periods == periods[-1])[0])]  # the latest period's first month
+    points = frame["point_type"]
+    special = points[(points != spc.COMMON_CAUSE).to_numpy()]
+    kinds = special.map(lambda t: VARIATION_WORDS[t].removeprefix("Special cause: "))
     counted = ", ".join(f"{n} {kind}" for kind, n in kinds.value_counts().items())
     special_text = f"{len(special)} month(s) of special cause ({counted})" if len(special) else "no special cause"
     return (f"{chart.series.title}, {span}: mean {latest['mean']:,.1f} a month since {since} (process limits "
@@ -255,8 +297,9 @@ def spc_page(
     months = series_months(data, fy)
     wanted = dict(targets)
     charts = []
+    counted = monthly_counts(data, months, filters) if months else {}
     for series in SERIES:
-        counts = COUNTERS[series.key](data, months, filters) if months else pd.DataFrame(
+        counts = counted[series.key] if months else pd.DataFrame(
             {"month": pd.Series(dtype="datetime64[ns]"), "count": pd.Series(dtype="int64")})
         rebase = rebase_month if rebase_month is not None and rebase_month in set(months[1:]) else None
         charts.append(spc_chart(series, counts, fy, rebase_month=rebase, target=wanted.get(series.key)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analysis import board, profiles, stats
@@ -104,9 +105,9 @@ def with_change_interval(frame: pd.DataFrame) -> pd.DataFrame:
         frame["previous_count"].astype("float64"), frame["previous_denominator"].astype("float64"),
     )
     hidden = frame["change_suppressed"].astype(bool).to_numpy()
-    out[CHANGE_INTERVAL[0]] = result["diff_lower"].to_numpy()
-    out[CHANGE_INTERVAL[1]] = result["diff_upper"].to_numpy()
-    out.loc[hidden, list(CHANGE_INTERVAL)] = float("nan")
+    # hidden before they are added (not a .loc assignment afterwards)
+    out[CHANGE_INTERVAL[0]] = np.where(hidden, np.nan, result["diff_lower"].to_numpy(dtype="float64"))
+    out[CHANGE_INTERVAL[1]] = np.where(hidden, np.nan, result["diff_upper"].to_numpy(dtype="float64"))
     out.attrs.update(frame.attrs)
     return out
 
