@@ -184,10 +184,36 @@ def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = No
     )
 
 
+#: Arrow's own setting of its allocator: when it is set, ``use_system_allocator`` leaves Arrow's choice alone.
+ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def use_system_allocator() -> None:
+    """Make Arrow allocate through the C library's allocator, as numpy does, unless ``ARROW_DEFAULT_MEMORY_POOL``
+    chooses an allocator (issue 12). pandas holds text columns and reads files through Arrow, whose default
+    allocator (mimalloc) keeps the pages Arrow frees for Arrow's own later use: numpy cannot reuse them, so
+    every text temporary of a load or a page stayed resident beside the numpy arrays made after it (at
+    national scale about 1 GB kept after a data set was let go, and the product's peak about 0.15-0.2 GB
+    higher). Through the C library both share freed memory, and large blocks go back to the system when
+    freed. Called when this module is imported (every load of data goes through it); process-wide."""
+    import os
+
+    import pyarrow as pa
+
+    if os.environ.get(ARROW_POOL_ENV):
+        return
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
+use_system_allocator()
+
+
 def release_read_buffers() -> None:
-    """Give back to the system the memory Arrow kept after files were read into pandas (its allocator
-    keeps freed pages for reuse; the pages' later work allocates through numpy, which cannot use
-    them): about 110 MB at 10% national after a cold start (issue 12)."""
+    """Give back to the system the memory Arrow's allocator kept after files were read into pandas: with
+    the C library's allocator (``use_system_allocator``) its free memory (``malloc_trim``); with Arrow's
+    own (mimalloc, when ``ARROW_DEFAULT_MEMORY_POOL`` chooses it) the pages it kept for reuse, which
+    numpy cannot use: about 110 MB at 10% national after a cold start (issue 12)."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
