@@ -15,7 +15,7 @@ import pandas as pd
 from analysis import cohorts, person_year
 from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
                             UNPLANNED, YOUNG_PEOPLE)
-from analysis.dataset import Dataset, release_read_buffers
+from analysis.dataset import NO_DAY, Dataset, release_read_buffers
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
@@ -348,6 +348,7 @@ def _year_frame(data: Dataset, rows: np.ndarray, attributes: pd.DataFrame, kept:
     (numbered as ``rows``): ``columns`` of them, or every column as ``link_referrals`` orders them."""
     ref = data.referrals
     if columns is None:
+        ref = data.table("referrals")  # every column as loaded (an empty one is not held)
         columns = [c for c in ref.columns if c not in REFERRAL_ATTRIBUTES] + list(REFERRAL_ATTRIBUTES)
     every = len(kept) == len(rows)
     index = pd.RangeIndex(len(rows)) if every else pd.Index(kept)
@@ -483,7 +484,7 @@ def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     data, else "Not known" (a person never treated). The service is the referral's own service
     where the referrals table records one (a ``service_group`` column), else that episode's, else
     "Not known". Every referral is kept, so the district rows (with "Not known") add up to the total."""
-    ref = data.referrals
+    ref = data.table("referrals")  # every column as loaded (an empty one is not held)
     ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)].reset_index(drop=True)
     return _link(data, ref)
 
@@ -731,9 +732,14 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     episodes = data.episodes
     triage = episodes["triage_date"].to_numpy()
     end = episodes["episode_end"].to_numpy()
-    starts, ends = iv["start_date"].to_numpy(), iv["end_date"].to_numpy()  # NaT compares as False
-    active = np.flatnonzero((starts <= np.datetime64(fy.end)) & (np.isnat(ends) | (ends >= np.datetime64(fy.start)))
-                            & (episode >= 0))
+    if (starts := data.day_numbers("interventions", "start_date")) is not None:  # held as day numbers
+        ends = data.day_numbers("interventions", "end_date")  # both or neither (``hold_dates_as_days``)
+        first, last = (np.datetime64(day, "D").astype(np.int64) for day in (fy.start, fy.end))
+        started, open_or_ended = (starts <= last) & (starts != NO_DAY), (ends == NO_DAY) | (ends >= first)
+    else:
+        starts, ends = iv["start_date"].to_numpy(), iv["end_date"].to_numpy()  # NaT compares as False
+        started, open_or_ended = starts <= np.datetime64(fy.end), np.isnat(ends) | (ends >= np.datetime64(fy.start))
+    active = np.flatnonzero(started & open_or_ended & (episode >= 0))
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
     group = codes[active[in_treatment]]
