@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
@@ -53,12 +54,16 @@ _NS_PER_DAY = 86_400 * 10**9
 class Unheld:
     """Columns of one table a data set holds in another form than the loader gives them (issue 12), each
     given back exactly by ``Dataset.table``: dates of whole days as day numbers (``days``: days since 1 January
-    1970, int32, ``NO_DAY`` for a missing date; half the memory of ``datetime64[ns]``) and columns with no
-    value at all not held (``empty``: the column's type). ``order``: the table's columns as loaded."""
+    1970, int32, ``NO_DAY`` for a missing date; half the memory of ``datetime64[ns]``), columns with no
+    value at all not held (``empty``: the column's type), and columns of a saved version no page model reads
+    not held but read again from the saved file when asked for (``saved``, read by ``read``).
+    ``order``: the table's columns as loaded."""
 
     order: tuple[str, ...]
     days: dict[str, np.ndarray] = field(default_factory=dict)
     empty: dict[str, object] = field(default_factory=dict)
+    saved: tuple[str, ...] = ()
+    read: Callable[[list[str]], pd.DataFrame] | None = field(default=None, compare=False)
 
 
 def as_day_numbers(values: pd.Series) -> np.ndarray | None:
@@ -130,14 +135,29 @@ class Dataset:
         if frame is None or unheld is None:
             return frame
         columns = {}
+        read = unheld.read([c for c in unheld.order if c in unheld.saved]) if unheld.saved and unheld.read else {}
         for column in unheld.order:
-            if column in unheld.days:
+            if column in read:
+                columns[column] = pd.Series(read[column].array, index=frame.index, name=column, copy=False)
+            elif column in unheld.days:
                 columns[column] = pd.Series(from_day_numbers(unheld.days[column]), index=frame.index, name=column)
             elif column in unheld.empty:
                 columns[column] = pd.Series(index=frame.index, dtype=unheld.empty[column], name=column)
             else:
                 columns[column] = frame[column]
         return pd.DataFrame(columns, index=frame.index, copy=False)  # the held columns shared (copy-on-write)
+
+    def columns_of(self, name: str) -> list[str]:
+        """The columns of table ``name`` as loaded (those ``table`` gives), none read."""
+        unheld = self.unheld.get(name)
+        frame = getattr(self, name)
+        return list(unheld.order) if unheld is not None else list(frame.columns) if frame is not None else []
+
+    def column(self, name: str, column: str) -> pd.Series:
+        """Column ``column`` of table ``name`` as loaded: the held one, else as ``table`` gives it back (read
+        again from the saved version for a column not held)."""
+        frame = getattr(self, name)
+        return frame[column] if column in frame else self.table(name)[column]
 
     def day_numbers(self, name: str, column: str) -> np.ndarray | None:
         """The day numbers (``Unheld.days``) column ``column`` of table ``name`` is held as; None when it is
@@ -302,7 +322,7 @@ def hold_dates_as_days(data: Dataset, name: str, columns: tuple[str, ...]) -> No
     if not found or any(values is None for values in found.values()):  # all of them, or none
         return
     days.update(found)
-    data.unheld[name] = Unheld(order, days, dict(earlier.empty) if earlier is not None else {})
+    data.unheld[name] = (dataclasses.replace(earlier, days=days) if earlier is not None else Unheld(order, days))
     setattr(data, name, frame.drop(columns=[c for c in days if c in frame]))
 
 

@@ -347,8 +347,9 @@ def _year_frame(data: Dataset, rows: np.ndarray, attributes: pd.DataFrame, kept:
     """The referrals at ``rows[kept]`` (rows of ``data.referrals``) with their linked ``attributes``
     (numbered as ``rows``): ``columns`` of them, or every column as ``link_referrals`` orders them."""
     ref = data.referrals
+    if columns is None or not set(columns) <= {*ref.columns, *REFERRAL_ATTRIBUTES}:
+        ref = data.table("referrals")  # every column as loaded (one not held given back)
     if columns is None:
-        ref = data.table("referrals")  # every column as loaded (an empty one is not held)
         columns = [c for c in ref.columns if c not in REFERRAL_ATTRIBUTES] + list(REFERRAL_ATTRIBUTES)
     every = len(kept) == len(rows)
     index = pd.RangeIndex(len(rows)) if every else pd.Index(kept)
@@ -437,8 +438,9 @@ def _client_codes(data: Dataset, ref: pd.DataFrame, order: np.ndarray, latest: n
         others = np.flatnonzero(latest < 0)
     else:
         codes, others = np.full(len(order), -1, dtype=np.int64), np.arange(len(order))
-    if len(others) and "client_id" in ref:
-        found = pd.factorize(ref["client_id"].take(order[others]))[0]  # a missing id: -1
+    if len(others) and "client_id" in data.columns_of("referrals"):
+        clients = ref["client_id"] if "client_id" in ref else data.column("referrals", "client_id")  # read if not held
+        found = pd.factorize(clients.take(order[others]))[0]  # a missing id: -1
         codes[others] = np.where(found >= 0, found + people, -1)
     return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 else codes
 

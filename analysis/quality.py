@@ -183,7 +183,8 @@ def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
     kept = data.derived.setdefault((DERIVED_KEY, "referrals"), {})
     found = kept.get(fy.start_year)
     if found is None:
-        linked = profiles.referrals_in_year(data, fy)
+        linked = profiles.referrals_in_year(data, fy, columns=["referral_id", "referral_source", "referral_source_group",
+                                                              "service_group"])  # what is read here
         bad = linked[linked["referral_source_group"] == UNMAPPED]
         found = _Referrals(_codes_of(linked["service_group"]),
                            _valid(data, linked, "referral_source").to_numpy(dtype=bool),
@@ -476,7 +477,7 @@ def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL)
     the episodes table. All referrals are checked (an unmatched referral has no service). Found once
     per data set over every referral, then those received in the year kept."""
     def found() -> Found:
-        ref = data.referrals
+        ref = data.table("referrals")  # every column as loaded (the client ids may be read again from the store)
         no_client = ~isin_values(ref["client_id"], data.episodes["client_id"]).to_numpy(dtype=bool)
         no_episode = (ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])
                       ).to_numpy(dtype=bool)

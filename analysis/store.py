@@ -1225,8 +1225,10 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
     links = store.episode_links(chosen) if prepared is not None else {}  # rows of the prepared episodes
     given = store.ids_given_by_links(chosen, links)  # child tables whose episode ids are not read
     empty = store.empty_columns(chosen)  # optional columns the version holds no value of: not read
+    # columns read again from the file when asked for (``READ_WHEN_ASKED``): only where the saved links stand in
+    saved = {table: columns for table, columns in READ_WHEN_ASKED.items() if f"{table}_latest" in links}
     leave_out_columns = {table: ("episode_id",) for table in given}
-    for table, columns in empty.items():
+    for table, columns in [*empty.items(), *saved.items()]:
         leave_out_columns[table] = (*leave_out_columns.get(table, ()), *columns)
     data = ds.from_tables(
         store.tables(chosen, for_analysis=True, leave_out=("episodes",) if prepared is not None else (),
@@ -1245,9 +1247,11 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         profiles.use_episode_links(data, links, ids_from_links=given,
                                    positions={table: _column_names(chosen, chosen.path / chosen.tables[table]["file"])
                                               .index("episode_id") for table in given})
-    for table, columns in empty.items():  # given back with no value by ``Dataset.table``, in the saved order
-        data.unheld[table] = ds.Unheld(tuple(_column_names(chosen, chosen.path / chosen.tables[table]["file"])),
-                                       empty=columns)
+    for table in {*empty, *saved}:  # given back by ``Dataset.table``, in the saved order
+        path = chosen.path / chosen.tables[table]["file"]
+        data.unheld[table] = ds.Unheld(
+            tuple(_column_names(chosen, path)), empty=empty.get(table, {}), saved=saved.get(table, ()),
+            read=lambda columns, path=path: _read_parquet(chosen, path, columns))
     ds.hold_dates_as_days(data, "interventions", ds.INTERVENTION_DATES)
     ds.release_read_buffers()
     return data
@@ -1257,6 +1261,12 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
 #: page model (the referrals' ``service`` is read as its reporting group, ``service_group``), and given back
 #: with no value by ``Dataset.table``. At national scale an empty text column of 3.3 million rows held 27 MB.
 EMPTY_NOT_HELD: dict[str, tuple[str, ...]] = {"referrals": ("service",)}
+#: Columns ``load_dataset`` does not hold when the version's saved links stand in for them (issue 12), read
+#: again from the version's file when asked for (``Dataset.table`` / ``Dataset.column``: the data quality checks,
+#: and once per data set the clients never treated among the referrals, ``profiles._client_codes``). The
+#: referrals' client ids held 56 MB of text at national scale; a page model counts people referred on the
+#: codes found once from them.
+READ_WHEN_ASKED: dict[str, tuple[str, ...]] = {"referrals": ("client_id",)}
 
 
 __all__ = [

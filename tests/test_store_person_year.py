@@ -498,7 +498,7 @@ def test_people_referred_and_led_to_triage_count_without_taking_text_ids(uploads
     saved.save(uploads_with_interventions, saved_by="test")
     loaded = store.load_dataset(saved)
     plain = dataset.from_tables(saved.tables(for_analysis=True))
-    never = ~loaded.referrals["client_id"].isin(loaded.episodes["client_id"].astype(object))
+    never = ~loaded.column("referrals", "client_id").isin(loaded.episodes["client_id"].astype(object))
     assert never.any() and (~never).any()  # both kinds of client
     for data in (loaded, plain):
         for fy in data.years[-3:]:

@@ -110,4 +110,34 @@ def test_an_optional_column_with_values_is_held():
     saved.save(_uploads(referrals=referrals), saved_by="test")
     data = store.load_dataset(saved)
     assert (data.referrals["service"] == "adult").all()
-    assert "referrals" not in data.unheld
+    assert "service" not in data.unheld["referrals"].empty
+
+
+def test_a_cold_start_reads_the_referrals_client_ids_again_only_when_asked():
+    """With the saved links (each referral's episode and its client's latest episode), the referrals' client
+    ids (56 MB of text at national scale) are not held: people referred are counted on the codes found once,
+    reading them from the saved file once for the clients never treated; the data quality check of referrals
+    whose client is in no episode reads them again. Every figure equals the same tables loaded from files."""
+    from analysis import activity
+    from analysis.filters import Filters
+
+    saved = store.Store.open()
+    version = saved.save(_uploads(), saved_by="test").version
+    data = store.load_dataset(saved)
+    plain = ds.from_tables(saved.tables(version))
+    assert "client_id" not in data.referrals and "client_id" in data.columns_of("referrals")
+    pd.testing.assert_series_equal(data.column("referrals", "client_id"), plain.referrals["client_id"], check_exact=True)
+    # clients never treated are among the demo's referrals: counted from the ids read again
+    never = ~plain.referrals["client_id"].isin(plain.episodes["client_id"].astype(object))
+    assert never.any()
+    for fy in data.years[-3:]:
+        for filters in (Filters(), Filters(district=data.district_names and next(iter(data.district_names)))):
+            referred = activity.people_referred(data, fy=fy, filters=filters)
+            pd.testing.assert_frame_equal(referred, activity.people_referred(plain, fy=fy, filters=filters))
+        by_hand = plain.referrals.loc[(plain.referrals["referral_date"] >= fy.start)
+                                      & (plain.referrals["referral_date"] <= fy.end), "client_id"].nunique()
+        assert activity.people_referred(data, fy=fy)["count"].iloc[0] == by_hand
+        pd.testing.assert_frame_equal(quality.unmatched_referrals(data, fy=fy), quality.unmatched_referrals(plain, fy=fy))
+        slow = activity.led_to_triage_flags(data, fy)  # indexed by referral id
+        pd.testing.assert_series_equal(slow, activity.led_to_triage_flags(plain, fy))
+    assert "client_id" not in data.referrals  # read when asked, not kept
