@@ -157,7 +157,12 @@ class Dataset:
         """Column ``column`` of table ``name`` as loaded: the held one, else as ``table`` gives it back (read
         again from the saved version for a column not held)."""
         frame = getattr(self, name)
-        return frame[column] if column in frame else self.table(name)[column]
+        if column in frame:
+            return frame[column]
+        unheld = self.unheld.get(name)
+        if unheld is not None and column in unheld.saved and unheld.read is not None:  # only this one read
+            return pd.Series(unheld.read([column])[column].array, index=frame.index, name=column, copy=False)
+        return self.table(name)[column]
 
     def day_numbers(self, name: str, column: str) -> np.ndarray | None:
         """The day numbers (``Unheld.days``) column ``column`` of table ``name`` is held as; None when it is

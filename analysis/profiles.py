@@ -347,10 +347,11 @@ def _year_frame(data: Dataset, rows: np.ndarray, attributes: pd.DataFrame, kept:
     """The referrals at ``rows[kept]`` (rows of ``data.referrals``) with their linked ``attributes``
     (numbered as ``rows``): ``columns`` of them, or every column as ``link_referrals`` orders them."""
     ref = data.referrals
-    if columns is None or not set(columns) <= {*ref.columns, *REFERRAL_ATTRIBUTES}:
-        ref = data.table("referrals")  # every column as loaded (one not held given back)
     if columns is None:
+        ref = data.table("referrals")  # every column as loaded (one not held given back)
         columns = [c for c in ref.columns if c not in REFERRAL_ATTRIBUTES] + list(REFERRAL_ATTRIBUTES)
+    elif not set(columns) <= {*ref.columns, *REFERRAL_ATTRIBUTES}:  # a column not held: read again, on its own
+        ref = ref.assign(**{c: data.column("referrals", c) for c in columns if c not in ref and c not in REFERRAL_ATTRIBUTES})
     every = len(kept) == len(rows)
     index = pd.RangeIndex(len(rows)) if every else pd.Index(kept)
     taken_rows = rows if every else rows[kept]

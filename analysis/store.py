@@ -1253,6 +1253,11 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
             tuple(_column_names(chosen, path)), empty=empty.get(table, {}), saved=saved.get(table, ()),
             read=lambda columns, path=path: _read_parquet(chosen, path, columns))
     ds.hold_dates_as_days(data, "interventions", ds.INTERVENTION_DATES)
+    from analysis import activity
+
+    # the referral ids are the contract's key: the loaders reject a repeated one and every save merges on it, so a
+    # saved version's do not repeat (the referrals page's check read and hashed each year's ids: 59 MB held)
+    data.derived[activity.KEYS_UNIQUE] = bool(TABLES["referrals"].key == ("referral_id",))
     ds.release_read_buffers()
     return data
 
@@ -1264,9 +1269,9 @@ EMPTY_NOT_HELD: dict[str, tuple[str, ...]] = {"referrals": ("service",)}
 #: Columns ``load_dataset`` does not hold when the version's saved links stand in for them (issue 12), read
 #: again from the version's file when asked for (``Dataset.table`` / ``Dataset.column``: the data quality checks,
 #: and once per data set the clients never treated among the referrals, ``profiles._client_codes``). The
-#: referrals' client ids held 56 MB of text at national scale; a page model counts people referred on the
-#: codes found once from them.
-READ_WHEN_ASKED: dict[str, tuple[str, ...]] = {"referrals": ("client_id",)}
+#: referrals' client and referral ids held 56 and 59 MB of text at national scale; a page model counts people
+#: referred on the codes found once from the client ids, and reads no referral id (``activity.KEYS_UNIQUE``).
+READ_WHEN_ASKED: dict[str, tuple[str, ...]] = {"referrals": ("referral_id", "client_id")}
 
 
 __all__ = [

@@ -113,7 +113,7 @@ def test_an_optional_column_with_values_is_held():
     assert "service" not in data.unheld["referrals"].empty
 
 
-def test_a_cold_start_reads_the_referrals_client_ids_again_only_when_asked():
+def test_a_cold_start_reads_the_referrals_client_and_referral_ids_again_only_when_asked():
     """With the saved links (each referral's episode and its client's latest episode), the referrals' client
     ids (56 MB of text at national scale) are not held: people referred are counted on the codes found once,
     reading them from the saved file once for the clients never treated; the data quality check of referrals
@@ -140,4 +140,13 @@ def test_a_cold_start_reads_the_referrals_client_ids_again_only_when_asked():
         pd.testing.assert_frame_equal(quality.unmatched_referrals(data, fy=fy), quality.unmatched_referrals(plain, fy=fy))
         slow = activity.led_to_triage_flags(data, fy)  # indexed by referral id
         pd.testing.assert_series_equal(slow, activity.led_to_triage_flags(plain, fy))
-    assert "client_id" not in data.referrals  # read when asked, not kept
+    assert "client_id" not in data.referrals and "referral_id" not in data.referrals  # read when asked, not kept
+    pd.testing.assert_series_equal(data.column("referrals", "referral_id"), plain.referrals["referral_id"],
+                                   check_exact=True)
+    # the referral ids, a saved version's key, are not read for the Overview's share that led to triage;
+    # loaded from files, each year's are checked not to repeat, as before
+    assert data.derived[activity.KEYS_UNIQUE] and "unique_referral_ids" not in data.derived
+    for fy in data.years[-2:]:
+        pd.testing.assert_frame_equal(activity.referrals_led_to_triage(data, fy=fy),
+                                      activity.referrals_led_to_triage(plain, fy=fy))
+    assert set(plain.derived["unique_referral_ids"]) >= {fy.start_year for fy in plain.years[-2:]}
