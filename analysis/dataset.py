@@ -313,10 +313,10 @@ use_system_allocator()
 
 def hold_dates_as_days(data: Dataset, name: str, columns: tuple[str, ...]) -> None:
     """Hold the date ``columns`` of table ``name`` as day numbers (``Unheld.days``) instead of
-    ``datetime64[ns]`` when every value of each is a whole day (the loaders' dates are; else none is); each reader of them reads
-    ``Dataset.day_numbers`` or ``Dataset.table``. Issue 12: the interventions' two dates held 92 MB at
-    national scale, and only the interventions received in a year (once per year) and the data quality
-    checks read them."""
+    ``datetime64[ns]`` when every value of each is a whole day (the loaders' dates are; else none is); each
+    reader of them reads ``Dataset.day_numbers`` or ``Dataset.table``. Issue 12: the interventions' two dates
+    held 92 MB at national scale, and only the interventions received in a year (once per year) and the data
+    quality checks read them."""
     frame = getattr(data, name)
     if frame is None:
         return
