@@ -234,10 +234,17 @@ def led_to_triage_flags(data: Dataset, fy: FinancialYear, filters: Filters = Fil
     return led.groupby(triage["referral_id"].to_numpy(), sort=False).any()
 
 
+#: Set in ``Dataset.derived`` (``analysis.store.load_dataset``) when the referral ids are known not to repeat:
+#: a saved version's are the contract's key (the loaders reject a repeated key; every save merges on it).
+KEYS_UNIQUE = "referral_ids_unique"
+
+
 def _unique_referral_ids(data: Dataset, fy: FinancialYear) -> bool:
     """Whether no referral id of the year's referrals repeats (the contract's key; checked once per data
     set and year: a selection's referrals are some of them). One year's ids, not every referral's: hashing
     3.3 million ids raised the first Overview's peak by 0.2 GB at national scale (issue 12)."""
+    if data.derived.get(KEYS_UNIQUE):  # a saved version's (the contract's key, kept by every load and save)
+        return True
     checked = data.derived.setdefault("unique_referral_ids", {})
     if fy.start_year not in checked:
         checked[fy.start_year] = cohorts.unique_values(profiles.referrals_in_year(data, fy, columns=["referral_id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.cohorts import narrow_prepared_types, prepare_episodes
@@ -43,6 +45,54 @@ TABLE_FILES = ("episodes", "referrals", "substances", "interventions", "district
                "comparators")
 
 
+#: A missing date among the day numbers of ``Unheld.days`` (no real date is this far from 1970).
+NO_DAY = np.iinfo(np.int32).min
+_NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class Unheld:
+    """Columns of one table a data set holds in another form than the loader gives them (issue 12), each
+    given back exactly by ``Dataset.table``: dates of whole days as day numbers (``days``: days since 1 January
+    1970, int32, ``NO_DAY`` for a missing date; half the memory of ``datetime64[ns]``), columns with no
+    value at all not held (``empty``: the column's type), and columns of a saved version no page model reads
+    not held but read again from the saved file when asked for (``saved``, read by ``read``).
+    ``order``: the table's columns as loaded."""
+
+    order: tuple[str, ...]
+    days: dict[str, np.ndarray] = field(default_factory=dict)
+    empty: dict[str, object] = field(default_factory=dict)
+    saved: tuple[str, ...] = ()
+    read: Callable[[list[str]], pd.DataFrame] | None = field(default=None, compare=False)
+
+
+def as_day_numbers(values: pd.Series) -> np.ndarray | None:
+    """The dates ``values`` (``datetime64[ns]``) as day numbers (``Unheld.days``), or None when a value is
+    not a whole day (it would not be given back exactly)."""
+    if str(values.dtype) != "datetime64[ns]":
+        return None
+    ns = values.to_numpy().view(np.int64)
+    days = np.empty(len(ns), dtype=np.int32)
+    for start in range(0, len(ns), _DAYS_AT_ONCE):  # a million at a time: a few MB of temporaries, not 100s
+        part = ns[start:start + _DAYS_AT_ONCE]
+        missing = part == np.iinfo(np.int64).min  # NaT
+        whole, rest = np.divmod(part, _NS_PER_DAY)
+        if np.any((rest != 0) & ~missing):
+            return None
+        days[start:start + len(part)] = np.where(missing, NO_DAY, whole)
+    return days
+
+
+_DAYS_AT_ONCE = 1 << 20
+
+
+def from_day_numbers(days: np.ndarray) -> np.ndarray:
+    """Day numbers (``Unheld.days``) back as ``datetime64[ns]`` (``NO_DAY``: NaT)."""
+    out = days.astype(np.int64) * _NS_PER_DAY
+    out[days == NO_DAY] = np.iinfo(np.int64).min  # NaT
+    return out.view("datetime64[ns]")
+
+
 @dataclass
 class Dataset:
     """All tables of one data set, typed by the loaders, with provenance for the app to show."""
@@ -72,6 +122,53 @@ class Dataset:
     #: years offered linked to its episode: ``profiles.linked_referrals``). Unlike ``memo`` (results
     #: for a year and selection), these are part of the data, like ``facts``.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Columns held in another form than loaded, by table (``Unheld``; set by ``hold_dates_as_days`` and
+    #: ``analysis.store.load_dataset``): read those tables whole through ``table``.
+    unheld: dict[str, Unheld] = field(default_factory=dict, repr=False, compare=False)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """Table ``name`` with every column as the loader gives it: the held frame (``getattr(self, name)``)
+        with any column held in another form (``unheld``) given back, in the loaded order. For the few readers
+        of those columns (data quality checks, exports); the page models read the held frame."""
+        frame = getattr(self, name)
+        unheld = self.unheld.get(name)
+        if frame is None or unheld is None:
+            return frame
+        columns = {}
+        read = unheld.read([c for c in unheld.order if c in unheld.saved]) if unheld.saved and unheld.read else {}
+        for column in unheld.order:
+            if column in read:
+                columns[column] = pd.Series(read[column].array, index=frame.index, name=column, copy=False)
+            elif column in unheld.days:
+                columns[column] = pd.Series(from_day_numbers(unheld.days[column]), index=frame.index, name=column)
+            elif column in unheld.empty:
+                columns[column] = pd.Series(index=frame.index, dtype=unheld.empty[column], name=column)
+            else:
+                columns[column] = frame[column]
+        return pd.DataFrame(columns, index=frame.index, copy=False)  # the held columns shared (copy-on-write)
+
+    def columns_of(self, name: str) -> list[str]:
+        """The columns of table ``name`` as loaded (those ``table`` gives), none read."""
+        unheld = self.unheld.get(name)
+        frame = getattr(self, name)
+        return list(unheld.order) if unheld is not None else list(frame.columns) if frame is not None else []
+
+    def column(self, name: str, column: str) -> pd.Series:
+        """Column ``column`` of table ``name`` as loaded: the held one, else as ``table`` gives it back (read
+        again from the saved version for a column not held)."""
+        frame = getattr(self, name)
+        if column in frame:
+            return frame[column]
+        unheld = self.unheld.get(name)
+        if unheld is not None and column in unheld.saved and unheld.read is not None:  # only this one read
+            return pd.Series(unheld.read([column])[column].array, index=frame.index, name=column, copy=False)
+        return self.table(name)[column]
+
+    def day_numbers(self, name: str, column: str) -> np.ndarray | None:
+        """The day numbers (``Unheld.days``) column ``column`` of table ``name`` is held as; None when it is
+        held as it was loaded."""
+        unheld = self.unheld.get(name)
+        return unheld.days.get(column) if unheld is not None else None
 
     def person_year(self) -> pd.DataFrame:
         """The person-year fact table of these data (``analysis.person_year.build`` over every year
@@ -184,10 +281,61 @@ def from_tables(tables: dict[str, pd.DataFrame], facts: pd.DataFrame | None = No
     )
 
 
+#: The interventions' dates, held as day numbers (``hold_dates_as_days``) by every loaded data set
+#: (``load_folder``, ``analysis.store.load_dataset``).
+INTERVENTION_DATES = ("start_date", "end_date")
+
+
+#: Arrow's own setting of its allocator: when it is set, ``use_system_allocator`` leaves Arrow's choice alone.
+ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def use_system_allocator() -> None:
+    """Make Arrow allocate through the C library's allocator, as numpy does, unless ``ARROW_DEFAULT_MEMORY_POOL``
+    chooses an allocator (issue 12). pandas holds text columns and reads files through Arrow, whose default
+    allocator (mimalloc) keeps the pages Arrow frees for Arrow's own later use: numpy cannot reuse them, so
+    every text temporary of a load or a page stayed resident beside the numpy arrays made after it (at
+    national scale about 1 GB kept after a data set was let go, and the product's peak about 0.15-0.2 GB
+    higher). Through the C library both share freed memory, and large blocks go back to the system when
+    freed. Called when this module is imported (every load of data goes through it); process-wide."""
+    import os
+
+    import pyarrow as pa
+
+    if os.environ.get(ARROW_POOL_ENV):
+        return
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
+use_system_allocator()
+
+
+def hold_dates_as_days(data: Dataset, name: str, columns: tuple[str, ...]) -> None:
+    """Hold the date ``columns`` of table ``name`` as day numbers (``Unheld.days``) instead of
+    ``datetime64[ns]`` when every value of each is a whole day (the loaders' dates are; else none is); each
+    reader of them reads ``Dataset.day_numbers`` or ``Dataset.table``. Issue 12: the interventions' two dates
+    held 92 MB at national scale, and only the interventions received in a year (once per year) and the data
+    quality checks read them."""
+    frame = getattr(data, name)
+    if frame is None:
+        return
+    earlier = data.unheld.get(name)
+    order = earlier.order if earlier is not None else tuple(frame.columns)
+    days = dict(earlier.days) if earlier is not None else {}
+    found = {column: as_day_numbers(frame[column]) for column in columns if column in frame}
+    if not found or any(values is None for values in found.values()):  # all of them, or none
+        return
+    days.update(found)
+    data.unheld[name] = (dataclasses.replace(earlier, days=days) if earlier is not None else Unheld(order, days))
+    setattr(data, name, frame.drop(columns=[c for c in days if c in frame]))
+
+
 def release_read_buffers() -> None:
-    """Give back to the system the memory Arrow kept after files were read into pandas (its allocator
-    keeps freed pages for reuse; the pages' later work allocates through numpy, which cannot use
-    them): about 110 MB at 10% national after a cold start (issue 12)."""
+    """Give back to the system the memory Arrow's allocator kept after files were read into pandas: with
+    the C library's allocator (``use_system_allocator``) its free memory (``malloc_trim``); with Arrow's
+    own (mimalloc, when ``ARROW_DEFAULT_MEMORY_POOL`` chooses it) the pages it kept for reuse, which
+    numpy cannot use: about 110 MB at 10% national after a cold start (issue 12)."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
@@ -221,6 +369,7 @@ def load_folder(folder: Path, *, label: str, is_demo: bool = False) -> Dataset:
         declared_years=metadata.get("complete_years"),
     )
     del tables  # the loaders' frames (the prepared episodes are a new frame)
+    hold_dates_as_days(data, "interventions", INTERVENTION_DATES)
     release_read_buffers()
     return data
 

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis import cohorts, person_year
 from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
                             UNPLANNED, YOUNG_PEOPLE)
-from analysis.dataset import Dataset, release_read_buffers
+from analysis.dataset import NO_DAY, Dataset, release_read_buffers
 from analysis.filters import ALL, NOT_KNOWN, Filters, select_people
 from analysis.periods import AGE_BAND_LABELS, FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
@@ -438,7 +438,10 @@ def _year_frame(data: Dataset, rows: np.ndarray, attributes: pd.DataFrame, kept:
     (numbered as ``rows``): ``columns`` of them, or every column as ``link_referrals`` orders them."""
     ref = data.referrals
     if columns is None:
+        ref = data.table("referrals")  # every column as loaded (one not held given back)
         columns = [c for c in ref.columns if c not in REFERRAL_ATTRIBUTES] + list(REFERRAL_ATTRIBUTES)
+    elif not set(columns) <= {*ref.columns, *REFERRAL_ATTRIBUTES}:  # a column not held: read again, on its own
+        ref = ref.assign(**{c: data.column("referrals", c) for c in columns if c not in ref and c not in REFERRAL_ATTRIBUTES})
     every = len(kept) == len(rows)
     index = pd.RangeIndex(len(rows)) if every else pd.Index(kept)
     taken_rows = rows if every else rows[kept]
@@ -526,8 +529,9 @@ def _client_codes(data: Dataset, ref: pd.DataFrame, order: np.ndarray, latest: n
         others = np.flatnonzero(latest < 0)
     else:
         codes, others = np.full(len(order), -1, dtype=np.int64), np.arange(len(order))
-    if len(others) and "client_id" in ref:
-        found = pd.factorize(ref["client_id"].take(order[others]))[0]  # a missing id: -1
+    if len(others) and "client_id" in data.columns_of("referrals"):
+        clients = ref["client_id"] if "client_id" in ref else data.column("referrals", "client_id")  # read if not held
+        found = pd.factorize(clients.take(order[others]))[0]  # a missing id: -1
         codes[others] = np.where(found >= 0, found + people, -1)
     return codes.astype(np.int32) if len(codes) and codes.max() < 2**31 else codes
 
@@ -573,7 +577,7 @@ def link_referrals(data: Dataset, fy: FinancialYear) -> pd.DataFrame:
     data, else "Not known" (a person never treated). The service is the referral's own service
     where the referrals table records one (a ``service_group`` column), else that episode's, else
     "Not known". Every referral is kept, so the district rows (with "Not known") add up to the total."""
-    ref = data.referrals
+    ref = data.table("referrals")  # every column as loaded (an empty one is not held)
     ref = ref[(ref["referral_date"] >= fy.start) & (ref["referral_date"] <= fy.end)].reset_index(drop=True)
     return _link(data, ref)
 
@@ -829,9 +833,14 @@ def _interventions_in_year(data: Dataset, fy: FinancialYear) -> tuple[pd.Index, 
     episodes = data.episodes
     triage = episodes["triage_date"].to_numpy()
     end = episodes["episode_end"].to_numpy()
-    starts, ends = iv["start_date"].to_numpy(), iv["end_date"].to_numpy()  # NaT compares as False
-    active = np.flatnonzero((starts <= np.datetime64(fy.end)) & (np.isnat(ends) | (ends >= np.datetime64(fy.start)))
-                            & (episode >= 0))
+    if (starts := data.day_numbers("interventions", "start_date")) is not None:  # held as day numbers
+        ends = data.day_numbers("interventions", "end_date")  # both or neither (``hold_dates_as_days``)
+        first, last = (np.datetime64(day, "D").astype(np.int64) for day in (fy.start, fy.end))
+        started, open_or_ended = (starts <= last) & (starts != NO_DAY), (ends == NO_DAY) | (ends >= first)
+    else:
+        starts, ends = iv["start_date"].to_numpy(), iv["end_date"].to_numpy()  # NaT compares as False
+        started, open_or_ended = starts <= np.datetime64(fy.end), np.isnat(ends) | (ends >= np.datetime64(fy.start))
+    active = np.flatnonzero(started & open_or_ended & (episode >= 0))
     rows = episode[active]
     in_treatment = (triage[rows] <= np.datetime64(fy.end)) & (end[rows] >= np.datetime64(fy.start))
     group = codes[active[in_treatment]]

@@ -13,7 +13,7 @@ from analysis import cohorts, profiles
 from analysis.cohorts import isin_values
 from analysis.codes import ADULTS, NOT_RECORDED, UNMAPPED, YOUNG_PEOPLE
 from analysis.contract import TABLES
-from analysis.dataset import Dataset
+from analysis.dataset import Dataset, from_day_numbers
 from analysis.filters import ALL
 from analysis.periods import FinancialYear
 from analysis.yoy import COUNT, PROPORTION, measure
@@ -183,7 +183,8 @@ def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
     kept = data.derived.setdefault((DERIVED_KEY, "referrals"), {})
     found = kept.get(fy.start_year)
     if found is None:
-        linked = profiles.referrals_in_year(data, fy)
+        linked = profiles.referrals_in_year(data, fy, columns=["referral_id", "referral_source", "referral_source_group",
+                                                              "service_group"])  # what is read here
         bad = linked[linked["referral_source_group"] == UNMAPPED]
         found = _Referrals(_codes_of(linked["service_group"]),
                            _valid(data, linked, "referral_source").to_numpy(dtype=bool),
@@ -407,20 +408,29 @@ def future_dates(data: Dataset, today: pd.Timestamp, service: str = ALL) -> pd.D
     data set, so a column with none after ``today`` (the usual case) is not read again."""
     after = pd.Timestamp(today).normalize().to_datetime64()
     latest = _whole_data(data, "latest dates", lambda: {
-        (table, column): frame[column].max() for _, table, column, _ in FUTURE_DATES
-        if (frame := getattr(data, table)) is not None})
+        (table, column): _dates(data, table, column).max() for _, table, column, _ in FUTURE_DATES
+        if getattr(data, table) is not None})
     frames = []
     for problem, table, column, record in FUTURE_DATES:
         last = latest.get((table, column))
         if last is None or pd.isna(last) or not last.to_datetime64() > after:
             continue  # nothing after today: a list of none adds nothing
-        frame = getattr(data, table)
+        frame = data.table(table)  # every column as loaded (the interventions' dates are held as day numbers)
         bad = frame[column].to_numpy() > after
         if table == "episodes" and service != ALL:
             bad &= _is(_service_codes(data), service)
         rows = frame[bad]
         frames.append(_records(problem, table, rows[record], rows[column].dt.strftime("%d/%m/%Y")))
     return _concat(frames)
+
+
+def _dates(data: Dataset, table: str, column: str) -> pd.Series:
+    """Dates ``column`` of ``table`` as loaded (``Dataset.table``), made only of that column."""
+    days = data.day_numbers(table, column)
+    if days is not None:
+        return pd.Series(from_day_numbers(days), name=column)
+    frame = getattr(data, table)
+    return frame[column] if column in frame else data.table(table)[column]
 
 
 def ages_outside_range(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
@@ -467,7 +477,7 @@ def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL)
     the episodes table. All referrals are checked (an unmatched referral has no service). Found once
     per data set over every referral, then those received in the year kept."""
     def found() -> Found:
-        ref = data.referrals
+        ref = data.table("referrals")  # every column as loaded (the client ids may be read again from the store)
         no_client = ~isin_values(ref["client_id"], data.episodes["client_id"]).to_numpy(dtype=bool)
         no_episode = (ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])
                       ).to_numpy(dtype=bool)

@@ -947,6 +947,23 @@ class Store:
                 links["referrals_latest"] = frame["latest_row"].to_numpy(dtype=np.int32)
         return links
 
+    def empty_columns(self, version: Version) -> dict[str, dict[str, object]]:
+        """The columns of ``EMPTY_NOT_HELD`` that hold no value in ``version`` (every value missing, counted
+        in the Parquet file's statistics, none read), by table, each with the type it is read as."""
+        found: dict[str, dict[str, object]] = {}
+        for table, columns in EMPTY_NOT_HELD.items():
+            entry = version.tables.get(table) or {}
+            path = version.path / str(entry.get("file", f"{table}.parquet"))
+            rows = entry.get("rows")
+            empty = [c for c in columns if rows and _null_count(path, c) == rows]
+            if empty:
+                try:  # the type of each, from the file's schema (no row read)
+                    types = pq.read_schema(path).empty_table().select(empty).to_pandas().dtypes
+                except (OSError, ValueError) as error:
+                    raise _damaged(version, path, error) from error
+                found[table] = {c: types[c] for c in empty}
+        return found
+
     def ids_given_by_links(self, version: Version, links: Mapping[str, np.ndarray]) -> list[str]:
         """The child tables (of ``links``) whose episode ids the links give back exactly: every id the
         table records (its non-missing values, counted in the Parquet file's statistics, none read) was
@@ -1207,9 +1224,15 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
     prepared = store.prepared_episodes(chosen)  # None: read the episodes and prepare them
     links = store.episode_links(chosen) if prepared is not None else {}  # rows of the prepared episodes
     given = store.ids_given_by_links(chosen, links)  # child tables whose episode ids are not read
+    empty = store.empty_columns(chosen)  # optional columns the version holds no value of: not read
+    # columns read again from the file when asked for (``READ_WHEN_ASKED``): only where the saved links stand in
+    saved = {table: columns for table, columns in READ_WHEN_ASKED.items() if f"{table}_latest" in links}
+    leave_out_columns = {table: ("episode_id",) for table in given}
+    for table, columns in [*empty.items(), *saved.items()]:
+        leave_out_columns[table] = (*leave_out_columns.get(table, ()), *columns)
     data = ds.from_tables(
         store.tables(chosen, for_analysis=True, leave_out=("episodes",) if prepared is not None else (),
-                     leave_out_columns={table: ("episode_id",) for table in given}),
+                     leave_out_columns=leave_out_columns),
         prepared_episodes=prepared,
         label=chosen.label,
         is_demo=False,
@@ -1224,8 +1247,31 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
         profiles.use_episode_links(data, links, ids_from_links=given,
                                    positions={table: _column_names(chosen, chosen.path / chosen.tables[table]["file"])
                                               .index("episode_id") for table in given})
+    for table in {*empty, *saved}:  # given back by ``Dataset.table``, in the saved order
+        path = chosen.path / chosen.tables[table]["file"]
+        data.unheld[table] = ds.Unheld(
+            tuple(_column_names(chosen, path)), empty=empty.get(table, {}), saved=saved.get(table, ()),
+            read=lambda columns, path=path: _read_parquet(chosen, path, columns))
+    ds.hold_dates_as_days(data, "interventions", ds.INTERVENTION_DATES)
+    from analysis import activity
+
+    # the referral ids are the contract's key: the loaders reject a repeated one and every save merges on it, so a
+    # saved version's do not repeat (the referrals page's check read and hashed each year's ids: 59 MB held)
+    data.derived[activity.KEYS_UNIQUE] = bool(TABLES["referrals"].key == ("referral_id",))
     ds.release_read_buffers()
     return data
+
+
+#: Optional columns ``load_dataset`` does not hold when a version has no value in them (issue 12): read by no
+#: page model (the referrals' ``service`` is read as its reporting group, ``service_group``), and given back
+#: with no value by ``Dataset.table``. At national scale an empty text column of 3.3 million rows held 27 MB.
+EMPTY_NOT_HELD: dict[str, tuple[str, ...]] = {"referrals": ("service",)}
+#: Columns ``load_dataset`` does not hold when the version's saved links stand in for them (issue 12), read
+#: again from the version's file when asked for (``Dataset.table`` / ``Dataset.column``: the data quality checks,
+#: and once per data set the clients never treated among the referrals, ``profiles._client_codes``). The
+#: referrals' client and referral ids held 56 and 59 MB of text at national scale; a page model counts people
+#: referred on the codes found once from the client ids, and reads no referral id (``activity.KEYS_UNIQUE``).
+READ_WHEN_ASKED: dict[str, tuple[str, ...]] = {"referrals": ("referral_id", "client_id")}
 
 
 __all__ = [

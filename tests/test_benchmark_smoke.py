@@ -88,3 +88,18 @@ def test_page_cpu_benchmark_times_only_the_pages_named() -> None:
     result = overview_cpu.measure_pages("demo", repeats=1, only=("benchmarks", "data_quality"))
     assert list(result) == ["benchmarks", "data_quality"]
     assert all(cpu > 0 for changes in result.values() for cpu, _ in changes.values())
+
+
+def test_benchmark_bookkeeping_counts_people_and_the_busiest_district_without_text_copies() -> None:
+    """The benchmark's own figures (people, the district it filters on) counted on the episodes' codes give
+    what hashing the text ids and a text copy of the districts gave (they raised the peak it reports)."""
+    from analysis import dataset as ds
+    from benchmarks.national import busiest_district, people_count
+
+    data = ds.load_demo()
+    assert people_count(data.episodes) == data.episodes["client_id"].nunique() == 9789
+    text = data.episodes["district"].astype(str)
+    counted = text[text.isin(list(data.district_names))].value_counts()
+    assert busiest_district(data.episodes, list(data.district_names)) == counted.index[0] == "E07000178"
+    assert counted.iloc[0] > counted.iloc[1]  # no tie: the text count's order is the count's
+    assert busiest_district(data.episodes, ["E07000177", "E07000179"]) == "E07000177"
