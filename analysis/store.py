@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis import cohorts
@@ -62,7 +63,7 @@ from analysis import dataset as ds
 from analysis.cohorts import CODE_COLUMNS
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
-from analysis.loaders import LoadResult
+from analysis.loaders import LoadResult, contract_types
 
 #: Environment variable holding the store folder (tests set it to a temporary folder).
 STORE_ENV = "DAAT_DASHBOARD_STORE"
@@ -369,6 +370,35 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+#: Rows of a Parquet row group as ``DataFrame.to_parquet`` writes them (pyarrow's default: 1024 * 1024).
+ROW_GROUP_ROWS = 1024 * 1024
+
+
+def _table_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    """A contract table as Parquet with the contract's column types: the columns the loaders hold in smaller
+    types (code columns as categories, ages as ``Int16``: ``loaders.contract_types``) are written as text and
+    ``Int64`` as they always were, so a saved file is the same whichever code read it. They are converted one
+    row group at a time (issue 12: a whole national episodes table as text again was 400 MB)."""
+    types = contract_types(name, frame)
+    if not types:
+        return _parquet_bytes(frame)
+    buffer = io.BytesIO()
+    writer = None
+    try:
+        for start in range(0, max(len(frame), 1), ROW_GROUP_ROWS):
+            part = frame.iloc[start:start + ROW_GROUP_ROWS].astype(types)
+            table = pa.Table.from_pandas(part, preserve_index=False, schema=writer.schema if writer else None)
+            del part
+            if writer is None:
+                writer = pq.ParquetWriter(buffer, table.schema)
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            del table
+    finally:
+        if writer is not None:
+            writer.close()
     return buffer.getvalue()
 
 
@@ -1028,7 +1058,7 @@ class Store:
                 if name not in changed and base is not None and (base.path / target.name).is_file():
                     _link_or_copy(base.path / target.name, target)
                 else:
-                    _write_file(target, _parquet_bytes(frame))
+                    _write_file(target, _table_bytes(name, frame))
                 manifest["tables"][name]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
                 if name in changed:
                     manifest["tables"][name]["changed_in_version"] = number
