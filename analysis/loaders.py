@@ -242,10 +242,33 @@ def load_table(
         raise EmptyFileError(f"{raw.name} has a header but no data rows. Check that you chose the right file.")
     result = _build(body, raw, spec, mapping, code_map or {})
     del raw, body
+    give_back_memory()  # the file's cells, freed: kept by Arrow's and C's allocators otherwise
+    return result
+
+
+def give_back_memory() -> None:
+    """Give back to the system the memory freed after a large step (a file read, a table written): Arrow's
+    allocator keeps freed pages (``dataset.release_read_buffers``), and so does C's (glibc's ``malloc_trim``;
+    nothing on other systems). Issue 12: at national scale a save from the files peaked 245 MB lower with it,
+    the freed pages of one step not being reused by the next (numpy's large arrays are mapped afresh)."""
     from analysis.dataset import release_read_buffers  # (dataset imports this module)
 
-    release_read_buffers()  # the file's text cells, freed: about 0.9 GB kept by Arrow after a national episodes file
-    return result
+    release_read_buffers()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None where the C library has none (macOS, Windows, musl)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
 
 
 def read_raw(
