@@ -288,7 +288,9 @@ def read_raw(
     below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``
     (``attrs["row_numbers"]`` lists them, and is the one to use for a substances file read from
     ranked columns, see :func:`load_table`);
-    ``attrs`` also holds ``warnings`` and ``source_name``.
+    ``attrs`` also holds ``warnings`` and ``source_name``. A Parquet file's code columns (``CATEGORY_COLUMNS``)
+    are categories of their text, the same values (issue 12: a national episodes file's preview held 600 MB of
+    text, and Streamlit's cache pickled it at a 3.5 GB peak).
     """
     spec = _table_spec(table) if table is not None else None
     raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
@@ -297,7 +299,7 @@ def read_raw(
     body = _drop_blank_rows(raw.body)
     if nrows is not None:
         body = body.head(nrows)
-    text = pd.DataFrame({c: _as_text(body[c]).astype("string") for c in body.columns}, index=body.index)
+    text = pd.DataFrame({c: _as_text(body[c]) for c in body.columns}, index=body.index)
     text.attrs = {"first_row_number": raw.first_row_number, "warnings": list(raw.warnings), "source_name": raw.name,
                   "row_numbers": raw.numbers().loc[body.index].tolist()}
     return text
