@@ -1465,11 +1465,15 @@ def _schema_problems(frame: pd.DataFrame, spec: Table, parse_problems: list[pd.D
     A cell that already failed to parse is empty in ``frame``; its "missing" failure is dropped
     so the reason given is the parse failure.
     """
-    try:
-        _schema(spec).validate(frame, lazy=True)
+    schema, found_cases = _schema(spec), []
+    for name in [c for c in spec.names if c in frame]:  # a column at a time (issue 12: pandera copied the frame)
+        try:
+            pa.DataFrameSchema({name: schema.columns[name]}).validate(frame[[name]], lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            found_cases.append(errors.failure_cases)
+    if not found_cases:
         return []
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
+    cases = pd.concat(found_cases, ignore_index=True)
     cases = cases[cases["index"].notna() & cases["column"].isin(spec.names)]
     if cases.empty:
         return []
