@@ -25,7 +25,8 @@ For each size, a child process (so peak memory is per size) does, with the produ
    peak so far after each stage (``peak_rss_by_stage_bytes``), to show which stage raises it;
 7. for the demo only: each page's full server-side run in Streamlit's ``AppTest``;
 8. with ``--save``: a save from the files as the Data page does it (``measure_save``), in a process of its own,
-   with its time and peak memory (``save_s``, ``save_peak_rss_bytes``).
+   with its time and peak memory (``save_s``, ``save_peak_rss_bytes``; on Linux each file's peak and the save's
+   own, ``save_read_peak_bytes`` and ``save_store_peak_bytes``).
 
 Every timing is the median of ``--repeats`` runs. Prints a table and one JSON line (``BENCHMARK {...}``).
 """
