@@ -1070,8 +1070,8 @@ def contract_types(table: str, frame: pd.DataFrame) -> dict[str, str]:
     the contract's type: ``{column: dtype}`` for ``frame.astype`` (e.g. to save them as they were saved)."""
     types = {c: TEXT_DTYPE for c in CATEGORY_COLUMNS.get(table, ())
              if c in frame and isinstance(frame[c].dtype, pd.CategoricalDtype)}
-    types |= {c: INTEGER_DTYPE for c in SMALL_INTEGERS.get(table, {}) if c in frame and str(frame[c].dtype) != INTEGER_DTYPE
-              and pd.api.types.is_integer_dtype(frame[c])}
+    types |= {c: INTEGER_DTYPE for c in SMALL_INTEGERS.get(table, {})
+              if c in frame and str(frame[c].dtype) != INTEGER_DTYPE and pd.api.types.is_integer_dtype(frame[c])}
     return types
 
 
@@ -1251,7 +1251,9 @@ def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
                     f"(data/district_code_changes.csv): {listed}.")
 
 
-def _current_district_categories(text: pd.Series, lookup: Mapping[str, tuple[str, str]]) -> tuple[pd.Series, str | None]:
+def _current_district_categories(
+    text: pd.Series, lookup: Mapping[str, tuple[str, str]]
+) -> tuple[pd.Series, str | None]:
     """:func:`_current_district_codes` of a category column: its categories looked up, the rows counted by code."""
     categories = text.cat.categories
     counts = np.bincount(text.cat.codes.to_numpy()[text.cat.codes.to_numpy() >= 0], minlength=len(categories))
@@ -1266,8 +1268,8 @@ def _current_district_categories(text: pd.Series, lookup: Mapping[str, tuple[str
     result = _recode(text, np.array([found[v][0][0] if v in found else v for v in categories], dtype=object))
     first = pd.Series(text.cat.codes.to_numpy()).drop_duplicates()  # order of first appearance, as value_counts ties
     ordered = sorted(found, key=lambda v: (-found[v][1], int(first.index[first == categories.get_loc(v)][0])))
-    listed = ", ".join(f"{old} -> {found[old][0][0]} ({found[old][0][1]}, {found[old][1]:,} row{'s' if found[old][1] != 1 else ''})"
-                       for old in ordered)
+    listed = ", ".join(f"{old} -> {found[old][0][0]} ({found[old][0][1]}, {found[old][1]:,} "
+                       f"row{'s' if found[old][1] != 1 else ''})" for old in ordered)
     return result, (f"district_code: old ONS district codes or district names changed to current codes "
                     f"(data/district_code_changes.csv): {listed}.")
 

@@ -161,7 +161,8 @@ def measure_save(scale: str, workdir: Path) -> dict[str, Any]:
         peak_read = highest if per_step else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         Store.open(target).save(uploads, saved_by="benchmark")
         step_peak("save")
-        result = {"save_read_s": read, "save_s": time.perf_counter() - start, "save_peak_rss_after_read_bytes": peak_read,
+        result = {"save_read_s": read, "save_s": time.perf_counter() - start,
+                  "save_peak_rss_after_read_bytes": peak_read,
                   "save_peak_rss_bytes": max(highest, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}
         if per_step:
             result["save_read_peak_bytes"] = {k: v for k, v in steps.items() if k != "save"}
