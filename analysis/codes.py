@@ -511,16 +511,19 @@ def map_codes(
         for local, target in extra.items():
             key = normalise_code(target)
             known[normalise_code(local)] = target if target in groups else known.get(key, UNMAPPED)
-    # Map each distinct value once: files hold few distinct codes but many rows.
-    as_category = codes.astype("string").astype("category")
-    lookup = {
-        value: (known.get(normalise_code(value), UNMAPPED) if normalise_code(value) else NOT_RECORDED)
-        for value in as_category.cat.categories
-    }
-    mapped = as_category.map(lookup).astype(object).where(as_category.notna(), NOT_RECORDED)
+    # Map each distinct value once: files hold few distinct codes but many rows. A column held as text
+    # categories already (the loaders' code columns) is not made text again (issue 12: 3m rows at national).
+    held = isinstance(codes.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(codes.cat.categories)
+    as_category = codes if held else codes.astype("string").astype("category")
     categories = list(dict.fromkeys([*GROUP_ORDER[column], NOT_RECORDED, UNMAPPED]))
+    position = {group: i for i, group in enumerate(categories)}
+    groups = [(known.get(normalise_code(value), UNMAPPED) if normalise_code(value) else NOT_RECORDED)
+              for value in as_category.cat.categories]
+    # each value's group by its category's code; the last entry is for a missing value (code -1)
+    lookup = np.array([position.get(group, -1) for group in groups] + [position[NOT_RECORDED]], dtype=np.int64)
     return pd.Series(
-        pd.Categorical(mapped, categories=categories), index=codes.index, name=f"{column}_group"
+        pd.Categorical.from_codes(lookup[as_category.cat.codes.to_numpy()], categories=categories),
+        index=codes.index, name=f"{column}_group",
     )
 
 

@@ -88,6 +88,20 @@ INTEGER_DTYPE = "Int64"
 NUMBER_DTYPE = "float64"
 GROUP_SUFFIX = "_group"
 
+#: Text columns held as categories once read (a few distinct values in millions of rows: issue 12, a national
+#: episodes file held 400 MB of them as text): the categories are the values present, sorted, as text (what
+#: ``.astype("string").astype("category")`` makes), the same columns ``analysis.store`` reads as categories
+#: from a saved version (``store.CATEGORIES_ON_LOAD``; a test checks they agree). A Parquet file's columns
+#: for them are read as Arrow dictionaries, so their text is never made row by row.
+CATEGORY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "episodes": ("sex", "ethnicity", "service", "discharge_reason", "accommodation_status", "in_care",
+                 "injecting_status", "district_code", "postcode_district", "ward_code"),
+    "substances": ("substance",), "interventions": ("intervention",), "referrals": ("referral_source",),
+}
+#: Whole-number columns held in a smaller type when every value fits (the same values): ages as ``Int16``
+#: (as the prepared episodes hold them), a substance's rank (1 to 3) as ``Int8`` (as ``store`` reads it).
+SMALL_INTEGERS: dict[str, dict[str, str]] = {"episodes": {"age_at_triage": "Int16"}, "substances": {"rank": "Int8"}}
+
 #: Required columns whose empty cell is meaningful and kept ("district not known").
 EMPTY_ALLOWED = {("episodes", "district_code")}
 #: Code columns whose unknown codes make a row unusable (rejected, not kept as unmapped).
@@ -228,10 +242,33 @@ def load_table(
         raise EmptyFileError(f"{raw.name} has a header but no data rows. Check that you chose the right file.")
     result = _build(body, raw, spec, mapping, code_map or {})
     del raw, body
+    give_back_memory()  # the file's cells, freed: kept by Arrow's and C's allocators otherwise
+    return result
+
+
+def give_back_memory() -> None:
+    """Give back to the system the memory freed after a large step (a file read, a table written): Arrow's
+    allocator keeps freed pages (``dataset.release_read_buffers``), and so does C's (glibc's ``malloc_trim``;
+    nothing on other systems). Issue 12: at national scale a save from the files peaked 245 MB lower with it,
+    the freed pages of one step not being reused by the next (numpy's large arrays are mapped afresh)."""
     from analysis.dataset import release_read_buffers  # (dataset imports this module)
 
-    release_read_buffers()  # the file's text cells, freed: about 0.9 GB kept by Arrow after a national episodes file
-    return result
+    release_read_buffers()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None where the C library has none (macOS, Windows, musl)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
 
 
 def read_raw(
@@ -251,7 +288,9 @@ def read_raw(
     below the header, so a row's number in the file is its index plus ``attrs["first_row_number"]``
     (``attrs["row_numbers"]`` lists them, and is the one to use for a substances file read from
     ranked columns, see :func:`load_table`);
-    ``attrs`` also holds ``warnings`` and ``source_name``.
+    ``attrs`` also holds ``warnings`` and ``source_name``. A Parquet file's code columns (``CATEGORY_COLUMNS``)
+    are categories of their text, the same values (issue 12: a national episodes file's preview held 600 MB of
+    text, and Streamlit's cache pickled it at a 3.5 GB peak).
     """
     spec = _table_spec(table) if table is not None else None
     raw = _read(source, spec, sheet=sheet, column_map=column_map, filename=filename, max_bytes=max_bytes)
@@ -500,7 +539,7 @@ def _read(
         raise EmptyFileError(empty_file_message(name, data))
     fmt = _detect_format(data, name)
     if fmt == "parquet":
-        return _read_parquet(data, name)
+        return _read_parquet(data, name, spec, column_map)
     if fmt == "xlsx":
         return _read_xlsx(data, name, sheet, spec, column_map)
     return _read_csv(data, name, spec, column_map)
@@ -525,23 +564,45 @@ def as_utf8(data: bytes) -> bytes:
     return data
 
 
-def _read_parquet(data: bytes, name: str) -> _Raw:
-    """A Parquet file's cells. Date columns are read as their yyyy-mm-dd text, the cells the loader parses
-    (the same text as the Python dates ``pd.read_parquet`` gives, at about a third of the memory: issue 12)."""
+def _read_parquet(data: bytes, name: str, spec: Table | None = None,
+                  column_map: Mapping[str, str] | None = None) -> _Raw:
+    """A Parquet file's cells, read one column at a time (issue 12: the whole file decoded in Arrow beside its
+    pandas copy took about 1 GB for a national episodes file). Date columns are read as dates at midnight
+    (``datetime64[ms]``: their text is the yyyy-mm-dd the loader used to parse); the columns of
+    ``CATEGORY_COLUMNS`` (by the headers ``spec`` would take them from) as Arrow dictionaries, i.e. categories."""
     import pyarrow
     import pyarrow.parquet
 
     try:
-        table = pyarrow.parquet.read_table(io.BytesIO(data))
-        for i, column in enumerate(table.schema):
-            if pyarrow.types.is_date(column.type):
-                table = table.set_column(i, column.name, table.column(i).cast(pyarrow.string()))
-        body = table.to_pandas()
-        del table
+        names = list(pyarrow.parquet.read_schema(io.BytesIO(data)).names)
+        dictionary = _category_headers(names, spec, column_map)
+        parquet = pyarrow.parquet.ParquetFile(io.BytesIO(data), read_dictionary=dictionary or None)
+        arrow_names = list(parquet.schema_arrow.names)
+        index = (parquet.schema_arrow.pandas_metadata or {}).get("index_columns", [])
+        if len(set(arrow_names)) != len(arrow_names):  # repeated names: read whole (cannot be read by name)
+            body = parquet.read(use_pandas_metadata=True).to_pandas(date_as_object=False)
+        else:
+            columns = {}
+            for column in arrow_names:
+                if column in index:  # a pandas index saved as a column: not a column of the file's table
+                    continue
+                part = parquet.read(columns=[column])
+                columns[column] = part.to_pandas(date_as_object=False)[column]
+                del part
+            body = pd.DataFrame(columns, copy=False) if columns else parquet.read().to_pandas()
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise UnreadableFileError(f"{name} could not be read as Parquet ({error}).") from error
     body.columns = _unique_headers(list(body.columns))
     return _Raw(body.reset_index(drop=True), HEADER_LINE + 1, name, [])
+
+
+def _category_headers(headers: list[str], spec: Table | None, column_map: Mapping[str, str] | None) -> list[str]:
+    """The file's headers that ``spec``'s ``CATEGORY_COLUMNS`` would be read from (as :func:`_resolve_columns`
+    matches them)."""
+    if spec is None or spec.name not in CATEGORY_COLUMNS:
+        return []
+    mapping = _resolve_columns(headers, spec, column_map, [])
+    return [mapping[c] for c in CATEGORY_COLUMNS[spec.name] if c in mapping]
 
 
 def _open_workbook(data: bytes, name: str) -> Any:
@@ -931,7 +992,11 @@ def _build(
     for order, column in enumerate(spec.columns):
         header = mapping.get(column.name)
         original = body[header] if header is not None else pd.Series(pd.NA, index=body.index, dtype="object")
-        text = _as_text(original)
+        # a number or date column's cells are not made text (issue 12: 3m ages and dates as text at national
+        # scale): the column stands for its text, made for the few cells a report shows (``_cells_text``)
+        typed_already = (pd.api.types.is_datetime64_any_dtype(original) if column.kind == DATE else
+                         column.kind in (INTEGER, NUMBER) and _typed(original))
+        text = original if typed_already else _as_text(original)
         if column.name == DISTRICT_CODE_COLUMN:
             text, note = _current_district_codes(text)
             warnings.extend([note] if note else [])
@@ -961,7 +1026,8 @@ def _build(
     not_kept = [mapping[c.name] for c in spec.columns if not c.stored and c.name in mapping]
     for column in spec.columns:  # a column read only to derive another is not kept, even in the report
         if not column.stored:
-            texts[column.name] = texts[column.name].where(texts[column.name].isna(), NOT_KEPT)
+            texts[column.name] = pd.Series(NOT_KEPT, index=body.index, dtype="string").mask(
+                texts[column.name].isna().to_numpy())
     report = _report(problems, texts, body.drop(columns=not_kept), row_numbers)
     rejected_index = report.index
     ordered = []
@@ -974,12 +1040,61 @@ def _build(
     # the kept rows and columns taken once (a drop, then a column selection, copied a whole table each)
     kept = frame[ordered] if rejected_index.empty else frame.loc[~frame.index.isin(rejected_index), ordered]
     warnings.extend(_unknown_code_warnings(kept, spec, row_numbers))
-    data = kept.reset_index(drop=True)
+    data = _held_types(kept.reset_index(drop=True), spec.name)
     rejected = report.reset_index(drop=True)
     if raw.bad_lines:
         rejected = _with_bad_lines(rejected, raw)
         rows_read += len(raw.bad_lines)
     return LoadResult(data, rejected, warnings, rows_read, spec.name, raw.name)
+
+
+def _held_types(data: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The kept rows as held (in place): ``CATEGORY_COLUMNS`` as categories of the values present (sorted
+    text), ``SMALL_INTEGERS`` in their smaller type when every value fits. The same values as the contract's
+    types (:func:`contract_types` gives those back)."""
+    for column in CATEGORY_COLUMNS.get(table, ()):
+        if column in data:
+            data[column] = _as_category(data[column])
+    for column, small in SMALL_INTEGERS.get(table, {}).items():
+        if column in data and str(data[column].dtype) != small:
+            values = data[column]
+            low, high = values.min(), values.max()
+            info = np.iinfo(small.lower())
+            if pd.isna(low) or (info.min <= low and high <= info.max):
+                data[column] = values.astype(small)
+    return data
+
+
+def contract_types(table: str, frame: pd.DataFrame) -> dict[str, str]:
+    """The columns of a loaded ``table`` held in another type than the contract's (:func:`_held_types`), with
+    the contract's type: ``{column: dtype}`` for ``frame.astype`` (e.g. to save them as they were saved)."""
+    types = {c: TEXT_DTYPE for c in CATEGORY_COLUMNS.get(table, ())
+             if c in frame and isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    types |= {c: INTEGER_DTYPE for c in SMALL_INTEGERS.get(table, {})
+              if c in frame and str(frame[c].dtype) != INTEGER_DTYPE and pd.api.types.is_integer_dtype(frame[c])}
+    return types
+
+
+def _typed(series: pd.Series) -> bool:
+    """A column of numbers or dates (not text, not a category)."""
+    return (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+            and not isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_datetime64_any_dtype(series))
+
+
+def _cells_text(column: pd.Series, index: pd.Index) -> pd.Series:
+    """``_as_text(column)`` at ``index`` only: for a number or date column, the text of those cells as the
+    whole column's would be written (whole-number floats without ``.0``; dates without a time when the
+    column has none)."""
+    if not _typed(column):
+        return column.reindex(index)
+    cells = column.reindex(index)
+    if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+        return cells.astype("Int64").astype("string")
+    if pd.api.types.is_datetime64_any_dtype(column):
+        timed = column[column.notna() & (column != column.dt.normalize())]
+        if len(timed):  # written with times: one cell with a time makes the cells' text carry theirs too
+            return pd.concat([cells, timed.iloc[:1]]).astype("string").iloc[:-1]
+    return cells.astype("string")
 
 
 def _with_bad_lines(rejected: pd.DataFrame, raw: _Raw) -> pd.DataFrame:
@@ -1116,6 +1231,8 @@ def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
     lookup = district_code_changes()
     if not lookup:
         return text, None
+    if isinstance(text.dtype, pd.CategoricalDtype):  # held as categories: the categories are changed
+        return _current_district_categories(text, lookup)
     found = {}
     for value in text.unique():  # few distinct values, many rows: look each up once
         if pd.isna(value):
@@ -1134,15 +1251,77 @@ def _current_district_codes(text: pd.Series) -> tuple[pd.Series, str | None]:
                     f"(data/district_code_changes.csv): {listed}.")
 
 
+def _current_district_categories(
+    text: pd.Series, lookup: Mapping[str, tuple[str, str]]
+) -> tuple[pd.Series, str | None]:
+    """:func:`_current_district_codes` of a category column: its categories looked up, the rows counted by code."""
+    categories = text.cat.categories
+    counts = np.bincount(text.cat.codes.to_numpy()[text.cat.codes.to_numpy() >= 0], minlength=len(categories))
+    found = {}
+    for value, n in zip(categories, counts, strict=True):
+        key = str(value).strip()
+        hit = lookup.get(key.upper()) or lookup.get(normalise_header(key))
+        if n and hit is not None and hit[0] != key:
+            found[value] = (hit, int(n))
+    if not found:
+        return text, None
+    result = _recode(text, np.array([found[v][0][0] if v in found else v for v in categories], dtype=object))
+    first = pd.Series(text.cat.codes.to_numpy()).drop_duplicates()  # order of first appearance, as value_counts ties
+    ordered = sorted(found, key=lambda v: (-found[v][1], int(first.index[first == categories.get_loc(v)][0])))
+    listed = ", ".join(f"{old} -> {found[old][0][0]} ({found[old][0][1]}, {found[old][1]:,} "
+                       f"row{'s' if found[old][1] != 1 else ''})" for old in ordered)
+    return result, (f"district_code: old ONS district codes or district names changed to current codes "
+                    f"(data/district_code_changes.csv): {listed}.")
+
+
 def _as_text(series: pd.Series) -> pd.Series:
     """Cells as trimmed text (pandas ``string``); empty cells become ``<NA>``.
 
     Whole-number floats (as Parquet stores integer columns holding gaps) are written without ``.0``.
-    """
+    A category column (a Parquet dictionary) stays one: its categories are trimmed, not its rows. Text that
+    needs no trimming is given back as it is, not copied (issue 12: a copy of every column was held)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _category_text(series)
     if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
         series = series.astype("Int64")
-    text = series.astype("string").str.strip()
-    return text.mask(text == "")
+    text = series.astype("string")
+    stripped = text.str.strip()
+    if (stripped != text).any():
+        text = stripped
+    del stripped
+    empty = (text == "").fillna(False)
+    return text.mask(empty) if empty.any() else text
+
+
+def _category_text(series: pd.Series) -> pd.Series:
+    """A category column as trimmed text categories (empty ones missing): :func:`_as_text` on its categories."""
+    text = _as_text(pd.Series(series.cat.categories))
+    return _recode(series, text.to_numpy(dtype=object, na_value=None))
+
+
+def _recode(series: pd.Series, values: np.ndarray) -> pd.Series:
+    """A category column whose i-th category becomes ``values[i]`` (text, or None for missing): categories
+    that become the same value are merged. The categories are the values present, sorted, as text: what
+    ``.astype("string").astype("category")`` of the new values makes."""
+    codes = series.cat.codes.to_numpy()
+    new = pd.Series(values, dtype="string")
+    present = np.zeros(len(new), bool)
+    present[np.unique(codes[codes >= 0])] = True
+    keep = present & new.notna().to_numpy()
+    categories = pd.Index(pd.unique(new[keep]), dtype="string").sort_values()
+    position = np.full(len(new) + 1, -1, dtype=np.int64)  # the last one: missing (code -1)
+    position[:-1][keep] = categories.get_indexer(new[keep])
+    return pd.Series(pd.Categorical.from_codes(position[codes], categories=categories), index=series.index,
+                     name=series.name)
+
+
+def _as_category(values: pd.Series) -> pd.Series:
+    """Text values as a category column with the values present, sorted, as text categories (what
+    ``.astype("string").astype("category")`` makes); a category column is made so by its codes."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("string").astype("category")
+    categories = values.cat.categories
+    return _recode(values, np.asarray(categories.astype(object), dtype=object))
 
 
 def _parse(
@@ -1150,7 +1329,11 @@ def _parse(
 ) -> tuple[pd.Series, pd.Series | None, pd.Series | str | None]:
     """Type one column by its contract kind: (values, cells that failed to parse, reason per failed cell)."""
     if kind in (ID, TEXT, CODE):
+        if isinstance(text.dtype, pd.CategoricalDtype):  # held as categories (``CATEGORY_COLUMNS``)
+            return text, None, None
         return text.astype(ID_DTYPE if kind == ID else TEXT_DTYPE), None, None
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        original = text = text.astype("string")
     if kind == DATE:
         return _parse_dates(original, text, name)
     if kind in (INTEGER, NUMBER):
@@ -1284,11 +1467,15 @@ def _schema_problems(frame: pd.DataFrame, spec: Table, parse_problems: list[pd.D
     A cell that already failed to parse is empty in ``frame``; its "missing" failure is dropped
     so the reason given is the parse failure.
     """
-    try:
-        _schema(spec).validate(frame, lazy=True)
+    schema, found_cases = _schema(spec), []
+    for name in [c for c in spec.names if c in frame]:  # a column at a time (issue 12: pandera copied the frame)
+        try:
+            pa.DataFrameSchema({name: schema.columns[name]}).validate(frame[[name]], lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            found_cases.append(errors.failure_cases)
+    if not found_cases:
         return []
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
+    cases = pd.concat(found_cases, ignore_index=True)
     cases = cases[cases["index"].notna() & cases["column"].isin(spec.names)]
     if cases.empty:
         return []
@@ -1372,7 +1559,7 @@ def _cell_values(found: pd.DataFrame, texts: dict[str, pd.Series]) -> np.ndarray
     columns = found["column"].to_numpy()
     for column in pd.unique(columns):
         mask = columns == column
-        values[mask] = texts[column].reindex(found.index[mask]).fillna("").astype(str).to_numpy()
+        values[mask] = _cells_text(texts[column], found.index[mask]).astype("string").fillna("").astype(str).to_numpy()
     return values
 
 
@@ -1385,7 +1572,8 @@ def _unknown_code_warnings(kept: pd.DataFrame, spec: Table, row_numbers: pd.Seri
         unknown = kept[column.name + GROUP_SUFFIX] == UNMAPPED
         if not unknown.any():
             continue
-        bad = pd.DataFrame({"code": kept.loc[unknown, column.name], "row": row_numbers.loc[unknown[unknown].index]})
+        bad = pd.DataFrame({"code": kept.loc[unknown, column.name].astype("string"),
+                            "row": row_numbers.loc[unknown[unknown].index]})
         listed = []
         for code, rows in bad.groupby("code", sort=False)["row"]:
             first = ", ".join(str(r) for r in rows.head(ROWS_LISTED))
@@ -1412,6 +1600,8 @@ def _drop_blank_rows(body: pd.DataFrame) -> pd.DataFrame:
 
 
 def _blank(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return series.isna()  # a number or date is blank only when missing (no text made of it)
     return _as_text(series).isna()
 
 

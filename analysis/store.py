@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis import cohorts
@@ -62,7 +63,7 @@ from analysis import dataset as ds
 from analysis.cohorts import CODE_COLUMNS
 from analysis.contract import TABLES
 from analysis.errors import DashboardError
-from analysis.loaders import LoadResult
+from analysis.loaders import LoadResult, contract_types, give_back_memory
 
 #: Environment variable holding the store folder (tests set it to a temporary folder).
 STORE_ENV = "DAAT_DASHBOARD_STORE"
@@ -370,6 +371,65 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+#: Rows of a Parquet row group as ``DataFrame.to_parquet`` writes them (pyarrow's default: 1024 * 1024).
+ROW_GROUP_ROWS = 1024 * 1024
+
+
+def _table_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    """The Parquet file :func:`_write_parquet` writes for contract table ``name``, as bytes."""
+    buffer = io.BytesIO()
+    _write_table(buffer, name, frame)
+    return buffer.getvalue()
+
+
+def _write_table(sink: Any, name: str | None, frame: pd.DataFrame) -> None:
+    """``frame`` as Parquet into ``sink`` (a file object). For a contract table (``name``), with the contract's
+    column types: the columns the loaders hold in smaller types (code columns as categories, ages as ``Int16``:
+    ``loaders.contract_types``) are written as text and ``Int64`` as they always were, so a saved file is the
+    same whichever code read it; they are converted one row group at a time (issue 12: a whole national
+    episodes table as text again was 400 MB)."""
+    types = contract_types(name, frame) if name is not None else {}
+    if not types:
+        frame.to_parquet(sink, index=False)
+        return
+    writer = None
+    try:
+        for start in range(0, max(len(frame), 1), ROW_GROUP_ROWS):
+            part = frame.iloc[start:start + ROW_GROUP_ROWS].astype(types)
+            table = pa.Table.from_pandas(part, preserve_index=False, schema=writer.schema if writer else None)
+            del part
+            if writer is None:
+                writer = pq.ParquetWriter(sink, table.schema)
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            del table
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame, table: str | None = None) -> str:
+    """Write ``frame`` as Parquet straight to ``path`` (no copy of the file in memory: issue 12, the national
+    fact table's file is 125 MB), flushed to disk; its SHA-256, read back in blocks."""
+    with open(path, "wb") as handle:
+        _write_table(handle, table, frame)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return _sha256(path)
+
+
+#: Bytes read at a time to checksum a file.
+HASH_BLOCK = 8 * 1024 * 1024
+
+
+def _sha256(path: Path) -> str:
+    """The SHA-256 of a file, read ``HASH_BLOCK`` bytes at a time (not the whole file at once)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _checkpoint(name: str) -> None:
@@ -868,7 +928,7 @@ class Store:
         earlier = (base.manifest.get("derived") or {}).get("person_year") if base is not None else None
         prepared_target = folder / PREPARED_EPISODES_FILE
         earlier_prepared = (base.manifest.get("derived") or {}).get("prepared_episodes") if base is not None else None
-        data = None
+        data, facts_sha256 = None, ""
         if earlier and not (changed & set(PERSON_YEAR_SOURCES)) and (base.path / PERSON_YEAR_FILE).is_file():
             _link_or_copy(base.path / PERSON_YEAR_FILE, target)
             info = {key: earlier[key] for key in ("episodes", "years", "columns") if key in earlier}
@@ -876,23 +936,23 @@ class Store:
             from analysis import person_year
 
             data = _dataset_of(tables)
-            facts = data.person_year()
-            _write_file(target, _parquet_bytes(facts))
+            facts_sha256 = _write_parquet(target, data.person_year())
             info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years],
                     "columns": list(person_year.COLUMNS)}
-        derived = {"person_year": {
-            "file": PERSON_YEAR_FILE, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), **info}}
+            data.facts = None  # written: not held beside the episode links found next (issue 12: 250 MB national)
+            give_back_memory()
+        derived = {"person_year": {"file": PERSON_YEAR_FILE, "sha256": facts_sha256 or _sha256(target), **info}}
         if (data is None and earlier_prepared and earlier_prepared.get("format") == cohorts.PREPARED_FORMAT
                 and (base.path / PREPARED_EPISODES_FILE).is_file()):
             _link_or_copy(base.path / PREPARED_EPISODES_FILE, prepared_target)
             prepared_info = {key: earlier_prepared[key] for key in ("episodes", "format") if key in earlier_prepared}
         else:
             data = data if data is not None else _dataset_of(tables)
-            _write_file(prepared_target, _parquet_bytes(data.episodes))
+            _write_parquet(prepared_target, data.episodes)
             prepared_info = {"episodes": len(data.episodes), "format": cohorts.PREPARED_FORMAT}
-        derived["prepared_episodes"] = {"file": PREPARED_EPISODES_FILE,
-                                        "sha256": hashlib.sha256(prepared_target.read_bytes()).hexdigest(),
+        derived["prepared_episodes"] = {"file": PREPARED_EPISODES_FILE, "sha256": _sha256(prepared_target),
                                         **prepared_info}
+        give_back_memory()  # the prepared episodes' Parquet buffers, before the episode links are found
         derived.update(Store._write_links(folder, base, tables, changed, data))
         manifest["derived"] = derived
 
@@ -922,9 +982,8 @@ class Store:
             if table == "referrals":
                 columns["latest_row"] = links["referrals_latest"].astype(np.int32)
             name = EPISODE_LINKS_FILE.format(table=table)
-            _write_file(folder / name, _parquet_bytes(pd.DataFrame(columns)))
             entries[f"episode_links_{table}"] = {
-                "file": name, "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
+                "file": name, "sha256": _write_parquet(folder / name, pd.DataFrame(columns)),
                 "rows": len(links[table]), "format": cohorts.PREPARED_FORMAT}
         return entries
 
@@ -1045,17 +1104,18 @@ class Store:
                 if name not in changed and base is not None and (base.path / target.name).is_file():
                     _link_or_copy(base.path / target.name, target)
                 else:
-                    _write_file(target, _parquet_bytes(frame))
-                manifest["tables"][name]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+                    _write_parquet(target, frame, name)
+                manifest["tables"][name]["sha256"] = _sha256(target)
                 if name in changed:
                     manifest["tables"][name]["changed_in_version"] = number
                 if first:
                     _checkpoint(CHECKPOINTS[0])
                     first = False
+            give_back_memory()  # the buffers of the tables written, given back before the fact table is built
             if rejected:
                 (temporary / REJECTED_DIR).mkdir()
                 for name, frame in rejected.items():
-                    _write_file(temporary / REJECTED_DIR / f"{name}.parquet", _parquet_bytes(frame))
+                    _write_parquet(temporary / REJECTED_DIR / f"{name}.parquet", frame)
                 _fsync_dir(temporary / REJECTED_DIR)
             self._write_person_year(temporary, base, tables, manifest, changed)
             if boundaries is not None:

@@ -25,7 +25,8 @@ For each size, a child process (so peak memory is per size) does, with the produ
    peak so far after each stage (``peak_rss_by_stage_bytes``), to show which stage raises it;
 7. for the demo only: each page's full server-side run in Streamlit's ``AppTest``;
 8. with ``--save``: a save from the files as the Data page does it (``measure_save``), in a process of its own,
-   with its time and peak memory (``save_s``, ``save_peak_rss_bytes``).
+   with its time and peak memory (``save_s``, ``save_peak_rss_bytes``; on Linux each file's peak and the save's
+   own, ``save_read_peak_bytes`` and ``save_store_peak_bytes``).
 
 Every timing is the median of ``--repeats`` runs. Prints a table and one JSON line (``BENCHMARK {...}``).
 """
@@ -101,10 +102,33 @@ def prepare_store(scale: str, workdir: Path) -> Path:
     return root
 
 
+def _peak_rss_since_reset() -> int | None:
+    """The process's peak resident memory (bytes) since the last :func:`_reset_peak_rss` (Linux: ``VmHWM``);
+    None where ``/proc`` does not give it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_rss() -> bool:
+    """Start a new peak (Linux: ``/proc/self/clear_refs``); False where that cannot be done."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def measure_save(scale: str, workdir: Path) -> dict[str, Any]:
     """A save as the Data page does it, in this process: every file of ``scale`` read through
     ``analysis.loaders.load_table`` (the uploads, held until saved), then ``Store.save`` into a new store
-    (checks, links, the prepared episodes and the fact table). Its time and peak resident memory."""
+    (checks, links, the prepared episodes and the fact table). Its time and peak resident memory, and where
+    the system lets each step's peak be measured (Linux), the peak while reading each file
+    (``save_read_peak_bytes``, by table) and while saving (``save_store_peak_bytes``)."""
     import shutil
     import tempfile
 
@@ -114,16 +138,36 @@ def measure_save(scale: str, workdir: Path) -> dict[str, Any]:
     warnings.simplefilter("ignore")
     folder = ROOT / "data" / "demo" if scale == "demo" else workdir / f"raw-{scale}"
     target = Path(tempfile.mkdtemp(prefix="save-", dir=workdir))
+    steps: dict[str, int] = {}
+    highest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def step_peak(name: str) -> None:  # the peak of the step just done; a new peak started for the next
+        nonlocal highest
+        peak = _peak_rss_since_reset()
+        if peak is not None:
+            steps[name] = peak
+            highest = max(highest, peak)
+        _reset_peak_rss()
+
     try:
+        per_step = _reset_peak_rss() and _peak_rss_since_reset() is not None
         start = time.perf_counter()
-        uploads = [Upload(load_table(folder / f"{name}.parquet", name, max_bytes=2**40), mode=REPLACE)
-                   for name in ("episodes", "substances", "referrals", "interventions", "districts", "population",
-                                "prevalence") if (folder / f"{name}.parquet").exists()]
+        uploads = []
+        for name in ("episodes", "substances", "referrals", "interventions", "districts", "population", "prevalence"):
+            if (folder / f"{name}.parquet").exists():
+                uploads.append(Upload(load_table(folder / f"{name}.parquet", name, max_bytes=2**40), mode=REPLACE))
+                step_peak(name)
         read = time.perf_counter() - start
-        peak_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peak_read = highest if per_step else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         Store.open(target).save(uploads, saved_by="benchmark")
-        return {"save_read_s": read, "save_s": time.perf_counter() - start, "save_peak_rss_after_read_bytes": peak_read,
-                "save_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        step_peak("save")
+        result = {"save_read_s": read, "save_s": time.perf_counter() - start,
+                  "save_peak_rss_after_read_bytes": peak_read,
+                  "save_peak_rss_bytes": max(highest, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}
+        if per_step:
+            result["save_read_peak_bytes"] = {k: v for k, v in steps.items() if k != "save"}
+            result["save_store_peak_bytes"] = steps["save"]
+        return result
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
@@ -474,6 +518,10 @@ def _table(results: list[dict[str, Any]]) -> str:
             lines.append(f"{r['scale']:>7} save from the files (a process of its own): {r['save_s']:.1f}s "
                          f"(reading them {r['save_read_s']:.1f}s), peak RSS {r['save_peak_rss_bytes'] / 2**20:.0f}MB "
                          f"({r['save_peak_rss_after_read_bytes'] / 2**20:.0f}MB once read)")
+            if "save_read_peak_bytes" in r:
+                lines.append(f"{'':>7} peak while reading each file: " + ", ".join(
+                    f"{name} {peak / 2**20:.0f}MB" for name, peak in r["save_read_peak_bytes"].items())
+                    + f"; while saving {r['save_store_peak_bytes'] / 2**20:.0f}MB")
     lines.append("")
     lines.append("page figures after a filter change, median ms (cold = computed, warm = st.cache_data hit)")
     lines.append(f"{'size':>7} {'page':<16}" + "".join(f"{c + ' ' + k:>15}" for c in ("year", "district", "sex")

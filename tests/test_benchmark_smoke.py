@@ -55,6 +55,11 @@ def test_benchmark_runs_at_a_tiny_national_size(tmp_path: Path) -> None:
     # --save: a save from the files in a process of its own, its time and peak memory
     assert 0 < result["save_read_s"] < result["save_s"]
     assert 0 < result["save_peak_rss_after_read_bytes"] <= result["save_peak_rss_bytes"]
+    if "save_read_peak_bytes" in result:  # each step's own peak, where the system gives it (Linux)
+        peaks = result["save_read_peak_bytes"]
+        assert list(peaks)[:2] == ["episodes", "substances"] and all(p > 0 for p in peaks.values())
+        assert max(*peaks.values(), result["save_store_peak_bytes"]) <= result["save_peak_rss_bytes"]
+        assert max(peaks.values()) <= result["save_peak_rss_after_read_bytes"]
     assert "save from the files" in run.stdout
     assert [p.name for p in tmp_path.glob("save-*")] == []  # its store is removed
 

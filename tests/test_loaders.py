@@ -58,7 +58,7 @@ def assert_good_episodes(result: LoadResult) -> None:
     assert data["client_id"].tolist() == ["C001", "C002", "007"]  # leading zeros kept
     assert str(data["client_id"].dtype) == "string"
     assert data["age_at_triage"].tolist() == [34, 16, 0]
-    assert str(data["age_at_triage"].dtype) == "Int64"
+    assert str(data["age_at_triage"].dtype) == "Int16"  # held small (issue 12): the same values
     assert data["triage_date"].tolist() == [ts("2024-01-05"), ts("2024-02-10"), ts("2023-12-31")]
     assert data["triage_date"].dtype == "datetime64[ns]"
     assert data["discharge_date"].iloc[0] == ts("2024-03-01")
@@ -844,3 +844,118 @@ def test_a_boundary_that_encloses_nothing_is_refused_naming_the_area() -> None:
 
     with pytest.raises(UnreadableFileError, match="b.geojson: the boundary of E07000179 is not a valid area"):
         load_boundaries(io.BytesIO(boundaries_geojson({"E07000178": SQUARE, "E07000179": FLAT})), filename="b.geojson")
+
+
+# ---------------------------------------------------------------- held types (issue 12: memory of an upload)
+MESSY_EPISODES = pd.DataFrame({
+    "client_id": ["C1", "C2", "C3", "C4", "C5", "C6", "C7"],
+    "episode_id": ["E1", "E2", "E3", "E4", "E5", "E6", "E1"],
+    "sex": [" M ", "F", "", None, "Q", "M", "F"],
+    "age_at_triage": [34, 16, 200, 40, 51, 22, 30],
+    "district_code": ["38UC", " E07000178", "", "E07000179", "38UC", "E07000178", "E07000178"],
+    "service": ["adult", "adult ", "young_people", "adult", "adult", "adult", "adult"],
+    "triage_date": pd.to_datetime(["2024-01-05", "2024-02-10", "2023-12-31", "1985-01-01", "2024-01-01",
+                                   "2024-01-01", "2024-01-01"]),
+    "ethnicity": ["A1", "  ", "Local code", "A1", "B2", None, "A1"],
+})
+
+
+def test_code_columns_are_held_as_categories_of_the_files_values(tmp_path: Path) -> None:
+    """issue 12: a loaded table holds its code columns (``CATEGORY_COLUMNS``) as categories whose categories
+    are the values kept, sorted, as text (what ``.astype("string").astype("category")`` gives), and the age as
+    ``Int16``; the values are the file's, trimmed, with old district codes changed (failed before: text)."""
+    from analysis.loaders import CATEGORY_COLUMNS, contract_types
+
+    path = tmp_path / "episodes.parquet"
+    MESSY_EPISODES.to_parquet(path)
+    result = load_table(path, "episodes")
+    data = result.data
+    assert data["episode_id"].tolist() == ["E1", "E2", "E5", "E6"]  # E3, E4 and the second E1 rejected
+    for column in CATEGORY_COLUMNS["episodes"]:
+        assert isinstance(data[column].dtype, pd.CategoricalDtype), column
+        assert str(data[column].cat.categories.dtype) == "string", column
+    assert data["sex"].cat.categories.tolist() == ["F", "M", "Q"]
+    assert data["sex"].astype(object).tolist() == ["M", "F", "Q", "M"]
+    assert data["district_code"].astype(object).tolist() == ["E07000178"] * 4  # 38UC: Oxford's old code
+    assert data["district_code"].cat.categories.tolist() == ["E07000178"]  # E07000179's row was rejected
+    assert data["ethnicity"].astype(object).fillna("<NA>").tolist() == ["A1", "<NA>", "B2", "<NA>"]
+    assert str(data["age_at_triage"].dtype) == "Int16" and data["age_at_triage"].tolist() == [34, 16, 51, 22]
+    typed = data.astype(contract_types("episodes", data))
+    for column in CATEGORY_COLUMNS["episodes"]:
+        assert_series_equal(data[column], typed[column].astype("category"))
+        assert str(typed[column].dtype) == "string"
+    assert str(typed["age_at_triage"].dtype) == "Int64"
+
+
+def test_a_parquet_file_and_the_same_cells_as_csv_load_the_same(tmp_path: Path) -> None:
+    """The Parquet path (code columns read as Arrow dictionaries, numbers and dates not made text) gives what
+    the CSV path gives: the same kept rows and types, the same rejected rows with the same cell text and
+    reasons, the same warnings (the old district codes listed)."""
+    parquet, csv = tmp_path / "episodes.parquet", tmp_path / "episodes.csv"
+    MESSY_EPISODES.to_parquet(parquet)
+    MESSY_EPISODES.assign(triage_date=MESSY_EPISODES["triage_date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
+    from_parquet, from_csv = load_table(parquet, "episodes"), load_table(csv, "episodes")
+    assert_frame_equal(from_parquet.data, from_csv.data)
+    problems = ["row_number", "column", "value", "reason"]  # (an empty CSV cell is "", a Parquet one missing)
+    assert_frame_equal(from_parquet.rejected[problems], from_csv.rejected[problems])
+    assert len(from_parquet.rejected) == 3
+    assert "200" in from_parquet.rejected["value"].str.cat(sep="|")  # the age's cell as written
+    assert "1985-01-01" in from_parquet.rejected["value"].str.cat(sep="|")
+    assert [w.replace(".parquet", ".csv") for w in from_parquet.warnings] == from_csv.warnings
+    assert any("38UC -> E07000178" in w for w in from_parquet.warnings)
+
+
+def test_the_loaders_categories_are_the_stores(tmp_path: Path) -> None:
+    """The columns a loaded table holds as categories are the ones a saved version is read into (so the pages
+    see the same types either way), and ``Store.save`` writes them back as text: the saved file is
+    byte for byte the file the contract's types give (failed before the store converted them back: the
+    files held dictionaries)."""
+    import pyarrow.parquet as pq
+
+    from analysis import store
+    from analysis.loaders import CATEGORY_COLUMNS, contract_types
+
+    assert {t: tuple(c) for t, c in store.CATEGORIES_ON_LOAD.items()} == CATEGORY_COLUMNS
+    path = tmp_path / "episodes.parquet"
+    MESSY_EPISODES.to_parquet(path)
+    data = load_table(path, "episodes").data
+    assert store._table_bytes("episodes", data) == store._parquet_bytes(data.astype(contract_types("episodes", data)))
+    saved = store.Store.open(tmp_path / "store")
+    saved.save([store.Upload(load_table(path, "episodes"), mode=store.REPLACE)])
+    version = saved.current()
+    schema = pq.read_schema(version.path / "episodes.parquet")
+    assert "string" in str(schema.field("sex").type) and str(schema.field("age_at_triage").type) == "int64"
+    assert_frame_equal(saved.table("episodes"), data.astype(contract_types("episodes", data)))
+
+
+def test_a_table_written_in_several_row_groups_is_the_same_table(tmp_path: Path, monkeypatch) -> None:
+    """``Store.save`` converts the held types one row group at a time: with groups of 2 rows the file has
+    several, and holds the same rows, types and pandas metadata as one written whole."""
+    import pyarrow.parquet as pq
+
+    from analysis import store
+    from analysis.loaders import contract_types
+
+    path = tmp_path / "episodes.parquet"
+    MESSY_EPISODES.to_parquet(path)
+    data = load_table(path, "episodes").data
+    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 2)
+    written = store._table_bytes("episodes", data)
+    whole = store._parquet_bytes(data.astype(contract_types("episodes", data)))
+    assert pq.read_metadata(io.BytesIO(written)).num_row_groups == 2
+    assert pq.read_schema(io.BytesIO(written)).equals(pq.read_schema(io.BytesIO(whole)), check_metadata=True)
+    assert_frame_equal(pd.read_parquet(io.BytesIO(written)), pd.read_parquet(io.BytesIO(whole)))
+
+
+def test_memory_is_given_back_where_the_c_library_can(monkeypatch) -> None:
+    """``give_back_memory`` gives Arrow's freed pages back, and C's with glibc's ``malloc_trim``; on a system
+    whose C library has none (macOS, Windows, musl) it gives back Arrow's only, without failing."""
+    from analysis import loaders
+
+    calls = []
+    monkeypatch.setattr(loaders, "_malloc_trim", lambda: (lambda pad: calls.append(pad) or 1))
+    loaders.give_back_memory()
+    assert calls == [0]
+    monkeypatch.setattr(loaders, "_malloc_trim", lambda: None)
+    loaders.give_back_memory()  # nothing to call: no error
+    assert calls == [0]
