@@ -511,10 +511,21 @@ def _linked(data: Dataset) -> tuple[np.ndarray, dict[str, pd.Categorical], dict[
         parts = {int(y): (int(np.searchsorted(ordered, y, "left")), int(np.searchsorted(ordered, y, "right")))
                  for y in np.unique(ordered)}
         data.derived["linked_referral_clients"] = _client_codes(data, ref, order, latest)
+        data.derived["linked_referral_clients_matched"] = latest is not None  # codes below people's: a person's
         data.derived["linked_referrals"] = (order, attributes, parts)
         data.derived.pop(EPISODE_LINKS_KEY, None)  # every referral's saved links: used, no longer needed (26 MB)
         release_read_buffers()  # what the linking took, freed: not kept by Arrow's allocator (issue 12)
     return data.derived["linked_referrals"]
+
+
+def referral_links(data: Dataset) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+    """The referrals of the offered years (rows of ``data.referrals``, ``_linked``), the episode row each records
+    (-1: none or not found; None: none recorded, or episode ids that repeat) and each one's client code
+    (``_client_codes``), when those codes were matched to the episodes' people (a saved version's links); else None."""
+    order = _linked(data)[0]
+    if not data.derived.get("linked_referral_clients_matched"):
+        return None
+    return order, data.derived.get("linked_referral_episode_rows"), data.derived["linked_referral_clients"]
 
 
 def _client_codes(data: Dataset, ref: pd.DataFrame, order: np.ndarray, latest: np.ndarray | None) -> np.ndarray:

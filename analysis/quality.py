@@ -195,16 +195,63 @@ def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
 
 
 def _valid(data: Dataset, frame: pd.DataFrame, column: str) -> pd.Series:
-    """Whether each record holds a usable value of ``column`` (see :func:`completeness`)."""
+    """Whether each record holds a usable value of ``column`` (see :func:`completeness`). A category column
+    is tested on its categories, each once (issue 12: over 3 million episodes, not each episode's text)."""
     if column == "postcode_district":
-        return frame[column].astype("string").str.strip().str.upper().str.match(OUTWARD_CODE).fillna(False).astype(bool)
+        return _on_categories(frame[column], lambda values: values.astype("string").str.strip().str.upper()
+                              .str.match(OUTWARD_CODE).fillna(False).astype(bool))
     if column == "district_code":
         return isin_values(frame[column], data.districts["district_code"]).astype(bool)
     if column == "substance":
-        primary = data.substances[data.substances["rank"] == 1]
-        known = primary.loc[~primary["substance_group"].astype(object).isin(MISSING_GROUPS), "episode_id"]
-        return isin_values(frame["episode_id"], known).astype(bool)
-    return ~frame[f"{column}_group"].astype(object).isin(MISSING_GROUPS)
+        primary = (data.substances["rank"] == 1).to_numpy(dtype=bool, na_value=False)
+        primary = primary & ~_on_categories(data.substances["substance_group"],
+                                   lambda values: values.astype(object).isin(MISSING_GROUPS)).to_numpy()
+        if frame is data.episodes and (has := _episodes_with(data, "substances", primary)) is not None:
+            return pd.Series(has, index=frame.index)
+        return isin_values(frame["episode_id"], data.substances.loc[primary, "episode_id"]).astype(bool)
+    return ~_on_categories(frame[f"{column}_group"], lambda values: values.astype(object).isin(MISSING_GROUPS))
+
+
+def _on_categories(values: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``test(values)`` (a bool Series); of a category Series, ``test`` of each category and of a missing
+    value, once each, taken by the codes (the same answers: each value's answer depends on it alone)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return test(values)
+    categories = pd.Series(values.cat.categories)
+    each = test(pd.concat([categories, pd.Series([None], dtype=categories.dtype)], ignore_index=True))
+    return pd.Series(each.to_numpy(dtype=bool)[values.array.codes], index=values.index)  # code -1: the missing value
+
+
+def _unique_episode_ids(data: Dataset) -> bool:
+    """Whether the episodes are prepared and no episode id repeats (once per data set; a saved version's
+    are known not to: its key)."""
+    if "unique_episode_ids" not in data.derived:
+        data.derived["unique_episode_ids"] = cohorts.unique_values(data.episodes["episode_id"])
+    return bool(data.episodes.attrs.get("prepared") and data.derived["unique_episode_ids"])
+
+
+def _episode_rows(data: Dataset, table: str) -> np.ndarray | None:
+    """The row in ``data.episodes`` of each row of child table ``table``'s episode (-1: none), as the substances
+    and interventions measures find them once per data set (or a saved version's links give them), matched
+    as text as ``isin_values`` does; None when the episodes are not prepared or their ids repeat (a row's id
+    then belongs to more than one episode: matched as text, as before)."""
+    if getattr(data, table) is None or not _unique_episode_ids(data):
+        return None
+    key = {"substances": "substance_episode_rows", "interventions": "intervention_episode_rows"}[table]
+    if key not in data.derived:  # the same rows ``profiles`` finds and keeps under this name
+        data.derived[key] = cohorts.positions_in(getattr(data, table)["episode_id"], data.episodes["episode_id"])
+    return data.derived[key]
+
+
+def _episodes_with(data: Dataset, table: str, rows: np.ndarray) -> np.ndarray | None:
+    """Whether each episode of ``data.episodes`` has one of ``rows`` (a mask over ``table``'s rows) among its
+    child rows (``_episode_rows``: on integer rows, not text ids); None when those are not known."""
+    found = _episode_rows(data, table)
+    if found is None:
+        return None
+    has = np.zeros(len(data.episodes), dtype=bool)
+    has[found[rows & (found >= 0)]] = True
+    return has
 
 
 def completeness(data: Dataset, *, fy: FinancialYear, service: str = ALL) -> pd.DataFrame:
@@ -316,27 +363,35 @@ def _whole_data_codes(data: Dataset) -> tuple[Found, Found, np.ndarray | None]:
             rows.append(position[bad])
         for column in ("sex", "ethnicity", "accommodation_status", "in_care", "injecting_status", "discharge_reason"):
             add(f"{column}: unmapped code", (episodes[f"{column}_group"] == UNMAPPED).to_numpy(dtype=bool), column)
-        postcode = episodes["postcode_district"].astype("string").str.strip()
+        # a value is tested as text once per category (``_on_categories``); stripping never makes a value missing
+        postcode = episodes["postcode_district"].notna().to_numpy()
         add("postcode_district: not a postcode district",
-            (postcode.notna() & ~_valid(data, episodes, "postcode_district")).to_numpy(dtype=bool), "postcode_district")
-        district = episodes["district_code"].astype("string").str.strip()
+            postcode & ~_valid(data, episodes, "postcode_district").to_numpy(dtype=bool), "postcode_district")
+        district = _on_categories(episodes["district_code"], lambda values: (values.astype("string").str.strip() != "")
+                                  .fillna(False).astype(bool)).to_numpy(dtype=bool)
         add("district_code: not a district of the partnership",
-            (district.notna() & (district != "") & ~_valid(data, episodes, "district_code")).to_numpy(dtype=bool),
-            "district_code")
+            district & ~_valid(data, episodes, "district_code").to_numpy(dtype=bool), "district_code")
         of_episodes = _with_rows(_concat(frames), np.concatenate(rows))
-        ids = pd.Index(episodes["episode_id"].astype("string"))
-        id_codes, keys = None, ids
-        if not ids.is_unique:  # an episode id given twice: children matched to the id's code
-            codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-            id_codes, keys = np.asarray(codes), pd.Index(uniques)
+        unique = episodes is data.episodes and _episode_rows(data, "substances") is not None  # ids known not to repeat
+        id_codes, keys = None, pd.Index([])
+        if not unique:
+            ids = pd.Index(episodes["episode_id"].astype("string"))
+            keys = ids
+            if not ids.is_unique:  # an episode id given twice: children matched to the id's code
+                codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+                id_codes, keys = np.asarray(codes), pd.Index(uniques)
         children, child_rows = [], []
         for table, column, problem in (("substances", "substance", "substance: unmapped code"),
                                        ("interventions", "intervention", "intervention: unmapped code")):
             frame = getattr(data, table)
             if frame is None or (table == "interventions" and not len(frame)):
                 continue
-            bad = frame[frame[f"{column}_group"] == UNMAPPED]
+            unmapped = (frame[f"{column}_group"] == UNMAPPED).to_numpy(dtype=bool, na_value=False)
+            bad = frame[unmapped]
             children.append(_records(problem, table, bad["episode_id"], bad[column]))
+            if unique:  # each row's episode, found once on the ids (``_episode_rows``)
+                child_rows.append(_episode_rows(data, table)[unmapped])
+                continue
             child_ids = bad["episode_id"].astype("string")
             # matched as text, as isin_values does; a missing id matches nothing
             child_rows.append(np.where(child_ids.isna().to_numpy(), -1, keys.get_indexer(child_ids)) if len(keys)
@@ -458,10 +513,13 @@ def episodes_without_substance(data: Dataset, *, fy: FinancialYear, service: str
     Found once per data set over every episode, then those of the year's episodes in treatment kept."""
     def found() -> Found:
         episodes = _base_episodes(data.episodes)
-        any_substance = data.substances["episode_id"]
-        primary = data.substances.loc[data.substances["rank"] == 1, "episode_id"]
-        has_any = isin_values(episodes["episode_id"], any_substance).to_numpy(dtype=bool)
-        none, no_primary = ~has_any, has_any & ~isin_values(episodes["episode_id"], primary).to_numpy(dtype=bool)
+        rank_1 = (data.substances["rank"] == 1).to_numpy(dtype=bool, na_value=False)
+        has_any = _episodes_with(data, "substances", np.ones(len(rank_1), dtype=bool))
+        has_primary = _episodes_with(data, "substances", rank_1)
+        if has_any is None or has_primary is None:  # matched on the text ids
+            has_any = isin_values(episodes["episode_id"], data.substances["episode_id"]).to_numpy(dtype=bool)
+            has_primary = isin_values(episodes["episode_id"], data.substances["episode_id"][rank_1]).to_numpy(dtype=bool)
+        none, no_primary = ~has_any, has_any & ~has_primary
         return _with_rows(_concat([
             _records("no substance recorded", "episodes", episodes["episode_id"][none],
                      "client " + episodes["client_id"][none].astype("string")),
@@ -481,16 +539,50 @@ def unmatched_referrals(data: Dataset, *, fy: FinancialYear, service: str = ALL)
         no_client = ~isin_values(ref["client_id"], data.episodes["client_id"]).to_numpy(dtype=bool)
         no_episode = (ref["episode_id"].notna() & ~isin_values(ref["episode_id"], data.episodes["episode_id"])
                       ).to_numpy(dtype=bool)
-        return _with_rows(_concat([
-            _records("client not in the episodes table", "referrals", ref["referral_id"][no_client],
-                     "client " + ref["client_id"][no_client].astype("string")),
-            _records("episode not in the episodes table", "referrals", ref["referral_id"][no_episode],
-                     "episode " + ref["episode_id"][no_episode].astype("string")),
-        ]), np.concatenate([np.flatnonzero(no_client), np.flatnonzero(no_episode)]))
+        return _unmatched(data, np.flatnonzero(no_client), np.flatnonzero(no_episode), ref)
 
-    records, rows = _whole_data(data, "unmatched referrals", found)
+    linked = _unmatched_by_links(data) if data.offers(fy) else None  # the offered years' referrals, once per data set
+    records, rows = linked if linked is not None else _whole_data(data, "unmatched referrals", found)
     received = _in_year(data.referrals["referral_date"].to_numpy()[rows], fy)  # the dates of those found only
     return records.take(np.flatnonzero(received)).reset_index(drop=True)
+
+
+def _unmatched(data: Dataset, no_client: np.ndarray, no_episode: np.ndarray, ref: pd.DataFrame | None = None) -> Found:
+    """``unmatched_referrals``' records of the referrals at rows ``no_client`` and ``no_episode`` (in row order),
+    their ids read from ``ref`` (``data.table("referrals")``), else only the columns needed (``Dataset.column``)."""
+    def column(name: str, rows: np.ndarray) -> pd.Series:
+        if not len(rows):
+            return pd.Series([], dtype="string")
+        return (ref[name] if ref is not None else data.column("referrals", name)).take(rows)
+    return _with_rows(_concat([
+        _records("client not in the episodes table", "referrals", column("referral_id", no_client),
+                 "client " + column("client_id", no_client).astype("string")),
+        _records("episode not in the episodes table", "referrals", column("referral_id", no_episode),
+                 "episode " + column("episode_id", no_episode).astype("string")),
+    ]), np.concatenate([no_client, no_episode]))
+
+
+def _unmatched_by_links(data: Dataset) -> Found | None:
+    """``unmatched_referrals``' records over the referrals of the offered years (``data.years``), found once
+    per data set from each referral's episode row and client code (``profiles.referral_links``: a saved
+    version's links give them, found when it was saved) instead of matching 3 million text ids twice: a
+    client is in no episode when its code is not a person's, an episode id is not in the episodes table
+    when it is recorded and its row is -1. None when those do not say (a data set loaded from files: its
+    client codes are not matched to the episodes; or episode ids that repeat)."""
+    key = (DERIVED_KEY, "unmatched referrals (links)")
+    if key not in data.derived:
+        data.derived[key] = None
+        links = profiles.referral_links(data) if _unique_episode_ids(data) and "episode_id" in data.referrals else None
+        if links is not None:
+            order, episode_rows, clients = links
+            person = data.episodes["person"].to_numpy()
+            people = int(person.max()) + 1 if len(person) else 0
+            no_client = (clients < 0) | (clients >= people)
+            recorded = data.referrals["episode_id"].notna().to_numpy()[order]
+            no_episode = recorded & (episode_rows < 0) if episode_rows is not None else np.zeros(len(order), dtype=bool)
+            if episode_rows is not None or not recorded.any():
+                data.derived[key] = _unmatched(data, np.sort(order[no_client]), np.sort(order[no_episode]))
+    return data.derived[key]
 
 
 def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:

@@ -1318,6 +1318,7 @@ def load_dataset(store: Store, version: int | None = None) -> ds.Dataset:
     # the referral ids are the contract's key: the loaders reject a repeated one and every save merges on it, so a
     # saved version's do not repeat (the referrals page's check read and hashed each year's ids: 59 MB held)
     data.derived[activity.KEYS_UNIQUE] = bool(TABLES["referrals"].key == ("referral_id",))
+    data.derived["unique_episode_ids"] = bool(TABLES["episodes"].key == ("episode_id",))  # the same for episodes
     ds.release_read_buffers()
     return data
 
