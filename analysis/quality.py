@@ -183,9 +183,14 @@ def _referrals(data: Dataset, fy: FinancialYear) -> _Referrals:
     kept = data.derived.setdefault((DERIVED_KEY, "referrals"), {})
     found = kept.get(fy.start_year)
     if found is None:
-        linked = profiles.referrals_in_year(data, fy, columns=["referral_id", "referral_source", "referral_source_group",
-                                                              "service_group"])  # what is read here
-        bad = linked[linked["referral_source_group"] == UNMAPPED]
+        columns = ["referral_source", "referral_source_group", "service_group"]  # what is read here
+        linked = profiles.referrals_in_year(data, fy, columns=columns)
+        unmapped = (linked["referral_source_group"] == UNMAPPED).to_numpy(dtype=bool, na_value=False)
+        if unmapped.any():  # the ids only then (a saved version's are read again from its file: 3 million at national)
+            linked = profiles.referrals_in_year(data, fy, columns=["referral_id", *columns])
+        else:
+            linked = linked.assign(referral_id=pd.Series(pd.NA, index=linked.index, dtype="string"))
+        bad = linked[unmapped]
         found = _Referrals(_codes_of(linked["service_group"]),
                            _valid(data, linked, "referral_source").to_numpy(dtype=bool),
                            _records("referral_source: unmapped code", "referrals", bad["referral_id"],
@@ -606,7 +611,10 @@ def inconsistent_records(data: Dataset, service: str = ALL) -> pd.DataFrame:
 def _inconsistent_records(data: Dataset, service: str) -> pd.DataFrame:
     """``inconsistent_records``, worked out."""
     episodes = data.episodes if service == ALL else data.episodes[data.episodes["service_group"] == service]
-    known = episodes[~episodes["sex_group"].astype(object).isin(MISSING_GROUPS) & episodes["sex_group"].notna()]
+    known = episodes[~_on_categories(episodes["sex_group"], lambda values: values.astype(object).isin(MISSING_GROUPS)
+                                     | values.isna())]
+    if "person" in known and isinstance(known["sex_group"].dtype, pd.CategoricalDtype):
+        known = known[_with_two_codes(known["person"].to_numpy(), known["sex_group"].array.codes)]  # only those
     known = known.assign(sex=known["sex_group"].astype("string"), client=known["client_id"].astype("string"))
     sexes = known.groupby("client", sort=True)["sex"].nunique()
     clash = known[known["client"].isin(sexes[sexes > 1].index)].sort_values(["client", "sex", "episode_id"])
@@ -623,6 +631,17 @@ def _inconsistent_records(data: Dataset, service: str) -> pd.DataFrame:
         frames.append(_records("district code not in the districts table", "population", unknown,
                                [f"{int((codes == c).sum()):,} population rows" for c in unknown]))
     return _concat(frames)
+
+
+def _with_two_codes(person: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Rows of a person (code >= 0; the prepared episodes' ``person``: equal exactly where the client id is)
+    holding two or more different ``codes``: integers compared instead of grouping 3 million text client ids."""
+    if not len(person):
+        return np.zeros(0, dtype=bool)
+    mine = person >= 0
+    pairs = np.unique(person[mine].astype(np.int64) * (int(codes.max()) + 1) + codes[mine])
+    owners = pairs // (int(codes.max()) + 1)
+    return mine & np.isin(person, owners[1:][owners[1:] == owners[:-1]])
 
 
 @dataclass(frozen=True)

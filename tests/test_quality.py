@@ -349,7 +349,35 @@ def _every_list(data, years):
     return out
 
 
-@pytest.mark.parametrize("source", ["small", "demo"])
+def _demo_with_problems(folder: Path) -> list:
+    """The demo's tables with made-up problems, written as CSV and read through the loaders: clients with two
+    sexes, episodes with no substance or none at rank 1, unmapped codes and bad postcodes, referrals whose client
+    or episode is in no episode (each a few dozen)."""
+    tables = {t: pd.read_parquet(DEMO_DIR / f"{t}.parquet") for t in
+              ("episodes", "substances", "referrals", "interventions", "districts", "population")}
+    ep, sub, ref = tables["episodes"].copy(), tables["substances"].copy(), tables["referrals"].copy()
+    twice = ep["client_id"].duplicated(keep=False).to_numpy()
+    first = ep.index[twice & ~ep["client_id"].duplicated(keep="first").to_numpy()][:30]
+    ep.loc[first, "sex"] = ep.loc[first, "sex"].map({"M": "F", "F": "M"}).fillna("M")  # a second sex, some of them
+    ep.loc[ep.index[100:130], "postcode_district"] = "NOT A POSTCODE"
+    ep.loc[ep.index[130:150], "ethnicity"] = "martian"
+    ep.loc[ep.index[150:170], "district_code"] = "E99999999"
+    ids = ep["episode_id"].iloc[200:260]
+    sub = sub[~sub["episode_id"].isin(ids.iloc[:30])]  # no substance
+    sub.loc[sub["episode_id"].isin(ids.iloc[30:]) & (sub["rank"] == 1), "rank"] = 9  # none at rank 1
+    sub.loc[sub.index[:25], "substance"] = "moonrock"
+    ref.loc[ref.index[:40], "client_id"] = [f"NOBODY{i}" for i in range(40)]
+    ref.loc[ref.index[40:80], "episode_id"] = [f"E-NONE{i}" for i in range(40)]
+    ref.loc[ref.index[80:100], "referral_source"] = "witchdoctor"
+    tables.update(episodes=ep, substances=sub, referrals=ref)
+    results = []
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        results.append(load_table(folder / f"{name}.csv", name))
+    return results
+
+
+@pytest.mark.parametrize("source", ["small", "demo", "demo with problems"])
 def test_a_saved_version_matches_ids_on_its_links_and_finds_the_same_records_as_its_files(source, small, tmp_path,
                                                                                          monkeypatch):
     # issue 12 (dq12b): a saved version's checks match episodes to their substances and referrals to their clients
@@ -362,10 +390,13 @@ def test_a_saved_version_matches_ids_on_its_links_and_finds_the_same_records_as_
         results = [load(tmp_path, t, text) for t, text in [
             ("episodes", EPISODES), ("substances", SUBSTANCES), ("referrals", REFERRALS),
             ("districts", DISTRICTS), ("population", POPULATION)]]
-    else:
+    elif source == "demo":
         files = load_demo()
         results = [load_table(DEMO_DIR / f"{t}.parquet", t) for t in
                    ("episodes", "substances", "referrals", "interventions", "districts", "population")]
+    else:
+        results = _demo_with_problems(tmp_path)
+        files = from_tables({r.table: r.data for r in results}, label="problems", version="problems")
     saved = store.Store.open()
     saved.save([store.Upload(r, mode=store.REPLACE) for r in results], saved_by="test")
     data = store.load_dataset(saved)
@@ -377,6 +408,9 @@ def test_a_saved_version_matches_ids_on_its_links_and_finds_the_same_records_as_
     assert (quality.DERIVED_KEY, "unmatched referrals") not in data.derived  # no text id matched
     for key, frame in expected.items():
         pd.testing.assert_frame_equal(got[key], frame, check_exact=True, obj=str(key))
+    found = {key[0]: len(frame) for key, frame in got.items() if key[2] == "All" and key[1] == years[-1].start_year}
+    if source == "demo with problems":  # the made-up problems are found (in the latest year, at least some)
+        assert all(found[check] for check in ("codes", "no_substance", "unmatched_referrals", "inconsistent")), found
     if source == "small":  # by hand: R2's client C99 has no episode, R4's episode E404 is not one; E3 has no rank 1
         assert records(got[("unmatched_referrals", 2024, "All")]) == {
             ("client not in the episodes table", "R2"), ("episode not in the episodes table", "R4")}
