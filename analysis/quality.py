@@ -87,10 +87,16 @@ _NEVER_BEFORE, _NEVER_AFTER = np.int16(2**15 - 1), np.int16(-2**15)
 
 def _years_from(dates: np.ndarray) -> np.ndarray:
     """The latest financial year (start year) starting on or before each date (``_NEVER_AFTER`` when missing):
-    ``date >= fy.start`` exactly when ``fy.start_year <= _years_from(date)``."""
-    months = dates.astype("datetime64[M]").astype(np.int64)
-    years = (months // 12 + 1970) - (months % 12 < FinancialYear(2000).start.month - 1)
-    return np.where(np.isnat(dates), _NEVER_AFTER, years).astype(np.int16)
+    ``date >= fy.start`` exactly when ``fy.start_year <= _years_from(date)``. Found by searching the years' first
+    days (1 April, midnight) among the dates' range: no conversion of every date to months."""
+    missing = np.isnat(dates)
+    if missing.all():
+        return np.full(len(dates), _NEVER_AFTER, dtype=np.int16)
+    first = int(str(dates[~missing].min())[:4]) - 1
+    starts = np.array([FinancialYear(year).start.to_datetime64() for year in
+                       range(first, int(str(dates[~missing].max())[:4]) + 2)]).astype(dates.dtype)
+    years = first + np.searchsorted(starts, dates, side="right") - 1
+    return np.where(missing, _NEVER_AFTER, years).astype(np.int16)
 
 
 def _years_until(dates: np.ndarray) -> np.ndarray:
@@ -98,10 +104,13 @@ def _years_until(dates: np.ndarray) -> np.ndarray:
     ``date <= fy.end`` exactly when ``fy.start_year >= _years_until(date)`` (a date later in the day than
     a year's last day, 31 March at midnight, belongs to no year's end)."""
     missing = np.isnat(dates)
-    years = np.where(missing, 2000, _years_from(dates)).astype(np.int64)
-    ends = (np.datetime64("1970-01", "M") + ((years + 1 - 1970) * 12 + 2)).astype("datetime64[D]") + 30
-    later = ~missing & (dates > ends.astype(dates.dtype))
-    return np.where(missing, _NEVER_BEFORE, years + later).astype(np.int16)
+    if missing.all():
+        return np.full(len(dates), _NEVER_BEFORE, dtype=np.int16)
+    first = int(str(dates[~missing].min())[:4]) - 1
+    ends = np.array([FinancialYear(year).end.to_datetime64() for year in
+                     range(first, int(str(dates[~missing].max())[:4]) + 1)]).astype(dates.dtype)
+    years = first + np.searchsorted(ends, dates, side="left")
+    return np.where(missing, _NEVER_BEFORE, years).astype(np.int16)
 
 
 @dataclass(frozen=True)
@@ -639,6 +648,10 @@ def _with_two_codes(person: np.ndarray, codes: np.ndarray) -> np.ndarray:
     if not len(person):
         return np.zeros(0, dtype=bool)
     mine = person >= 0
+    if (np.diff(person) >= 0).all():  # each person's rows together (the prepared episodes): compared in runs
+        starts = np.flatnonzero(np.concatenate([[True], person[1:] != person[:-1]]))
+        differ = np.minimum.reduceat(codes, starts) != np.maximum.reduceat(codes, starts)
+        return mine & np.repeat(differ, np.diff(np.append(starts, len(person))))
     pairs = np.unique(person[mine].astype(np.int64) * (int(codes.max()) + 1) + codes[mine])
     owners = pairs // (int(codes.max()) + 1)
     return mine & np.isin(person, owners[1:][owners[1:] == owners[:-1]])

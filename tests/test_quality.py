@@ -312,6 +312,23 @@ def test_year_numbers_of_a_date_agree_with_the_year_s_first_and_last_day(when):
         assert (year <= start) == on_or_after and (year >= end) == on_or_before, (when, year)
 
 
+def test_year_numbers_of_many_dates_at_once_agree_with_each_year_s_first_and_last_day():
+    # the year numbers are found by searching the years' boundaries over the dates' range (dq12b): many at once
+    import numpy as np
+
+    rng = np.random.default_rng(12)
+    days = rng.integers(0, 16 * 366, 5000)
+    dates = (pd.Timestamp("2012-01-01") + pd.to_timedelta(days, unit="D")
+             + pd.to_timedelta(rng.choice([0, 0, 3600, 86399], 5000), unit="s")).to_numpy().copy()
+    dates[:7] = np.datetime64("NaT")
+    dates[7:9] = [pd.Timestamp("2016-03-31").to_datetime64(), pd.Timestamp("2016-04-01").to_datetime64()]
+    start, end = quality._years_from(dates), quality._years_until(dates)
+    for year in range(2010, 2030):
+        fy = FinancialYear(year)
+        assert ((year <= start) == (dates >= fy.start.to_datetime64())).all(), year
+        assert ((year >= end) == (dates <= fy.end.to_datetime64())).all(), year
+
+
 def test_unmapped_child_codes_follow_any_episode_with_their_id_when_an_id_is_given_twice():
     from analysis.cohorts import prepare_episodes
     from analysis.dataset import Dataset
