@@ -532,7 +532,8 @@ def episodes_without_substance(data: Dataset, *, fy: FinancialYear, service: str
         has_primary = _episodes_with(data, "substances", rank_1)
         if has_any is None or has_primary is None:  # matched on the text ids
             has_any = isin_values(episodes["episode_id"], data.substances["episode_id"]).to_numpy(dtype=bool)
-            has_primary = isin_values(episodes["episode_id"], data.substances["episode_id"][rank_1]).to_numpy(dtype=bool)
+            has_primary = isin_values(episodes["episode_id"],
+                                      data.substances["episode_id"][rank_1]).to_numpy(dtype=bool)
         none, no_primary = ~has_any, has_any & ~has_primary
         return _with_rows(_concat([
             _records("no substance recorded", "episodes", episodes["episode_id"][none],
