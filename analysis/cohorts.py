@@ -41,8 +41,8 @@ def _prepared_format() -> str:
     (``analysis.store``). Other changes to this module leave saved copies in use."""
     from analysis import periods
 
-    functions = (prepare_episodes, in_person_order, person_order, _previous_cover_end, _earliest_prior_discharge,
-                 periods.age_band)
+    functions = (prepare_episodes, in_person_order, person_order, _districts, _person_codes, _previous_cover_end,
+                 _earliest_prior_discharge, periods.age_band)
     text = "".join(inspect.getsource(function) for function in functions)
     text += repr((_SORT, _CODE_COLUMNS, _OPEN, periods.AGE_BAND_LABELS))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
