@@ -679,7 +679,8 @@ def episode_links(data: Dataset) -> dict[str, np.ndarray]:
         rows = _episode_rows_of(data, referrals)
         release_read_buffers()
         if rows is not None or "episode_id" not in referrals:
-            links["referrals"] = rows.astype(np.int32) if rows is not None else np.full(len(referrals), -1, dtype=np.int32)
+            links["referrals"] = (rows.astype(np.int32) if rows is not None
+                                  else np.full(len(referrals), -1, dtype=np.int32))
             del rows
             links["referrals_latest"] = _latest_rows_of(data, referrals["client_id"]).astype(np.int32)
     return links
@@ -751,7 +752,8 @@ def _id_parts(ids: pa.ChunkedArray) -> np.ndarray:
             continue
         _, offsets_buffer, data_buffer = chunk.buffers()
         offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
-        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None and data_buffer.size else np.zeros(1, np.uint8)
+        empty = data_buffer is None or not data_buffer.size
+        data = np.zeros(1, np.uint8) if empty else np.frombuffer(data_buffer, dtype=np.uint8)
         ends = offsets[1:]
         lengths = ends - offsets[:-1]
         last = np.where(lengths >= 1, data[np.clip(ends - 1, 0, len(data) - 1)], 0).astype(np.int32)

@@ -928,7 +928,8 @@ class Store:
         earlier = (base.manifest.get("derived") or {}).get("person_year") if base is not None else None
         prepared_target = folder / PREPARED_EPISODES_FILE
         earlier_prepared = (base.manifest.get("derived") or {}).get("prepared_episodes") if base is not None else None
-        facts_linked = bool(earlier and not (changed & set(PERSON_YEAR_SOURCES)) and (base.path / PERSON_YEAR_FILE).is_file())
+        facts_linked = bool(earlier and not (changed & set(PERSON_YEAR_SOURCES))
+                            and (base.path / PERSON_YEAR_FILE).is_file())
         data = None if facts_linked else _dataset_of(tables)
         # the prepared episodes and the episode links first, the fact table last: it needs no client ids, and the
         # prepared episodes' (48 MB at national scale) are let go before it is built (issue 12: the save's peak)
@@ -951,7 +952,7 @@ class Store:
         else:
             from analysis import person_year
 
-            assert data is not None
+            data = data if data is not None else _dataset_of(tables)
             data.episodes = data.episodes.drop(columns=["client_id"], errors="ignore")  # not read by the build
             give_back_memory()
             facts_sha256 = _write_parquet(target, data.person_year())

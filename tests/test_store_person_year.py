@@ -542,4 +542,5 @@ def test_a_save_builds_the_fact_table_last_without_the_client_ids(uploads, monke
     assert "client_id" in data.episodes
     pd.testing.assert_frame_equal(written.reset_index(drop=True), whole.reset_index(drop=True), check_dtype=False,
                                   check_categorical=False)
-    assert {"prepared_episodes", "episode_links_substances", "episode_links_referrals"} <= set(version.manifest["derived"])
+    derived = set(version.manifest["derived"])
+    assert {"prepared_episodes", "episode_links_substances", "episode_links_referrals"} <= derived
