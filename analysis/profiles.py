@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import cohorts, person_year
 from analysis.codes import (ADULTS, DEFAULT_KEY_REFERRAL_GROUPS, GROUP_ORDER, NOT_RECORDED, PLANNED, TRANSFERRED, UNMAPPED,
@@ -600,10 +602,10 @@ def _episode_rows_of(data: Dataset, ref: pd.DataFrame) -> np.ndarray | None:
     if "episode_id" not in ref or not ref["episode_id"].notna().any():
         return None
     if "unique_episode_ids" not in data.derived:
-        data.derived["unique_episode_ids"] = cohorts.unique_values(data.episodes["episode_id"])
+        data.derived["unique_episode_ids"] = ids_unique(data.episodes["episode_id"])
     if not data.derived["unique_episode_ids"]:
         return None
-    return cohorts.positions_in(ref["episode_id"], data.episodes["episode_id"])
+    return rows_of_ids(ref["episode_id"], data.episodes["episode_id"])
 
 
 def _link(data: Dataset, ref: pd.DataFrame, episode_rows: np.ndarray | None = None,
@@ -663,7 +665,7 @@ def _latest_rows_of(data: Dataset, clients: pd.Series) -> np.ndarray:
     latest = np.flatnonzero(np.concatenate([person[1:] != person[:-1], [True]])) if len(person) else person
     if not len(latest):
         return np.full(len(clients), -1, dtype=np.int64)
-    at = cohorts.positions_in(clients, episodes["client_id"].iloc[latest])
+    at = rows_of_ids(clients, episodes["client_id"].iloc[latest])
     return np.where(at >= 0, latest[np.maximum(at, 0)], -1)
 
 
@@ -674,20 +676,104 @@ EPISODE_LINKS_KEY = "episode_links"
 def episode_links(data: Dataset) -> dict[str, np.ndarray]:
     """Each child row's episode, found once so a saved version can keep it (``analysis.store``): the row
     in the prepared episodes of each substance's and intervention's episode, and of each referral's
-    episode and its client's latest episode (-1: none). Referrals get none when the episode ids repeat."""
+    episode and its client's latest episode (-1: none). Referrals get none when the episode ids repeat. As
+    int32, as the store saves and reads them (issue 12: int64 held 70 MB more at national scale)."""
     links: dict[str, np.ndarray] = {}
     if "episode_id" not in data.episodes:  # no episodes saved yet
         return links
     for table, frame in (("substances", data.substances), ("interventions", data.interventions)):
         if frame is not None and "episode_id" in frame:
-            links[table] = cohorts.positions_in(frame["episode_id"], data.episodes["episode_id"])
+            links[table] = rows_of_ids(frame["episode_id"], data.episodes["episode_id"], dtype=np.int32)
+            release_read_buffers()  # each lookup's Arrow buffers given back before the next (issue 12)
     referrals = data.referrals
     if referrals is not None and "client_id" in referrals:
         rows = _episode_rows_of(data, referrals)
+        release_read_buffers()
         if rows is not None or "episode_id" not in referrals:
-            links["referrals"] = rows if rows is not None else np.full(len(referrals), -1, dtype=np.int64)
-            links["referrals_latest"] = _latest_rows_of(data, referrals["client_id"])
+            links["referrals"] = (rows.astype(np.int32) if rows is not None
+                                  else np.full(len(referrals), -1, dtype=np.int32))
+            del rows
+            links["referrals_latest"] = _latest_rows_of(data, referrals["client_id"]).astype(np.int32)
     return links
+
+
+#: Parts an identifier lookup is done in (``rows_of_ids``): each part's ids hashed on their own.
+ID_PARTS = 8
+
+
+def rows_of_ids(values: pd.Series, keys: pd.Series, dtype: type = np.int64) -> np.ndarray:
+    """``cohorts.positions_in(values, keys)`` (the position in ``keys`` of each of ``values``; -1: not there or
+    missing; the first of repeated keys), for text ids held in Arrow done in ``ID_PARTS`` parts: the ids are
+    parted by their last two bytes (the same id always in the same part) and each part looked up on its own,
+    so Arrow's hash table holds an eighth of the keys at a time (issue 12: each lookup of the national
+    episode ids held 250 MB; a save found four). As ``dtype`` (int32 for keys fewer than 2**31)."""
+    if cohorts._text_categories(values):  # each category looked up once, then taken by the codes
+        found = rows_of_ids(pd.Series(values.dtype.categories), keys, dtype)
+        return np.append(found, np.array([-1], dtype=found.dtype))[values.array.codes]
+    value_ids, key_ids = _arrow_text(values), _arrow_text(keys)
+    if value_ids is None or key_ids is None:
+        return cohorts.positions_in(values, keys).astype(dtype, copy=False)
+    value_parts, key_parts = _id_parts(value_ids), _id_parts(key_ids)
+    out = np.full(len(values), -1, dtype=dtype)
+    for part in range(ID_PARTS):
+        key_rows, value_rows = np.flatnonzero(key_parts == part), np.flatnonzero(value_parts == part)
+        if not len(key_rows) or not len(value_rows):
+            continue
+        found = pc.index_in(value_ids.take(value_rows), value_set=key_ids.take(key_rows).combine_chunks(),
+                            skip_nulls=True)
+        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+        hit = found >= 0
+        out[value_rows[hit]] = key_rows[found[hit]]
+    return out
+
+
+def ids_unique(keys: pd.Series) -> bool:
+    """``cohorts.unique_values(keys)`` (no value repeats; missing values count as one value), for text ids
+    held in Arrow counted in the parts of ``rows_of_ids`` (issue 12: pandas hashed every id at once, +270 MB
+    for the national episode ids)."""
+    ids = _arrow_text(keys)
+    if ids is None:
+        return cohorts.unique_values(keys)
+    if ids.null_count > 1:
+        return False
+    parts = _id_parts(ids)
+    for part in range(ID_PARTS):
+        rows = np.flatnonzero(parts == part)
+        if len(rows) > 1 and pc.count_distinct(ids.take(rows)).as_py() != len(rows):
+            return False
+    return True
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow text array holding ``values`` (large text, as pandas holds it), or None when they are
+    held otherwise (Python objects, categories, numbers)."""
+    ids = getattr(values.array, "_pa_array", None)
+    if not isinstance(ids, pa.ChunkedArray) or not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        return None
+    return ids if pa.types.is_large_string(ids.type) else ids.cast(pa.large_string())
+
+
+def _id_parts(ids: pa.ChunkedArray) -> np.ndarray:
+    """The part (0 to ``ID_PARTS`` - 1) of each of the text ``ids``, from its last two bytes (read from
+    Arrow's buffers, nothing copied but the offsets); ``ID_PARTS`` for a missing id."""
+    out = []
+    for chunk in ids.chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+        empty = data_buffer is None or not data_buffer.size
+        data = np.zeros(1, np.uint8) if empty else np.frombuffer(data_buffer, dtype=np.uint8)
+        ends = offsets[1:]
+        lengths = ends - offsets[:-1]
+        last = np.where(lengths >= 1, data[np.clip(ends - 1, 0, len(data) - 1)], 0).astype(np.int32)
+        second = np.where(lengths >= 2, data[np.clip(ends - 2, 0, len(data) - 1)], 0).astype(np.int32)
+        parts = ((last * 31 + second) % ID_PARTS).astype(np.uint8)
+        if chunk.null_count:
+            parts[chunk.is_null().to_numpy(zero_copy_only=False)] = ID_PARTS
+        out.append(parts)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint8)
 
 
 def use_episode_links(data: Dataset, links: dict[str, np.ndarray], *, ids_from_links: Collection[str] = (),

@@ -928,20 +928,11 @@ class Store:
         earlier = (base.manifest.get("derived") or {}).get("person_year") if base is not None else None
         prepared_target = folder / PREPARED_EPISODES_FILE
         earlier_prepared = (base.manifest.get("derived") or {}).get("prepared_episodes") if base is not None else None
-        data, facts_sha256 = None, ""
-        if earlier and not (changed & set(PERSON_YEAR_SOURCES)) and (base.path / PERSON_YEAR_FILE).is_file():
-            _link_or_copy(base.path / PERSON_YEAR_FILE, target)
-            info = {key: earlier[key] for key in ("episodes", "years", "columns") if key in earlier}
-        else:
-            from analysis import person_year
-
-            data = _dataset_of(tables)
-            facts_sha256 = _write_parquet(target, data.person_year())
-            info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years],
-                    "columns": list(person_year.COLUMNS)}
-            data.facts = None  # written: not held beside the episode links found next (issue 12: 250 MB national)
-            give_back_memory()
-        derived = {"person_year": {"file": PERSON_YEAR_FILE, "sha256": facts_sha256 or _sha256(target), **info}}
+        facts_linked = bool(earlier and not (changed & set(PERSON_YEAR_SOURCES))
+                            and (base.path / PERSON_YEAR_FILE).is_file())
+        data = None if facts_linked else _dataset_of(tables)
+        # the prepared episodes and the episode links first, the fact table last: it needs no client ids, and the
+        # prepared episodes' (48 MB at national scale) are let go before it is built (issue 12: the save's peak)
         if (data is None and earlier_prepared and earlier_prepared.get("format") == cohorts.PREPARED_FORMAT
                 and (base.path / PREPARED_EPISODES_FILE).is_file()):
             _link_or_copy(base.path / PREPARED_EPISODES_FILE, prepared_target)
@@ -950,10 +941,27 @@ class Store:
             data = data if data is not None else _dataset_of(tables)
             _write_parquet(prepared_target, data.episodes)
             prepared_info = {"episodes": len(data.episodes), "format": cohorts.PREPARED_FORMAT}
-        derived["prepared_episodes"] = {"file": PREPARED_EPISODES_FILE, "sha256": _sha256(prepared_target),
-                                        **prepared_info}
+        prepared = {"file": PREPARED_EPISODES_FILE, "sha256": _sha256(prepared_target), **prepared_info}
         give_back_memory()  # the prepared episodes' Parquet buffers, before the episode links are found
-        derived.update(Store._write_links(folder, base, tables, changed, data))
+        links = Store._write_links(folder, base, tables, changed, data)
+        give_back_memory()
+        if facts_linked:
+            _link_or_copy(base.path / PERSON_YEAR_FILE, target)
+            info = {key: earlier[key] for key in ("episodes", "years", "columns") if key in earlier}
+            facts_sha256 = _sha256(target)
+        else:
+            from analysis import person_year
+
+            data = data if data is not None else _dataset_of(tables)
+            data.episodes = data.episodes.drop(columns=["client_id"], errors="ignore")  # not read by the build
+            give_back_memory()
+            facts_sha256 = _write_parquet(target, data.person_year())
+            info = {"episodes": len(data.episodes), "years": [fy.label for fy in data.years],
+                    "columns": list(person_year.COLUMNS)}
+            data.facts = None
+            give_back_memory()
+        derived = {"person_year": {"file": PERSON_YEAR_FILE, "sha256": facts_sha256, **info},
+                   "prepared_episodes": prepared, **links}
         manifest["derived"] = derived
 
     @staticmethod

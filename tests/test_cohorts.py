@@ -417,3 +417,47 @@ def test_unique_values_counts_missing_as_one_value():
     assert cohorts.unique_values(pd.Series(["a", None, "b"], dtype="string"))
     assert not cohorts.unique_values(pd.Series(["a", None, None], dtype="string"))
     assert not cohorts.unique_values(pd.Series(["x", "x"], dtype=object))
+
+
+# ------------------------------------------------------------------ preparing without text copies (issue 12)
+def test_districts_of_category_codes_are_those_of_their_text():
+    """A loaded table holds its district codes as categories: each district is worked out once per category
+    (trimmed; blank, missing or not a district: "Not known"), the same values and categories as from text."""
+    raw = [" E07000178", "E07000178", "", None, "E09000001 ", "E99999999", "  ", "E07000178", None]
+    text = pd.Series(raw, dtype="string")
+    known = ["E07000178", "E09000001"]
+    expected = ["E07000178", "E07000178", NOT_KNOWN, NOT_KNOWN, "E09000001", NOT_KNOWN, NOT_KNOWN, "E07000178",
+                NOT_KNOWN]
+    from_text = cohorts._districts(text, known)
+    from_categories = cohorts._districts(text.astype("category"), known)
+    assert list(from_text) == list(from_categories) == expected
+    assert from_categories.dtype == from_text.dtype
+    assert list(from_categories.dtype.categories) == ["E07000178", "E09000001", NOT_KNOWN]
+    # without the list of districts only blank and missing codes are not known; unused categories are not kept
+    unused = pd.Series(pd.Categorical(["E1", " E2"], categories=[" E2", "E1", "E3"]))
+    assert list(cohorts._districts(unused, None)) == ["E1", "E2"]
+    assert list(cohorts._districts(unused, None).dtype.categories) == ["E1", "E2"]
+    assert cohorts._districts(unused, None).dtype == cohorts._districts(unused.astype("string"), None).dtype
+
+
+@pytest.mark.parametrize("kind", ["str", "string", "category", "object"])
+def test_person_codes_number_clients_in_order_of_first_row(kind):
+    clients = pd.Series(["b", "b", "a", "c", "c", "c"]).astype(kind)
+    assert list(cohorts._person_codes(clients)) == [0, 0, 1, 2, 2, 2]
+    assert cohorts._person_codes(clients).dtype == np.int64
+    with_missing = pd.Series(["b", "a", None, None]).astype(kind)  # missing ids (sorted last): factorised, -1
+    assert list(cohorts._person_codes(with_missing)) == [0, 1, -1, -1]
+
+
+def test_prepared_episodes_with_category_districts_and_clients_are_those_of_text():
+    rows = [{"client_id": c, "episode_id": str(i), "triage_date": f"2024-0{1 + i % 9}-01", "district_code": d}
+            for i, (c, d) in enumerate([("b", " E07000178"), ("a", ""), ("b", None), ("c", "E0"), ("a", "E07000178")])]
+    text = episodes(rows)
+    coded = text.astype({"district_code": "category", "client_id": "category"})
+    a = cohorts.prepare_episodes(text, ["E07000178"])
+    b = cohorts.prepare_episodes(coded, ["E07000178"])
+    # in person order: a ("", "E07000178"), b (" E07000178", missing), c ("E0": not a district)
+    assert list(a["district"]) == list(b["district"]) == [NOT_KNOWN, "E07000178", "E07000178", NOT_KNOWN,
+                                                          NOT_KNOWN]
+    assert list(b["person"]) == [0, 0, 1, 1, 2] and list(a["person"]) == list(b["person"])
+    assert a["district"].dtype == b["district"].dtype

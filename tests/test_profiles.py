@@ -378,3 +378,49 @@ def test_label_positions_of_a_category_column_equal_those_of_its_text():
     assert profiles._label_positions(text, ["a", "b", "c"]).tolist() == expected
     category = text.astype(pd.CategoricalDtype(["x", "c", "unused", "b", "a"]))
     assert profiles._label_positions(category, ["a", "b", "c"]).tolist() == expected
+
+
+# ------------------------------------------------------------------ episode links without text copies (issue 12)
+def _arrow_ids(values: list) -> pd.Series:
+    return pd.Series(values, dtype="string[pyarrow]")
+
+
+@pytest.mark.parametrize("kind", ["string[pyarrow]", "str", "object", "category"])
+def test_rows_of_ids_finds_each_id_first_row(kind):
+    keys = _arrow_ids(["a", "", "é", "b", "a", None, "xyz", "é", "b1", None, "zz"])
+    values = pd.Series(["a", "", None, "é", "q", "b1", "zz", "xyz", "b", "a", ""]).astype(kind)
+    # hand-worked: the first row of each id among the keys; missing or not there: -1
+    expected = [0, 1, -1, 2, -1, 8, 10, 6, 3, 0, 1]
+    assert list(profiles.rows_of_ids(values, keys)) == expected
+    assert list(profiles.rows_of_ids(values, keys, dtype=np.int32)) == expected
+    assert profiles.rows_of_ids(values, keys, dtype=np.int32).dtype == np.int32
+
+
+def test_rows_of_ids_of_sliced_and_chunked_arrow_ids():
+    import pyarrow as pa
+
+    keys = _arrow_ids(["x", "a", "b", "c"]).iloc[1:]  # an Arrow slice: offsets not from 0
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["c", None], ["a", "d", ""]], pa.large_string())))
+    assert list(profiles.rows_of_ids(chunked, keys)) == [2, -1, 0, -1, -1]
+    many = _arrow_ids([f"id{i}" for i in range(1000)])  # every part of the lookup used
+    assert list(profiles.rows_of_ids(many.iloc[::-1], many)) == list(range(999, -1, -1))
+
+
+def test_ids_unique_counts_missing_as_one_value():
+    assert profiles.ids_unique(_arrow_ids(["a", "b", None]))
+    assert not profiles.ids_unique(_arrow_ids(["a", "b", "a"]))
+    assert not profiles.ids_unique(_arrow_ids(["a", None, None]))
+    assert profiles.ids_unique(_arrow_ids([f"id{i}" for i in range(1000)]))
+    assert not profiles.ids_unique(_arrow_ids([f"id{i}" for i in range(1000)] + ["id999"]))
+    assert profiles.ids_unique(_arrow_ids([]))
+
+
+def test_episode_links_are_rows_of_the_prepared_episodes_as_int32():
+    data = make_data()
+    links = profiles.episode_links(data)
+    ids = list(data.episodes["episode_id"])  # prepared: c's earlier episode ("0") before "3"
+    assert [ids[row] for row in links["substances"]] == ["1", "1", "2", "3", "3", "3", "0"]
+    assert list(links["referrals"]) == [ids.index("1"), ids.index("2"), -1, -1]
+    assert list(links["referrals_latest"]) == [ids.index("1"), ids.index("2"), ids.index("3"), -1]
+    # as the store saves and reads them (issue 12: int64 held 70 MB more at national scale)
+    assert {name: rows.dtype for name, rows in links.items()} == {name: np.dtype(np.int32) for name in links}

@@ -519,3 +519,28 @@ def test_people_referred_and_led_to_triage_count_without_taking_text_ids(uploads
                     int(flags.sum()), len(ref))
                 assert all(c is not None and not {"client_id", "referral_id"} & set(c) for c in asked), asked
     assert people > 0 and int(flags.sum()) > 0
+
+
+def test_a_save_builds_the_fact_table_last_without_the_client_ids(uploads, monkeypatch):
+    """Issue 12: the save's peak was the fact table's build beside the prepared episodes; it reads no client
+    id, so the prepared episodes' are let go first (after the prepared episodes and episode links are written),
+    and the table saved is the one built from every column."""
+    seen, build = [], person_year.build
+
+    def recording(episodes, *args, **kwargs):
+        seen.append(list(episodes.columns))
+        return build(episodes, *args, **kwargs)
+
+    monkeypatch.setattr(person_year, "build", recording)
+    saved = store.Store.open()
+    version = saved.save(uploads, saved_by="test").version
+    assert len(seen) == 1 and "client_id" not in seen[0] and "person" in seen[0]
+    monkeypatch.setattr(person_year, "build", build)
+    data = store.load_dataset(saved)
+    written = pd.read_parquet(version.path / store.PERSON_YEAR_FILE)
+    whole = person_year.build(data.episodes, data.years, data.substances)  # with the client ids
+    assert "client_id" in data.episodes
+    pd.testing.assert_frame_equal(written.reset_index(drop=True), whole.reset_index(drop=True), check_dtype=False,
+                                  check_categorical=False)
+    derived = set(version.manifest["derived"])
+    assert {"prepared_episodes", "episode_links_substances", "episode_links_referrals"} <= derived
