@@ -176,7 +176,10 @@ class Dataset:
         if self.facts is None:
             from analysis import person_year
 
-            self.facts = person_year.build(self.episodes, self.years, self.substances)
+            # each substance's episode row when already found and the episode ids are known not to repeat
+            # (a saved version's links; a save's): OCU marked by row, not by matching text ids (issue 12)
+            rows = self.derived.get("substance_episode_rows") if self.derived.get("unique_episode_ids") else None
+            self.facts = person_year.build(self.episodes, self.years, self.substances, substance_rows=rows)
         return self.facts
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:

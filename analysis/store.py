@@ -982,6 +982,8 @@ class Store:
             return {name: dict(entry) for name, entry in earlier.items()}
         data = data if data is not None else _dataset_of(tables)
         links = profiles.episode_links(data)
+        if "substances" in links:  # kept for the fact table's build (OCU marked by row: Dataset.person_year)
+            data.derived["substance_episode_rows"] = links["substances"]
         entries = {}
         for table in ("substances", "interventions", "referrals"):
             if table not in links:

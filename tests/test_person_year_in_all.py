@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cohorts, person_year, store
+from analysis import cohorts, person_year, profiles, store
 from analysis.codes import ADULTS, YOUNG_PEOPLE
 from analysis.dataset import DEMO_DIR, load_demo
 from analysis.filters import ALL, Filters
@@ -229,3 +229,40 @@ def test_a_table_saved_by_older_code_still_loads_and_selects_as_before(isolated_
         for filters in (Filters(), Filters(sex="Female"), Filters(ADULTS), Filters(age_band="25-34")):
             pd.testing.assert_frame_equal(without_in_all(person_year.select(facts, fy, filters)),
                                           without_in_all(person_year.select(new, fy, filters)))
+
+
+def test_ocu_marked_by_substance_rows_equals_ocu_matched_by_episode_ids():
+    """``build`` with each substance's episode row (as a save or a saved version knows them) gives the same
+    table as matching the opiate and crack substances' episode ids; a wrong row would mark another person."""
+    data = load_demo()
+    rows = profiles._episode_positions(data)
+    by_ids = person_year.build(data.episodes, data.years, data.substances)
+    by_rows = person_year.build(data.episodes, data.years, data.substances, substance_rows=rows)
+    assert by_ids["ocu"].any()
+    pd.testing.assert_frame_equal(by_rows, by_ids)
+    shifted = np.where(rows >= 0, (rows + 1) % len(data.episodes), -1)  # every substance on the next episode
+    assert not person_year.build(data.episodes, data.years, data.substances, substance_rows=shifted)["ocu"].equals(
+        by_ids["ocu"])
+
+
+def test_a_save_and_a_saved_version_build_with_the_substance_links(isolated_store, monkeypatch):
+    """The save finds each substance's episode row for its links and the build reuses them (the episode
+    ids are unique there); so does a first build from a saved version; the tables equal one built by
+    matching ids."""
+    seen = []
+    real = person_year.build
+    monkeypatch.setattr(person_year, "build", lambda *a, **k: seen.append(k.get("substance_rows")) or real(*a, **k))
+    saved = store.Store.open()
+    uploads = [store.Upload(load_table(DEMO_DIR / f"{name}.parquet", name), mode=store.REPLACE)
+               for name in ("episodes", "substances", "referrals", "districts", "population")]
+    saved.save(uploads, saved_by="test")
+    assert len(seen) == 1 and seen[0] is not None and len(seen[0]) == len(uploads[1].result.data)
+    data = store.load_dataset(store.Store.open())
+    kept = data.person_year()
+    data.facts = None
+    again = data.person_year()  # built here, from the saved links
+    assert len(seen) == 2 and seen[1] is not None
+    monkeypatch.setattr(person_year, "build", real)
+    rebuilt = person_year.build(data.episodes, data.years, data.substances)
+    pd.testing.assert_frame_equal(again, rebuilt)
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True), rebuilt.reset_index(drop=True), check_dtype=False)
